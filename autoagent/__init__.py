@@ -1,0 +1,8 @@
+"""autoagent: an AutoGLM-style agent that drives phones and browsers, and asks before it pays."""
+
+from autoagent.actions import Action
+from autoagent.agent import Agent, Result, Status
+from autoagent.grammar import UnparseableReply, format_action, format_reply, parse_reply
+
+__all__ = ["Action", "Agent", "Result", "Status", "UnparseableReply", "format_action", "format_reply", "parse_reply"]
+__version__ = "0.1.0"

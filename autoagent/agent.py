@@ -1,0 +1,207 @@
+"""The agent loop: observe -> decide -> guard -> act -> record, one step at a time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from autoagent.actions import Finish, Interact, Note, TakeOver, action_to_json
+from autoagent.actuators.execute import execute
+from autoagent.device import Device, DeviceError, UnknownApp
+from autoagent.grammar import UnparseableReply, format_action
+from autoagent.perception.observation import Observation
+from autoagent.policy.base import Decision, Policy, PolicyError, StepInput, Turn
+from autoagent.safety.guard import KeywordGuard
+from autoagent.safety.human import NoHuman
+from autoagent.safety.types import ConfirmationRequest, Guard, Human, Verdict
+from autoagent.trace import RunResult, StepRecord, TraceMeta, TraceWriter
+
+
+class Status(str, Enum):
+    SUCCESS = "success"
+    FAILED = "failed"
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    STEP_LIMIT = "step_limit"
+    ERROR = "error"
+    INTERRUPTED = "interrupted"
+
+
+class Result(BaseModel):
+    status: Status
+    message: str = ""
+    steps: int = 0
+    trace_dir: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.SUCCESS
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+@dataclass
+class Agent:
+    device: Device
+    policy: Policy
+    guard: Guard = field(default_factory=KeywordGuard)
+    human: Human = field(default_factory=NoHuman)
+    max_steps: int = 30
+    trace_root: Path = Path("traces")
+    # Re-asks allowed in a row after replies with no valid action.
+    max_reasks: int = 2
+    settle_timeout: float = 5.0
+    on_step: Callable[[StepRecord], None] | None = None
+    _steps_done: int = field(default=0, init=False)
+
+    def run(self, task: str) -> Result:
+        if not task.strip():
+            raise ValueError("the task is empty: say what the agent should do")
+        meta = TraceMeta(task=task, device=self.device.name, policy=self.policy.name,
+                         screen_size=self.device.screen_size())
+        writer = TraceWriter.create(Path(self.trace_root), meta)
+        self._steps_done = 0
+        try:
+            result = self._loop(task, writer, [])
+        except KeyboardInterrupt:
+            result = Result(status=Status.INTERRUPTED, message="stopped by the user", steps=self._steps_done)
+        except DeviceError as err:
+            result = Result(status=Status.ERROR, message=f"device: {err}", steps=self._steps_done)
+        except BaseException as err:
+            # A bug of ours: the trace still says how far the run got, then the error propagates.
+            writer.finish(RunResult(status=Status.ERROR.value, message=f"agent crashed: {err!r}",
+                                    steps=self._steps_done))
+            raise
+        writer.finish(RunResult(status=result.status.value, message=result.message, steps=result.steps))
+        return result.model_copy(update={"trace_dir": writer.path})
+
+    def _record(self, writer: TraceWriter, record: StepRecord) -> None:
+        writer.append(record)
+        self._steps_done = record.step
+        if self.on_step:
+            self.on_step(record)
+
+    def _loop(self, task: str, writer: TraceWriter, history: list[Turn]) -> Result:
+        reasks = 0
+        for step in range(1, self.max_steps + 1):
+            timings: dict[str, float] = {}
+            started = time.perf_counter()
+            observation = self.device.observe()
+            timings["capture"] = _ms(started)
+            t = time.perf_counter()
+            shot, xml = writer.save_observation(step, observation)
+            timings["save"] = _ms(t)
+            record = StepRecord(step=step, screenshot=shot, hierarchy=xml, app=observation.app,
+                                screen_size=observation.size)
+
+            t = time.perf_counter()
+            try:
+                decision = self.policy.decide(StepInput(task=task, step=step, observation=observation,
+                                                        history=tuple(history)))
+            except UnparseableReply as err:
+                timings["model"] = _ms(t)
+                reasks += 1
+                self._record(writer, record.model_copy(update={
+                    "raw": err.raw, "outcome": "unparseable", "error": err.reason, "timings": timings}))
+                history.append(Turn(thought="", answer=err.raw[-500:],
+                                    feedback=f"Your reply had no valid action ({err.reason}). Reply with one action."))
+                if reasks > self.max_reasks:
+                    return Result(status=Status.FAILED, steps=step,
+                                  message=f"the model gave {reasks} replies in a row with no valid action: {err.reason}")
+                continue
+            except PolicyError as err:
+                timings["model"] = _ms(t)
+                self._record(writer, record.model_copy(update={"outcome": "error", "error": str(err),
+                                                               "timings": timings}))
+                return Result(status=Status.ERROR, message=f"policy: {err}", steps=step)
+            reasks = 0
+            timings["model"] = _ms(t)
+            timings.update({f"model_{k}": v for k, v in decision.timings.items() if k != "model"})
+            record = record.model_copy(update={
+                "raw": decision.raw, "thought": decision.thought, "answer": format_action(decision.action),
+                "action": action_to_json(decision.action)})
+
+            outcome = self._act(task, step, decision, observation, record, timings)
+            record = outcome.record.model_copy(update={"timings": timings})
+            timings["total"] = _ms(started)
+            self._record(writer, record)
+            history.append(Turn(thought=decision.thought, answer=record.answer, feedback=outcome.feedback))
+            if outcome.result is not None:
+                return outcome.result
+        return Result(status=Status.STEP_LIMIT, steps=self.max_steps,
+                      message=f"no finish after {self.max_steps} steps")
+
+    def _act(self, task: str, step: int, decision: Decision, observation: Observation,
+             record: StepRecord, timings: dict[str, float]) -> "_Outcome":
+        action = decision.action
+        if isinstance(action, Finish):
+            return _Outcome(record.model_copy(update={"outcome": "finished"}),
+                            Result(status=Status.SUCCESS, message=action.message, steps=step))
+        if isinstance(action, Note):
+            return _Outcome(record.model_copy(update={"outcome": "noted"}))
+        if isinstance(action, Interact):
+            reply = self.human.ask(action.message)
+            human = {"question": action.message, "answer": reply}
+            if reply is None:
+                return _Outcome(record.model_copy(update={"outcome": "needs_human", "human": human}),
+                                Result(status=Status.NEEDS_CONFIRMATION, steps=step,
+                                       message=f"the agent needs a choice from you: {action.message}"))
+            return _Outcome(record.model_copy(update={"outcome": "answered", "human": human}),
+                            feedback=f"The user answered: {reply}")
+
+        t = time.perf_counter()
+        decision_of_guard = self.guard.review(action, observation)
+        timings["guard"] = _ms(t)
+        record = record.model_copy(update={"guard": decision_of_guard.model_dump(mode="json")})
+
+        if isinstance(action, TakeOver):
+            answer = self.human.take_over(action.message)
+            record = record.model_copy(update={"human": answer.model_dump(mode="json")})
+            if not answer.approved:
+                return _Outcome(record.model_copy(update={"outcome": "needs_human"}),
+                                Result(status=Status.NEEDS_CONFIRMATION, steps=step,
+                                       message=f"a human must take over: {action.message}"))
+            return _Outcome(record.model_copy(update={"outcome": "taken_over"}),
+                            feedback="The user has finished the manual step; continue.")
+
+        if decision_of_guard.verdict is Verdict.DENY:
+            return _Outcome(record.model_copy(update={"outcome": "blocked"}),
+                            Result(status=Status.FAILED, steps=step,
+                                   message=f"blocked by the safety policy: {decision_of_guard.reason}"))
+        if decision_of_guard.verdict is Verdict.CONFIRM:
+            request = ConfirmationRequest(task=task, step=step, category=decision_of_guard.category,
+                                          reason=decision_of_guard.reason, action=record.answer,
+                                          app=observation.app)
+            answer = self.human.confirm(request)
+            record = record.model_copy(update={"human": answer.model_dump(mode="json")})
+            if not answer.approved:
+                return _Outcome(record.model_copy(update={"outcome": "denied"}),
+                                Result(status=Status.NEEDS_CONFIRMATION, steps=step,
+                                       message=f"{decision_of_guard.category} needs your confirmation: "
+                                               f"{decision_of_guard.reason}"))
+
+        t = time.perf_counter()
+        try:
+            pixels = execute(action, self.device)
+        except UnknownApp as err:
+            # A wrong app name is the model's mistake, not the device's: let it try again.
+            return _Outcome(record.model_copy(update={"outcome": "error", "error": str(err)}),
+                            feedback=f"That failed: {err}")
+        timings["act"] = _ms(t)
+        t = time.perf_counter()
+        self.device.wait_until_settled(timeout=self.settle_timeout)
+        timings["settle"] = _ms(t)
+        return _Outcome(record.model_copy(update={"pixels": pixels, "outcome": "done"}))
+
+
+@dataclass
+class _Outcome:
+    record: StepRecord
+    result: Result | None = None
+    feedback: str = ""

@@ -1,0 +1,58 @@
+"""The Device protocol: what every target (emulator, phone, browser) offers the agent.
+
+Methods take device pixels. Relative 0-999 coordinates are converted before they get
+here, by :func:`autoagent.actuators.execute`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from autoagent.perception.observation import Observation
+
+
+class DeviceError(RuntimeError):
+    """The device refused or failed an operation. The message is meant for the user."""
+
+
+class DeviceLost(DeviceError):
+    """The connection to the device is gone (phone unplugged, browser closed, socket reset)."""
+
+
+class UnknownApp(DeviceError):
+    """``launch`` was given an app the device does not have."""
+
+
+@runtime_checkable
+class Device(Protocol):
+    name: str
+
+    def screen_size(self) -> tuple[int, int]: ...
+
+    def observe(self) -> Observation: ...
+
+    def tap(self, x: int, y: int) -> None: ...
+
+    def double_tap(self, x: int, y: int) -> None: ...
+
+    def long_press(self, x: int, y: int, seconds: float = 0.8) -> None: ...
+
+    def swipe(self, x1: int, y1: int, x2: int, y2: int, seconds: float = 0.3) -> None: ...
+
+    def type_text(self, text: str) -> None:
+        """Type into the focused field. A trailing newline presses Enter."""
+        ...
+
+    def back(self) -> None: ...
+
+    def home(self) -> None: ...
+
+    def launch(self, app: str) -> None:
+        """Open an app by its name or package. Raises :class:`UnknownApp`."""
+        ...
+
+    def wait_until_settled(self, timeout: float) -> bool:
+        """Return once the screen has stopped changing (True) or ``timeout`` passed (False)."""
+        ...
+
+    def close(self) -> None: ...

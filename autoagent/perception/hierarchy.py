@@ -1,0 +1,129 @@
+"""uiautomator's hierarchy XML: parse it, find the element under a point, render it as text."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+_BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
+
+
+@dataclass(frozen=True)
+class UINode:
+    index: int  # position in document order, stable for one dump
+    depth: int
+    path: str  # e.g. "0/2/1": child positions from the root
+    cls: str
+    text: str
+    desc: str
+    resource_id: str
+    package: str
+    bounds: tuple[int, int, int, int]  # left, top, right, bottom in pixels
+    clickable: bool
+    focused: bool
+    enabled: bool
+    parent: int | None
+
+    @property
+    def center(self) -> tuple[int, int]:
+        left, top, right, bottom = self.bounds
+        return (left + right) // 2, (top + bottom) // 2
+
+    @property
+    def label(self) -> str:
+        return self.text or self.desc
+
+    def contains(self, x: float, y: float) -> bool:
+        left, top, right, bottom = self.bounds
+        return left <= x < right and top <= y < bottom
+
+
+def _parse_bounds(value: str) -> tuple[int, int, int, int]:
+    m = _BOUNDS.fullmatch(value.strip()) if value else None
+    if not m:
+        return (0, 0, 0, 0)
+    left, top, right, bottom = (int(g) for g in m.groups())
+    return left, top, right, bottom
+
+
+def parse_hierarchy(xml: str) -> list[UINode]:
+    """All nodes in document order. Raises ValueError on XML that is not a hierarchy."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as err:
+        raise ValueError(f"hierarchy is not valid XML: {err}") from None
+    nodes: list[UINode] = []
+
+    def visit(elem: ET.Element, depth: int, path: str, parent: int | None) -> None:
+        my_index: int | None = parent
+        if elem.tag == "node":
+            a = elem.attrib
+            my_index = len(nodes)
+            nodes.append(
+                UINode(
+                    index=my_index,
+                    depth=depth,
+                    path=path,
+                    cls=a.get("class", ""),
+                    text=a.get("text", ""),
+                    desc=a.get("content-desc", ""),
+                    resource_id=a.get("resource-id", ""),
+                    package=a.get("package", ""),
+                    bounds=_parse_bounds(a.get("bounds", "")),
+                    clickable=a.get("clickable") == "true",
+                    focused=a.get("focused") == "true",
+                    enabled=a.get("enabled", "true") == "true",
+                    parent=parent,
+                )
+            )
+        child_nodes = [c for c in elem if c.tag == "node"]
+        for i, child in enumerate(child_nodes):
+            child_path = f"{path}/{i}" if path else str(i)
+            visit(child, depth + (1 if elem.tag == "node" else 0), child_path, my_index)
+
+    visit(root, 0, "", None)
+    return nodes
+
+
+def node_at(nodes: list[UINode], x: float, y: float, clickable_only: bool = False) -> UINode | None:
+    """The deepest (last drawn) node under the point; what a finger would hit."""
+    hit: UINode | None = None
+    for node in nodes:
+        if node.contains(x, y) and (node.clickable or not clickable_only):
+            if hit is None or node.depth >= hit.depth:
+                hit = node
+    return hit
+
+
+def subtree_text(nodes: list[UINode], root: UINode) -> str:
+    """Every label inside ``root`` (a button's text often sits on a child TextView)."""
+    parts = [root.label]
+    ancestors = {root.index}
+    for node in nodes[root.index + 1:]:
+        if node.parent in ancestors:
+            ancestors.add(node.index)
+            if node.label:
+                parts.append(node.label)
+        elif node.depth <= root.depth:
+            break
+    return " ".join(p for p in parts if p)
+
+
+def render_compact(nodes: list[UINode], size: tuple[int, int]) -> str:
+    """One line per labelled or clickable node, with its centre in 0-999 space.
+
+    This is the text a policy can read next to the screenshot.
+    """
+    from autoagent.geometry import to_relative
+
+    lines = []
+    for node in nodes:
+        if not (node.label or node.clickable):
+            continue
+        rel = to_relative(node.center, size)
+        tag = node.cls.rsplit(".", 1)[-1]
+        flags = "".join(("*" if node.clickable else "", "^" if node.focused else ""))
+        label = node.label.replace("\n", " ")
+        lines.append(f"[{rel.x},{rel.y}] {tag}{flags} {label}".rstrip())
+    return "\n".join(lines)

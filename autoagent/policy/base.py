@@ -1,0 +1,52 @@
+"""The Policy protocol: (task, screen, history) -> one action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from autoagent.actions import Action
+from autoagent.perception.observation import Observation
+
+
+class PolicyError(RuntimeError):
+    """The policy cannot produce actions at all (server down, bad key, missing weights).
+
+    Unlike an unparseable reply, retrying the same step will not help.
+    """
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier step as the model will see it again."""
+
+    thought: str
+    answer: str  # the action text, AutoGLM format
+    feedback: str = ""  # what the agent told the model afterwards (parse error, denial...)
+
+
+@dataclass(frozen=True)
+class StepInput:
+    task: str
+    step: int  # 1-based
+    observation: Observation
+    history: tuple[Turn, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    raw: str  # the reply exactly as the model produced it
+    thought: str
+    action: Action
+    timings: dict[str, float] = field(default_factory=dict)  # ms: model, ttft, ...
+
+
+class Policy(Protocol):
+    name: str
+
+    def decide(self, step: StepInput) -> Decision:
+        """Return the next action. Raise UnparseableReply for a reply with no valid action,
+        PolicyError when the policy cannot work at all."""
+        ...
+
+    def close(self) -> None: ...
