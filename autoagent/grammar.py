@@ -61,7 +61,9 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # closing parenthesis; a quote anywhere else belongs to the text (Chinese replies do this).
 _VALUE_END = re.compile(r"\s*(?:,\s*[A-Za-z_][A-Za-z0-9_]*\s*=|,?\s*\)|,?\s*$)")
 _QUOTE_PAIRS = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019"}
-_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
+# The JSON escapes, which is what format_action writes and what models imitate.
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", '"': '"', "'": "'", "\\": "\\"}
+_UNICODE_ESCAPE = re.compile(r"u([0-9a-fA-F]{4})")
 # Coordinates a little past 999 are rounding slop; anything further is a wrong space.
 _COORDINATE_SLACK = 1000
 
@@ -165,6 +167,11 @@ def _parse_string(text: str, pos: int) -> tuple[str, int]:
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
             nxt = text[i + 1]
+            hex_escape = _UNICODE_ESCAPE.match(text, i + 1)
+            if hex_escape:
+                out.append(chr(int(hex_escape.group(1), 16)))
+                i = hex_escape.end()
+                continue
             out.append(_ESCAPES.get(nxt, "\\" + nxt))
             i += 2
             continue

@@ -1,0 +1,5 @@
+import sys
+
+from autoagent.cli import main
+
+sys.exit(main())

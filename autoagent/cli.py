@@ -1,0 +1,202 @@
+"""The ``autoagent`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from autoagent.targets import DEVICE_HELP
+
+EXIT_CODES = {
+    "success": 0,
+    "failed": 1,
+    "error": 2,
+    "needs_confirmation": 3,
+    "step_limit": 4,
+    "interrupted": 130,
+}
+
+
+class UsageError(Exception):
+    """A mistake of the user's: printed as one line, no traceback."""
+
+
+def _fail(message: str) -> int:
+    print(f"autoagent: error: {message}", file=sys.stderr)
+    return 2
+
+
+# ---------------------------------------------------------------------------- run
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="carry out a task on a phone, the emulator or a browser",
+        description="Carry out a task. Each step: screenshot -> model -> safety guard -> action. "
+        "Payments and other irreversible steps wait for your yes.",
+        epilog="examples:\n"
+        '  autoagent run "Buy a white T-shirt in size M" --device emulator\n'
+        '  autoagent run "订一家上海的酒店" --device android --engine openai \\\n'
+        "      --base-url http://localhost:8000/v1 --model autoglm-phone-9b\n"
+        '  autoagent run "Book a table for 2" --engine local --model-path ./AutoGLM-Phone-9B',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("task", help="what to do, in plain words (English or Chinese)")
+    p.add_argument("--device", default="emulator", help=DEVICE_HELP + " [default: emulator]")
+    p.add_argument("--seed", type=int, default=0, help="emulator seed: catalogue and hazards [default: 0]")
+    p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport with touch")
+    p.add_argument("--engine", choices=["openai", "local", "replay"], default=None,
+                   help="openai: an OpenAI-compatible server (vLLM, SGLang, hosted); local: a checkpoint "
+                        "folder loaded with transformers; replay: the replies of a recorded trace")
+    p.add_argument("--base-url", help="openai engine: server URL, e.g. http://localhost:8000/v1")
+    p.add_argument("--model", help="openai engine: model name on the server")
+    p.add_argument("--api-key", help="openai engine: API key [default: $AUTOAGENT_API_KEY or $OPENAI_API_KEY]")
+    p.add_argument("--model-path", type=Path, help="local engine: checkpoint folder")
+    p.add_argument("--trace", type=Path, help="replay engine: a trace directory to replay")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="system prompt language [default: en]")
+    p.add_argument("--max-steps", type=int, default=30, help="stop after this many steps [default: 30]")
+    p.add_argument("--traces", type=Path, default=Path("traces"), help="where traces go [default: ./traces]")
+    p.add_argument("--confirm", choices=["ask", "never"], default="ask",
+                   help="ask: ask on this terminal before payments (no terminal means no); "
+                        "never: refuse every confirmation [default: ask]")
+    p.add_argument("--report", action="store_true", help="write report.html into the trace when done")
+    p.add_argument("-q", "--quiet", action="store_true", help="no per-step progress lines")
+    p.set_defaults(func=_cmd_run)
+
+
+def _policy_from_args(args: argparse.Namespace):  # -> Policy
+    from autoagent.policy.factory import make_policy
+
+    engine = args.engine
+    if engine is None:
+        if args.base_url:
+            engine = "openai"
+        elif args.model_path:
+            engine = "local"
+        elif args.trace:
+            engine = "replay"
+        else:
+            raise UsageError("choose a policy: --engine openai --base-url URL --model NAME, "
+                             "--engine local --model-path DIR, or --engine replay --trace DIR")
+    try:
+        return make_policy(engine, base_url=args.base_url, model=args.model, api_key=args.api_key,
+                           model_path=args.model_path, trace=args.trace, lang=args.lang)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def _progress(max_steps: int, quiet: bool):
+    def show(record) -> None:  # StepRecord
+        if quiet:
+            return
+        model = record.timings.get("model", 0.0) / 1000
+        total = record.timings.get("total", record.timings.get("model", 0.0)) / 1000
+        what = record.answer or record.error or record.outcome
+        print(f"[{record.step}/{max_steps}] {what}  ({record.outcome}; model {model:.1f}s, step {total:.1f}s)",
+              file=sys.stderr, flush=True)
+    return show
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from autoagent.agent import Agent
+    from autoagent.device import DeviceError
+    from autoagent.policy.base import PolicyError
+    from autoagent.report import write_report
+    from autoagent.safety import NoHuman, TerminalHuman
+    from autoagent.targets import open_device
+    from autoagent.trace import read_trace
+
+    if not args.task.strip():
+        raise UsageError("the task is empty: say what the agent should do")
+    if args.max_steps < 1:
+        raise UsageError("--max-steps must be at least 1")
+    policy = _policy_from_args(args)
+    try:
+        device = open_device(args.device, seed=args.seed, mobile=args.mobile)
+    except (ValueError, DeviceError) as err:
+        raise UsageError(str(err)) from None
+    human = TerminalHuman() if args.confirm == "ask" and sys.stdin.isatty() else NoHuman()
+    agent = Agent(device=device, policy=policy, human=human, max_steps=args.max_steps,
+                  trace_root=args.traces, on_step=_progress(args.max_steps, args.quiet))
+    try:
+        result = agent.run(args.task)
+    except PolicyError as err:
+        raise UsageError(str(err)) from None
+    finally:
+        device.close()
+        policy.close()
+    print(f"{result.status.value}: {result.message}".rstrip(": "))
+    print(f"trace: {result.trace_dir}")
+    if args.report and result.trace_dir:
+        print(f"report: {write_report(read_trace(result.trace_dir))}")
+    return EXIT_CODES[result.status.value]
+
+
+# ---------------------------------------------------------------------------- parse / report
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from autoagent.actions import action_to_json
+    from autoagent.grammar import UnparseableReply, parse_reply
+
+    raw = sys.stdin.read()
+    try:
+        parsed = parse_reply(raw)
+    except UnparseableReply as err:
+        print(f"autoagent: cannot parse the reply: {err.reason}", file=sys.stderr)
+        return 1
+    out = {"thought": parsed.thought, "action": action_to_json(parsed.action), "answer": parsed.answer}
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from autoagent.report import write_report
+    from autoagent.trace import TraceError, read_trace
+
+    try:
+        trace = read_trace(args.trace)
+    except TraceError as err:
+        raise UsageError(str(err)) from None
+    out = write_report(trace, args.output)
+    print(out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autoagent",
+        description="An AutoGLM-style agent for phones, the built-in emulator and browsers. "
+        "It never pays without asking you.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_run(sub)
+    p = sub.add_parser("parse", help="parse a raw model reply from stdin and print the action as JSON",
+                       description="Debug a model's output: reads one reply on stdin, prints the parsed "
+                                   "thought and action as JSON; exit 1 if it holds no valid action.")
+    p.set_defaults(func=_cmd_parse)
+    p = sub.add_parser("report", help="render a trace as a self-contained HTML page")
+    p.add_argument("trace", type=Path, help="trace directory (written by `autoagent run`)")
+    p.add_argument("-o", "--output", type=Path, help="output file [default: TRACE/report.html]")
+    p.set_defaults(func=_cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        print("autoagent: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Open a device from a short spec: ``emulator``, ``android[:SERIAL]``, ``browser[:URL]``."""
+
+from __future__ import annotations
+
+from autoagent.device import Device
+
+DEVICE_HELP = (
+    "emulator (the built-in virtual phone), android[:SERIAL] (a phone over adb/uiautomator2), "
+    "browser[:URL] (system Chromium; URL is the home page)"
+)
+
+
+def open_device(spec: str, *, seed: int = 0, mobile: bool = False, headless: bool = True) -> Device:
+    kind, _, arg = spec.partition(":")
+    kind = kind.strip().lower()
+    if kind == "emulator":
+        from emulator import Phone
+
+        return Phone(seed=seed)
+    if kind == "android":
+        from autoagent.actuators.android import AndroidDevice
+
+        return AndroidDevice.connect(arg or None)
+    if kind == "browser":
+        from autoagent.actuators.browser import BrowserDevice
+
+        return BrowserDevice.launch(arg or "about:blank", mobile=mobile, headless=headless)
+    raise ValueError(f"unknown device {spec!r}; use one of: {DEVICE_HELP}")

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install autoagent and everything it needs on a Debian/Ubuntu machine (CPU is enough).
+#   bash install.sh         the agent, the emulator, Chromium and fonts
+#   bash install.sh --dev   the same plus the test tools
+set -euo pipefail
+cd "$(dirname "$0")"
+
+extras=""
+[ "${1:-}" = "--dev" ] && extras="[dev]"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# System packages: Chromium for the browser target, CJK fonts for the emulator's screens,
+# espeak-ng for synthesised speech in tests.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing system packages: ${need[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The CPU build of torch first, so the loose requirement in pyproject.toml does not pull a CUDA build.
+python3 -m pip install -q --disable-pip-version-check -c constraints.txt "torch==2.13.0"
+python3 -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extras}"
+echo "autoagent installed: $(command -v autoagent)"

@@ -1,0 +1,99 @@
+"""A stub device for loop tests: a screen of labelled buttons, each tap recorded.
+
+It is a stand-in on purpose: these tests exercise the agent loop, the trace and the
+guard, not a phone (the emulator's own tests cover that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from xml.sax.saxutils import quoteattr
+
+from PIL import Image, ImageDraw
+
+from autoagent.device import DeviceError, DeviceLost, UnknownApp
+from autoagent.perception.observation import Observation
+
+
+@dataclass
+class Button:
+    label: str
+    bounds: tuple[int, int, int, int]
+
+
+@dataclass
+class StubDevice:
+    buttons: list[Button] = field(default_factory=list)
+    size: tuple[int, int] = (1080, 2400)
+    apps: tuple[str, ...] = ("shop",)
+    name: str = "stub"
+    lose_after_observations: int | None = None
+    events: list[tuple] = field(default_factory=list)
+    observations: int = 0
+
+    def screen_size(self) -> tuple[int, int]:
+        return self.size
+
+    def observe(self) -> Observation:
+        self.observations += 1
+        if self.lose_after_observations is not None and self.observations > self.lose_after_observations:
+            raise DeviceLost("stub device unplugged")
+        img = Image.new("RGB", self.size, "white")
+        draw = ImageDraw.Draw(img)
+        nodes = []
+        for i, b in enumerate(self.buttons):
+            draw.rectangle(b.bounds, fill=(40, 90, 200))
+            l, t, r, bt = b.bounds
+            nodes.append(f'<node index="{i}" text={quoteattr(b.label)} class="android.widget.Button" '
+                         f'clickable="true" bounds="[{l},{t}][{r},{bt}]" />')
+        xml = ('<?xml version="1.0" encoding="UTF-8"?><hierarchy rotation="0">'
+               f'<node index="0" class="android.widget.FrameLayout" bounds="[0,0][{self.size[0]},{self.size[1]}]">'
+               + "".join(nodes) + "</node></hierarchy>")
+        return Observation(screenshot=img, hierarchy=xml, app="shop")
+
+    def _check(self, x: int, y: int) -> None:
+        if not (0 <= x < self.size[0] and 0 <= y < self.size[1]):
+            raise DeviceError(f"({x}, {y}) is outside the screen")
+
+    def button_at(self, x: int, y: int) -> str | None:
+        for b in self.buttons:
+            l, t, r, bt = b.bounds
+            if l <= x < r and t <= y < bt:
+                return b.label
+        return None
+
+    def tap(self, x: int, y: int) -> None:
+        self._check(x, y)
+        self.events.append(("tap", x, y, self.button_at(x, y)))
+
+    def double_tap(self, x: int, y: int) -> None:
+        self.events.append(("double_tap", x, y, self.button_at(x, y)))
+
+    def long_press(self, x: int, y: int, seconds: float = 0.8) -> None:
+        self.events.append(("long_press", x, y, self.button_at(x, y)))
+
+    def swipe(self, x1: int, y1: int, x2: int, y2: int, seconds: float = 0.3) -> None:
+        self.events.append(("swipe", x1, y1, x2, y2, self.button_at(x2, y2)))
+
+    def type_text(self, text: str) -> None:
+        self.events.append(("type", text))
+
+    def back(self) -> None:
+        self.events.append(("back",))
+
+    def home(self) -> None:
+        self.events.append(("home",))
+
+    def launch(self, app: str) -> None:
+        if app not in self.apps:
+            raise UnknownApp(f"no app named {app!r}; installed: {', '.join(self.apps)}")
+        self.events.append(("launch", app))
+
+    def wait_until_settled(self, timeout: float) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+    def taps_on(self, label: str) -> int:
+        return sum(1 for e in self.events if e[0] in ("tap", "double_tap", "long_press", "swipe") and e[-1] == label)
