@@ -3,7 +3,8 @@
     python benchmarks/bench_emulator.py [-n 50] [--json out.json]
 
 Each path is a column (``PATHS``); a transport such as adb/uiautomator2 adds its own column by
-registering a function that returns {operation: [seconds, ...]}.
+registering a function that returns {operation: [seconds, ...]}. The uiautomator2 columns run the
+stock client against the wire server over loopback sockets (PNG, and JPEG as real phones send).
 """
 
 from __future__ import annotations
@@ -56,7 +57,55 @@ def in_process(n: int) -> Samples:
     }
 
 
-PATHS: dict[str, Callable[[int], Samples]] = {"in-process": in_process}
+def over_uiautomator2(n: int, screenshot_format: str = "png") -> Samples:
+    """The same operations through the stock uiautomator2 client and the wire server (loopback)."""
+    import adbutils
+    import uiautomator2 as u2
+
+    from autoagent.actuators.android import AndroidDevice
+    from emulator.wire import serve
+
+    with serve(Phone(seed=0), screenshot_format=screenshot_format) as srv, \
+            serve(Phone(seed=0), screenshot_format=screenshot_format) as switch_srv:
+        phone = srv.phone
+        d = u2.connect(adbutils.AdbClient(host="127.0.0.1", port=srv.adb_port).device(srv.serial))
+        d.app_start("com.autoagent.shop")
+        switch = AndroidDevice.connect(switch_srv.serial, adb_host="127.0.0.1", adb_port=switch_srv.adb_port)
+        switch.launch("Settings")
+        target = switch_srv.phone.find(resource_id="bluetooth_switch").center
+
+        def shot() -> None:
+            d.screenshot().load()  # decoding is part of what a client pays
+
+        def render_fresh() -> None:
+            # Re-rendered but pixel-identical: the server's encoding cache still applies.
+            phone.invalidate()
+            shot()
+
+        def dump_fresh() -> None:
+            phone.invalidate()
+            d.dump_hierarchy()
+
+        try:
+            return {
+                "screenshot (render)": _timed(render_fresh, n),
+                "screenshot (cached)": _timed(shot, n),
+                "hierarchy dump": _timed(dump_fresh, n),
+                # The switch flips on every tap, so each frame is new and is encoded afresh.
+                "tap + new frame": _timed(lambda: (switch.tap(*target), switch.u2.screenshot().load()), n),
+                "tap": _timed(lambda: switch.tap(*target), n),
+                "observe (AndroidDevice)": _timed(switch.observe, n),
+            }
+        finally:
+            switch.close()
+            d.stop_uiautomator(wait=False)
+
+
+PATHS: dict[str, Callable[[int], Samples]] = {
+    "in-process": in_process,
+    "uiautomator2": over_uiautomator2,
+    "uiautomator2-jpeg": lambda n: over_uiautomator2(n, "jpeg"),
+}
 
 
 def cpu_model() -> str:
