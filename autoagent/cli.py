@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -167,6 +168,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    from emulator.__main__ import main as emulator_main
+
+    return emulator_main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autoagent",
@@ -175,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_run(sub)
+    from autoagent.scenarios.commands import add_record_parser, add_test_parser
+
+    add_test_parser(sub)
+    add_record_parser(sub)
     p = sub.add_parser("parse", help="parse a raw model reply from stdin and print the action as JSON",
                        description="Debug a model's output: reads one reply on stdin, prints the parsed "
                                    "thought and action as JSON; exit 1 if it holds no valid action.")
@@ -183,19 +194,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("trace", type=Path, help="trace directory (written by `autoagent run`)")
     p.add_argument("-o", "--output", type=Path, help="output file [default: TRACE/report.html]")
     p.set_defaults(func=_cmd_report)
+    p = sub.add_parser("emulator", help="the built-in virtual phone: serve it over adb, list apps, screenshot",
+                       description="Same as `python -m emulator`: `autoagent emulator serve --port 5037` makes the "
+                                   "virtual phone an adb device that uiautomator2 (and --device android) can drive.",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_emulator)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv[:1] == ["emulator"]:
+            # The emulator has its own parser; hand it everything, --help included.
+            return _cmd_emulator(argparse.Namespace(rest=argv[1:]))
+        args = build_parser().parse_args(argv)
         return int(args.func(args))
     except UsageError as err:
         return _fail(str(err))
     except KeyboardInterrupt:
         print("autoagent: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error of ours.
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 if __name__ == "__main__":

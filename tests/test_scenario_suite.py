@@ -1,0 +1,109 @@
+"""The shipped suite through pytest (2 xdist workers), JUnit XML, the HTML report in Chromium,
+selection (-k, --shard), and how failures and bad files are reported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from autoagent.actuators.browser_runtime import acquire_playwright, launch_chromium, release_playwright
+from autoagent.scenarios.loader import discover
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITE = ROOT / "scenarios"
+
+
+def _run(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def suite_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    report = tmp_path_factory.mktemp("report")
+    run = _run("-m", "autoagent.scenarios", "test", str(SUITE), "-n", "2", "--report", str(report), "-q")
+    return run, report
+
+
+def test_shipped_suite_passes_in_parallel_with_junit(suite_run) -> None:
+    run, report = suite_run
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    suite = ET.parse(report / "junit.xml").getroot()
+    cases = suite.findall(".//testcase")
+    expected = {f.name.split(".scenario.")[0] for f in discover([SUITE])}
+    assert {c.get("name") for c in cases} == expected and len(expected) >= 8
+    assert not suite.findall(".//failure") and not suite.findall(".//error")
+    workers = {p.get("value") for p in suite.iter("property") if p.get("name") == "worker"}
+    assert workers == {"gw0", "gw1"}  # both workers ran scenarios, each with its own devices
+
+
+def test_html_report_opens_in_chromium_with_one_entry_per_scenario(suite_run) -> None:
+    run, report = suite_run
+    index = report / "index.html"
+    assert index.is_file(), run.stdout[-2000:]
+    n = len(discover([SUITE]))
+    pw = acquire_playwright()
+    browser = launch_chromium(pw)
+    try:
+        page = browser.new_page()
+        page.goto(index.as_uri())
+        rows = page.locator("tr.scenario")
+        assert rows.count() == n
+        assert page.locator("tr.scenario.passed").count() == n
+        assert f"{n}/{n} passed" in page.locator("h1").inner_text()
+        page.locator("tr.scenario[data-id='shop_buy_tshirt'] a").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("shop_buy_tshirt.html")
+        assert "passed" in page.locator(".scenario-result h2").inner_text()
+        assert page.locator(".step").count() >= 15  # one block per agent step, with its screenshot
+        assert page.locator(".step img").count() >= 15 and page.locator(".step svg circle").count() >= 5
+        page.locator("text=all scenarios").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("index.html")
+    finally:
+        browser.close()
+        release_playwright()
+
+
+def test_k_and_shard_select(tmp_path: Path) -> None:
+    def collected(*extra: str) -> set[str]:
+        run = _run("-m", "pytest", str(SUITE), "--collect-only", "-q", "-p", "no:cacheprovider", *extra)
+        assert run.returncode == 0, run.stdout + run.stderr
+        return {line.split("::")[-1] for line in run.stdout.splitlines() if "::" in line}
+
+    everything = {f.name.split(".scenario.")[0] for f in discover([SUITE])}
+    # An id, or a tag ("browser" is a tag of both web scenarios).
+    assert collected("-k", "travel_book or browser") == {"travel_book_shanghai", "web_shop_checkout",
+                                                          "web_hotel_search"}
+    shards = [collected("--shard", f"{i}/2") for i in (1, 2)]
+    assert shards[0] | shards[1] == everything and not shards[0] & shards[1] and all(shards)
+
+
+def test_failures_and_bad_files_are_reported_clearly(tmp_path: Path) -> None:
+    (tmp_path / "ok.scenario.yaml").write_text(
+        "target: {emulator: {seed: 0}}\nsteps:\n  - launch: Settings\n  - tap: {id: wifi_switch}\n"
+        "expect:\n  - state: {app: settings, of: wifi, where: {}, count: 1}\n  - element: {id: wifi_switch, text: 'OFF'}\n",
+        encoding="utf-8")
+    (tmp_path / "wrong.scenario.yaml").write_text(
+        "target: {emulator: {seed: 0}}\nsteps:\n  - launch: Settings\n  - tap: No such button\n", encoding="utf-8")
+    (tmp_path / "expects_more.scenario.yaml").write_text(
+        "target: {emulator: {seed: 0, app: Shop}}\nsteps: [back]\nexpect:\n"
+        "  - state: {app: shop, of: orders}\n  - screen_has: Payment successful\n", encoding="utf-8")
+    (tmp_path / "broken.scenario.yaml").write_text(
+        "target: {emulator: {seed: 0}}\nsteps:\n  - tap: OK\n  - swipe: sideways\n", encoding="utf-8")
+    report = tmp_path / "report"
+    run = _run("-m", "autoagent.scenarios", "test", str(tmp_path), "--report", str(report), "-q", cwd=tmp_path)
+    out = run.stdout
+    assert run.returncode == 1, out + run.stderr
+    assert "2 failed, 1 passed, 1 error" in out
+    assert "broken.scenario.yaml:4: steps[1].swipe:" in out  # file, line and field
+    assert "step 2 (tap text='No such button'): nothing on screen matches" in out
+    assert "expected at least one of orders of shop; found none" in out
+    assert "expected 'Payment successful' on the final screen" in out
+    index = (report / "index.html").read_text(encoding="utf-8")
+    assert index.count("<tr class='scenario") == 3 and "1/3 passed" in index
+    page = (report / "wrong.html").read_text(encoding="utf-8")
+    assert "Why it failed" in page and "No such button" in page
