@@ -1,0 +1,233 @@
+"""A GLM-4.1V-architecture checkpoint (AutoGLM-Phone-9B, or a tiny test model) run in-process
+with transformers.
+
+The prompt is the same message list the served engine sends, rendered by the checkpoint's
+own chat template; the screenshot is resized by the same rule. Decoding is greedy and stops
+as soon as the reply holds a whole action, so a step costs no more tokens than it needs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autoagent.policy.base import Decision, PolicyError, StepInput
+from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens
+from autoagent.policy.prompts import PromptOptions, build_messages, image_count
+from autoagent.policy.reply import ANSWER_CLOSE, decide_from_text, reply_complete
+
+# Tokens that end a GLM turn; whichever the tokenizer knows are used.
+STOP_TOKENS = ("<|endoftext|>", "<|user|>", "<|observation|>", "</answer>")
+_STRIP_TOKENS = ("<|endoftext|>", "<|user|>", "<|observation|>", "<|assistant|>")
+_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                 "pytorch_model.bin.index.json")
+
+
+def check_checkpoint(folder: Path) -> None:
+    """Raise PolicyError naming the folder and the first file a checkpoint cannot lack."""
+    if not folder.is_dir():
+        raise PolicyError(f"the model folder {folder} does not exist")
+    missing: list[str] = []
+    if not (folder / "config.json").is_file():
+        missing.append("config.json")
+    if not (folder / "tokenizer.json").is_file() and not (folder / "tokenizer.model").is_file():
+        missing.append("tokenizer.json")
+    if not (folder / "preprocessor_config.json").is_file() and not (folder / "processor_config.json").is_file():
+        missing.append("preprocessor_config.json")
+    weights = [name for name in _WEIGHT_FILES if (folder / name).is_file()]
+    if not weights:
+        missing.append("model.safetensors (or model.safetensors.index.json with its shards)")
+    else:
+        for name in weights:
+            if name.endswith(".index.json"):
+                try:
+                    shards = set(json.loads((folder / name).read_text())["weight_map"].values())
+                except (ValueError, KeyError) as err:
+                    raise PolicyError(f"{folder / name} is damaged: {err}") from None
+                missing.extend(sorted(s for s in shards if not (folder / s).is_file()))
+    if missing:
+        raise PolicyError(f"the model folder {folder} is incomplete: missing {', '.join(missing)}")
+
+
+def _load_image_processor(folder: Path) -> Any:
+    # The PIL variant needs no torchvision and resizes with the same rule as the default one.
+    from transformers.models.glm4v.image_processing_pil_glm4v import Glm4vImageProcessorPil
+
+    if (folder / "preprocessor_config.json").is_file():
+        return Glm4vImageProcessorPil.from_pretrained(folder, local_files_only=True)
+    data = json.loads((folder / "processor_config.json").read_text())
+    settings = dict(data.get("image_processor", data))
+    settings.pop("image_processor_type", None)
+    return Glm4vImageProcessorPil(**settings)
+
+
+@dataclass
+class _StopWatch:
+    """Stopping criterion: stop once the reply holds a whole action; note when the first
+    token arrived (the end of prefill)."""
+
+    tokenizer: Any
+    prompt_len: int
+    # After a complete call inside <answer>, tokens allowed for the closing tag to arrive.
+    grace: int = 3
+    first: float | None = None
+    complete_at: int | None = None
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        if self.first is None:
+            self.first = time.perf_counter()
+        generated = input_ids.shape[1] - self.prompt_len
+        text = self.tokenizer.decode(input_ids[0, self.prompt_len:], skip_special_tokens=False)
+        done = ANSWER_CLOSE in text
+        if not done and self.complete_at is None and reply_complete(text):
+            self.complete_at = generated
+        if not done and self.complete_at is not None:
+            done = "<answer>" not in text or generated - self.complete_at >= self.grace
+        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+
+@dataclass
+class LocalGLMPolicy:
+    model_path: str | Path
+    lang: str = "en"
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_new_tokens: int = 1024
+    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1"...
+    max_context_tokens: int = 20_000
+    ui_text: bool = True
+    name: str = "local"
+    _model: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.model_path = Path(self.model_path).expanduser()
+        check_checkpoint(self.model_path)
+        self.name = f"local:{self.model_path.name}"
+        self._load()
+
+    def _load(self) -> None:
+        import torch
+        from transformers import AutoTokenizer, Glm4vForConditionalGeneration
+
+        folder = self.model_path
+        device = self.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._device = torch.device(device)
+        dtype = torch.bfloat16 if self._device.type == "cuda" else torch.float32
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+            self.image_processor = _load_image_processor(folder)
+            model = Glm4vForConditionalGeneration.from_pretrained(
+                folder, local_files_only=True, dtype=dtype, attn_implementation="sdpa")
+        except Exception as err:  # damaged or foreign files: say which folder, not a deep traceback
+            raise PolicyError(f"cannot load the model in {folder}: {type(err).__name__}: {err}") from err
+        self._model = model.to(self._device).eval()
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise PolicyError(f"the tokenizer in {folder} has no chat template (chat_template.jinja is missing)")
+        self.image_token = getattr(self.tokenizer, "image_token", None) or "<|image|>"
+        self.image_token_id = self.tokenizer.convert_tokens_to_ids(self.image_token)
+        if self.image_token_id != self._model.config.image_token_id:
+            raise PolicyError(f"the tokenizer in {folder} maps {self.image_token} to {self.image_token_id}, "
+                              f"the model expects {self._model.config.image_token_id}")
+        stops = set()
+        configured = self._model.generation_config.eos_token_id
+        if configured is not None:
+            stops.update(configured if isinstance(configured, list) else [configured])
+        unk = self.tokenizer.unk_token_id
+        for token in STOP_TOKENS:
+            token_id = self.tokenizer.convert_tokens_to_ids(token)
+            if isinstance(token_id, int) and token_id != unk:
+                stops.add(token_id)
+        self.stop_ids = sorted(stops)
+        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stop_ids[0]
+        budget = self.image_processor.size.get("longest_edge") if isinstance(self.image_processor.size, dict) \
+            else getattr(self.image_processor.size, "longest_edge", None)
+        # Never hand the processor more pixels than it would keep: it would only resample again.
+        self._max_pixels = min(self.max_pixels, budget) if budget else self.max_pixels
+
+    # ------------------------------------------------------------------ prompt -> tensors
+
+    def messages_for(self, step: StepInput) -> tuple[list[dict[str, Any]], Any]:
+        image = fit_image(step.observation.screenshot, self._max_pixels)
+        options = PromptOptions(lang=self.lang, max_context_tokens=self.max_context_tokens, ui_text=self.ui_text)
+        return build_messages(step, {"type": "image"}, options, image_cost=image_tokens(*image.size)), image
+
+    def inputs_for(self, step: StepInput) -> dict[str, Any]:
+        """The model inputs for one step, as Glm4vProcessor would build them."""
+        messages, image = self.messages_for(step)
+        if image_count(messages) != 1:
+            raise PolicyError("the prompt must carry exactly one screenshot")
+        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        if text.count(self.image_token) != 1:
+            raise PolicyError(f"the chat template in {self.model_path} did not place one {self.image_token} "
+                              "for the screenshot")
+        vision = self.image_processor(images=[image], return_tensors="pt")
+        merge = self.image_processor.merge_size
+        count = int(vision["image_grid_thw"][0].prod()) // (merge * merge)
+        text = text.replace(self.image_token, self.image_token * count)
+        encoded = self.tokenizer(text, add_special_tokens=False, return_tensors="pt")
+        input_ids = encoded["input_ids"]
+        mm_types = (input_ids == self.image_token_id).long()
+        if int(mm_types.sum()) != count:
+            raise PolicyError(f"the tokenizer split {self.image_token}: expected {count} image tokens, "
+                              f"found {int(mm_types.sum())}")
+        return {"input_ids": input_ids, "attention_mask": encoded["attention_mask"],
+                "mm_token_type_ids": mm_types, "pixel_values": vision["pixel_values"],
+                "image_grid_thw": vision["image_grid_thw"]}
+
+    # ------------------------------------------------------------------ policy protocol
+
+    def generate(self, inputs: dict[str, Any]) -> tuple[str, dict[str, float]]:
+        import torch
+
+        batch = {k: v.to(self._device) for k, v in inputs.items()}
+        batch["pixel_values"] = batch["pixel_values"].to(self._model.dtype)
+        prompt_len = batch["input_ids"].shape[1]
+        watch = _StopWatch(self.tokenizer, prompt_len)
+        started = time.perf_counter()
+        with torch.inference_mode():
+            output = self._model.generate(
+                **batch, do_sample=False, max_new_tokens=self.max_new_tokens,
+                eos_token_id=self.stop_ids, pad_token_id=self.pad_id, stopping_criteria=[watch])
+        done = time.perf_counter()
+        new = output[0, prompt_len:]
+        text = self.tokenizer.decode(new, skip_special_tokens=False)
+        text = _strip_control(text)
+        first = watch.first or done
+        tokens = int(new.shape[0])
+        decode_s = done - first
+        return text, {
+            "ttft": (first - started) * 1000,
+            "model": (done - started) * 1000,
+            "prompt_tokens": float(prompt_len),
+            "new_tokens": float(tokens),
+            "decode_tok_s": (tokens - 1) / decode_s if tokens > 1 and decode_s > 0 else 0.0,
+        }
+
+    def decide(self, step: StepInput) -> Decision:
+        started = time.perf_counter()
+        inputs = self.inputs_for(step)
+        prepared = time.perf_counter()
+        text, timings = self.generate(inputs)
+        timings["prepare"] = (prepared - started) * 1000
+        return decide_from_text(text, timings)
+
+    def close(self) -> None:
+        self._model = None
+
+
+def _strip_control(text: str) -> str:
+    text = text.rstrip()
+    changed = True
+    while changed:
+        changed = False
+        for token in _STRIP_TOKENS:
+            if text.endswith(token):
+                text = text[: -len(token)].rstrip()
+                changed = True
+    return text
