@@ -25,4 +25,6 @@ fi
 # The CPU build of torch first, so the loose requirement in pyproject.toml does not pull a CUDA build.
 python3 -m pip install -q --disable-pip-version-check -c constraints.txt "torch==2.13.0"
 python3 -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extras}"
+# Build the offline speech model for shopping and booking commands now, not on first use.
+python3 -m autoagent.voice prepare
 echo "autoagent installed: $(command -v autoagent)"

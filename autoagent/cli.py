@@ -46,7 +46,13 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         '  autoagent run "Book a table for 2" --engine local --model-path ./AutoGLM-Phone-9B',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("task", help="what to do, in plain words (English or Chinese)")
+    p.add_argument("task", nargs="?", default="", help="what to do, in plain words (English or Chinese)")
+    p.add_argument("--voice", type=Path, metavar="FILE.wav",
+                   help="speak the task: transcribe this WAV offline, confirm it, then run")
+    p.add_argument("--listen", nargs="?", type=float, const=6.0, metavar="SECONDS",
+                   help="speak the task into the microphone [default: 6 s]")
+    p.add_argument("--speech-model",
+                   help="speech model: domain (default), generic, or a .lm/.arpa/.jsgf file [$AUTOAGENT_STT_MODEL]")
     p.add_argument("--device", default="emulator", help=DEVICE_HELP + " [default: emulator]")
     p.add_argument("--seed", type=int, default=0, help="emulator seed: catalogue and hazards [default: 0]")
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport with touch")
@@ -70,6 +76,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 def _policy_from_args(args: argparse.Namespace):  # -> Policy
+    from autoagent.policy.base import PolicyError
     from autoagent.policy.factory import make_policy
 
     engine = args.engine
@@ -86,7 +93,7 @@ def _policy_from_args(args: argparse.Namespace):  # -> Policy
     try:
         return make_policy(engine, base_url=args.base_url, model=args.model, api_key=args.api_key,
                            model_path=args.model_path, trace=args.trace, lang=args.lang)
-    except ValueError as err:
+    except (ValueError, PolicyError) as err:
         raise UsageError(str(err)) from None
 
 
@@ -102,6 +109,23 @@ def _progress(max_steps: int, quiet: bool):
     return show
 
 
+def _task_from_speech(args: argparse.Namespace) -> str:
+    from autoagent.voice import (AudioError, MicrophoneUnavailable, SpeechError, confirm_transcript, listen,
+                                 transcribe_file)
+
+    if args.task:
+        raise UsageError("give the task as text or as speech, not both")
+    try:
+        heard = (transcribe_file(args.voice, model=args.speech_model) if args.voice
+                 else listen(args.listen, model=args.speech_model))
+    except (AudioError, MicrophoneUnavailable, SpeechError, ValueError) as err:
+        raise UsageError(str(err)) from None
+    task = confirm_transcript(heard.text)
+    if task is None:
+        raise UsageError("cancelled: the transcript was not confirmed")
+    return task
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from autoagent.agent import Agent
     from autoagent.device import DeviceError
@@ -111,8 +135,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from autoagent.targets import open_device
     from autoagent.trace import read_trace
 
+    if args.voice or args.listen:
+        args.task = _task_from_speech(args)
     if not args.task.strip():
-        raise UsageError("the task is empty: say what the agent should do")
+        raise UsageError("the task is empty: say what the agent should do (as text, --voice FILE.wav or --listen)")
     if args.max_steps < 1:
         raise UsageError("--max-steps must be at least 1")
     policy = _policy_from_args(args)
@@ -186,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_test_parser(sub)
     add_record_parser(sub)
+    from autoagent.web.command import add_serve_parser
+
+    add_serve_parser(sub)
     p = sub.add_parser("parse", help="parse a raw model reply from stdin and print the action as JSON",
                        description="Debug a model's output: reads one reply on stdin, prints the parsed "
                                    "thought and action as JSON; exit 1 if it holds no valid action.")

@@ -1,0 +1,137 @@
+"""`autoagent run` end to end on the emulator, with a served model (loopback chat-completions server)
+and with a local checkpoint (a tiny Glm4v set to answer two known screens), plus bad configurations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autoagent.actions import Launch
+from autoagent.grammar import format_action
+from autoagent.policy.base import StepInput, Turn
+from autoagent.policy.local_engine import LocalGLMPolicy
+from autoagent.policy.tiny import build_tiny_glm, teach_reply
+from autoagent.trace import read_trace
+from emulator import Phone
+from tests.chat_server import ChatServer, Reply
+
+TASK = "Open the Settings app"
+LAUNCH = 'do(action="Launch", app="Settings")'
+FINISH = 'finish(message="Settings is open")'
+
+
+def autoagent(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "autoagent", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL)
+
+
+def only_trace(root: Path) -> Path:
+    (trace_dir,) = list((root / "traces").iterdir())
+    return trace_dir
+
+
+@pytest.fixture
+def server():
+    chat = ChatServer()
+    yield chat
+    chat.close()
+
+
+def test_openai_engine_runs_a_full_loop(server: ChatServer, tmp_path: Path) -> None:
+    server.replies.extend([Reply(text=f"<think>Open it.</think><answer>{LAUNCH}</answer>"), Reply(text=FINISH)])
+    out = autoagent("run", TASK, "--device", "emulator", "--engine", "openai", "--base-url", server.base_url,
+                    "--model", "autoglm-phone-9b", "--api-key", "k", "--report", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "success: Settings is open" in out.stdout
+    assert "[1/30]" in out.stderr  # progress line per step
+    trace = read_trace(only_trace(tmp_path))
+    assert [s.answer for s in trace.steps] == [LAUNCH, FINISH]
+    assert trace.steps[1].app == "com.autoagent.settings"  # the launch really happened on the phone
+    assert len(server.requests) == 2 and server.requests[0]["model"] == "autoglm-phone-9b"
+    assert (trace.path / "report.html").is_file()
+
+
+@pytest.mark.parametrize("reply,status,message", [
+    (Reply(status=401), 2, "AUTOAGENT_API_KEY"),
+    (Reply(text="I have finished the task."), 1, "no valid action"),
+])
+def test_openai_engine_bad_replies_end_clearly(server: ChatServer, tmp_path: Path, reply: Reply, status: int,
+                                               message: str) -> None:
+    server.replies.extend([reply] * 5)
+    out = autoagent("run", TASK, "--engine", "openai", "--base-url", server.base_url, "--model", "m",
+                    cwd=tmp_path)
+    assert out.returncode == status
+    assert message in out.stdout + out.stderr and "Traceback" not in out.stderr
+    trace = read_trace(only_trace(tmp_path))
+    assert trace.result is not None and trace.result.status != "success"
+    assert trace.steps  # every step up to the failure is kept
+
+
+def test_unreachable_server_is_a_clear_error_with_a_trace(tmp_path: Path) -> None:
+    out = autoagent("run", TASK, "--engine", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
+                    cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "127.0.0.1:9" in out.stdout + out.stderr
+    assert read_trace(only_trace(tmp_path)).result.status == "error"
+
+
+def test_missing_checkpoint_files_are_named(tmp_path: Path) -> None:
+    (tmp_path / "ckpt").mkdir()
+    out = autoagent("run", TASK, "--engine", "local", "--model-path", str(tmp_path / "ckpt"), cwd=tmp_path)
+    assert out.returncode == 2 and "config.json" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.fixture(scope="module")
+def settings_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Glm4v whose output layer is solved so that, on the emulator, it launches
+    Settings from the home screen and then finishes: the real local engine path, a known answer."""
+    tiny = build_tiny_glm(tmp_path_factory.mktemp("tiny"))
+    engine = LocalGLMPolicy(tiny, max_new_tokens=40)
+    phone = Phone(seed=0)
+    first = StepInput(task=TASK, step=1, observation=phone.observe())
+    phone.launch("Settings")
+    phone.wait_until_settled(5)
+    second = StepInput(task=TASK, step=2, observation=phone.observe(),
+                       history=(Turn(thought="", answer=format_action(Launch(app="Settings"))),))
+    tokenizer = engine.tokenizer
+    examples = [(engine.inputs_for(first), tokenizer(LAUNCH + " junk", add_special_tokens=False)["input_ids"]),
+                (engine.inputs_for(second), tokenizer(FINISH + " junk", add_special_tokens=False)["input_ids"])]
+    engine.close()
+    return teach_reply(tiny, tmp_path_factory.mktemp("taught"), examples)
+
+
+def test_local_engine_runs_a_full_loop(settings_checkpoint: Path, tmp_path: Path) -> None:
+    out = autoagent("run", TASK, "--device", "emulator", "--engine", "local", "--model-path",
+                    str(settings_checkpoint), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    trace = read_trace(only_trace(tmp_path))
+    assert [s.answer for s in trace.steps] == [LAUNCH, FINISH]
+    assert trace.steps[1].app == "com.autoagent.settings"
+
+
+def test_spoken_task_is_confirmed_then_run(server: ChatServer, tmp_path: Path) -> None:
+    clip = tmp_path / "task.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(clip), "Book a hotel in Shanghai for two adults"],
+                   check=True, capture_output=True)
+    server.replies.append(Reply(text=FINISH))
+    out = subprocess.run([sys.executable, "-m", "autoagent", "run", "--voice", str(clip), "--engine", "openai",
+                          "--base-url", server.base_url, "--model", "m"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300, input="y\n")
+    assert out.returncode == 0, out.stderr
+    assert 'heard: "' in out.stderr
+    task = read_trace(only_trace(tmp_path)).meta.task
+    assert "hotel" in task.lower() and "Shanghai" in task and "2" in task
+
+
+def test_unconfirmed_transcript_runs_nothing(tmp_path: Path) -> None:
+    clip = tmp_path / "task.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(clip), "Buy a white T-shirt"], check=True,
+                   capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "autoagent", "run", "--voice", str(clip), "--engine", "openai",
+                          "--base-url", "http://127.0.0.1:9/v1", "--model", "m"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300, input="n\n")
+    assert out.returncode == 2 and "cancelled" in out.stderr
+    assert not (tmp_path / "traces").exists()

@@ -1,0 +1,199 @@
+"""The web front end in a real headless Chromium: a real HTTP server, the real emulator, the
+real agent loop and guard. The policy is a script whose taps come from the phone's hierarchy
+(no model runs offline), injected through make_app's policy_factory hook."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from autoagent.actions import Back, Finish, Launch, Tap, Type, Wait
+from autoagent.geometry import to_relative
+from autoagent.perception.hierarchy import parse_hierarchy
+from autoagent.policy.base import StepInput
+from autoagent.policy.scripted import ScriptedPolicy
+from autoagent.trace import read_trace
+from autoagent.web.server import make_app
+
+pytest.importorskip("emulator")
+from emulator import Phone  # noqa: E402
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+from autoagent.actuators.browser_runtime import acquire_playwright, launch_chromium, release_playwright  # noqa: E402
+
+TIMEOUT_MS = 20_000
+
+
+def tap(rid: str | None = None, text: str | None = None):
+    def at(observation):
+        for n in parse_hierarchy(observation.hierarchy or ""):
+            if (rid and n.resource_id.rsplit("/", 1)[-1] == rid) or (text and n.text == text):
+                return Tap(element=to_relative(n.center, observation.size))
+        raise AssertionError(f"nothing with id={rid!r} text={text!r} on screen")
+    return at
+
+
+class LiveScript(ScriptedPolicy):
+    """ScriptedPolicy whose items may be functions of the screen the step sees."""
+
+    def decide(self, step: StepInput):
+        if self._cursor < len(self.script) and callable(self.script[self._cursor]):
+            self.script[self._cursor] = self.script[self._cursor](step.observation)
+        return super().decide(step)
+
+
+BUY_EARBUDS = [
+    Launch(app="Shop"), tap("search_box"), Type(text="耳机\n"), tap(text="Wireless Earbuds 无线耳机"),
+    tap("colour_Black"), tap("buy_now_button"),
+    tap("address_name"), Type(text="Li Na 李娜"), tap("address_phone"), Type(text="13800001111"),
+    tap("address_line"), Type(text="上海市浦东新区 1 Century Ave"), Back(), tap("place_order_button"),
+    tap("pay_button"), Finish(message="bought the earbuds"),
+]
+
+
+def policy_for(task: str, device, options: dict):
+    if task.startswith("wait"):
+        return LiveScript([Wait(seconds=0.2)] * 200)
+    return LiveScript(list(BUY_EARBUDS))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator:
+    app = make_app(policy_factory=policy_for, traces=tmp_path_factory.mktemp("traces"), max_steps=40,
+                   confirm_timeout=60)
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    pw = acquire_playwright()
+    b = launch_chromium(pw)
+    yield b
+    b.close()
+    release_playwright()
+
+
+@pytest.fixture
+def page(browser, served):
+    served.app.phone = Phone(seed=0)  # a fresh phone for each test; runs use the app's phone
+    # bypass_csp: the page forbids eval, which wait_for_function needs; the page itself is unchanged.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(served.url)
+    pg.wait_for_selector("#engine option", state="attached")
+    yield pg
+    context.close()
+    run = served.app.run
+    if run is not None and run.running:
+        run.stop()
+        run.join(10)
+
+
+def start(pg, task: str) -> None:
+    pg.fill("#task", task)
+    pg.click("#start")
+    pg.wait_for_selector("#steps li.step")
+
+
+def answer_until_payment(pg, phone: Phone, approve_payment: bool) -> int:
+    """Approve the steps that lead to the payment sheet (Buy now, Place order); answer the Pay tap."""
+    asked = 0
+    while True:
+        pg.wait_for_selector("#pending:not(.hidden)")
+        kind = pg.inner_text("#pending-kind")
+        asked += 1
+        assert "confirmation" in kind
+        is_payment = phone.find(resource_id="pay_button") is not None
+        if is_payment:
+            assert "(payment)" in kind and "Pay" in pg.inner_text("#pending-message")
+        pg.click("#approve" if (approve_payment or not is_payment) else "#deny")
+        pg.wait_for_selector("#pending.hidden", state="attached")
+        if is_payment:
+            return asked
+        assert asked < 6, "too many questions before the payment"
+
+
+def finished_status(pg) -> str:
+    pg.wait_for_function("document.querySelector('#status').textContent.startsWith('finished')")
+    return pg.inner_text("#status")
+
+
+def test_approve_payment_pays_once(page, served):
+    start(page, "Buy the black wireless earbuds")
+    answer_until_payment(page, served.app.phone, approve_payment=True)
+    assert finished_status(page).startswith("finished: success")
+    phone = served.app.phone
+    assert len(phone.payments) == 1 and phone.payments[0].app == "com.autoagent.shop"
+    orders = phone.app_state("shop").orders
+    assert len(orders) == 1 and orders[0].lines[0].product_id == "earbuds"
+    steps = page.locator("#steps li.step")
+    assert steps.count() == len(BUY_EARBUDS)
+    assert "pay_button" not in steps.last.inner_text()  # actions are shown as the model's text
+    assert 'do(action="Tap"' in steps.nth(len(BUY_EARBUDS) - 2).inner_text()
+    # The live screen is the phone's: a PNG of its size.
+    png = page.request.get(served.url.split("?")[0] + "api/screen.png")
+    assert png.ok and png.headers["content-type"] == "image/png" and len(png.body()) > 1000
+
+
+def test_deny_payment_pays_nothing(page, served):
+    start(page, "Buy the black wireless earbuds")
+    answer_until_payment(page, served.app.phone, approve_payment=False)
+    status = finished_status(page)
+    assert status.startswith("finished: needs_confirmation"), status
+    assert served.app.phone.payments == []
+    assert page.locator("#steps li.step .outcome").last.inner_text() == "denied"
+
+
+def test_take_over_resume_and_stop_keep_the_trace(page, served):
+    start(page, "wait a moment")
+    page.click("#takeover")
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('paused')")
+    run = served.app.run
+    # Paused: the run's thread blocks before its next decision.
+    # A step already past its decision may still land; after that nothing moves.
+    first = page.locator("#steps li.step").count()
+    page.wait_for_timeout(600)
+    settled = page.locator("#steps li.step").count()
+    assert settled <= first + 1
+    page.wait_for_timeout(600)  # a pause must hold: no new steps arrive during it
+    assert page.locator("#steps li.step").count() == settled and run.running
+    page.click("#resume")
+    page.wait_for_function(f"document.querySelectorAll('#steps li.step').length > {settled}")
+    page.click("#stop")
+    assert finished_status(page).startswith("finished: interrupted")
+    assert run.join(10)
+    trace = read_trace(Path(run.trace_dir))
+    assert trace.result is not None and trace.result.status == "interrupted"
+    assert len(trace.steps) >= settled + 1
+
+
+def test_second_run_is_refused_while_one_is_going(page, served):
+    start(page, "wait again")
+    request = urllib.request.Request(served.url.split("?")[0] + "api/run", data=json.dumps({"task": "x"}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request, timeout=10)
+    assert err.value.code == 409
+    page.click("#stop")
+    assert finished_status(page).startswith("finished: interrupted")
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng synthesises the spoken task")
+def test_spoken_task_is_transcribed_for_confirmation(page, tmp_path):
+    pytest.importorskip("pocketsphinx")
+    clip = tmp_path / "task.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(clip), "Buy two blue phone cases"], check=True)
+    page.set_input_files("#voice", str(clip))
+    page.wait_for_function("document.querySelector('#task').value.length > 0")
+    assert page.input_value("#task") == "Buy 2 blue phone cases"
+    assert "Heard:" in page.inner_text("#heard")
+    assert page.locator("#steps li.step").count() == 0  # nothing runs until the person presses Start

@@ -1,0 +1,88 @@
+"""Who may talk to `autoagent serve`: loopback by default, a token otherwise (real HTTP server)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from autoagent.web.server import make_app
+
+
+def call(url: str, path: str, body: dict | None = None, headers: dict | None = None) -> int:
+    data = json.dumps(body).encode() if body is not None else None
+    hdrs = {"Content-Type": "application/json"} if body is not None else {}
+    hdrs.update(headers or {})
+    req = urllib.request.Request(url + path, data=data, headers=hdrs, method="POST" if body is not None else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as res:
+            return res.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+@pytest.fixture
+def with_token(tmp_path):
+    served = make_app(token="s3cret-token", traces=tmp_path)
+    yield served
+    served.close()
+
+
+def test_requests_without_the_token_get_401(with_token):
+    base = with_token.url.split("?")[0]
+    assert call(base, "") == 401
+    assert call(base, "api/state") == 401
+    assert call(base, "api/run", {"task": "buy"}) == 401
+    assert call(base, "api/state?token=wrong-token") == 401
+    assert call(base, "api/state?token=s3cret-token") == 200
+    assert call(base, "api/state", headers={"X-Autoagent-Token": "s3cret-token"}) == 200
+    assert call(base, "?token=s3cret-token") == 200
+
+
+def test_loopback_without_token_is_open_but_strict(tmp_path):
+    served = make_app(traces=tmp_path)
+    try:
+        base = served.url
+        assert served.server.server_address[0] == "127.0.0.1"
+        assert call(base, "api/state") == 200
+        assert call(base, "api/state", headers={"Host": "evil.example:80"}) == 403  # DNS rebinding
+        # A form post from another site cannot send JSON without a preflight: refused.
+        req = urllib.request.Request(base + "api/run", data=b"task=buy", method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=10)
+        assert err.value.code == 415
+        assert call(base, "api/run", {"task": "  "}) == 400
+        assert call(base, "api/run", {"task": "buy", "device": "toaster"}) == 400
+        assert call(base, "api/run", {"task": "buy", "device": "emulator"}) == 400  # no engine chosen
+        assert call(base, "api/stop", {}) == 409  # nothing to stop
+    finally:
+        served.close()
+
+
+def test_other_addresses_need_the_flag_and_get_a_token(tmp_path):
+    with pytest.raises(ValueError, match="not a loopback address"):
+        make_app(host="0.0.0.0", traces=tmp_path)
+    served = make_app(host="0.0.0.0", allow_remote=True, traces=tmp_path)
+    try:
+        assert served.app.token and len(served.app.token) >= 16
+        port = served.server.server_address[1]
+        assert call(f"http://127.0.0.1:{port}/", "api/state") == 401
+        assert call(f"http://127.0.0.1:{port}/", f"api/state?token={served.app.token}") == 200
+    finally:
+        served.close()
+
+
+def test_engine_errors_are_reported_not_crashed(tmp_path):
+    served = make_app(traces=tmp_path)
+    try:
+        base = served.url
+        assert call(base, "api/run", {"task": "make coffee", "device": "emulator", "engine": "openai"}) == 202
+        assert served.app.run.join(20)
+        summary = served.app.run.summary()
+        assert summary["status"] == "error" and "base_url" in summary["message"]
+        assert call(base, "api/state") == 200  # the server lives on
+    finally:
+        served.close()
