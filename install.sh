@@ -11,11 +11,13 @@ extras=""
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # System packages: Chromium for the browser target, CJK fonts for the emulator's screens,
-# espeak-ng for synthesised speech in tests.
+# espeak-ng for synthesised speech in tests, tesseract for the guard's OCR.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+# OCR lets the guard read screens that expose no UI hierarchy.
+command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-chi-sim)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}"
   as_root apt-get update -qq

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from autoagent.actions import Finish, Interact, Note, TakeOver, action_to_json
+from autoagent.actions import POINTER_ACTIONS, Finish, Interact, Note, TakeOver, Type, action_to_json
 from autoagent.actuators.execute import execute
 from autoagent.device import Device, DeviceError, UnknownApp
 from autoagent.grammar import UnparseableReply, format_action
@@ -170,6 +170,18 @@ class Agent:
             return _Outcome(record.model_copy(update={"outcome": "taken_over"}),
                             feedback="The user has finished the manual step; continue.")
 
+        if decision_of_guard.category == "takeover" and decision_of_guard.verdict is Verdict.CONFIRM:
+            # The guard saw a login, CAPTCHA, password field or secure (black) screen: a person
+            # does this step on the device, then the agent looks again instead of acting.
+            answer = self.human.take_over(decision_of_guard.reason)
+            record = record.model_copy(update={"human": answer.model_dump(mode="json")})
+            if not answer.approved:
+                return _Outcome(record.model_copy(update={"outcome": "needs_human"}),
+                                Result(status=Status.NEEDS_CONFIRMATION, steps=step,
+                                       message=f"a human must take over: {decision_of_guard.reason}"))
+            return _Outcome(record.model_copy(update={"outcome": "taken_over"}),
+                            feedback="The user has finished the manual step; continue.")
+
         if decision_of_guard.verdict is Verdict.DENY:
             return _Outcome(record.model_copy(update={"outcome": "blocked"}),
                             Result(status=Status.FAILED, steps=step,
@@ -186,6 +198,19 @@ class Agent:
                                        message=f"{decision_of_guard.category} needs your confirmation: "
                                                f"{decision_of_guard.reason}"))
 
+        if isinstance(action, POINTER_ACTIONS + (Type,)):
+            # The screen may have changed since it was observed (a slow load, a sheet sliding
+            # up, minutes spent waiting for the human): read it again right before acting.
+            t = time.perf_counter()
+            recheck = getattr(self.guard, "recheck", None)
+            later = recheck(action, decision_of_guard, self._fresh_observation(observation)) if recheck else None
+            timings["recheck"] = _ms(t)
+            if later is not None:
+                guard = dict(record.guard or {}, recheck=later.model_dump(mode="json"))
+                return _Outcome(record.model_copy(update={"guard": guard, "outcome": "screen_changed"}),
+                                feedback=f"The screen changed before the action ran ({later.reason}). "
+                                         "Look at the new screen and decide again.")
+
         t = time.perf_counter()
         try:
             pixels = execute(action, self.device)
@@ -198,6 +223,14 @@ class Agent:
         self.device.wait_until_settled(timeout=self.settle_timeout)
         timings["settle"] = _ms(t)
         return _Outcome(record.model_copy(update={"pixels": pixels, "outcome": "done"}))
+
+    def _fresh_observation(self, before: Observation) -> Observation:
+        """The screen as it is now. Only the hierarchy is read again where the device can do
+        that alone (it is far cheaper than a screenshot); the guard needs nothing else."""
+        read = getattr(self.device, "hierarchy", None) or getattr(self.device, "hierarchy_xml", None)
+        if callable(read):
+            return Observation(screenshot=before.screenshot, hierarchy=read(), app=before.app)
+        return self.device.observe()
 
 
 @dataclass

@@ -1,10 +1,66 @@
-"""Safety: the guard between policy and actuator, and the channels that reach a human."""
+"""Safety: the guard between policy and actuator, and the channels that reach a human.
 
-from autoagent.safety.guard import KeywordGuard, classify_text
-from autoagent.safety.human import CallbackHuman, NoHuman, TerminalHuman
-from autoagent.safety.types import Answer, ConfirmationRequest, Guard, GuardDecision, Human, Verdict
+The guard (:class:`ScreenGuard`, configured by :class:`GuardPolicy`) classifies every
+action before it runs. A confirm verdict goes to a :class:`Human`: nobody (:class:`NoHuman`,
+the answer is no), a terminal, a Python callback, a front end's queue
+(:class:`PendingConfirmations`), or a QA scenario's pre-approvals (emulator only).
+"""
+
+from autoagent.safety.guard import KeywordGuard, ScreenGuard, classify_text, escalates
+from autoagent.safety.human import (
+    CallbackHuman,
+    NoHuman,
+    ScenarioApprovals,
+    TerminalHuman,
+)
+from autoagent.safety.keywords import (
+    CATEGORIES,
+    DELETE,
+    FLAGGED,
+    PAYMENT,
+    PERSONAL_DATA,
+    PURCHASE,
+    SEND,
+    TAKEOVER,
+    classify,
+)
+from autoagent.safety.pending import PendingConfirmations, PendingRequest, QueueHuman
+from autoagent.safety.policy import GuardPolicy
+from autoagent.safety.types import (
+    Answer,
+    ConfirmationRequest,
+    Guard,
+    GuardDecision,
+    Human,
+    Verdict,
+)
 
 __all__ = [
-    "Answer", "CallbackHuman", "ConfirmationRequest", "Guard", "GuardDecision", "Human",
-    "KeywordGuard", "NoHuman", "TerminalHuman", "Verdict", "classify_text",
+    "CATEGORIES",
+    "DELETE",
+    "FLAGGED",
+    "PAYMENT",
+    "PERSONAL_DATA",
+    "PURCHASE",
+    "SEND",
+    "TAKEOVER",
+    "Answer",
+    "CallbackHuman",
+    "ConfirmationRequest",
+    "Guard",
+    "GuardDecision",
+    "GuardPolicy",
+    "Human",
+    "KeywordGuard",
+    "NoHuman",
+    "PendingConfirmations",
+    "PendingRequest",
+    "QueueHuman",
+    "ScenarioApprovals",
+    "ScreenGuard",
+    "TerminalHuman",
+    "Verdict",
+    "classify",
+    "classify_text",
+    "escalates",
 ]

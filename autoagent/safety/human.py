@@ -1,10 +1,13 @@
-"""Ways to reach the human: nobody, a terminal, or a Python callback."""
+"""Ways to reach the human: nobody, a terminal, a Python callback, or a QA scenario (emulator only).
+
+A front end that answers from another thread uses :class:`autoagent.safety.pending.QueueHuman`.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from autoagent.safety.types import Answer, ConfirmationRequest
@@ -72,3 +75,51 @@ class CallbackHuman:
 
     def ask(self, message: str) -> str | None:
         return self.on_ask(message) if self.on_ask else None
+
+
+EMULATOR_NAME = "emulator"
+
+
+def _is_emulator(device: object) -> bool:
+    """Only the built-in emulator: its name says so and its class comes from the emulator package."""
+    if getattr(device, "name", None) != EMULATOR_NAME:
+        return False
+    return type(device).__module__.split(".", 1)[0] == "emulator"
+
+
+@dataclass
+class ScenarioApprovals:
+    """A QA scenario's pre-approved answers, honoured on the emulator and nowhere else.
+
+    ``categories`` lists what the scenario approves (e.g. ``{"payment"}``). On any other
+    device every request is refused, so a scenario file pointed at a real phone cannot pay.
+    Take-over is approved only when "takeover" is listed (the scenario stands in for the
+    person who would have done the manual step); questions are answered from ``answers``.
+    """
+
+    device: object
+    categories: frozenset[str] | set[str] | tuple[str, ...] = frozenset()
+    answers: tuple[str, ...] = ()
+    asked: list[ConfirmationRequest] = field(default_factory=list)
+    _answer_cursor: int = field(default=0, init=False)
+
+    def confirm(self, request: ConfirmationRequest) -> Answer:
+        self.asked.append(request)
+        if not _is_emulator(self.device):
+            name = getattr(self.device, "name", type(self.device).__name__)
+            return Answer(approved=False, by="scenario",
+                          note=f"scenario approvals apply only on the emulator, not on {name!r}")
+        if request.category in set(self.categories):
+            return Answer(approved=True, by="scenario", note=f"{request.category} pre-approved by the scenario")
+        return Answer(approved=False, by="scenario", note=f"the scenario does not approve {request.category!r}")
+
+    def take_over(self, message: str) -> Answer:
+        if _is_emulator(self.device) and "takeover" in set(self.categories):
+            return Answer(approved=True, by="scenario", note="take-over pre-approved by the scenario")
+        return Answer(approved=False, by="scenario", note="the scenario does not take over")
+
+    def ask(self, message: str) -> str | None:
+        if self._answer_cursor >= len(self.answers):
+            return None
+        self._answer_cursor += 1
+        return self.answers[self._answer_cursor - 1]

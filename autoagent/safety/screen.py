@@ -1,0 +1,166 @@
+"""What the guard reads off one observation: nodes, their families, password fields, a black screen.
+
+Everything here is computed once per observation and cached on the object, so a review and
+a re-check of the same screen parse the hierarchy once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from PIL import Image
+
+from autoagent.perception.hierarchy import UINode, parse_hierarchy
+from autoagent.perception.observation import Observation
+
+# One <node ...> start tag, attribute values may hold ">" (quoted).
+_NODE_TAG = re.compile(r"<node\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_PASSWORD = re.compile(r"\bpassword=\"true\"")
+_SECURE_DOTS = re.compile(r"^[•●*·∙]+$")
+EDIT_CLASSES = ("EditText", "AutoCompleteTextView", "SearchView")
+
+
+def _area(bounds: tuple[int, int, int, int]) -> int:
+    left, top, right, bottom = bounds
+    return max(0, right - left) * max(0, bottom - top)
+
+
+def is_edit(node: UINode) -> bool:
+    return any(node.cls.endswith(c) for c in EDIT_CLASSES)
+
+
+# Input methods: their keys type, they do not act (a "Delete" key is backspace).
+_IME_PACKAGES = ("com.baidu.input", "com.touchtype.swiftkey", "com.samsung.android.honeyboard",
+                 "com.sohu.inputmethod.sogou", "com.iflytek.inputmethod")
+
+
+def is_keyboard(node: UINode) -> bool:
+    package = node.package.lower()
+    return ("inputmethod" in package or package.endswith(".ime") or package.startswith(_IME_PACKAGES))
+
+
+def is_checkable_class(node: UINode) -> bool:
+    return node.cls.endswith(("CheckBox", "RadioButton", "Switch", "CheckedTextView", "ToggleButton"))
+
+
+@dataclass
+class Screen:
+    """One observation as the guard sees it."""
+
+    size: tuple[int, int]
+    nodes: list[UINode]
+    xml: str | None
+    screenshot: Image.Image | None = None
+    app: str | None = None
+    source: str = "hierarchy"  # hierarchy | ocr | none
+    parse_error: str | None = None
+    _children: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for node in self.nodes:
+            if node.parent is not None:
+                self._children.setdefault(node.parent, []).append(node.index)
+
+    @classmethod
+    def of(cls, observation: Observation) -> Screen:
+        xml = observation.hierarchy
+        if not xml:
+            return cls(size=observation.size, nodes=[], xml=None, screenshot=observation.screenshot,
+                       app=observation.app, source="none")
+        try:
+            nodes = parse_hierarchy(xml)
+        except ValueError as err:
+            return cls(size=observation.size, nodes=[], xml=None, screenshot=observation.screenshot,
+                       app=observation.app, source="none", parse_error=str(err))
+        return cls(size=observation.size, nodes=nodes, xml=xml, screenshot=observation.screenshot,
+                   app=observation.app)
+
+    # -- geometry ------------------------------------------------------------------------
+    @property
+    def area(self) -> int:
+        return max(1, self.size[0] * self.size[1])
+
+    def share(self, node: UINode) -> float:
+        """The node's area as a share of the screen."""
+        return _area(node.bounds) / self.area
+
+    def children(self, node: UINode) -> list[UINode]:
+        return [self.nodes[i] for i in self._children.get(node.index, [])]
+
+    def ancestors(self, node: UINode) -> list[UINode]:
+        out = []
+        parent = node.parent
+        while parent is not None:
+            out.append(self.nodes[parent])
+            parent = self.nodes[parent].parent
+        return out
+
+    def descendants(self, node: UINode) -> list[UINode]:
+        out: list[UINode] = []
+        stack = list(reversed(self._children.get(node.index, [])))
+        while stack:
+            child = self.nodes[stack.pop()]
+            out.append(child)
+            stack.extend(reversed(self._children.get(child.index, [])))
+        return out
+
+    def inside_other_clickable(self, node: UINode, container: UINode) -> bool:
+        """Whether ``node`` belongs to some clickable control below ``container``."""
+        for anc in self.ancestors(node):
+            if anc.index == container.index:
+                return False
+            if anc.clickable:
+                return True
+        return False
+
+    # -- derived facts --------------------------------------------------------------------
+    @cached_property
+    def passwords(self) -> frozenset[int]:
+        """Indices of password fields: the XML's password flag, or a field showing only dots."""
+        found: set[int] = set()
+        if self.xml and "password=\"true\"" in self.xml:
+            tags = _NODE_TAG.findall(self.xml)
+            if len(tags) == len(self.nodes):
+                found.update(i for i, tag in enumerate(tags) if _PASSWORD.search(tag))
+        for node in self.nodes:
+            if is_edit(node) and node.text and _SECURE_DOTS.match(node.text):
+                found.add(node.index)
+        return frozenset(found)
+
+    @cached_property
+    def focused(self) -> UINode | None:
+        for node in reversed(self.nodes):
+            if node.focused and is_edit(node):
+                return node
+        for node in reversed(self.nodes):
+            if node.focused:
+                return node
+        return None
+
+    @cached_property
+    def all_text(self) -> str:
+        """Every label and id on screen, one per line: what page-level markers are read from."""
+        parts = []
+        for node in self.nodes:
+            for value in (node.text, node.desc, node.resource_id.rsplit("/", 1)[-1]):
+                if value:
+                    parts.append(value)
+        return "\n".join(parts)
+
+    def is_black(self, share: float) -> bool:
+        """A screen that is (nearly) all black: FLAG_SECURE hides it from screenshots."""
+        if self.screenshot is None:
+            return False
+        return black_share(self.screenshot) >= share
+
+
+def black_share(image: Image.Image) -> float:
+    """Share of pixels darker than 12/255, sampled on a 64-pixel-wide grid (well under a millisecond)."""
+    width, height = image.size
+    step = max(1, width // 64)
+    small = image.resize((max(1, width // step), max(1, height // step)), Image.Resampling.NEAREST)
+    histogram = small.convert("L").histogram()
+    total = sum(histogram) or 1
+    return sum(histogram[:12]) / total

@@ -1,0 +1,163 @@
+"""The channels that reach a human: terminal, callback, scenario (emulator only), front-end queue."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from autoagent.actions import Finish, Tap
+from autoagent.agent import Agent, Status
+from autoagent.geometry import to_relative
+from autoagent.policy.scripted import ScriptedPolicy
+from autoagent.safety import (
+    CallbackHuman,
+    ConfirmationRequest,
+    NoHuman,
+    PendingConfirmations,
+    ScenarioApprovals,
+    TerminalHuman,
+)
+from autoagent.trace import read_trace
+from tests.stubs import Button, StubDevice
+
+REQUEST = ConfirmationRequest(task="buy", step=3, category="payment", reason="payment: 'pay' in 'Pay ¥59'",
+                              action='do(action="Tap", element=[500,900])', app="com.example.shop")
+PAY = Button("Pay ¥59.00", (100, 2100, 980, 2250))
+
+
+def test_no_human_says_no() -> None:
+    human = NoHuman()
+    assert not human.confirm(REQUEST).approved and human.confirm(REQUEST).by == "none"
+    assert not human.take_over("log in").approved and human.ask("which size?") is None
+
+
+@pytest.mark.parametrize("typed,approved", [("y\n", True), ("yes\n", True), ("n\n", False), ("\n", False),
+                                            ("", False), ("pay\n", False)])
+def test_terminal_needs_an_explicit_yes(typed: str, approved: bool) -> None:
+    err = io.StringIO()
+    answer = TerminalHuman(stdin=io.StringIO(typed), stderr=err).confirm(REQUEST)
+    assert answer.approved is approved and answer.by == "terminal"
+    assert "Pay ¥59" in err.getvalue() and "[y/N]" in err.getvalue()
+
+
+def test_callback_is_asked_with_the_request() -> None:
+    seen = []
+    human = CallbackHuman(on_confirm=lambda r: seen.append(r) or False)
+    assert not human.confirm(REQUEST).approved and seen == [REQUEST]
+    assert not human.take_over("x").approved  # no take-over handler: no
+
+
+# -- scenario approvals: the emulator only -------------------------------------------------------------
+def test_scenario_refuses_anything_but_the_emulator() -> None:
+    impostor = StubDevice(name="emulator")  # right name, wrong device
+    answer = ScenarioApprovals(device=impostor, categories={"payment"}).confirm(REQUEST)
+    assert not answer.approved and answer.by == "scenario" and "only on the emulator" in answer.note
+    phone_like = StubDevice(name="android:R58M")
+    assert not ScenarioApprovals(device=phone_like, categories={"payment"}).confirm(REQUEST).approved
+
+
+def test_scenario_approves_listed_categories_on_the_emulator() -> None:
+    emulator = pytest.importorskip("emulator")
+    phone = emulator.Phone(seed=0)
+    scenario = ScenarioApprovals(device=phone, categories={"payment"}, answers=("M",))
+    answer = scenario.confirm(REQUEST)
+    assert answer.approved and answer.by == "scenario"
+    assert not scenario.confirm(REQUEST.model_copy(update={"category": "send"})).approved
+    assert not scenario.take_over("log in").approved
+    assert scenario.ask("size?") == "M" and scenario.ask("again?") is None
+    assert len(scenario.asked) == 2
+
+
+# -- the front end's queue ----------------------------------------------------------------------------
+def answer_when_asked(pending: PendingConfirmations, approved: bool, by: str = "web:alice") -> threading.Thread:
+    def front_end() -> None:
+        request = pending.wait_for_request(timeout=5)
+        assert request is not None
+        assert pending.answer(request.id, approved, note="clicked", by=by)
+
+    thread = threading.Thread(target=front_end, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("approved", [True, False])
+def test_queue_blocks_until_answered(approved: bool) -> None:
+    pending = PendingConfirmations(timeout=5)
+    published = []
+    pending.on_publish = published.append
+    thread = answer_when_asked(pending, approved)
+    answer = pending.confirm(REQUEST)
+    thread.join(2)
+    assert answer.approved is approved and answer.by == "web:alice" and answer.note == "clicked"
+    assert published and published[0].kind == "confirm" and published[0].request == REQUEST
+    assert pending.pending() == []
+
+
+def test_queue_timeout_is_a_no_and_late_answers_are_refused() -> None:
+    pending = PendingConfirmations(timeout=0.2)
+    started = time.monotonic()
+    published = []
+    pending.on_publish = published.append
+    answer = pending.confirm(REQUEST)
+    assert not answer.approved and "no answer within" in answer.note
+    assert 0.15 < time.monotonic() - started < 2
+    assert pending.answer(published[0].id, True) is False  # too late
+    assert pending.answer("no-such-id", True) is False
+
+
+def test_queue_close_refuses_everything() -> None:
+    pending = PendingConfirmations(timeout=30)
+    threading.Timer(0.1, pending.close).start()
+    started = time.monotonic()
+    assert not pending.confirm(REQUEST).approved
+    assert time.monotonic() - started < 5
+    assert not pending.take_over("log in").approved and pending.ask("?") is None
+
+
+def test_queue_ask_and_take_over() -> None:
+    pending = PendingConfirmations(timeout=5)
+
+    def front_end() -> None:
+        first = pending.wait_for_request(5)
+        assert first.kind == "ask" and pending.answer(first.id, True) is False  # an ask wants text
+        pending.reply(first.id, "size M")
+        second = pending.wait_for_request(5)
+        assert second.kind == "take_over"
+        pending.answer(second.id, True, note="logged in")
+
+    thread = threading.Thread(target=front_end, daemon=True)
+    thread.start()
+    assert pending.ask("which size?") == "size M"
+    assert pending.take_over("please log in").approved
+    thread.join(2)
+
+
+def test_queue_rejects_bad_timeout() -> None:
+    with pytest.raises(ValueError):
+        PendingConfirmations(timeout=0)
+
+
+def test_agent_with_the_queue_pays_once_after_a_yes(tmp_path: Path) -> None:
+    device = StubDevice(buttons=[PAY])
+    pending = PendingConfirmations(timeout=5)
+    thread = answer_when_asked(pending, True)
+    centre = to_relative((540, 2175), device.size)
+    result = Agent(device=device, policy=ScriptedPolicy.of([Tap(element=centre), Finish(message="paid")]),
+                   human=pending, trace_root=tmp_path).run("buy")
+    thread.join(2)
+    assert result.status is Status.SUCCESS and device.taps_on("Pay ¥59.00") == 1
+    step = read_trace(result.trace_dir).steps[0]
+    assert step.human == {"approved": True, "by": "web:alice", "note": "clicked"}
+    assert step.guard["category"] == "payment" and step.guard["evidence"]["targets"][0]["text"] == "Pay ¥59.00"
+
+
+def test_agent_with_an_unanswered_queue_pays_nothing(tmp_path: Path) -> None:
+    device = StubDevice(buttons=[PAY])
+    centre = to_relative((540, 2175), device.size)
+    result = Agent(device=device, policy=ScriptedPolicy.of([Tap(element=centre)]),
+                   human=PendingConfirmations(timeout=0.1), trace_root=tmp_path).run("buy")
+    assert result.status is Status.NEEDS_CONFIRMATION and device.taps_on("Pay ¥59.00") == 0
