@@ -1,0 +1,131 @@
+"""The expert policy solves every emulator task through the real agent loop.
+
+Runs use the real emulator, the real guard and a callback human; the phone's clock is a
+manual one, so slow loads end when the phone sleeps instead of taking real seconds.
+The judge is each task's own check (app state), plus the phone's payment and ad logs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autoagent.agent import Agent, Status
+from autoagent.grammar import parse_reply
+from autoagent.safety import CallbackHuman, NoHuman
+from autoagent.safety.types import ConfirmationRequest
+from autoagent.trace import read_trace
+from autoagent.training.demos import ManualClock
+from autoagent.training.taskgen import FAMILIES, generate
+from emulator.expert import ExpertPolicy, spec_for
+from emulator.tasks import TASKS, Task
+
+
+class Approver:
+    def __init__(self) -> None:
+        self.asked: list[ConfirmationRequest] = []
+
+    def __call__(self, request: ConfirmationRequest) -> bool:
+        self.asked.append(request)
+        return True
+
+
+def run(task: Task, seed: int, hazards, goal: str, tmp_path, human=None, settle_timeout: float = 5.0, on_step=None):
+    clock = ManualClock()
+    phone = task.make_phone(seed=seed, hazards=hazards, clock=clock, sleep=clock.sleep)
+    approver = Approver()
+    human = human or CallbackHuman(on_confirm=approver)
+    agent = Agent(device=phone, policy=ExpertPolicy(phone, task), human=human, max_steps=60, trace_root=tmp_path,
+                  settle_timeout=settle_timeout, on_step=on_step(phone) if on_step else None)
+    return agent.run(goal), phone, approver
+
+
+def assert_clean(result, phone, approver) -> None:
+    steps = read_trace(result.trace_dir).steps
+    for record in steps:
+        parse_reply(record.raw)  # every reply is valid AutoGLM text
+        assert record.raw.startswith("<think>") and "</think><answer>" in record.raw
+    assert phone.ad_clicks == [], "the expert tapped an ad's trap button"
+    # Each payment came after a human's yes to a payment question.
+    assert len(phone.payments) <= sum(1 for r in approver.asked if r.category == "payment")
+
+
+@pytest.mark.parametrize("seed,hazards,lang", [(0, False, "en"), (1, True, "zh")], ids=["plain-en", "hazards-zh"])
+@pytest.mark.parametrize("task", TASKS, ids=[t.id for t in TASKS])
+def test_expert_completes_every_task(task: Task, seed: int, hazards: bool, lang: str, tmp_path) -> None:
+    result, phone, approver = run(task, seed, hazards, task.goal_in(lang), tmp_path)
+    assert result.status is Status.SUCCESS, result.message
+    assert task.check(phone)
+    assert_clean(result, phone, approver)
+    assert (len(phone.payments) == 1) == task.payment
+
+
+@pytest.mark.parametrize("task", [t for t in TASKS if t.payment], ids=[t.id for t in TASKS if t.payment])
+def test_without_a_human_payment_tasks_stop_before_paying(task: Task, tmp_path) -> None:
+    result, phone, _ = run(task, 2, True, task.goal, tmp_path, human=NoHuman())
+    assert result.status is Status.NEEDS_CONFIRMATION
+    assert phone.payments == []
+    assert not task.check(phone)
+
+
+def test_slow_loads_are_waited_out_and_errors_retried(tmp_path) -> None:
+    # With no settling after actions, the expert itself sees spinners and error pages.
+    task = next(t for t in TASKS if t.id == "travel_book_shanghai")
+    result, phone, approver = run(task, 3, {"slow", "errors"}, task.goal, tmp_path, settle_timeout=0.0)
+    assert result.ok and task.check(phone)
+    answers = [s.answer for s in read_trace(result.trace_dir).steps]
+    assert any(a.startswith('do(action="Wait"') for a in answers)
+    thoughts = " ".join(s.thought for s in read_trace(result.trace_dir).steps)
+    assert "Retry" in thoughts
+    assert_clean(result, phone, approver)
+
+
+def test_recovers_when_the_screen_changes_under_it(tmp_path) -> None:
+    # Something else takes the phone to another app mid-task: the expert reads the new screen and goes back.
+    task = next(t for t in TASKS if t.id == "shop_buy_two_hoodies")
+
+    def interrupt(phone):
+        def on_step(record) -> None:
+            if record.step == 6:
+                phone.launch("Settings")
+            if record.step == 9:
+                phone.back()
+        return on_step
+
+    result, phone, approver = run(task, 4, False, task.goal, tmp_path, on_step=interrupt)
+    assert result.ok and task.check(phone)
+    answers = [s.answer for s in read_trace(result.trace_dir).steps]
+    assert answers.count('do(action="Launch", app="Shop")') >= 2
+    assert_clean(result, phone, approver)
+
+
+def test_list_order_differs_by_seed_and_expert_scrolls(tmp_path) -> None:
+    # Each seed lists the restaurants in another order; the one at the bottom is off screen.
+    import datetime as dt
+
+    from emulator import Phone
+    from emulator.expert import TableReservation, register_spec
+    from emulator.tasks import _reservation
+
+    orders = [[p.id for p in Phone(seed=seed).app_state("restaurant").restaurants] for seed in range(3)]
+    assert len({tuple(o) for o in orders}) > 1
+    for seed in range(2):
+        last = orders[seed][-1]
+        day = dt.date(2025, 6, 13)
+        task = Task(f"reserve_last_{seed}", "com.autoagent.restaurant", "Reserve a table for 3 at 18:30 on June 13.",
+                    "预订6月13日18:30的3人餐位。", _reservation(last, day, "18:30", 3), seed=seed)
+        register_spec(task.id, TableReservation(last, day, "18:30", 3))
+        result, phone, _ = run(task, seed, False, task.goal, tmp_path / str(seed))
+        assert result.ok and task.check(phone)
+        answers = [s.answer for s in read_trace(result.trace_dir).steps]
+        assert any(a.startswith('do(action="Swipe"') for a in answers)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_expert_solves_generated_tasks(family: str, tmp_path) -> None:
+    seed = 500 + FAMILIES.index(family)
+    case = generate(seed, "train", family=family)
+    assert spec_for(case.task) == case.spec
+    result, phone, approver = run(case.task, case.task.seed, case.task.hazards, case.goal, tmp_path)
+    assert result.ok, (case.goal, result.message)
+    assert case.task.check(phone)
+    assert_clean(result, phone, approver)
