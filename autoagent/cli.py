@@ -56,9 +56,11 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="emulator", help=DEVICE_HELP + " [default: emulator]")
     p.add_argument("--seed", type=int, default=0, help="emulator seed: catalogue and hazards [default: 0]")
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport with touch")
-    p.add_argument("--engine", choices=["openai", "local", "replay"], default=None,
+    p.add_argument("--engine", choices=["openai", "local", "replay", "expert"], default=None,
                    help="openai: an OpenAI-compatible server (vLLM, SGLang, hosted); local: a checkpoint "
-                        "folder loaded with transformers; replay: the replies of a recorded trace")
+                        "folder loaded with transformers; replay: the replies of a recorded trace; expert: "
+                        "the emulator's built-in demonstrator, for the emulator's own tasks [default on the "
+                        "emulator with no model options: expert]")
     p.add_argument("--base-url", help="openai engine: server URL, e.g. http://localhost:8000/v1")
     p.add_argument("--model", help="openai engine: model name on the server")
     p.add_argument("--api-key", help="openai engine: API key [default: $AUTOAGENT_API_KEY or $OPENAI_API_KEY]")
@@ -70,26 +72,55 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--confirm", choices=["ask", "never"], default="ask",
                    help="ask: ask on this terminal before payments (no terminal means no); "
                         "never: refuse every confirmation [default: ask]")
+    p.add_argument("--approve", action="append", default=[], metavar="CATEGORY",
+                   choices=["payment", "purchase", "send", "delete", "personal_data"],
+                   help="emulator only: answer yes in advance to this class of confirmation (repeatable), "
+                        "for unattended demos and QA; ignored on phones and browsers")
     p.add_argument("--report", action="store_true", help="write report.html into the trace when done")
     p.add_argument("-q", "--quiet", action="store_true", help="no per-step progress lines")
     p.set_defaults(func=_cmd_run)
 
 
-def _policy_from_args(args: argparse.Namespace):  # -> Policy
+def _engine_from_args(args: argparse.Namespace) -> str:
+    if args.engine:
+        return args.engine
+    if args.base_url:
+        return "openai"
+    if args.model_path:
+        return "local"
+    if args.trace:
+        return "replay"
+    if args.device == "emulator":
+        return "expert"
+    raise UsageError("choose a policy: --engine openai --base-url URL --model NAME, "
+                     "--engine local --model-path DIR, or --engine replay --trace DIR")
+
+
+def _expert_for(args: argparse.Namespace, device):  # -> Policy
+    """The emulator's demonstrator drives the emulator's own tasks, recognised by their goal or id."""
+    from emulator.expert import ExpertPolicy
+    from emulator.tasks import TASKS
+
+    if args.device != "emulator":
+        raise UsageError("--engine expert drives the emulator only; for a phone or a browser choose "
+                         "--engine openai or --engine local")
+    wanted = _normalise_goal(args.task)
+    for task in TASKS:
+        if wanted in (_normalise_goal(task.goal), _normalise_goal(task.goal_zh), task.id):
+            return ExpertPolicy(device, task, lang="zh" if wanted == _normalise_goal(task.goal_zh) else "en")
+    known = "\n".join(f"  {t.goal}" for t in TASKS)
+    raise UsageError(f"the built-in expert knows only the emulator's tasks; try one of:\n{known}\n"
+                     "or bring a model: --engine openai --base-url URL / --engine local --model-path DIR")
+
+
+def _normalise_goal(text: str) -> str:
+    return " ".join(text.lower().replace("。", " ").replace(".", " ").split())
+
+
+def _policy_from_args(args: argparse.Namespace, engine: str):  # -> Policy
     from autoagent.policy.base import PolicyError
     from autoagent.policy.factory import make_policy
 
-    engine = args.engine
-    if engine is None:
-        if args.base_url:
-            engine = "openai"
-        elif args.model_path:
-            engine = "local"
-        elif args.trace:
-            engine = "replay"
-        else:
-            raise UsageError("choose a policy: --engine openai --base-url URL --model NAME, "
-                             "--engine local --model-path DIR, or --engine replay --trace DIR")
     try:
         return make_policy(engine, base_url=args.base_url, model=args.model, api_key=args.api_key,
                            model_path=args.model_path, trace=args.trace, lang=args.lang)
@@ -131,7 +162,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from autoagent.device import DeviceError
     from autoagent.policy.base import PolicyError
     from autoagent.report import write_report
-    from autoagent.safety import NoHuman, TerminalHuman
+    from autoagent.safety import NoHuman, ScenarioApprovals, TerminalHuman
     from autoagent.targets import open_device
     from autoagent.trace import read_trace
 
@@ -141,12 +172,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("the task is empty: say what the agent should do (as text, --voice FILE.wav or --listen)")
     if args.max_steps < 1:
         raise UsageError("--max-steps must be at least 1")
-    policy = _policy_from_args(args)
+    engine = _engine_from_args(args)
+    policy = None if engine == "expert" else _policy_from_args(args, engine)
     try:
         device = open_device(args.device, seed=args.seed, mobile=args.mobile)
     except (ValueError, DeviceError) as err:
         raise UsageError(str(err)) from None
-    human = TerminalHuman() if args.confirm == "ask" and sys.stdin.isatty() else NoHuman()
+    if policy is None:
+        try:
+            policy = _expert_for(args, device)
+        except UsageError:
+            device.close()
+            raise
+    if args.approve and args.device != "emulator":
+        print("autoagent: --approve applies to the emulator only; confirmations will be refused",
+              file=sys.stderr)
+    if args.approve:
+        # Pre-approvals are honoured on the emulator only (ScenarioApprovals checks the device itself).
+        human = ScenarioApprovals(device, categories=set(args.approve))
+    elif args.confirm == "ask" and sys.stdin.isatty():
+        human = TerminalHuman()
+    else:
+        human = NoHuman()
     agent = Agent(device=device, policy=policy, human=human, max_steps=args.max_steps,
                   trace_root=args.traces, on_step=_progress(args.max_steps, args.quiet))
     try:
@@ -194,10 +241,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_emulator(args: argparse.Namespace) -> int:
-    from emulator.__main__ import main as emulator_main
+def _passthrough(command: str, argv: list[str]) -> int:
+    """Commands whose module owns its parser: everything after the name goes to it, --help included."""
+    if command == "emulator":
+        from emulator.__main__ import main as run
+    elif command == "train":
+        from autoagent.training.train import main as run
+    elif command == "eval":
+        from autoagent.training.evaluate import main as run
+    else:
+        from autoagent.training.demos import main as run
+    return int(run(argv) or 0)
 
-    return emulator_main(args.rest)
+
+PASSTHROUGH = {
+    "emulator": "the built-in virtual phone: serve it over adb, list apps, screenshot",
+    "demos": "collect expert demonstrations on the emulator (training data)",
+    "train": "train a small Glm4v policy from demonstrations",
+    "eval": "evaluate a checkpoint on held-out emulator tasks: success rate, steps, latency",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -223,21 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("trace", type=Path, help="trace directory (written by `autoagent run`)")
     p.add_argument("-o", "--output", type=Path, help="output file [default: TRACE/report.html]")
     p.set_defaults(func=_cmd_report)
-    p = sub.add_parser("emulator", help="the built-in virtual phone: serve it over adb, list apps, screenshot",
-                       description="Same as `python -m emulator`: `autoagent emulator serve --port 5037` makes the "
-                                   "virtual phone an adb device that uiautomator2 (and --device android) can drive.",
-                       add_help=False)
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_cmd_emulator)
+    for name, summary in PASSTHROUGH.items():
+        sub.add_parser(name, help=summary, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv[:1] == ["emulator"]:
-            # The emulator has its own parser; hand it everything, --help included.
-            return _cmd_emulator(argparse.Namespace(rest=argv[1:]))
+        if argv[:1] and argv[0] in PASSTHROUGH:
+            return _passthrough(argv[0], argv[1:])
         args = build_parser().parse_args(argv)
         return int(args.func(args))
     except UsageError as err:

@@ -135,3 +135,30 @@ def test_unconfirmed_transcript_runs_nothing(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=300, input="n\n")
     assert out.returncode == 2 and "cancelled" in out.stderr
     assert not (tmp_path / "traces").exists()
+
+
+MAIN_JOB = "In the Shop app, buy a White T-shirt in size M."
+
+
+def test_main_job_without_a_human_pays_nothing(tmp_path: Path) -> None:
+    out = autoagent("run", MAIN_JOB, "--device", "emulator", cwd=tmp_path)
+    assert out.returncode == 3, out.stderr
+    assert out.stdout.startswith("needs_confirmation")
+    trace = read_trace(only_trace(tmp_path))
+    last = trace.steps[-1]
+    assert last.outcome == "denied" and last.human["by"] == "none"
+
+
+def test_main_job_with_approvals_buys_the_shirt(tmp_path: Path) -> None:
+    out = autoagent("run", MAIN_JOB, "--approve", "purchase", "--approve", "payment", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    trace = read_trace(only_trace(tmp_path))
+    approved = [s for s in trace.steps if s.human and s.human.get("approved")]
+    assert approved and all(s.human["by"] == "scenario" for s in approved)
+    assert any(s.guard and s.guard.get("category") == "payment" for s in approved)
+    assert trace.result.status == "success"
+
+
+def test_unknown_goal_for_the_expert_lists_known_tasks(tmp_path: Path) -> None:
+    out = autoagent("run", "Fly me to the moon", cwd=tmp_path)
+    assert out.returncode == 2 and "Turn off Wi-Fi." in out.stderr and "Traceback" not in out.stderr
