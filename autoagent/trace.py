@@ -6,14 +6,23 @@ Layout::
     TRACE/steps.jsonl      one StepRecord per line, flushed and fsynced after each step
     TRACE/screens/0001.png the screenshot the step decided on (and 0001.xml, its hierarchy)
     TRACE/result.json      how the run ended; absent if the process died
+
+Encoding a 1080x2400 PNG takes longer than the rest of a step's bookkeeping together, so
+files are written by one background thread, in the order they were handed over: the line
+of step N reaches steps.jsonl only after its screenshot file exists, and before the policy
+is asked about step N + 1 every earlier step is on disk. A kill while the model thinks loses
+at most the step in flight; :meth:`TraceWriter.finish` (also on Ctrl-C) drains the queue.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import re
+import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -76,16 +85,29 @@ def _slug(text: str) -> str:
 
 
 class TraceWriter:
-    """Appends steps to a trace directory as they happen."""
+    """Appends steps to a trace directory as they happen.
 
-    def __init__(self, path: Path, meta: TraceMeta) -> None:
+    ``background=False`` writes every file before the call returns (simpler to reason
+    about, and what a caller with no model time to hide the encoding behind may prefer).
+    """
+
+    def __init__(self, path: Path, meta: TraceMeta, background: bool = True) -> None:
         self.path = path
         (path / SCREENS_DIR).mkdir(parents=True, exist_ok=True)
         _write_json_atomic(path / META_FILE, meta.model_dump(mode="json"))
         self._steps = open(path / STEPS_FILE, "a", encoding="utf-8")
+        self._queue: queue.Queue[tuple[int, Callable[[], None]] | None] | None = None
+        self._lock = threading.Condition()
+        self._queued = 0  # jobs handed over so far
+        self._written = 0  # jobs finished (in order: one worker)
+        self._failure: BaseException | None = None
+        if background:
+            self._queue = queue.Queue()
+            self._worker = threading.Thread(target=self._work, name=f"trace-writer:{path.name}", daemon=True)
+            self._worker.start()
 
     @classmethod
-    def create(cls, root: Path, meta: TraceMeta) -> "TraceWriter":
+    def create(cls, root: Path, meta: TraceMeta, background: bool = True) -> "TraceWriter":
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         base = root / f"{stamp}-{_slug(meta.task)}"
         path = base
@@ -93,29 +115,104 @@ class TraceWriter:
         while path.exists():
             n += 1
             path = Path(f"{base}-{n}")
-        return cls(path, meta)
+        return cls(path, meta, background=background)
+
+    # ------------------------------------------------------------------ the writer thread
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            _, job = item
+            try:
+                if self._failure is None:
+                    job()
+            except BaseException as err:  # disk full, permissions: reported to the caller's next call
+                self._failure = err
+            with self._lock:
+                self._written += 1
+                self._lock.notify_all()
+
+    def _submit(self, job: Callable[[], None]) -> int:
+        """Run ``job`` after every job handed over before it; return its sequence number."""
+        self._raise_failure()
+        if self._queue is None:
+            job()
+            return 0
+        with self._lock:
+            self._queued += 1
+            seq = self._queued
+        self._queue.put((seq, job))
+        return seq
+
+    def _wait(self, seq: int) -> None:
+        """Block until jobs 1..seq are on disk."""
+        if self._queue is None:
+            return
+        with self._lock:
+            while self._written < seq and self._worker.is_alive():
+                self._lock.wait(timeout=1.0)
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            err, self._failure = self._failure, None
+            raise OSError(f"cannot write the trace in {self.path}: {err}") from err
+
+    def flush(self) -> None:
+        """Return once everything handed over is on disk."""
+        self._wait(self._queued)
+
+    # ------------------------------------------------------------------ public API
 
     def save_observation(self, step: int, observation: Observation) -> tuple[str, str | None]:
-        """Write the step's screenshot (and hierarchy); return their relative paths."""
+        """Hand over the step's screenshot (and hierarchy); return their relative paths.
+
+        Returns once every earlier step is on disk; this step's files are written while the
+        policy decides.
+        """
         shot = f"{SCREENS_DIR}/{step:04d}.png"
-        # Level 1: a 1080x2400 screen compresses in a few ms and stays lossless for replay checks.
-        observation.screenshot.save(self.path / shot, format="PNG", compress_level=1)
-        xml_rel = None
-        if observation.hierarchy:
-            xml_rel = f"{SCREENS_DIR}/{step:04d}.xml"
-            (self.path / xml_rel).write_text(observation.hierarchy, encoding="utf-8")
+        xml_rel = f"{SCREENS_DIR}/{step:04d}.xml" if observation.hierarchy else None
+        image, hierarchy = observation.screenshot, observation.hierarchy
+
+        def write() -> None:
+            # Level 1: lossless for replay checks at a fraction of the default level's time.
+            # Written under a temporary name so a file that exists is a whole file.
+            target = self.path / shot
+            tmp = target.with_name(target.name + ".tmp")
+            image.save(tmp, format="PNG", compress_level=1)
+            os.replace(tmp, target)
+            if xml_rel and hierarchy:
+                (self.path / xml_rel).write_text(hierarchy, encoding="utf-8")
+
+        seq = self._submit(write)
+        self._wait(seq - 1)
         return shot, xml_rel
 
     def append(self, record: StepRecord) -> None:
-        self._steps.write(record.model_dump_json() + "\n")
-        self._steps.flush()
-        os.fsync(self._steps.fileno())
+        """Queue the step's line; it is written (flushed, fsynced) after its screenshot."""
+        line = record.model_dump_json() + "\n"
+
+        def write() -> None:
+            self._steps.write(line)
+            self._steps.flush()
+            os.fsync(self._steps.fileno())
+
+        self._submit(write)
 
     def finish(self, result: RunResult) -> None:
-        _write_json_atomic(self.path / RESULT_FILE, result.model_dump(mode="json"))
-        self.close()
+        try:
+            self.flush()
+        finally:
+            _write_json_atomic(self.path / RESULT_FILE, result.model_dump(mode="json"))
+            self.close()
 
     def close(self) -> None:
+        if self._queue is not None and self._worker.is_alive():
+            self._queue.put(None)
+            self._worker.join()
         if not self._steps.closed:
             self._steps.close()
 

@@ -47,13 +47,26 @@ def target_size(width: int, height: int, max_pixels: int = DEFAULT_MAX_PIXELS,
     return w_bar, h_bar
 
 
-def fit_image(image: Image.Image, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
-    """Resize to the model's budget (a no-op when the size already fits)."""
+def fit_image(image: Image.Image, max_pixels: int = DEFAULT_MAX_PIXELS, exact: bool = False) -> Image.Image:
+    """Resize to the model's budget (a no-op when the size already fits).
+
+    ``exact=True`` resamples with Pillow's bicubic filter, the one GLM-4.1V's image
+    processor uses, so a local engine hands its processor the very pixels the processor
+    would have made. The default uses OpenCV's bicubic: for a phone screen (a scale near 1)
+    it differs from Pillow's by about a tenth of a grey level on average, far below what
+    the JPEG encoding that follows changes, and takes a seventh of the time
+    (benchmarks/bench_loop.py).
+    """
     size = target_size(image.width, image.height, max_pixels)
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     if size == rgb.size:
         return rgb
-    return rgb.resize(size, Image.Resampling.BICUBIC)
+    if exact:
+        return rgb.resize(size, Image.Resampling.BICUBIC)
+    import cv2
+    import numpy as np
+
+    return Image.fromarray(cv2.resize(np.asarray(rgb), size, interpolation=cv2.INTER_CUBIC))
 
 
 def image_tokens(width: int, height: int) -> int:

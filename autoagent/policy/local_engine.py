@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autoagent.policy.base import Decision, PolicyError, StepInput
+from autoagent.policy.decode import GreedyDecoder
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens
 from autoagent.policy.prompts import PromptOptions, build_messages, image_count
 from autoagent.policy.reply import ANSWER_CLOSE, decide_from_text, reply_complete
@@ -22,6 +25,8 @@ from autoagent.policy.reply import ANSWER_CLOSE, decide_from_text, reply_complet
 # Tokens that end a GLM turn; whichever the tokenizer knows are used.
 STOP_TOKENS = ("<|endoftext|>", "<|user|>", "<|observation|>", "</answer>")
 _STRIP_TOKENS = ("<|endoftext|>", "<|user|>", "<|observation|>", "<|assistant|>")
+# Below this many parameters a CPU step runs on one thread (see LocalGLMPolicy.cpu_threads).
+SMALL_MODEL_PARAMS = 50_000_000
 _WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                  "pytorch_model.bin.index.json")
 
@@ -67,7 +72,8 @@ def _load_image_processor(folder: Path) -> Any:
 @dataclass
 class _StopWatch:
     """Stopping criterion: stop once the reply holds a whole action; note when the first
-    token arrived (the end of prefill)."""
+    token arrived (the end of prefill). Both decode paths ask it the same question after
+    every token, so they stop at the same token."""
 
     tokenizer: Any
     prompt_len: int
@@ -76,18 +82,23 @@ class _StopWatch:
     first: float | None = None
     complete_at: int | None = None
 
-    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-        import torch
-
+    def done_after(self, new_tokens: Any) -> bool:
+        """True once the reply made of ``new_tokens`` (ids so far) should end."""
         if self.first is None:
             self.first = time.perf_counter()
-        generated = input_ids.shape[1] - self.prompt_len
-        text = self.tokenizer.decode(input_ids[0, self.prompt_len:], skip_special_tokens=False)
+        generated = len(new_tokens)
+        text = self.tokenizer.decode(new_tokens, skip_special_tokens=False)
         done = ANSWER_CLOSE in text
         if not done and self.complete_at is None and reply_complete(text):
             self.complete_at = generated
         if not done and self.complete_at is not None:
             done = "<answer>" not in text or generated - self.complete_at >= self.grace
+        return done
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        done = self.done_after(input_ids[0, self.prompt_len:])
         return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
 
 
@@ -100,6 +111,15 @@ class LocalGLMPolicy:
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1"...
     max_context_tokens: int = 20_000
     ui_text: bool = True
+    # The step decoder (prefix KV reuse, no generate() overhead); False: plain generate().
+    fast: bool = True
+    # Preallocated KV cache and CUDA graphs for the decode step; None: on CUDA only.
+    static_cache: bool | None = None
+    cuda_graphs: bool | None = None
+    # CPU threads for a step; None: one for a small model (more threads only add OpenMP
+    # hand-offs to matrices this small, and they stall badly on a busy machine), torch's
+    # default otherwise.
+    cpu_threads: int | None = None
     name: str = "local"
     _model: Any = field(default=None, init=False, repr=False)
 
@@ -149,11 +169,23 @@ class LocalGLMPolicy:
             else getattr(self.image_processor.size, "longest_edge", None)
         # Never hand the processor more pixels than it would keep: it would only resample again.
         self._max_pixels = min(self.max_pixels, budget) if budget else self.max_pixels
+        on_cuda = self._device.type == "cuda"
+        static = on_cuda if self.static_cache is None else self.static_cache
+        graphs = (on_cuda and static) if self.cuda_graphs is None else self.cuda_graphs
+        self._threads = self.cpu_threads
+        if self._threads is None and self._device.type == "cpu":
+            params = sum(p.numel() for p in self._model.parameters())
+            self._threads = 1 if params < SMALL_MODEL_PARAMS else None
+        self.decoder = GreedyDecoder(self._model, self.stop_ids, static=static, compile=graphs)
+        if self.fast and _shapes_logits(self._model.generation_config):
+            # generate() would reshape the scores (a repetition penalty...); the step decoder
+            # only takes the argmax, so it would pick other tokens. Stay with generate().
+            self.fast = False
 
     # ------------------------------------------------------------------ prompt -> tensors
 
     def messages_for(self, step: StepInput) -> tuple[list[dict[str, Any]], Any]:
-        image = fit_image(step.observation.screenshot, self._max_pixels)
+        image = fit_image(step.observation.screenshot, self._max_pixels, exact=True)
         options = PromptOptions(lang=self.lang, max_context_tokens=self.max_context_tokens, ui_text=self.ui_text)
         return build_messages(step, {"type": "image"}, options, image_cost=image_tokens(*image.size)), image
 
@@ -182,15 +214,55 @@ class LocalGLMPolicy:
 
     # ------------------------------------------------------------------ policy protocol
 
-    def generate(self, inputs: dict[str, Any]) -> tuple[str, dict[str, float]]:
-        import torch
-
+    def _batch(self, inputs: dict[str, Any]) -> dict[str, Any]:
         batch = {k: v.to(self._device) for k, v in inputs.items()}
         batch["pixel_values"] = batch["pixel_values"].to(self._model.dtype)
+        return batch
+
+    def generate(self, inputs: dict[str, Any]) -> tuple[str, dict[str, float]]:
+        """The reply to one step's inputs, by the engine's decoder (see ``fast``)."""
+        return self.generate_fast(inputs) if self.fast else self.generate_plain(inputs)
+
+    @contextmanager
+    def _threads_for_step(self) -> Iterator[None]:
+        import torch
+
+        if not self._threads:
+            yield
+            return
+        before = torch.get_num_threads()
+        torch.set_num_threads(self._threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+    def generate_fast(self, inputs: dict[str, Any]) -> tuple[str, dict[str, float]]:
+        """Greedy decoding with the prefix of the previous step's prompt reused; the same
+        tokens as :meth:`generate_plain`."""
+        batch = self._batch(inputs)
+        watch = _StopWatch(self.tokenizer, batch["input_ids"].shape[1])
+        with self._threads_for_step():
+            result = self.decoder.run(batch, self.max_new_tokens, done=watch.done_after)
+        text = _strip_control(self.tokenizer.decode(result.tokens, skip_special_tokens=False))
+        return text, {
+            "ttft": result.prefill_ms,
+            "model": result.total_ms,
+            "prompt_tokens": float(result.prompt_tokens),
+            "reused_tokens": float(result.reused),
+            "new_tokens": float(len(result.tokens)),
+            "decode_tok_s": result.decode_tok_s,
+        }
+
+    def generate_plain(self, inputs: dict[str, Any]) -> tuple[str, dict[str, float]]:
+        """transformers' own ``generate()``: the reference the fast path must match."""
+        import torch
+
+        batch = self._batch(inputs)
         prompt_len = batch["input_ids"].shape[1]
         watch = _StopWatch(self.tokenizer, prompt_len)
         started = time.perf_counter()
-        with torch.inference_mode():
+        with torch.inference_mode(), self._threads_for_step():
             output = self._model.generate(
                 **batch, do_sample=False, max_new_tokens=self.max_new_tokens,
                 eos_token_id=self.stop_ids, pad_token_id=self.pad_id, stopping_criteria=[watch])
@@ -219,6 +291,20 @@ class LocalGLMPolicy:
 
     def close(self) -> None:
         self._model = None
+
+
+def _shapes_logits(config: Any) -> bool:
+    """True when greedy generate() with this generation config is not a plain argmax."""
+    return any((
+        getattr(config, "repetition_penalty", None) not in (None, 1.0),
+        bool(getattr(config, "no_repeat_ngram_size", None)),
+        bool(getattr(config, "bad_words_ids", None)),
+        bool(getattr(config, "min_new_tokens", None)),
+        (getattr(config, "min_length", None) or 0) > 0,
+        bool(getattr(config, "suppress_tokens", None)),
+        bool(getattr(config, "begin_suppress_tokens", None)),
+        bool(getattr(config, "sequence_bias", None)),
+    ))
 
 
 def _strip_control(text: str) -> str:
