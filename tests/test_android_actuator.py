@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import socket
 
-import adbutils
-import adbutils._adb
-import adbutils._device_base
-import adbutils._utils
 import pytest
 
 from autoagent.actions import Back, Launch, Swipe, Tap, Type
@@ -23,47 +18,17 @@ from emulator.wire import serve
 SHOP = "com.autoagent.shop"
 
 
-def _adb_pids() -> set[int]:
-    pids = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() == "adb":
-                        pids.add(int(entry))
-            except OSError:
-                pass
-    return pids
-
-
-@pytest.fixture(autouse=True)
-def no_adb_daemon(monkeypatch):
-    """adbutils starts `adb start-server` when it cannot connect; make that fail loudly."""
-
-    def refuse() -> str:
-        raise AssertionError("the client tried to locate an adb binary")
-
-    for module in (adbutils._utils, adbutils._adb, adbutils._device_base):
-        monkeypatch.setattr(module, "adb_path", refuse)
-    before = _adb_pids()
-    yield
-    assert _adb_pids() <= before, "an adb process appeared during the test"
+pytestmark = pytest.mark.usefixtures("no_adb_daemon")
 
 
 @pytest.fixture()
-def server():
-    with serve(Phone(seed=0)) as srv:
-        yield srv
+def phone(wire_server):
+    return wire_server.phone
 
 
 @pytest.fixture()
-def phone(server):
-    return server.phone
-
-
-@pytest.fixture()
-def dev(server):
-    device = AndroidDevice.connect(server.serial, adb_host="127.0.0.1", adb_port=server.adb_port)
+def dev(wire_server):
+    device = AndroidDevice.connect(wire_server.serial, adb_host="127.0.0.1", adb_port=wire_server.adb_port)
     yield device
     device.close()
 
@@ -96,19 +61,19 @@ def test_is_a_device_and_observes_the_phone(dev, phone):
     assert obs.screenshot.tobytes() == phone.screenshot().convert("RGB").tobytes()
 
 
-def test_connect_picks_the_only_device_and_reads_the_environment(server, monkeypatch):
-    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(server.adb_port))
+def test_connect_picks_the_only_device_and_reads_the_environment(wire_server, monkeypatch):
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(wire_server.adb_port))
     monkeypatch.delenv("ANDROID_SERIAL", raising=False)
     device = AndroidDevice.connect()
     try:
-        assert device.serial == server.serial
+        assert device.serial == wire_server.serial
     finally:
         device.close()
 
 
-def test_connect_errors_are_clear_and_start_no_adb(server):
+def test_connect_errors_are_clear_and_start_no_adb(wire_server):
     with pytest.raises(DeviceLost, match="device 'nope' is not online"):
-        AndroidDevice.connect("nope", adb_host="127.0.0.1", adb_port=server.adb_port)
+        AndroidDevice.connect("nope", adb_host="127.0.0.1", adb_port=wire_server.adb_port)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         free_port = s.getsockname()[1]
@@ -146,8 +111,8 @@ def test_tap_outside_the_screen_is_a_device_error(dev, phone):
     assert phone.current_package() == SHOP
 
 
-def test_lost_server_is_device_lost(server, dev):
-    server.stop()
+def test_lost_server_is_device_lost(wire_server, dev):
+    wire_server.stop()
     with pytest.raises(DeviceLost, match="emulator-5554"):
         dev.tap(10, 10)
     with pytest.raises(DeviceLost):

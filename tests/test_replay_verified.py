@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from autoagent.actions import Finish, Tap
+from autoagent.actions import Finish
 from autoagent.agent import Agent, Status
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.replay import (

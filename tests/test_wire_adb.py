@@ -19,53 +19,23 @@ from emulator import Phone
 from emulator.wire import serve
 
 
-def _adb_pids() -> set[int]:
-    pids = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() == "adb":
-                        pids.add(int(entry))
-            except OSError:
-                pass
-    return pids
-
-
-@pytest.fixture(autouse=True)
-def no_adb_daemon(monkeypatch):
-    """adbutils starts `adb start-server` when it cannot connect; make that fail loudly."""
-
-    def refuse() -> str:
-        raise AssertionError("the client tried to locate an adb binary")
-
-    for module in (adbutils._utils, adbutils._adb, adbutils._device_base):
-        monkeypatch.setattr(module, "adb_path", refuse)
-    before = _adb_pids()
-    yield
-    assert _adb_pids() <= before, "an adb process appeared during the test"
+pytestmark = pytest.mark.usefixtures("no_adb_daemon")
 
 
 @pytest.fixture()
-def server():
-    with serve(Phone(seed=0)) as srv:
-        yield srv
+def client(wire_server):
+    return adbutils.AdbClient(host="127.0.0.1", port=wire_server.adb_port)
 
 
 @pytest.fixture()
-def client(server):
-    return adbutils.AdbClient(host="127.0.0.1", port=server.adb_port)
+def dev(client, wire_server):
+    return client.device(wire_server.serial)
 
 
-@pytest.fixture()
-def dev(client, server):
-    return client.device(server.serial)
-
-
-def _raw(server, payload: bytes) -> bytes:
+def _raw(wire_server, payload: bytes) -> bytes:
     """Send raw bytes to the adb port and return everything the server answers."""
     out = b""
-    with socket.create_connection(("127.0.0.1", server.adb_port), timeout=5) as s:
+    with socket.create_connection(("127.0.0.1", wire_server.adb_port), timeout=5) as s:
         try:
             s.sendall(payload)
             s.shutdown(socket.SHUT_WR)
@@ -85,17 +55,17 @@ def _req(text: str) -> bytes:
 
 # -- host services ----------------------------------------------------------------------
 
-def test_version_and_device_list(client, server):
+def test_version_and_device_list(client, wire_server):
     assert client.server_version() == 41
     infos = client.list(extended=True)
-    assert [(i.serial, i.state) for i in infos] == [(server.serial, "device")]
+    assert [(i.serial, i.state) for i in infos] == [(wire_server.serial, "device")]
     assert infos[0].tags["transport_id"] == "1"
-    assert [d.serial for d in client.device_list()] == [server.serial]
+    assert [d.serial for d in client.device_list()] == [wire_server.serial]
 
 
-def test_device_host_queries(dev, server):
+def test_device_host_queries(dev, wire_server):
     assert dev.get_state() == "device"
-    assert dev.get_serialno() == server.serial
+    assert dev.get_serialno() == wire_server.serial
     assert "shell_v2" in dev.get_features()
 
 
@@ -104,23 +74,23 @@ def test_unknown_serial_fails_with_message(client):
         client.device("nope").shell("echo hi")
 
 
-def test_unknown_host_service_fails_with_message(server):
-    out = _raw(server, _req("host:frobnicate"))
+def test_unknown_host_service_fails_with_message(wire_server):
+    out = _raw(wire_server, _req("host:frobnicate"))
     assert out.startswith(b"FAIL")
     size = int(out[4:8], 16)
     assert out[8 : 8 + size] == b"unknown host service 'host:frobnicate'"
 
 
-def test_unknown_device_service_fails_with_message(server):
-    out = _raw(server, _req(f"host:transport:{server.serial}") + _req("frobnicate:now"))
+def test_unknown_device_service_fails_with_message(wire_server):
+    out = _raw(wire_server, _req(f"host:transport:{wire_server.serial}") + _req("frobnicate:now"))
     assert out.startswith(b"OKAYFAIL")
     assert b"unknown device service 'frobnicate:now'" in out
 
 
 # -- shell ------------------------------------------------------------------------------
 
-def test_shell_answers_what_clients_ask(dev, server):
-    assert dev.shell("getprop ro.serialno") == server.serial
+def test_shell_answers_what_clients_ask(dev, wire_server):
+    assert dev.shell("getprop ro.serialno") == wire_server.serial
     assert dev.window_size() == (1080, 2400)
     assert dev.shell2("false").returncode == 1
     missing = dev.shell2("frobnicate --now")
@@ -136,31 +106,31 @@ def test_shell_v2_frames_output_and_exit_code(dev):
     assert dev.shell2("pm path no.such.app", v2=True).returncode == 1
 
 
-def test_app_start_current_and_keys_through_shell(dev, server):
+def test_app_start_current_and_keys_through_shell(dev, wire_server):
     dev.app_start("com.autoagent.shop")
-    assert server.phone.current_package() == "com.autoagent.shop"
+    assert wire_server.phone.current_package() == "com.autoagent.shop"
     current = dev.app_current()
     assert current.package == "com.autoagent.shop"
-    assert current.activity == server.phone.current_activity()
+    assert current.activity == wire_server.phone.current_activity()
     dev.keyevent("KEYCODE_HOME")
-    assert server.phone.current_package() != "com.autoagent.shop"
-    assert dev.app_current().package == server.phone.current_package()
+    assert wire_server.phone.current_package() != "com.autoagent.shop"
+    assert dev.app_current().package == wire_server.phone.current_package()
     out = dev.shell2(["monkey", "-p", "no.such.app", "-c", "android.intent.category.LAUNCHER", "1"])
     assert out.returncode != 0 and "No activities found" in out.output
 
 
-def test_screencap_is_the_phone_screen(dev, server):
+def test_screencap_is_the_phone_screen(dev, wire_server):
     image = dev.screenshot(error_ok=False)
-    expected = server.phone.screenshot().convert("RGB")
+    expected = wire_server.phone.screenshot().convert("RGB")
     assert image.size == expected.size
     assert image.tobytes() == expected.tobytes()
 
 
-def test_input_tap_outside_screen_is_an_error_and_phone_stays_usable(dev, server):
+def test_input_tap_outside_screen_is_an_error_and_phone_stays_usable(dev, wire_server):
     out = dev.shell2("input tap 5000 5000")
     assert out.returncode == 1 and "outside" in out.output
     dev.shell("input keyevent HOME")
-    assert dev.app_current().package == server.phone.current_package()
+    assert dev.app_current().package == wire_server.phone.current_package()
 
 
 # -- sync -------------------------------------------------------------------------------
@@ -190,7 +160,7 @@ def _ping(port: int) -> bytes | None:
         return None
 
 
-def test_uiautomator_lives_as_long_as_its_shell(dev, server):
+def test_uiautomator_lives_as_long_as_its_shell(dev, wire_server):
     local = dev.forward_port(9008)
     assert any(f.local == f"tcp:{local}" and f.remote == "tcp:9008" for f in dev.forward_list())
     assert _ping(local) is None  # nothing runs on the device port yet
@@ -202,7 +172,7 @@ def test_uiautomator_lives_as_long_as_its_shell(dev, server):
     assert _ping(local) == b"pong"
     stream.close()
     deadline = time.monotonic() + 5
-    while server.device.uiautomator_running(9008) and time.monotonic() < deadline:
+    while wire_server.device.uiautomator_running(9008) and time.monotonic() < deadline:
         time.sleep(0.01)  # the server notices the closed shell on its own thread
     assert _ping(local) is None
     dev.forward_remove(f"tcp:{local}")
@@ -211,30 +181,30 @@ def test_uiautomator_lives_as_long_as_its_shell(dev, server):
 
 # -- misbehaving clients ------------------------------------------------------------------
 
-def test_garbage_and_half_requests_do_not_hurt_the_server(server, client):
-    assert _raw(server, b"zzzzhello") == b""  # not adb: the connection is dropped
-    assert _raw(server, b"00ffhost:ver") == b""  # peer stops mid-request
+def test_garbage_and_half_requests_do_not_hurt_the_server(wire_server, client):
+    assert _raw(wire_server, b"zzzzhello") == b""  # not adb: the connection is dropped
+    assert _raw(wire_server, b"00ffhost:ver") == b""  # peer stops mid-request
     # A sync SEND that stops halfway through its data.
     spec = b"/data/local/tmp/x,33188"
     half_push = (
-        _req(f"host:transport:{server.serial}") + _req("sync:")
+        _req(f"host:transport:{wire_server.serial}") + _req("sync:")
         + b"SEND" + struct.pack("<I", len(spec)) + spec
         + b"DATA" + struct.pack("<I", 1000) + b"only-a-little"
     )
-    assert _raw(server, half_push).startswith(b"OKAYOKAY")
-    assert server.device.read_file("/data/local/tmp/x") is None
+    assert _raw(wire_server, half_push).startswith(b"OKAYOKAY")
+    assert wire_server.device.read_file("/data/local/tmp/x") is None
     # An HTTP request to the device port that stops mid-body.
-    server.device.start_uiautomator(9008)
+    wire_server.device.start_uiautomator(9008)
     try:
         partial_http = (
-            _req(f"host:transport:{server.serial}") + _req("tcp:9008")
+            _req(f"host:transport:{wire_server.serial}") + _req("tcp:9008")
             + b"POST /jsonrpc/0 HTTP/1.1\r\nContent-Length: 500\r\n\r\n{\"jsonrpc\""
         )
-        assert _raw(server, partial_http) == b"OKAYOKAY"
+        assert _raw(wire_server, partial_http) == b"OKAYOKAY"
     finally:
-        server.device.stop_uiautomator(9008)
+        wire_server.device.stop_uiautomator(9008)
     assert client.server_version() == 41
-    assert client.device(server.serial).shell("echo still here") == "still here"
+    assert client.device(wire_server.serial).shell("echo still here") == "still here"
 
 
 def test_stop_closes_listeners_and_open_streams():

@@ -26,48 +26,18 @@ from emulator.wire import serve
 SHOP = "com.autoagent.shop"
 
 
-def _adb_pids() -> set[int]:
-    pids = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() == "adb":
-                        pids.add(int(entry))
-            except OSError:
-                pass
-    return pids
-
-
-@pytest.fixture(autouse=True)
-def no_adb_daemon(monkeypatch):
-    """adbutils starts `adb start-server` when it cannot connect; make that fail loudly."""
-
-    def refuse() -> str:
-        raise AssertionError("the client tried to locate an adb binary")
-
-    for module in (adbutils._utils, adbutils._adb, adbutils._device_base):
-        monkeypatch.setattr(module, "adb_path", refuse)
-    before = _adb_pids()
-    yield
-    assert _adb_pids() <= before, "an adb process appeared during the test"
+pytestmark = pytest.mark.usefixtures("no_adb_daemon")
 
 
 @pytest.fixture()
-def server():
-    with serve(Phone(seed=0)) as srv:
-        yield srv
+def phone(wire_server):
+    return wire_server.phone
 
 
 @pytest.fixture()
-def phone(server):
-    return server.phone
-
-
-@pytest.fixture()
-def d(server):
-    adb = adbutils.AdbClient(host="127.0.0.1", port=server.adb_port)
-    device = u2.connect(adb.device(server.serial))
+def d(wire_server):
+    adb = adbutils.AdbClient(host="127.0.0.1", port=wire_server.adb_port)
+    device = u2.connect(adb.device(wire_server.serial))
     yield device
     device.stop_uiautomator(wait=False)
 
@@ -80,16 +50,16 @@ def _open_search(phone) -> None:
 
 # -- connecting -----------------------------------------------------------------------------
 
-def test_connect_pushes_the_jar_and_starts_the_server(d, server):
+def test_connect_pushes_the_jar_and_starts_the_server(d, wire_server):
     import uiautomator2.core
 
-    jar = server.device.read_file("/data/local/tmp/u2.jar")
+    jar = wire_server.device.read_file("/data/local/tmp/u2.jar")
     assert jar is not None
     with open(os.path.join(os.path.dirname(uiautomator2.__file__), "assets", "u2.jar"), "rb") as f:
         assert jar.data == f.read()
-    assert server.device.uiautomator_running(uiautomator2.core.DEFAULT_SERVER_PORT)
+    assert wire_server.device.uiautomator_running(uiautomator2.core.DEFAULT_SERVER_PORT)
     # A second client finds the server alive (md5 matches, /ping answers) and reuses it.
-    again = u2.connect(adbutils.AdbClient(host="127.0.0.1", port=server.adb_port).device(server.serial))
+    again = u2.connect(adbutils.AdbClient(host="127.0.0.1", port=wire_server.adb_port).device(wire_server.serial))
     assert again.window_size() == (1080, 2400)
 
 
@@ -235,9 +205,9 @@ def test_unknown_method_and_key_are_rpc_errors(d, phone):
     assert d.window_size() == (1080, 2400)
 
 
-def _raw_rpc(server, body: bytes) -> dict:
+def _raw_rpc(wire_server, body: bytes) -> dict:
     """POST a raw body to /jsonrpc/0 through adb's tcp: service."""
-    dev = adbutils.AdbClient(host="127.0.0.1", port=server.adb_port).device(server.serial)
+    dev = adbutils.AdbClient(host="127.0.0.1", port=wire_server.adb_port).device(wire_server.serial)
     sock = dev.create_connection(adbutils.Network.TCP, 9008)
     conn = http.client.HTTPConnection("localhost")
     conn.sock = sock
@@ -249,18 +219,18 @@ def _raw_rpc(server, body: bytes) -> dict:
     return data
 
 
-def test_malformed_json_rpc_requests(d, server):
-    assert _raw_rpc(server, b"{not json")["error"]["code"] == -32700
-    assert _raw_rpc(server, b"[1, 2]")["error"]["code"] == -32600
-    assert _raw_rpc(server, json.dumps({"jsonrpc": "2.0", "id": 7, "method": "click", "params": "x"}).encode()) == {
+def test_malformed_json_rpc_requests(d, wire_server):
+    assert _raw_rpc(wire_server, b"{not json")["error"]["code"] == -32700
+    assert _raw_rpc(wire_server, b"[1, 2]")["error"]["code"] == -32600
+    assert _raw_rpc(wire_server, json.dumps({"jsonrpc": "2.0", "id": 7, "method": "click", "params": "x"}).encode()) == {
         "jsonrpc": "2.0", "id": 7, "error": {"code": -32602, "message": "Invalid params: expected a list or an object"},
     }
-    ok = _raw_rpc(server, json.dumps({"jsonrpc": "2.0", "id": 8, "method": "deviceInfo"}).encode())
+    ok = _raw_rpc(wire_server, json.dumps({"jsonrpc": "2.0", "id": 8, "method": "deviceInfo"}).encode())
     assert ok["id"] == 8 and ok["result"]["displayWidth"] == 1080
 
 
-def test_client_vanishing_mid_request_leaves_the_server_working(d, server):
-    dev = adbutils.AdbClient(host="127.0.0.1", port=server.adb_port).device(server.serial)
+def test_client_vanishing_mid_request_leaves_the_server_working(d, wire_server):
+    dev = adbutils.AdbClient(host="127.0.0.1", port=wire_server.adb_port).device(wire_server.serial)
     sock = dev.create_connection(adbutils.Network.TCP, 9008)
     sock.sendall(b"POST /jsonrpc/0 HTTP/1.1\r\nContent-Length: 1000\r\n\r\n{\"method\": \"cli")
     sock.close()
