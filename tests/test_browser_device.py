@@ -15,8 +15,13 @@ from playwright.sync_api import Browser
 
 from autoagent.actions import Launch, Swipe, Type, Wait
 from autoagent.actuators.browser import BrowserDevice
-from autoagent.actuators.browser_runtime import CHROMIUM_ARGS, acquire_playwright, find_chromium, launch_chromium, \
-    release_playwright
+from autoagent.actuators.browser_runtime import (
+    CHROMIUM_ARGS,
+    acquire_playwright,
+    find_chromium,
+    launch_chromium,
+    release_playwright,
+)
 from autoagent.actuators.execute import execute
 from autoagent.device import Device, DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.dom import find_node
@@ -83,7 +88,7 @@ def test_typing_ascii_and_mixed(device: BrowserDevice) -> None:
 
 
 def test_swipe_up_scrolls_the_list_down_and_back(device: BrowserDevice) -> None:
-    width, height = device.screen_size()
+    height = device.screen_size()[1]
     assert find_node(nodes(device), text="Desk Organizer") is None
     for _ in range(12):
         execute(Swipe(start=(500, 800), end=(500, 200)), device)

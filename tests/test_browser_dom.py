@@ -8,7 +8,11 @@ import pytest
 from playwright.sync_api import Browser
 
 from autoagent.actuators.browser import BrowserDevice
-from autoagent.actuators.browser_runtime import acquire_playwright, launch_chromium, release_playwright
+from autoagent.actuators.browser_runtime import (
+    acquire_playwright,
+    launch_chromium,
+    release_playwright,
+)
 from autoagent.perception.dom import DomNode, DomSnapshot, find_node, render_hierarchy
 from autoagent.perception.hierarchy import node_at, parse_hierarchy, subtree_text
 

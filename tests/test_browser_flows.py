@@ -16,7 +16,11 @@ from playwright.sync_api import Browser
 
 from autoagent.actions import Action, Swipe, Tap, Type
 from autoagent.actuators.browser import BrowserDevice
-from autoagent.actuators.browser_runtime import acquire_playwright, launch_chromium, release_playwright
+from autoagent.actuators.browser_runtime import (
+    acquire_playwright,
+    launch_chromium,
+    release_playwright,
+)
 from autoagent.actuators.execute import execute
 from autoagent.agent import Agent, Status
 from autoagent.geometry import to_relative
@@ -70,7 +74,7 @@ def tap(**query: str) -> list[Step]:
 
     def scroll(obs: Observation) -> Action | None:
         node = _find(obs, **query)
-        width, height = obs.size
+        height = obs.size[1]
         if node is not None and node.bounds[3] < height - 1:  # not cut off by the bottom edge
             return None
         return SCROLL_DOWN

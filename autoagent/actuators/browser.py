@@ -1,0 +1,514 @@
+"""A browser as an autoagent device, driven by Playwright's sync API.
+
+Pixels here are screenshot pixels (device pixels: CSS pixels times the device scale
+factor), the same pixels the hierarchy's bounds use. They become CSS pixels only at the
+moment an input event is sent.
+
+Three ways in:
+
+* :meth:`BrowserDevice.launch` starts a local Chromium (the system one by default);
+* :meth:`BrowserDevice.connect` reaches a running browser, through its DevTools endpoint
+  (``http://host:9222`` or ``ws://.../devtools/browser/...``) or a Playwright browser
+  server (``ws://host:port/...``), so a team can point the agent at a browser farm;
+* :meth:`BrowserDevice.attach` opens a fresh context on a ``Browser`` the caller already
+  holds (tests share one browser per module this way).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import types
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from autoagent.actuators.browser_runtime import (
+    Protocol,
+    acquire_playwright,
+    connect_browser,
+    context_options,
+    launch_chromium,
+    release_playwright,
+)
+from autoagent.actuators.browser_settle import (
+    SCROLL_COUNTER_JS,
+    SIGNATURE_JS,
+    NetworkTracker,
+    wait_settled,
+)
+from autoagent.device import DeviceError, DeviceLost, UnknownApp
+from autoagent.perception.dom import collect, render_hierarchy
+from autoagent.perception.observation import Observation
+
+T = TypeVar("T")
+
+DESKTOP_VIEWPORT = (1280, 800)
+WHEEL_START_TIMEOUT_MS = 500
+SCREENSHOT_RETRY_S = 3.0
+PHONE_VIEWPORT = (390, 844)
+
+# Sites ``launch`` knows by name (the browser's "apps"). Callers add their own.
+DEFAULT_SITES: dict[str, str] = {
+    "baidu": "https://www.baidu.com", "百度": "https://www.baidu.com",
+    "bing": "https://www.bing.com", "google": "https://www.google.com",
+    "taobao": "https://www.taobao.com", "淘宝": "https://www.taobao.com",
+    "jd": "https://www.jd.com", "京东": "https://www.jd.com",
+    "ctrip": "https://www.ctrip.com", "携程": "https://www.ctrip.com",
+    "bilibili": "https://www.bilibili.com", "哔哩哔哩": "https://www.bilibili.com",
+    "github": "https://github.com", "wikipedia": "https://www.wikipedia.org",
+}
+
+_HOSTLIKE = re.compile(r"^(localhost|[\w-]+(\.[\w-]+)+)(:\d+)?(/.*)?$", re.IGNORECASE)
+
+
+class _ClassOrInstance:
+    """A method that is one function on the class and another on its instances."""
+
+    def __init__(self, on_class: Any, on_instance: Callable[..., Any]) -> None:
+        self._on_class = on_class.__func__ if isinstance(on_class, classmethod) else on_class
+        self._on_instance = on_instance
+        self.__doc__ = f"On the class: {self._on_class.__doc__}\nOn a device: {on_instance.__doc__}"
+
+    def __get__(self, obj: object, owner: type | None = None) -> Callable[..., Any]:
+        if obj is None:
+            return types.MethodType(self._on_class, owner)
+        return types.MethodType(self._on_instance, obj)
+
+
+def _site_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+class BrowserDevice:
+    """One browser tab (it follows popups) behind the :class:`autoagent.device.Device` protocol."""
+
+    name = "browser"
+
+    def __init__(self, context: BrowserContext, *, start_url: str | None = None,
+                 sites: Mapping[str, str] | None = None, mobile: bool = False,
+                 nav_timeout: float = 30.0, swipe_mode: str = "wheel",
+                 on_close: Callable[[], None] | None = None, page: Page | None = None,
+                 hidpi_screenshots: bool = False) -> None:
+        self.context = context
+        self.browser: Browser | None = context.browser
+        self.start_url = start_url
+        self.mobile = mobile
+        self.nav_timeout = nav_timeout
+        if swipe_mode not in ("wheel", "drag"):
+            raise ValueError(f"swipe_mode must be 'wheel' or 'drag', got {swipe_mode!r}")
+        self.swipe_mode = swipe_mode
+        # False: screenshots in CSS pixels (fast). True: in device pixels
+        # (sharper on a scaled phone viewport, several times slower).
+        self.hidpi_screenshots = hidpi_screenshots
+        self.sites = {_site_key(k): v for k, v in {**DEFAULT_SITES, **(sites or {})}.items()}
+        self._named_sites = dict(sites or {})
+        self._on_close = on_close
+        self._lost: str | None = None
+        self._closed = False
+        self._size: tuple[int, int] | None = None
+        self._cdp: dict[int, Any] = {}
+        self.network = NetworkTracker()
+        self.network.attach(context)
+        context.set_default_timeout(nav_timeout * 1000)
+        context.add_init_script(SCROLL_COUNTER_JS)
+        context.on("page", self._adopt)
+        if self.browser is not None:
+            self.browser.on("disconnected", lambda _b: self._mark_lost("the browser disconnected (closed or crashed)"))
+        self.page = page or (context.pages[-1] if context.pages else context.new_page())
+        self._watch(self.page)
+        if start_url:
+            self._goto(start_url)
+
+    # ---- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def attach(cls, browser: Browser, start_url: str | None = None, *, viewport: tuple[int, int] | None = None,
+               mobile: bool = False, scale: float | None = None, locale: str | None = None,
+               on_close: Callable[[], None] | None = None, **kwargs: Any) -> BrowserDevice:
+        """A device on a new, isolated context of ``browser``; closing it closes only that context."""
+        viewport = viewport or (PHONE_VIEWPORT if mobile else DESKTOP_VIEWPORT)
+        try:
+            context = browser.new_context(**context_options(viewport, mobile, scale, browser.version, locale))
+        except PlaywrightError as err:
+            raise DeviceLost(f"could not open a browser context: {_first_line(err)}") from None
+        try:
+            return cls(context, start_url=start_url, mobile=mobile, on_close=on_close, **kwargs)
+        except BaseException:
+            _quietly(context.close)
+            raise
+
+    @classmethod
+    def start(cls, start_url: str | None = None, viewport: tuple[int, int] | None = None, mobile: bool = False,
+               headless: bool = True, executable: str | Path | None = None, *, args: tuple[str, ...] = (),
+               **kwargs: Any) -> BrowserDevice:
+        """Start a local Chromium (the system one unless ``executable`` is given) and open ``start_url``."""
+        pw = acquire_playwright()
+        try:
+            browser = launch_chromium(pw, headless=headless, executable=executable, args=args)
+        except BaseException:
+            release_playwright()
+            raise
+
+        def shut() -> None:
+            _quietly(browser.close)
+            release_playwright()
+
+        try:
+            return cls.attach(browser, start_url, viewport=viewport, mobile=mobile, on_close=shut, **kwargs)
+        except BaseException:
+            shut()
+            raise
+
+    @classmethod
+    def connect(cls, endpoint: str, start_url: str | None = None, viewport: tuple[int, int] | None = None,
+                mobile: bool = False, *, protocol: Protocol = "auto", timeout: float = 30.0,
+                **kwargs: Any) -> BrowserDevice:
+        """Use a running browser: a DevTools endpoint (CDP) or a Playwright browser server.
+
+        The device works in its own new context, so it neither sees nor disturbs the
+        tabs already open there; closing the device disconnects without closing the browser.
+        """
+        pw = acquire_playwright()
+        try:
+            browser = connect_browser(pw, endpoint, protocol, timeout)
+        except BaseException:
+            release_playwright()
+            raise
+
+        def shut() -> None:
+            # For CDP, close() only disconnects: the remote browser keeps running.
+            _quietly(browser.close)
+            release_playwright()
+
+        try:
+            return cls.attach(browser, start_url, viewport=viewport, mobile=mobile, on_close=shut, **kwargs)
+        except BaseException:
+            shut()
+            raise
+
+    # ---- life and death ------------------------------------------------------------------
+
+    def _mark_lost(self, reason: str) -> None:
+        if self._lost is None and not self._closed:
+            self._lost = reason
+
+    def _watch(self, page: Page) -> None:
+        page.on("crash", lambda _p: self._mark_lost("the page crashed (the browser tab died)"))
+        page.on("close", self._page_closed)
+
+    def _adopt(self, page: Page) -> None:
+        # A popup or target=_blank link: the user would now be looking at the new tab.
+        self._watch(page)
+        self.page = page
+        self._size = None
+
+    def _page_closed(self, page: Page) -> None:
+        if page is not self.page or self._closed:
+            return
+        remaining = [p for p in self.context.pages if not p.is_closed()]
+        if remaining:
+            self.page = remaining[-1]
+            self._size = None
+        else:
+            self._mark_lost("the browser tab was closed")
+
+    def _lost_reason(self, err: BaseException) -> str | None:
+        if self._lost:
+            return self._lost
+        if self.browser is not None and not self.browser.is_connected():
+            return "the browser disconnected (closed or crashed)"
+        message = str(err).lower()
+        if "crash" in message:
+            return "the page crashed (the browser tab died)"
+        if self.page.is_closed() or "has been closed" in message or "connection closed" in message \
+                or "target closed" in message:
+            return "the browser or its tab was closed"
+        return None
+
+    @contextmanager
+    def _op(self, what: str) -> Iterator[None]:
+        """Turn Playwright's errors into the device's: DeviceLost when the browser is gone."""
+        if self._closed:
+            raise DeviceLost("the browser device was closed")
+        if self._lost:
+            raise DeviceLost(self._lost)
+        try:
+            yield
+        except PlaywrightTimeout as err:
+            lost = self._lost_reason(err)
+            if lost:
+                raise DeviceLost(lost) from None
+            raise DeviceError(f"{what} timed out: {_first_line(err)}") from None
+        except PlaywrightError as err:
+            lost = self._lost_reason(err)
+            if lost:
+                self._lost = lost
+                raise DeviceLost(lost) from None
+            raise DeviceError(f"{what} failed: {_first_line(err)}") from None
+
+    def _run(self, what: str, fn: Callable[[], T]) -> T:
+        with self._op(what):
+            return fn()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        _quietly(self.context.close)
+        if self._on_close:
+            self._on_close()
+
+    def __enter__(self) -> BrowserDevice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- seeing ----------------------------------------------------------------------------
+
+    def _cdp_session(self) -> Any:
+        key = id(self.page)
+        if key not in self._cdp:
+            self._cdp = {key: self.context.new_cdp_session(self.page)}
+        return self._cdp[key]
+
+    def _screenshot(self) -> Image.Image:
+        # caret="initial": keep the text cursor, as a phone's screenshot would. Playwright's
+        # own call (not a raw DevTools one) so a crashed tab fails fast instead of hanging.
+        scale = "device" if self.hidpi_screenshots else "css"
+        deadline = time.monotonic() + SCREENSHOT_RETRY_S
+        while True:
+            try:
+                return _decode(self.page.screenshot(type="png", scale=scale, caret="initial"))
+            except PlaywrightError as err:
+                # Between a navigation's commit and the first paint there is no frame to
+                # capture yet; that passes within a few frames.
+                if "unable to capture" not in str(err).lower() or time.monotonic() > deadline:
+                    raise
+                self.page.wait_for_timeout(50)
+
+    def screenshot(self) -> Image.Image:
+        image = self._run("screenshot", self._screenshot)
+        self._size = image.size
+        return image
+
+    def screen_size(self) -> tuple[int, int]:
+        """Screenshot size in pixels; known from the viewport, without taking one."""
+        if self._size is None:
+            if self.hidpi_screenshots:
+                self.screenshot()
+            else:
+                self._size = self._viewport()
+        assert self._size is not None
+        return self._size
+
+    def hierarchy(self) -> str:
+        size = self.screen_size()
+        snapshot = self._run("reading the page", lambda: collect(self.page))
+        return render_hierarchy(snapshot, size, package=self.app_of(snapshot.url))
+
+    def observe(self) -> Observation:
+        def both() -> tuple[Image.Image, Any, str]:
+            image = self._screenshot()
+            return image, collect(self.page), self.page.url
+
+        image, snapshot, url = self._run("observing the page", both)
+        self._size = image.size
+        app = self.app_of(url)
+        return Observation(screenshot=image, hierarchy=render_hierarchy(snapshot, image.size, package=app), app=app)
+
+    def app_of(self, url: str) -> str:
+        """The "app" a URL belongs to: a named site it lives under, else its host."""
+        for name, base in self._named_sites.items():
+            if url.startswith(base.rstrip("/")):
+                return name
+        parts = urlsplit(url)
+        return parts.hostname or parts.scheme or url
+
+    @property
+    def url(self) -> str:
+        return self.page.url
+
+    # ---- acting ----------------------------------------------------------------------------
+
+    def _css(self, x: float, y: float) -> tuple[float, float]:
+        """Screenshot pixels -> CSS pixels of the viewport."""
+        width, height = self.screen_size()
+        vw, vh = self._viewport()
+        return x * vw / width, y * vh / height
+
+    def _viewport(self) -> tuple[int, int]:
+        size = self.page.viewport_size
+        if size:
+            return size["width"], size["height"]
+        w, h = self._run("reading the viewport", lambda: self.page.evaluate("[innerWidth, innerHeight]"))
+        return int(w), int(h)
+
+    def _touch_ready(self) -> None:
+        # Raw DevTools calls never return from a crashed tab; a Playwright call first fails
+        # fast there and delivers any pending crash event.
+        self.page.evaluate("0")
+
+    def _touch(self, kind: str, points: list[tuple[float, float]]) -> None:
+        self._cdp_session().send("Input.dispatchTouchEvent", {
+            "type": kind, "touchPoints": [{"x": x, "y": y, "id": 1} for x, y in points]})
+
+    def tap(self, x: int, y: int) -> None:
+        cx, cy = self._css(x, y)
+        with self._op("tap"):
+            if self.mobile:
+                self.page.touchscreen.tap(cx, cy)
+            else:
+                self.page.mouse.click(cx, cy)
+
+    def double_tap(self, x: int, y: int) -> None:
+        cx, cy = self._css(x, y)
+        with self._op("double tap"):
+            if self.mobile:
+                self.page.touchscreen.tap(cx, cy)
+                self.page.touchscreen.tap(cx, cy)
+            else:
+                self.page.mouse.dblclick(cx, cy)
+
+    def long_press(self, x: int, y: int, seconds: float = 0.8) -> None:
+        cx, cy = self._css(x, y)
+        hold = max(0.0, seconds) * 1000
+        with self._op("long press"):
+            if self.mobile:
+                self._touch_ready()
+                self._touch("touchStart", [(cx, cy)])
+                self.page.wait_for_timeout(hold)  # the hold is the gesture itself
+                self._touch("touchEnd", [])
+            else:
+                self.page.mouse.move(cx, cy)
+                self.page.mouse.down()
+                self.page.wait_for_timeout(hold)
+                self.page.mouse.up()
+
+    def swipe(self, x1: int, y1: int, x2: int, y2: int, seconds: float = 0.3) -> None:
+        """A finger moving from (x1,y1) to (x2,y2): content follows it, so an upward swipe
+        scrolls the page down, as on a phone."""
+        (ax, ay), (bx, by) = self._css(x1, y1), self._css(x2, y2)
+        steps = max(5, min(20, int(seconds * 30)))  # each touch event is a DevTools round trip
+        with self._op("swipe"):
+            if self.mobile:
+                self._touch_ready()
+                self._touch("touchStart", [(ax, ay)])
+                for i in range(1, steps + 1):
+                    t = i / steps
+                    self._touch("touchMove", [(ax + (bx - ax) * t, ay + (by - ay) * t)])
+                self._touch("touchEnd", [])
+            elif self.swipe_mode == "drag":
+                self.page.mouse.move(ax, ay)
+                self.page.mouse.down()
+                self.page.mouse.move(bx, by, steps=steps)
+                self.page.mouse.up()
+            else:
+                # The wheel scrolls whatever is under the pointer, like the finger would.
+                before = self.page.evaluate("window.__aaScrolls || 0")
+                self.page.mouse.move(ax, ay)
+                self.page.mouse.wheel(ax - bx, ay - by)
+                # The wheel scrolls asynchronously; without this a busy machine could look
+                # "settled" before the scroll even began. Nothing scrollable: the bound ends it.
+                try:
+                    self.page.wait_for_function("n => (window.__aaScrolls || 0) !== n", arg=before,
+                                                timeout=WHEEL_START_TIMEOUT_MS)
+                except PlaywrightTimeout:
+                    pass
+
+    def type_text(self, text: str) -> None:
+        """Type into the focused element; any script (Chinese included). A trailing newline presses Enter."""
+        body, enter = (text[:-1], True) if text.endswith("\n") else (text, False)
+        with self._op("typing"):
+            if body.isascii():
+                self.page.keyboard.type(body)  # real key events, for pages that listen to keys
+            elif body:
+                self.page.keyboard.insert_text(body)  # what an IME commits
+            if enter:
+                self.page.keyboard.press("Enter")
+
+    def back(self) -> None:
+        with self._op("going back"):
+            response_or_none = self.page.go_back(wait_until="commit", timeout=self.nav_timeout * 1000)
+            if response_or_none is None and self.page.evaluate("history.length") <= 1 \
+                    and self.page.opener() is not None:
+                # A popup with no history: back closes it, like Android's back on a fresh tab.
+                self.page.close()
+
+    def home(self) -> None:
+        if not self.start_url:
+            raise DeviceError("this browser device has no start page: pass start_url when opening it")
+        self._goto(self.start_url)
+
+    def resolve_site(self, app: str) -> str:
+        """The URL ``launch`` would open for ``app``. Raises :class:`UnknownApp`."""
+        name = app.strip()
+        if "://" in name or name.startswith("about:"):
+            return name
+        known = self.sites.get(_site_key(name))
+        if known:
+            return known
+        if _HOSTLIKE.match(name):
+            scheme = "http" if name.startswith(("localhost", "127.")) else "https"
+            return f"{scheme}://{name}"
+        names = ", ".join(sorted(self._named_sites) or sorted(self.sites))
+        raise UnknownApp(f"no site named {app!r} (known: {names}); pass a URL such as https://example.com")
+
+    def open_app(self, app: str) -> None:
+        """Open a named site or a URL (the Device protocol's ``launch``)."""
+        self._goto(self.resolve_site(app))
+
+    # ``BrowserDevice.launch(url, ...)`` starts a browser; ``device.launch(app)`` opens a site.
+    launch = _ClassOrInstance(start, open_app)
+
+    def goto(self, url: str) -> None:
+        self._goto(url)
+
+    def _goto(self, url: str) -> None:
+        with self._op(f"opening {url}"):
+            self.page.goto(url, wait_until="commit", timeout=self.nav_timeout * 1000)
+
+    # ---- waiting ---------------------------------------------------------------------------
+
+    def _signature(self) -> Any:
+        try:
+            return self.page.evaluate(SIGNATURE_JS)
+        except PlaywrightError as err:
+            if self._lost_reason(err):
+                raise
+            return None  # mid-navigation: the old document is gone, the new one not ready
+
+    def wait_until_settled(self, timeout: float) -> bool:
+        """Wait until no request is in flight and the page is unchanged across two looks."""
+        with self._op("waiting for the page"):
+            return wait_settled(self._signature, lambda: self.network.inflight,
+                                lambda s: self.page.wait_for_timeout(s * 1000), timeout)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _decode(png: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _quietly(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except Exception:
+        pass  # closing something already gone

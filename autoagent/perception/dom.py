@@ -1,0 +1,267 @@
+"""A web page's DOM rendered as uiautomator hierarchy XML.
+
+Phones give us ``window_dump`` XML; browsers give us a DOM. Rendering the DOM into the
+phone's format means one parser, one guard and one prompt renderer serve both targets.
+
+The snapshot is collected with a single ``page.evaluate`` call (one round trip): the
+script walks the visible DOM, keeps the elements a user could see or touch, and returns a
+flat list with parent links and CSS-pixel boxes. :func:`render_hierarchy` scales the boxes
+to screenshot pixels and writes the XML.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from pydantic import BaseModel, Field
+
+from autoagent.perception.hierarchy import UINode
+
+# Walks the DOM once. Elements that carry nothing for the user (plain wrappers) are
+# flattened away so the hierarchy stays small; their children hang on the nearest kept
+# ancestor. Boxes are clipped by overflow containers and the viewport, so a node's bounds
+# are the part a tap can actually reach.
+SNAPSHOT_JS = r"""
+() => {
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const nodes = [];
+  const MAX_NODES = 3000, MAX_TEXT = 200;
+  const CLICK_TAGS = new Set(["A", "BUTTON", "SELECT", "TEXTAREA", "SUMMARY", "OPTION", "LABEL"]);
+  const CLICK_ROLES = new Set(["button", "link", "checkbox", "radio", "tab", "menuitem", "option",
+                               "switch", "menuitemcheckbox", "menuitemradio", "treeitem"]);
+  const TEXT_INPUTS = new Set(["text", "search", "email", "tel", "url", "number", "password", "date",
+                               "datetime-local", "month", "time", "week", ""]);
+  const squash = (s) => (s || "").replace(/\s+/g, " ").trim().slice(0, MAX_TEXT);
+  const ownText = (el) => {
+    let t = "";
+    for (const c of el.childNodes) if (c.nodeType === 3) t += c.nodeValue + " ";
+    return squash(t);
+  };
+  const intersect = (a, b) => [Math.max(a[0], b[0]), Math.max(a[1], b[1]),
+                               Math.min(a[2], b[2]), Math.min(a[3], b[3])];
+  const empty = (r) => r[2] - r[0] < 1 || r[3] - r[1] < 1;
+  const active = (() => { let a = document.activeElement;
+                          while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+                          return a; })();
+
+  function describe(el, style, parentPointer) {
+    const tag = el.tagName;
+    const role = (el.getAttribute("role") || "").toLowerCase();
+    const type = tag === "INPUT" ? (el.getAttribute("type") || "text").toLowerCase() : "";
+    if (type === "hidden") return null;
+    let text = "", desc = el.getAttribute("aria-label") || el.getAttribute("alt") ||
+                            el.getAttribute("placeholder") || el.getAttribute("title") || "";
+    let kind = "view";
+    if (tag === "INPUT") {
+      if (type === "submit" || type === "button" || type === "reset") { kind = "button"; text = el.value; }
+      else if (type === "checkbox") kind = "checkbox";
+      else if (type === "radio") kind = "radio";
+      else if (type === "range") kind = "seekbar";
+      else if (type === "image") { kind = "imagebutton"; }
+      else if (TEXT_INPUTS.has(type)) { kind = "edit"; text = type === "password" ? "\u2022".repeat(el.value.length) : el.value; }
+      else kind = "edit";
+    } else if (tag === "TEXTAREA") { kind = "edit"; text = el.value; }
+    else if (tag === "SELECT") { kind = "select"; const o = el.selectedOptions && el.selectedOptions[0]; text = o ? o.text : ""; }
+    else if (tag === "BUTTON" || role === "button") { kind = "button"; text = ownText(el); }
+    else if (tag === "A") { kind = "link"; text = ownText(el); }
+    else if (tag === "IMG" || tag === "SVG" || tag === "svg" || tag === "CANVAS" || tag === "PICTURE" || role === "img") { kind = "image"; }
+    else if (role === "checkbox" || role === "switch") kind = "checkbox";
+    else if (role === "radio") kind = "radio";
+    else { text = ownText(el); if (text) kind = "text"; }
+    // A link or button labelled only by its children (a product card) still gets a label.
+    if ((kind === "link" || kind === "button") && !text && !desc) desc = el.innerText || "";
+    const pointer = style.cursor === "pointer";
+    const clickable = (CLICK_TAGS.has(tag) && !(tag === "A" && !el.hasAttribute("href")) && tag !== "LABEL") ||
+                      (tag === "LABEL" && el.hasAttribute("for")) ||
+                      (tag === "INPUT") || CLICK_ROLES.has(role) ||
+                      typeof el.onclick === "function" ||
+                      (el.hasAttribute("tabindex") && el.tabIndex >= 0) ||
+                      (pointer && !parentPointer);
+    const scrollY = (style.overflowY === "auto" || style.overflowY === "scroll") && el.scrollHeight > el.clientHeight + 1;
+    const scrollX = (style.overflowX === "auto" || style.overflowX === "scroll") && el.scrollWidth > el.clientWidth + 1;
+    const disabled = el.disabled === true || el.getAttribute("aria-disabled") === "true";
+    const checkable = kind === "checkbox" || kind === "radio";
+    const checked = checkable && (el.checked === true || el.getAttribute("aria-checked") === "true");
+    return {tag: tag.toLowerCase(), kind, text: squash(text), desc: squash(desc),
+            rid: el.id || el.getAttribute("data-testid") || el.getAttribute("name") || "",
+            clickable, scrollable: scrollY || scrollX, focused: el === active, enabled: !disabled,
+            checkable, checked, pointer};
+  }
+
+  function walk(el, parent, clip, parentPointer, depth) {
+    if (nodes.length >= MAX_NODES || depth > 200) return;
+    const style = getComputedStyle(el);
+    if (style.display === "none") return;
+    const tag = el.tagName;
+    if (tag === "SCRIPT" || tag === "STYLE" || tag === "NOSCRIPT" || tag === "TEMPLATE" || tag === "HEAD") return;
+    const r = el.getBoundingClientRect();
+    const box = intersect([r.left, r.top, r.right, r.bottom], clip);
+    const visible = style.visibility !== "hidden" && parseFloat(style.opacity || "1") > 0.01 && !empty(box);
+    let me = parent, pointer = parentPointer;
+    if (visible) {
+      const d = describe(el, style, parentPointer);
+      if (d === null) return;
+      pointer = d.pointer;
+      const keep = d.clickable || d.scrollable || d.text || d.desc || d.kind !== "view" || d.focused;
+      if (keep) {
+        d.parent = parent; d.box = box; delete d.pointer;
+        me = nodes.length; nodes.push(d);
+      }
+    }
+    let childClip = clip;
+    if (style.overflowX !== "visible" || style.overflowY !== "visible") {
+      childClip = intersect(clip, [r.left, r.top, r.right, r.bottom]);
+      if (empty(childClip)) return;
+    }
+    if (style.position === "fixed") childClip = [0, 0, vw, vh];
+    if (tag === "SELECT" || tag === "TEXTAREA") return;
+    const kids = el.shadowRoot ? [...el.shadowRoot.children, ...el.children] : el.children;
+    for (const c of kids) walk(c, me, childClip, pointer, depth + 1);
+  }
+  const se = document.scrollingElement || document.documentElement;
+  if (document.body) walk(document.body, -1, [0, 0, vw, vh], false, 0);
+  return {url: location.href, title: document.title, width: vw, height: vh,
+          scroll_x: window.scrollX, scroll_y: window.scrollY,
+          scrollable: se.scrollHeight > vh + 1 || se.scrollWidth > vw + 1,
+          truncated: nodes.length >= MAX_NODES, nodes};
+}
+"""
+
+# Android widget classes a phone-trained reader already knows.
+CLASS_OF_KIND: dict[str, str] = {
+    "button": "android.widget.Button",
+    "imagebutton": "android.widget.ImageButton",
+    "link": "android.widget.TextView",
+    "edit": "android.widget.EditText",
+    "checkbox": "android.widget.CheckBox",
+    "radio": "android.widget.RadioButton",
+    "seekbar": "android.widget.SeekBar",
+    "select": "android.widget.Spinner",
+    "image": "android.widget.ImageView",
+    "text": "android.widget.TextView",
+    "view": "android.view.View",
+}
+ROOT_CLASS = "android.webkit.WebView"
+
+# XML 1.0 forbids most control characters; page text may contain them.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class DomNode(BaseModel):
+    tag: str
+    kind: str
+    text: str = ""
+    desc: str = ""
+    rid: str = ""
+    parent: int = -1  # index into DomSnapshot.nodes; -1 is the page root
+    box: tuple[float, float, float, float]  # left, top, right, bottom in CSS pixels, clipped
+    clickable: bool = False
+    scrollable: bool = False
+    focused: bool = False
+    enabled: bool = True
+    checkable: bool = False
+    checked: bool = False
+
+
+class DomSnapshot(BaseModel):
+    url: str
+    title: str = ""
+    width: int  # viewport, CSS pixels
+    height: int
+    scroll_x: float = 0
+    scroll_y: float = 0
+    scrollable: bool = False
+    truncated: bool = False
+    nodes: list[DomNode] = Field(default_factory=list)
+
+
+def collect(page: Any) -> DomSnapshot:
+    """Snapshot a Playwright page in one ``evaluate`` round trip."""
+    return DomSnapshot.model_validate(page.evaluate(SNAPSHOT_JS))
+
+
+def _attr(value: str) -> str:
+    return quoteattr(_XML_BAD.sub("", value))
+
+
+def _bounds(box: tuple[float, float, float, float], sx: float, sy: float) -> str:
+    left, top, right, bottom = box
+    return f"[{round(left * sx)},{round(top * sy)}][{round(right * sx)},{round(bottom * sy)}]"
+
+
+def render_hierarchy(snapshot: DomSnapshot, screen_size: tuple[int, int], package: str = "") -> str:
+    """uiautomator XML for ``snapshot``, with bounds in pixels of a ``screen_size`` screenshot."""
+    width, height = screen_size
+    sx = width / snapshot.width if snapshot.width else 1.0
+    sy = height / snapshot.height if snapshot.height else 1.0
+    children: dict[int, list[int]] = {}
+    for i, node in enumerate(snapshot.nodes):
+        children.setdefault(node.parent, []).append(i)
+    pkg = _attr(package)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<hierarchy rotation="0">\n']
+
+    def emit(i: int, index: int, depth: int) -> None:
+        n = snapshot.nodes[i]
+        pad = "  " * depth
+        out.append(
+            f"{pad}<node index=\"{index}\" text={_attr(n.text)} resource-id={_attr(n.rid)} "
+            f"class=\"{CLASS_OF_KIND.get(n.kind, CLASS_OF_KIND['view'])}\" package={pkg} "
+            f"content-desc={_attr(n.desc)} checkable=\"{_b(n.checkable)}\" checked=\"{_b(n.checked)}\" "
+            f"clickable=\"{_b(n.clickable)}\" enabled=\"{_b(n.enabled)}\" focusable=\"{_b(n.clickable or n.kind == 'edit')}\" "
+            f"focused=\"{_b(n.focused)}\" scrollable=\"{_b(n.scrollable)}\" long-clickable=\"false\" "
+            f"password=\"false\" selected=\"false\" bounds=\"{_bounds(n.box, sx, sy)}\" tag={_attr(n.tag)}"
+        )
+        kids = children.get(i, [])
+        if not kids:
+            out.append(" />\n")
+            return
+        out.append(">\n")
+        for k, child in enumerate(kids):
+            emit(child, k, depth + 2)
+        out.append(f"{pad}</node>\n")
+
+    out.append(
+        f"  <node index=\"0\" text={_attr(snapshot.title)} resource-id=\"\" class=\"{ROOT_CLASS}\" package={pkg} "
+        f"content-desc={_attr(snapshot.url)} checkable=\"false\" checked=\"false\" clickable=\"false\" "
+        f"enabled=\"true\" focusable=\"false\" focused=\"false\" scrollable=\"{_b(snapshot.scrollable)}\" "
+        f"long-clickable=\"false\" password=\"false\" selected=\"false\" bounds=\"[0,0][{width},{height}]\""
+    )
+    roots = children.get(-1, [])
+    if roots:
+        out.append(">\n")
+        for k, child in enumerate(roots):
+            emit(child, k, 2)
+        out.append("  </node>\n")
+    else:
+        out.append(" />\n")
+    out.append("</hierarchy>\n")
+    return "".join(out)
+
+
+def _b(flag: bool) -> str:
+    return "true" if flag else "false"
+
+
+def find_node(nodes: list[UINode], *, text: str | None = None, resource_id: str | None = None,
+              desc: str | None = None, contains: str | None = None, cls: str | None = None) -> UINode | None:
+    """The first node matching every given criterion (exact text/id/desc, or a substring of its label).
+
+    Scripted checks use it to aim at elements the way a policy would: by what is on screen.
+    """
+    for node in nodes:
+        if text is not None and node.text != text:
+            continue
+        if resource_id is not None and node.resource_id != resource_id:
+            continue
+        if desc is not None and node.desc != desc:
+            continue
+        if contains is not None and contains not in node.text and contains not in node.desc:
+            continue
+        if cls is not None and not node.cls.endswith(cls):
+            continue
+        if node.bounds[2] <= node.bounds[0] or node.bounds[3] <= node.bounds[1]:
+            continue
+        return node
+    return None
