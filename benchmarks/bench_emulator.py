@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from emulator import Phone
+from emulator.render import clear_cache
 
 Samples = dict[str, list[float]]
 
@@ -48,13 +49,55 @@ def in_process(n: int) -> Samples:
         phone.invalidate()
         phone.hierarchy_xml()
 
-    return {
+    def render_cold() -> None:
+        clear_cache()  # no earlier frame to repaint from: every pixel is painted
+        phone.invalidate()
+        phone.screenshot()
+
+    # A shop on a results list, with a clock the benchmark moves so loading screens finish at once.
+    now = [0.0]
+    shop = Phone(seed=0, clock=lambda: now[0])
+    shop.launch("Shop")
+    shop.tap_on(resource_id="search_box")
+    shop.type_text("shirt\n")
+    now[0] += 60
+    shop.screenshot()
+    listing = shop.find(resource_id="results_list")
+    assert listing is not None
+    lx, ly = listing.center
+    flip = [False]
+
+    def navigate() -> None:
+        # Results -> product page, then back: each sample is one whole new screen.
+        flip[0] = not flip[0]
+        if flip[0]:
+            shop.tap_on(resource_id="product_name")
+        else:
+            shop.back()
+        now[0] += 60
+        shop.screenshot()
+
+    def scroll() -> None:
+        flip[0] = not flip[0]
+        dy = 400 if flip[0] else -400
+        shop.swipe(lx, ly + dy, lx, ly - dy)
+        now[0] += 60
+        shop.screenshot()
+
+    samples = {
         "screenshot (render)": _timed(render_fresh, n),
+        "screenshot (cold render)": _timed(render_cold, n),
         "screenshot (cached)": _timed(phone.screenshot, n),
         "hierarchy dump": _timed(dump_fresh, n),
         "tap + new frame": _timed(lambda: (switch_phone.tap(*target), switch_phone.screenshot()), n),
         "tap": _timed(lambda: switch_phone.tap(*target), n),
     }
+    samples["shop: open product/back + frame"] = _timed(navigate, n)
+    if flip[0]:
+        shop.back()
+    flip[0] = False
+    samples["shop: scroll results + frame"] = _timed(scroll, n)
+    return samples
 
 
 def over_uiautomator2(n: int, screenshot_format: str = "png") -> Samples:
@@ -141,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     columns = list(results)
     operations = list(dict.fromkeys(op for col in results.values() for op in col))
     print(f"emulator latency — {meta['device']} ({meta['cores']} cores), {meta['date']}, n={args.n}")
-    header = f"{'operation':24}" + "".join(f"{c + ' median/p90 ms':>32}" for c in columns)
+    pad = max([24] + [len(op) + 2 for op in operations])
+    header = f"{'operation':{pad}}" + "".join(f"{c + ' median/p90 ms':>32}" for c in columns)
     print(header)
     print("-" * len(header))
     for op in operations:
@@ -149,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         for c in columns:
             r = results[c].get(op)
             cells.append(f"{r['median_ms']:>14.2f} / {r['p90_ms']:<14.2f}" if r else f"{'—':>32}")
-        print(f"{op:24}" + "".join(f"{cell:>32}" for cell in cells))
+        print(f"{op:{pad}}" + "".join(f"{cell:>32}" for cell in cells))
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"meta": meta, "results": results}, ensure_ascii=False, indent=2))
