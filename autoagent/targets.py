@@ -24,5 +24,5 @@ def open_device(spec: str, *, seed: int = 0, mobile: bool = False, headless: boo
     if kind == "browser":
         from autoagent.actuators.browser import BrowserDevice
 
-        return BrowserDevice.launch(arg or "about:blank", mobile=mobile, headless=headless)
+        return BrowserDevice.start(arg or "about:blank", mobile=mobile, headless=headless)
     raise ValueError(f"unknown device {spec!r}; use one of: {DEVICE_HELP}")

@@ -1,6 +1,6 @@
-"""Fixtures shared by the tests: the emulator's adb/uiautomator2 wire server, and a guard that
+"""Fixtures shared by the tests: the emulator's adb/uiautomator2 wire server with a guard that
 no real adb daemon gets started while a test talks to it (modules opt in with
-``pytestmark = pytest.mark.usefixtures("no_adb_daemon")``)."""
+``pytestmark = pytest.mark.usefixtures("no_adb_daemon")``), and a real Chromium per module."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import adbutils._device_base
 import adbutils._utils
 import pytest
 
+from autoagent.actuators.browser_runtime import acquire_playwright, launch_chromium, release_playwright
 from emulator import Phone
 from emulator.wire import serve
 
@@ -46,3 +47,13 @@ def no_adb_daemon(monkeypatch):
 def wire_server():
     with serve(Phone(seed=0)) as srv:
         yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless system Chromium per test module; tests open their own contexts on it."""
+    playwright = acquire_playwright()
+    chromium = launch_chromium(playwright)
+    yield chromium
+    chromium.close()
+    release_playwright()

@@ -17,25 +17,13 @@ from autoagent.actions import Launch, Swipe, Type, Wait
 from autoagent.actuators.browser import BrowserDevice
 from autoagent.actuators.browser_runtime import (
     CHROMIUM_ARGS,
-    acquire_playwright,
     find_chromium,
-    launch_chromium,
-    release_playwright,
 )
 from autoagent.actuators.execute import execute
 from autoagent.device import Device, DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.dom import find_node
 from autoagent.perception.hierarchy import parse_hierarchy
 from emulator.web import DemoSite, serve_demo_site
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    pw = acquire_playwright()
-    b = launch_chromium(pw)
-    yield b
-    b.close()
-    release_playwright()
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +200,7 @@ def test_crashed_page_is_device_lost(browser: Browser, site: DemoSite) -> None:
 
 def test_bad_executable_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DeviceError, match="no browser at"):
-        BrowserDevice.launch("about:blank", executable=tmp_path / "nope")
+        BrowserDevice.start("about:blank", executable=tmp_path / "nope")
 
 
 @pytest.fixture

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser
 
 from autoagent.actuators.browser import BrowserDevice
-from autoagent.actuators.browser_runtime import (
-    acquire_playwright,
-    launch_chromium,
-    release_playwright,
-)
 from autoagent.perception.dom import DomNode, DomSnapshot, find_node, render_hierarchy
 from autoagent.perception.hierarchy import node_at, parse_hierarchy, subtree_text
 
@@ -48,15 +42,6 @@ LAB = """
 <div class=box style='left:0;top:2000px'>far below</div>
 <div style='display:none'>hidden text</div>
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    pw = acquire_playwright()
-    b = launch_chromium(pw)
-    yield b
-    b.close()
-    release_playwright()
 
 
 @pytest.mark.parametrize("mobile,hidpi", [(False, False), (True, True)], ids=["desktop", "phone-hidpi"])

@@ -16,11 +16,6 @@ from playwright.sync_api import Browser
 
 from autoagent.actions import Action, Swipe, Tap, Type
 from autoagent.actuators.browser import BrowserDevice
-from autoagent.actuators.browser_runtime import (
-    acquire_playwright,
-    launch_chromium,
-    release_playwright,
-)
 from autoagent.actuators.execute import execute
 from autoagent.agent import Agent, Status
 from autoagent.geometry import to_relative
@@ -36,15 +31,6 @@ from emulator.web import DemoSite, serve_demo_site
 
 PHONE = {"mobile": True, "viewport": (390, 844)}
 DESKTOP = {"mobile": False, "viewport": (1280, 800)}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    pw = acquire_playwright()
-    b = launch_chromium(pw)
-    yield b
-    b.close()
-    release_playwright()
 
 
 @pytest.fixture
@@ -274,7 +260,7 @@ def test_no_human_means_no_payment(browser: Browser, site: DemoSite, tmp_path: P
 
 def test_lost_browser_ends_the_run_and_keeps_the_trace(site: DemoSite, tmp_path: Path) -> None:
     """A browser of its own (not the shared one): the test closes it in the middle of a run."""
-    device = BrowserDevice.launch(site.url + "/shop")
+    device = BrowserDevice.start(site.url + "/shop")
     try:
         device.wait_until_settled(5)
 

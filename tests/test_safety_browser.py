@@ -36,22 +36,8 @@ from autoagent.trace import read_trace
 playwright_api = pytest.importorskip("playwright.sync_api")
 web = pytest.importorskip("emulator.web")
 from autoagent.actuators.browser import BrowserDevice
-from autoagent.actuators.browser_runtime import (
-    acquire_playwright,
-    launch_chromium,
-    release_playwright,
-)
 
 PHONE = {"mobile": True, "viewport": (390, 844)}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    pw = acquire_playwright()
-    b = launch_chromium(pw)
-    yield b
-    b.close()
-    release_playwright()
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ pytest.importorskip("emulator")
 from emulator import Phone  # noqa: E402
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-from autoagent.actuators.browser_runtime import acquire_playwright, launch_chromium, release_playwright  # noqa: E402
 
 TIMEOUT_MS = 20_000
 
@@ -70,15 +69,6 @@ def served(tmp_path_factory) -> Iterator:
                    confirm_timeout=60)
     yield app
     app.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    pw = acquire_playwright()
-    b = launch_chromium(pw)
-    yield b
-    b.close()
-    release_playwright()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ moment an input event is sent.
 
 Three ways in:
 
-* :meth:`BrowserDevice.launch` starts a local Chromium (the system one by default);
+* :meth:`BrowserDevice.start` starts a local Chromium (the system one by default);
 * :meth:`BrowserDevice.connect` reaches a running browser, through its DevTools endpoint
   (``http://host:9222`` or ``ws://.../devtools/browser/...``) or a Playwright browser
   server (``ws://host:port/...``), so a team can point the agent at a browser farm;
@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import re
 import time
-import types
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,20 +67,6 @@ DEFAULT_SITES: dict[str, str] = {
 }
 
 _HOSTLIKE = re.compile(r"^(localhost|[\w-]+(\.[\w-]+)+)(:\d+)?(/.*)?$", re.IGNORECASE)
-
-
-class _ClassOrInstance:
-    """A method that is one function on the class and another on its instances."""
-
-    def __init__(self, on_class: Any, on_instance: Callable[..., Any]) -> None:
-        self._on_class = on_class.__func__ if isinstance(on_class, classmethod) else on_class
-        self._on_instance = on_instance
-        self.__doc__ = f"On the class: {self._on_class.__doc__}\nOn a device: {on_instance.__doc__}"
-
-    def __get__(self, obj: object, owner: type | None = None) -> Callable[..., Any]:
-        if obj is None:
-            return types.MethodType(self._on_class, owner)
-        return types.MethodType(self._on_instance, obj)
 
 
 def _site_key(name: str) -> str:
@@ -464,12 +449,9 @@ class BrowserDevice:
         names = ", ".join(sorted(self._named_sites) or sorted(self.sites))
         raise UnknownApp(f"no site named {app!r} (known: {names}); pass a URL such as https://example.com")
 
-    def open_app(self, app: str) -> None:
-        """Open a named site or a URL (the Device protocol's ``launch``)."""
+    def launch(self, app: str) -> None:
+        """Open a named site or a URL."""
         self._goto(self.resolve_site(app))
-
-    # ``BrowserDevice.launch(url, ...)`` starts a browser; ``device.launch(app)`` opens a site.
-    launch = _ClassOrInstance(start, open_app)
 
     def goto(self, url: str) -> None:
         self._goto(url)
