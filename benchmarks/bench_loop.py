@@ -71,12 +71,17 @@ class EncodingReplay:
     """Replays the recorded replies, and prepares each screenshot as the served engine does."""
 
     inner: ReplayPolicy
+    # A model's thinking time: work the loop hands to background threads (the trace writer)
+    # happens during it, as it does behind a real model.
+    think_s: float = 0.0
     name: str = "replay+encode"
 
     def decide(self, step: StepInput) -> Decision:
         t = time.perf_counter()
         encode_image(fit_image(step.observation.screenshot, DEFAULT_MAX_PIXELS), "jpeg")
         encode = (time.perf_counter() - t) * 1000
+        if self.think_s:
+            time.sleep(self.think_s)  # stands in for the model, and is not counted as overhead
         decision = self.inner.decide(step)
         return Decision(raw=decision.raw, thought=decision.thought, action=decision.action,
                         timings={**decision.timings, "encode": encode})
@@ -95,11 +100,12 @@ def record(task_id: str, root: Path) -> Path:
     return result.trace_dir
 
 
-def run_once(task_id: str, recording: Path, root: Path, baseline: bool, sync_trace: bool) -> dict[str, Any]:
+def run_once(task_id: str, recording: Path, root: Path, baseline: bool, sync_trace: bool,
+             think_s: float = 0.0) -> dict[str, Any]:
     task = tasks.get(task_id)
     phone = task.make_phone()
     device = FixedSleepDevice(phone) if baseline else phone
-    policy = EncodingReplay(ReplayPolicy.from_trace(recording))
+    policy = EncodingReplay(ReplayPolicy.from_trace(recording), think_s=think_s)
     original = agent_module.TraceWriter
     if sync_trace:
         agent_module.TraceWriter = type("SyncTraceWriter", (TraceWriter,), {  # type: ignore[misc]
@@ -147,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--task", default="shop_buy_white_tshirt_m")
     parser.add_argument("--runs", type=int, default=3, help="runs of our loop (the baseline runs once)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the 1 s-sleep baseline")
+    parser.add_argument("--think-ms", type=float, default=300.0,
+                        help="a model's time per step for the 'ours, thinking model' column [default: 300]")
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/loop.json"))
     args = parser.parse_args(argv)
 
@@ -155,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         recording = record(args.task, root / "recorded")
         variants = {"ours": [run_once(args.task, recording, root / "ours", False, False) for _ in range(args.runs)],
                     "ours, sync trace": [run_once(args.task, recording, root / "sync", False, True)
-                                         for _ in range(args.runs)]}
+                                         for _ in range(args.runs)],
+                    f"ours, {args.think_ms:g} ms model": [
+                        run_once(args.task, recording, root / "think", False, False, args.think_ms / 1000)
+                        for _ in range(args.runs)]}
         if not args.no_baseline:
             variants["1 s sleep baseline"] = [run_once(args.task, recording, root / "base", True, False)]
 

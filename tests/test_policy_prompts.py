@@ -141,6 +141,17 @@ def test_fit_is_idempotent_and_within_budget() -> None:
     assert image_tokens(*fitted.size) == fitted.width * fitted.height // 784
 
 
+def test_served_images_leave_small_trims_to_the_server() -> None:
+    phone = Image.new("RGB", (1080, 2400))
+    # The model keeps 94% of a phone screen at the default budget: sent as captured.
+    assert fit_image(phone) is phone
+    # The local engine still hands its processor exactly the processor's pixels.
+    assert fit_image(phone, exact=True).size == target_size(1080, 2400)
+    # A tablet screen far over budget is shrunk before it is sent.
+    tablet = Image.new("RGB", (2560, 3840))
+    assert fit_image(tablet).size == target_size(2560, 3840)
+
+
 def test_encodings() -> None:
     image = Image.new("RGB", (56, 56), (1, 2, 3))
     assert encode_image(image).startswith("data:image/jpeg;base64,")

@@ -1,8 +1,10 @@
 """Screenshots as the model sees them: resized to its pixel budget, then encoded.
 
-Both engines resize here with GLM-4.1V's own rule, so the served model and the local one
-look at the same pixels, and a server configured with the same ``max_pixels`` leaves the
-image as it arrives instead of resampling it a second time.
+Both engines size images with GLM-4.1V's own rule. The local engine resamples exactly as
+the processor does. The served engine shrinks only images well above the budget (to save
+bandwidth) and otherwise sends the screen as captured: the server's processor then makes
+the final small trim itself, with its own filter, which is both cheaper for the agent and
+truer to what the model was trained on than a second resampling on our side.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ TEMPORAL_FACTOR = 2
 # The value the AutoGLM deployment guides give vLLM (--mm-processor-kwargs max_pixels).
 DEFAULT_MAX_PIXELS = 5_000_000
 MIN_PIXELS = 112 * 112
+# The served engine leaves the trim to the server when the model keeps at least this share
+# of the screen's pixels (a 1080x2400 phone screen keeps 94% at the default budget).
+SERVER_TRIM_SHARE = 0.8
 # One vision token per merged 28x28 block.
 PIXELS_PER_TOKEN = PATCH_FACTOR * PATCH_FACTOR
 
@@ -52,10 +57,9 @@ def fit_image(image: Image.Image, max_pixels: int = DEFAULT_MAX_PIXELS, exact: b
 
     ``exact=True`` resamples with Pillow's bicubic filter, the one GLM-4.1V's image
     processor uses, so a local engine hands its processor the very pixels the processor
-    would have made. The default uses OpenCV's bicubic: for a phone screen (a scale near 1)
-    it differs from Pillow's by about a tenth of a grey level on average, far below what
-    the JPEG encoding that follows changes, and takes a seventh of the time
-    (benchmarks/bench_loop.py).
+    would have made. Without it (the served engine) an image the model keeps most of is
+    returned as is, for the server to trim; larger ones are shrunk with OpenCV's bicubic,
+    a seventh of Pillow's time (benchmarks/bench_loop.py).
     """
     size = target_size(image.width, image.height, max_pixels)
     rgb = image if image.mode == "RGB" else image.convert("RGB")
@@ -63,6 +67,8 @@ def fit_image(image: Image.Image, max_pixels: int = DEFAULT_MAX_PIXELS, exact: b
         return rgb
     if exact:
         return rgb.resize(size, Image.Resampling.BICUBIC)
+    if size[0] * size[1] >= SERVER_TRIM_SHARE * rgb.width * rgb.height:
+        return rgb
     import cv2
     import numpy as np
 
