@@ -91,7 +91,8 @@ def bench_viewport(browser: object, url: str, mobile: bool, rounds: int) -> dict
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/browser.json"),
+                        help="where the JSON goes [default: benchmarks/results/browser.json]")
     args = parser.parse_args(argv)
     pw = acquire_playwright()
     started = time.perf_counter()
@@ -113,11 +114,25 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         browser.close()
         release_playwright()
-    text = json.dumps(report, ensure_ascii=False, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    print_table(report)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.json}")
     return 0
+
+
+def print_table(report: dict) -> None:
+    desktop, phone = report["desktop_1280x800"], report["phone_390x844_touch"]
+    device = report["device"]
+    print(f"browser latency — {device['browser']} headless, {device['cpus']} CPUs, {report['date']}, "
+          f"{report['rounds']} rounds, launch {report['browser_launch_ms']:.0f} ms")
+    print(f"{'operation':28}{'desktop 1280x800 med/p90 ms':>30}{'phone 390x844 touch med/p90 ms':>34}")
+    for name, row in desktop.items():
+        if not isinstance(row, dict) or "median_ms" not in row:
+            continue
+        other = phone.get(name, {})
+        print(f"{name:28}{row['median_ms']:>18.1f} / {row['p90_ms']:<9.1f}"
+              f"{other.get('median_ms', float('nan')):>22.1f} / {other.get('p90_ms', float('nan')):<9.1f}")
 
 
 if __name__ == "__main__":

@@ -3,14 +3,14 @@
 Walks the emulator through real screens (shop search, product, checkout, payment sheet,
 travel, restaurant, settings, messages), then for each screen times:
 
-* ``screenshot``       phone.screenshot() after phone.invalidate(): a fresh render, what a step pays;
+* ``screenshot``       phone.screenshot() of a screen painted from scratch, what a step to a new screen pays;
 * ``screenshot_cached`` phone.screenshot() of an unchanged frame (a copy);
 * ``guard``            ScreenGuard.review() of a tap on a fresh Observation (hierarchy parsed each time);
 * ``guard_cold``       the same with the keyword caches emptied first (a never-seen screen);
 * ``guard_enter``      review of Type("...\\n") (Enter scans the whole form);
 * ``ocr``              (with --ocr) the no-hierarchy path: tesseract on the screenshot.
 
-Prints a table and writes JSON (``--json PATH``, default: stdout after the table).
+Prints a table and writes JSON (``--json PATH``, default: benchmarks/results/guard.json).
 
     python benchmarks/bench_guard.py --rounds 30
 """
@@ -41,6 +41,7 @@ from autoagent.safety import (
     keywords,
 )
 from emulator import Phone
+from emulator.render import clear_cache
 
 
 def collect_screens(seed: int = 5) -> list[tuple[str, Phone, Observation]]:
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=30, help="taps timed per screen and round trips (default 30)")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--ocr", action="store_true", help="also time the OCR path (tesseract)")
-    parser.add_argument("--json", type=Path, help="write the JSON here instead of printing it")
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/guard.json"),
+                        help="where the JSON goes [default: benchmarks/results/guard.json]")
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -128,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         shots: list[float] = []
         for _ in range(max(3, args.rounds // 3)):
             phone.invalidate()
+            clear_cache()  # a step's screen is new: paint it from scratch, as after a navigation
             shots.append(timed(phone.screenshot))
             samples["screenshot_cached"].append(timed(phone.screenshot))
         samples["screenshot"] += shots

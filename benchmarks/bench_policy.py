@@ -1,7 +1,7 @@
 """Policy step costs: screenshot encoding, the local engine on a tiny GLM-4.1V, and the
 OpenAI engine's own overhead against a loopback server that answers instantly.
 
-    python benchmarks/bench_policy.py [--steps 5] [--json bench_policy.json]
+    python benchmarks/bench_policy.py [--steps 5] [--json benchmarks/results/policy.json]
 
 The tiny model's numbers measure the engine's plumbing (prompt, vision preprocessing,
 prefill, greedy decode with the stop check), not a real model's speed.
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--max-new-tokens", type=int, default=48)
-    parser.add_argument("--json", type=Path, default=Path("bench_policy.json"))
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/policy.json"))
     args = parser.parse_args(argv)
 
     env = {"date": datetime.now().isoformat(timespec="seconds"), "python": platform.python_version(),

@@ -7,7 +7,7 @@ Speech is synthesised with espeak-ng (en-us) from two sets of commands:
                (long sentences with dates and names, phrased independently of the model's corpus).
 
 Both sides are normalised before scoring ("two" == "2", case and punctuation ignored).
-Prints a table and writes JSON (``--json PATH``, default: stdout after the table).
+Prints a table and writes JSON (``--json PATH``, default: benchmarks/results/voice.json).
 
     python benchmarks/bench_voice.py [--models domain generic]
 """
@@ -59,7 +59,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["domain", "generic"])
     parser.add_argument("--voice", default="en-us")
-    parser.add_argument("--json", type=Path)
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/voice.json"))
     args = parser.parse_args()
 
     sets = {"phrased": PHRASED, "tasks": task_goals()}
