@@ -12,12 +12,12 @@ import argparse
 import datetime as dt
 import json
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchtools import summarize_ms  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.actuators.browser import BrowserDevice
 from autoagent.actuators.browser_runtime import (
     acquire_playwright,
@@ -29,12 +29,6 @@ from autoagent.perception.hierarchy import parse_hierarchy
 from emulator.web import serve_demo_site
 
 
-def _stats(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
-    return {"median_ms": round(statistics.median(ordered), 2), "p90_ms": round(p90, 2), "n": len(ordered)}
-
-
 def _time(fn: Callable[[], object], rounds: int) -> dict[str, float]:
     fn()  # warm up
     samples = []
@@ -42,7 +36,7 @@ def _time(fn: Callable[[], object], rounds: int) -> dict[str, float]:
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
-    return _stats(samples)
+    return summarize_ms(samples)
 
 
 def bench_viewport(browser: object, url: str, mobile: bool, rounds: int) -> dict[str, object]:

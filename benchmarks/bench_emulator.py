@@ -13,11 +13,11 @@ import argparse
 import datetime as dt
 import json
 import platform
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchtools import cpu_model, summarize_ms  # noqa: E402 (a sibling module: the scripts run from this folder)
 from emulator import Phone
 from emulator.render import clear_cache
 
@@ -151,23 +151,6 @@ PATHS: dict[str, Callable[[int], Samples]] = {
 }
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def summarize(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
-    return {"median_ms": round(statistics.median(ordered) * 1000, 3), "p90_ms": round(p90 * 1000, 3),
-            "n": len(ordered)}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=50, help="repetitions per operation (default 50)")
@@ -178,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in [p.strip() for p in args.paths.split(",") if p.strip()]:
         if name not in PATHS:
             parser.error(f"unknown path {name!r}; choose from {', '.join(PATHS)}")
-        results[name] = {op: summarize(s) for op, s in PATHS[name](args.n).items()}
+        results[name] = {op: summarize_ms([x * 1000 for x in s], 3) for op, s in PATHS[name](args.n).items()}
     meta = {"device": cpu_model(), "cores": __import__("os").cpu_count(), "python": platform.python_version(),
             "date": dt.datetime.now().isoformat(timespec="seconds"), "n": args.n}
     columns = list(results)

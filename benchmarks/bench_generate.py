@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -31,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from benchtools import cpu_model  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.perception.observation import Observation  # noqa: E402
 from autoagent.policy.base import StepInput, Turn  # noqa: E402
 from autoagent.policy.decode import GreedyDecoder  # noqa: E402
@@ -120,13 +120,7 @@ def device_name(engine: LocalGLMPolicy) -> str:
 
     if engine._device.type == "cuda":
         return torch.cuda.get_device_name(engine._device)
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip() + f" ({os.cpu_count()} cores)"
-    except OSError:
-        pass
-    return platform.processor() or "cpu"
+    return f"{cpu_model()} ({os.cpu_count()} cores)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchtools import cpu_model  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.actions import Tap, Type
 from autoagent.geometry import to_relative
 from autoagent.perception.hierarchy import parse_hierarchy
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "guard_vs_screenshot",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "device": {"target": "emulator (in-process, 1080x2400)", "host": platform.node(),
-                   "cpu": _cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
+                   "cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
                    "platform": platform.platform()},
         "rounds": args.rounds,
         "screens": len(screens),
@@ -176,16 +177,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(text)
     return 0
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import autoagent.agent as agent_module  # noqa: E402
+from benchtools import cpu_model, summarize_ms  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.agent import Agent  # noqa: E402
 from autoagent.policy.base import Decision, StepInput  # noqa: E402
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, encode_image, fit_image  # noqa: E402
@@ -130,24 +131,6 @@ def run_once(task_id: str, recording: Path, root: Path, baseline: bool, sync_tra
     return {"wall_s": wall, "steps": len(steps), "rows": rows}
 
 
-def summarize(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"median_ms": 0.0, "p90_ms": 0.0, "n": 0}
-    ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
-    return {"median_ms": round(statistics.median(ordered), 2), "p90_ms": round(p90, 2), "n": len(ordered)}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="shop_buy_white_tshirt_m")
@@ -178,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = {
             "steps": runs[0]["steps"],
             "task_s_median": round(statistics.median(run["wall_s"] for run in runs), 3),
-            "parts": {p: summarize([r[p] for r in rows if p in r]) for p in PARTS},
+            "parts": {p: summarize_ms([r[p] for r in rows if p in r]) for p in PARTS},
         }
     print(f"agent loop overhead — {meta['device']} ({meta['cores']} cores), {meta['date']}")
     print(f"task {args.task}: {results['ours']['steps']} steps, replayed policy, emulator in-process")
