@@ -26,7 +26,7 @@ from autoagent.actions import Action, DoubleTap, LongPress, Swipe, Tap, action_f
 from autoagent.device import Device
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.grammar import format_reply
-from autoagent.perception.hierarchy import UINode, node_at, parse_hierarchy
+from autoagent.perception.hierarchy import UINode, node_at, parse_hierarchy, tap_reaches
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput
 from autoagent.trace import StepRecord, read_trace
@@ -165,22 +165,6 @@ def refind(identity: Identity, nodes: list[UINode]) -> UINode | None:
     if not candidates:
         return None
     return max(candidates, key=lambda c: c[0])[1]
-
-
-def _reachable(node: UINode, nodes: list[UINode], size: tuple[int, int]) -> bool:
-    left, top, right, bottom = node.bounds
-    if left < 0 or top < 0 or right > size[0] or bottom >= size[1]:
-        return False
-    hit = node_at(nodes, *node.center)
-    if hit is None:
-        return False
-    # The tap lands on the node itself or something inside it.
-    cur: int | None = hit.index
-    while cur is not None:
-        if cur == node.index:
-            return True
-        cur = nodes[cur].parent
-    return False
 
 
 # ---------------------------------------------------------------------------- pictures
@@ -349,7 +333,7 @@ class VerifiedReplayPolicy:
             return action
         nodes = parse_hierarchy(observation.hierarchy)
         node = refind(identity, nodes)
-        if node is not None and _reachable(node, nodes, observation.size):
+        if node is not None and tap_reaches(node, nodes, observation.size):
             rel = to_relative(node.center, observation.size)
             return action.model_copy(update={"element": rel})
         # Below the fold, or gone: scroll until it shows or the list stops moving.

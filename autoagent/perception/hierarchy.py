@@ -96,6 +96,26 @@ def node_at(nodes: list[UINode], x: float, y: float, clickable_only: bool = Fals
     return hit
 
 
+def is_within(nodes: list[UINode], inner: UINode, outer: UINode) -> bool:
+    """True if ``inner`` is ``outer`` or lies inside it in the tree."""
+    cur: int | None = inner.index
+    while cur is not None:
+        if cur == outer.index:
+            return True
+        cur = nodes[cur].parent
+    return False
+
+
+def tap_reaches(node: UINode, nodes: list[UINode], size: tuple[int, int]) -> bool:
+    """A tap on the node's centre lands on it: on screen, not cut by an edge, not covered."""
+    width, height = size
+    left, top, right, bottom = node.bounds
+    if left < 0 or top < 0 or right > width or bottom >= height:
+        return False
+    hit = node_at(nodes, *node.center)
+    return hit is not None and (is_within(nodes, hit, node) or is_within(nodes, node, hit))
+
+
 def subtree_text(nodes: list[UINode], root: UINode) -> str:
     """Every label inside ``root`` (a button's text often sits on a child TextView)."""
     parts = [root.label]

@@ -16,7 +16,7 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, LongPress, Not
 from autoagent.device import Device
 from autoagent.geometry import to_relative
 from autoagent.grammar import format_reply
-from autoagent.perception.hierarchy import UINode, node_at, parse_hierarchy
+from autoagent.perception.hierarchy import UINode, parse_hierarchy, tap_reaches
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput
 from autoagent.scenarios.model import (
@@ -69,27 +69,6 @@ def visible_labels(nodes: list[UINode], limit: int = 30) -> str:
     labels = list(dict.fromkeys(n.label for n in nodes if n.label))
     more = f" (+{len(labels) - limit} more)" if len(labels) > limit else ""
     return ", ".join(repr(l) for l in labels[:limit]) + more
-
-
-def _related(a: UINode, b: UINode, nodes: list[UINode]) -> bool:
-    """True if one node is the other or lies inside it in the tree."""
-    for x, y in ((a, b), (b, a)):
-        cur: int | None = x.index
-        while cur is not None:
-            if cur == y.index:
-                return True
-            cur = nodes[cur].parent
-    return False
-
-
-def reachable(node: UINode, nodes: list[UINode], size: tuple[int, int]) -> bool:
-    """A tap on the node's centre lands on it: on screen, not cut by an edge, not under a bar."""
-    width, height = size
-    left, top, right, bottom = node.bounds
-    if left < 0 or top < 0 or right > width or bottom >= height:
-        return False
-    hit = node_at(nodes, *node.center)
-    return hit is not None and _related(hit, node, nodes)
 
 
 def _has_text(nodes: list[UINode], wait: WaitFor) -> bool:
@@ -192,7 +171,7 @@ class StepPolicy:
         nodes = _nodes(observation)
         matches = find_nodes(nodes, **selector_query(sel))
         node = matches[sel.nth] if len(matches) > sel.nth else None
-        if node is not None and reachable(node, nodes, observation.size):
+        if node is not None and tap_reaches(node, nodes, observation.size):
             rel = to_relative(node.center, observation.size)
             return rel.x, rel.y
         if not sel.scroll:
