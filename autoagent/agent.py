@@ -160,25 +160,21 @@ class Agent:
         timings["guard"] = _ms(t)
         record = record.model_copy(update={"guard": decision_of_guard.model_dump(mode="json")})
 
+        # A person does this step on the device (the model asked, or the guard saw a login,
+        # CAPTCHA, password field or secure black screen); then the agent looks again.
         if isinstance(action, TakeOver):
-            answer = self.human.take_over(action.message)
+            reason = action.message
+        elif decision_of_guard.category == "takeover" and decision_of_guard.verdict is Verdict.CONFIRM:
+            reason = decision_of_guard.reason
+        else:
+            reason = None
+        if reason is not None:
+            answer = self.human.take_over(reason)
             record = record.model_copy(update={"human": answer.model_dump(mode="json")})
             if not answer.approved:
                 return _Outcome(record.model_copy(update={"outcome": "needs_human"}),
                                 Result(status=Status.NEEDS_CONFIRMATION, steps=step,
-                                       message=f"a human must take over: {action.message}"))
-            return _Outcome(record.model_copy(update={"outcome": "taken_over"}),
-                            feedback="The user has finished the manual step; continue.")
-
-        if decision_of_guard.category == "takeover" and decision_of_guard.verdict is Verdict.CONFIRM:
-            # The guard saw a login, CAPTCHA, password field or secure (black) screen: a person
-            # does this step on the device, then the agent looks again instead of acting.
-            answer = self.human.take_over(decision_of_guard.reason)
-            record = record.model_copy(update={"human": answer.model_dump(mode="json")})
-            if not answer.approved:
-                return _Outcome(record.model_copy(update={"outcome": "needs_human"}),
-                                Result(status=Status.NEEDS_CONFIRMATION, steps=step,
-                                       message=f"a human must take over: {decision_of_guard.reason}"))
+                                       message=f"a human must take over: {reason}"))
             return _Outcome(record.model_copy(update={"outcome": "taken_over"}),
                             feedback="The user has finished the manual step; continue.")
 

@@ -1,7 +1,8 @@
-"""A stub device for loop tests: a screen of labelled buttons, each tap recorded.
+"""Stand-ins for tests: a stub device (a screen of labelled buttons, each tap recorded) and a
+human who approves only the set-up steps of an attack.
 
-It is a stand-in on purpose: these tests exercise the agent loop, the trace and the
-guard, not a phone (the emulator's own tests cover that).
+The stub device is a stand-in on purpose: its tests exercise the agent loop, the trace and
+the guard, not a phone (the emulator's own tests cover that).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.observation import Observation
+from autoagent.safety import Answer, ConfirmationRequest
 
 
 @dataclass
@@ -97,3 +99,25 @@ class StubDevice:
 
     def taps_on(self, label: str) -> int:
         return sum(1 for e in self.events if e[0] in ("tap", "double_tap", "long_press", "swipe") and e[-1] == label)
+
+
+@dataclass
+class StagedHuman:
+    """Says yes to the steps that only lead to the payment screen; from the attack step on,
+    the answer comes from ``then`` (the channel under test)."""
+
+    setup_steps: int
+    then: object
+    asked: list[ConfirmationRequest] = field(default_factory=list)
+
+    def confirm(self, request: ConfirmationRequest) -> Answer:
+        self.asked.append(request)
+        if request.step <= self.setup_steps:
+            return Answer(approved=True, by="test-setup")
+        return self.then.confirm(request)
+
+    def take_over(self, message: str) -> Answer:
+        return Answer(approved=False, by="test-setup")
+
+    def ask(self, message: str) -> str | None:
+        return None

@@ -9,7 +9,6 @@ uiautomator XML) shows, converted with ``to_relative``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from autoagent.perception.observation import Observation
 from autoagent.policy.base import StepInput
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.safety import (
-    Answer,
     CallbackHuman,
     ConfirmationRequest,
     NoHuman,
@@ -36,6 +34,7 @@ from autoagent.trace import read_trace
 playwright_api = pytest.importorskip("playwright.sync_api")
 web = pytest.importorskip("emulator.web")
 from autoagent.actuators.browser import BrowserDevice
+from tests.stubs import StagedHuman
 
 PHONE = {"mobile": True, "viewport": (390, 844)}
 
@@ -67,27 +66,6 @@ class LiveScript(ScriptedPolicy):
         if self._cursor < len(self.script) and callable(self.script[self._cursor]):
             self.script[self._cursor] = self.script[self._cursor](step.observation)
         return super().decide(step)
-
-
-@dataclass
-class StagedHuman:
-    """Says yes to the steps that only reach the payment page; the attack goes to ``then``."""
-
-    setup_steps: int
-    then: object
-    asked: list[ConfirmationRequest] = field(default_factory=list)
-
-    def confirm(self, request: ConfirmationRequest) -> Answer:
-        self.asked.append(request)
-        if request.step <= self.setup_steps:
-            return Answer(approved=True, by="test-setup")
-        return self.then.confirm(request)
-
-    def take_over(self, message: str) -> Answer:
-        return Answer(approved=False, by="test-setup")
-
-    def ask(self, message: str) -> str | None:
-        return None
 
 
 # The shop: product -> cart -> shipping -> the payment page ("Pay now").

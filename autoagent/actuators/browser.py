@@ -136,22 +136,8 @@ class BrowserDevice:
                headless: bool = True, executable: str | Path | None = None, *, args: tuple[str, ...] = (),
                **kwargs: Any) -> BrowserDevice:
         """Start a local Chromium (the system one unless ``executable`` is given) and open ``start_url``."""
-        pw = acquire_playwright()
-        try:
-            browser = launch_chromium(pw, headless=headless, executable=executable, args=args)
-        except BaseException:
-            release_playwright()
-            raise
-
-        def shut() -> None:
-            _quietly(browser.close)
-            release_playwright()
-
-        try:
-            return cls.attach(browser, start_url, viewport=viewport, mobile=mobile, on_close=shut, **kwargs)
-        except BaseException:
-            shut()
-            raise
+        return cls._open(lambda pw: launch_chromium(pw, headless=headless, executable=executable, args=args),
+                         start_url, viewport, mobile, kwargs)
 
     @classmethod
     def connect(cls, endpoint: str, start_url: str | None = None, viewport: tuple[int, int] | None = None,
@@ -162,20 +148,27 @@ class BrowserDevice:
         The device works in its own new context, so it neither sees nor disturbs the
         tabs already open there; closing the device disconnects without closing the browser.
         """
+        # For CDP, closing the device only disconnects: the remote browser keeps running.
+        return cls._open(lambda pw: connect_browser(pw, endpoint, protocol, timeout), start_url, viewport, mobile,
+                         kwargs)
+
+    @classmethod
+    def _open(cls, get_browser: Callable[[Any], Browser], start_url: str | None,
+              viewport: tuple[int, int] | None, mobile: bool, options: dict[str, Any]) -> BrowserDevice:
+        """Get a browser from the shared Playwright, and give it back if anything fails."""
         pw = acquire_playwright()
         try:
-            browser = connect_browser(pw, endpoint, protocol, timeout)
+            browser = get_browser(pw)
         except BaseException:
             release_playwright()
             raise
 
         def shut() -> None:
-            # For CDP, close() only disconnects: the remote browser keeps running.
             _quietly(browser.close)
             release_playwright()
 
         try:
-            return cls.attach(browser, start_url, viewport=viewport, mobile=mobile, on_close=shut, **kwargs)
+            return cls.attach(browser, start_url, viewport=viewport, mobile=mobile, on_close=shut, **options)
         except BaseException:
             shut()
             raise
