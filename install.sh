@@ -29,4 +29,6 @@ python3 -m pip install -q --disable-pip-version-check -c constraints.txt "torch=
 python3 -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extras}"
 # Build the offline speech model for shopping and booking commands now, not on first use.
 python3 -m autoagent.voice prepare
+# pyenv only makes shims for new console scripts on a rehash; `python3 -m pip` does not trigger one.
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
 echo "autoagent installed: $(command -v autoagent)"
