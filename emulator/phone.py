@@ -546,6 +546,10 @@ class Phone:
             app.launched = True
             app.on_first_launch()
 
+    def input_in_progress(self) -> InputEvent | None:
+        """The user input being handled right now (None between inputs)."""
+        return self._event
+
     def record_payment(self, app: App, amount_cents: int, item: str, reference: str) -> Payment:
         if self._event is None:
             raise DeviceError("a payment can only be made by an input on the payment sheet")

@@ -233,3 +233,10 @@ def test_cli_help_and_screenshot(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-m", "emulator", "screenshot", "--app", "WeChat"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "installed apps" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_record_payment_needs_an_input() -> None:
+    phone = Phone(seed=0)
+    phone.launch("Shop")
+    with pytest.raises(DeviceError, match="payment sheet"):
+        phone.record_payment(phone.foreground, 100, "x", "r")

@@ -151,3 +151,22 @@ def test_cart_task_check_reads_state() -> None:
     phone.tap_on(resource_id="quantity_plus")
     phone.tap_on(resource_id="add_to_cart_button")
     assert task.check(phone)
+
+
+def test_the_input_that_opens_the_payment_sheet_cannot_pay_on_it() -> None:
+    """A double tap on "Place order" opens the sheet with its first tap; its second tap lands
+    on the sheet's Pay button and must not pay: nobody has seen the sheet yet."""
+    phone = Phone(seed=5)
+    phone.launch("com.autoagent.shop")
+    _search(phone, "耳机")
+    phone.tap_on(text="Wireless Earbuds 无线耳机")
+    phone.tap_on(resource_id="colour_Black")
+    phone.tap_on(resource_id="buy_now_button")
+    _fill_address(phone)
+    place = phone.find(resource_id="place_order_button")
+    phone.double_tap(*place.center)
+    pay = phone.find(resource_id="pay_button")
+    assert pay is not None and pay.contains(*place.center)  # the second tap did land on Pay
+    assert phone.payments == []
+    phone.tap(*pay.center)  # a tap of its own on the open sheet still pays
+    assert len(phone.payments) == 1 and phone.payments[0].cause.kind == "tap"

@@ -110,7 +110,7 @@ def tap_reaches(node: UINode, nodes: list[UINode], size: tuple[int, int]) -> boo
     """A tap on the node's centre lands on it: on screen, not cut by an edge, not covered."""
     width, height = size
     left, top, right, bottom = node.bounds
-    if left < 0 or top < 0 or right > width or bottom >= height:
+    if left < 0 or top < 0 or right > width or bottom > height:
         return False
     hit = node_at(nodes, *node.center)
     return hit is not None and (is_within(nodes, hit, node) or is_within(nodes, node, hit))

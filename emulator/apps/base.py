@@ -186,7 +186,13 @@ class App:
     def request_payment(self, amount_cents: int, item: str, reference: str,
                         on_paid: Callable[[Payment], None], on_cancel: Handler | None = None) -> None:
         """Open the payment sheet. Only its Pay button (or Enter on it) records a payment."""
+        # The input that opened the sheet cannot also pay on it: the second tap of a double tap
+        # lands before a real sheet has even slid in.
+        opened_by = self.phone.input_in_progress()
+
         def pay() -> None:
+            if self.phone.input_in_progress() is opened_by:
+                return
             self.close_dialog()
             payment = self.phone.record_payment(self, amount_cents, item, reference)
             on_paid(payment)
