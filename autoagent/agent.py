@@ -16,7 +16,7 @@ from autoagent.device import Device, DeviceError, UnknownApp
 from autoagent.grammar import UnparseableReply, format_action
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput, Turn
-from autoagent.safety.guard import KeywordGuard
+from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
 from autoagent.safety.types import ConfirmationRequest, Guard, Human, Verdict
 from autoagent.trace import RunResult, StepRecord, TraceMeta, TraceWriter
@@ -50,7 +50,7 @@ def _ms(start: float) -> float:
 class Agent:
     device: Device
     policy: Policy
-    guard: Guard = field(default_factory=KeywordGuard)
+    guard: Guard = field(default_factory=ScreenGuard)
     human: Human = field(default_factory=NoHuman)
     max_steps: int = 30
     trace_root: Path = Path("traces")
@@ -63,8 +63,11 @@ class Agent:
     def run(self, task: str) -> Result:
         if not task.strip():
             raise ValueError("the task is empty: say what the agent should do")
-        meta = TraceMeta(task=task, device=self.device.name, policy=self.policy.name,
-                         screen_size=self.device.screen_size())
+        try:
+            size = self.device.screen_size()
+        except DeviceError as err:
+            return Result(status=Status.ERROR, message=f"device: {err}")
+        meta = TraceMeta(task=task, device=self.device.name, policy=self.policy.name, screen_size=size)
         writer = TraceWriter.create(Path(self.trace_root), meta)
         self._steps_done = 0
         try:
@@ -74,9 +77,13 @@ class Agent:
         except DeviceError as err:
             result = Result(status=Status.ERROR, message=f"device: {err}", steps=self._steps_done)
         except BaseException as err:
-            # A bug of ours: the trace still says how far the run got, then the error propagates.
-            writer.finish(RunResult(status=Status.ERROR.value, message=f"agent crashed: {err!r}",
-                                    steps=self._steps_done))
+            # A bug of ours: the trace still says how far the run got, then the error propagates
+            # (the original one, even if the trace cannot be finished either).
+            try:
+                writer.finish(RunResult(status=Status.ERROR.value, message=f"agent crashed: {err!r}",
+                                        steps=self._steps_done))
+            except Exception:
+                pass
             raise
         writer.finish(RunResult(status=result.status.value, message=result.message, steps=result.steps))
         return result.model_copy(update={"trace_dir": writer.path})
@@ -128,8 +135,8 @@ class Agent:
                 "action": action_to_json(decision.action)})
 
             outcome = self._act(task, step, decision, observation, record, timings)
-            record = outcome.record.model_copy(update={"timings": timings})
             timings["total"] = _ms(started)
+            record = outcome.record.model_copy(update={"timings": timings})
             self._record(writer, record)
             history.append(Turn(thought=decision.thought, answer=record.answer, feedback=outcome.feedback))
             if outcome.result is not None:
@@ -198,8 +205,7 @@ class Agent:
             # The screen may have changed since it was observed (a slow load, a sheet sliding
             # up, minutes spent waiting for the human): read it again right before acting.
             t = time.perf_counter()
-            recheck = getattr(self.guard, "recheck", None)
-            later = recheck(action, decision_of_guard, self._fresh_observation(observation)) if recheck else None
+            later = self.guard.recheck(action, decision_of_guard, self._fresh_observation(observation))
             timings["recheck"] = _ms(t)
             if later is not None:
                 guard = dict(record.guard or {}, recheck=later.model_dump(mode="json"))
@@ -222,10 +228,13 @@ class Agent:
 
     def _fresh_observation(self, before: Observation) -> Observation:
         """The screen as it is now. Only the hierarchy is read again where the device can do
-        that alone (it is far cheaper than a screenshot); the guard needs nothing else."""
+        that alone (it is far cheaper than a screenshot); where it comes back empty, the guard
+        must look at a fresh screenshot instead of the old one."""
         read = getattr(self.device, "hierarchy", None) or getattr(self.device, "hierarchy_xml", None)
         if callable(read):
-            return Observation(screenshot=before.screenshot, hierarchy=read(), app=before.app)
+            hierarchy = read()
+            if hierarchy:
+                return Observation(screenshot=before.screenshot, hierarchy=hierarchy, app=before.app)
         return self.device.observe()
 
 

@@ -90,7 +90,7 @@ def _engine_from_args(args: argparse.Namespace) -> str:
         return "local"
     if args.trace:
         return "replay"
-    if args.device == "emulator":
+    if _on_emulator(args):
         return "expert"
     raise UsageError("choose a policy: --engine openai --base-url URL --model NAME, "
                      "--engine local --model-path DIR, or --engine replay --trace DIR")
@@ -101,7 +101,7 @@ def _expert_for(args: argparse.Namespace, device):  # -> Policy
     from emulator.expert import ExpertPolicy
     from emulator.tasks import TASKS
 
-    if args.device != "emulator":
+    if not _on_emulator(args):
         raise UsageError("--engine expert drives the emulator only; for a phone or a browser choose "
                          "--engine openai or --engine local")
     wanted = _normalise_goal(args.task)
@@ -111,6 +111,10 @@ def _expert_for(args: argparse.Namespace, device):  # -> Policy
     known = "\n".join(f"  {t.goal}" for t in TASKS)
     raise UsageError(f"the built-in expert knows only the emulator's tasks; try one of:\n{known}\n"
                      "or bring a model: --engine openai --base-url URL / --engine local --model-path DIR")
+
+
+def _on_emulator(args: argparse.Namespace) -> bool:
+    return args.device.partition(":")[0].strip().lower() == "emulator"
 
 
 def _normalise_goal(text: str) -> str:
@@ -184,11 +188,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         except UsageError:
             device.close()
             raise
-    if args.approve and args.device != "emulator":
-        print("autoagent: --approve applies to the emulator only; confirmations will be refused",
-              file=sys.stderr)
-    if args.approve:
-        # Pre-approvals are honoured on the emulator only (ScenarioApprovals checks the device itself).
+    if args.approve and not _on_emulator(args):
+        print("autoagent: --approve applies to the emulator only; you will be asked instead", file=sys.stderr)
+    if args.approve and _on_emulator(args):
+        # ScenarioApprovals checks the device itself as well: it never approves on a real target.
         human = ScenarioApprovals(device, categories=set(args.approve))
     elif args.confirm == "ask" and sys.stdin.isatty():
         human = TerminalHuman()
@@ -200,11 +203,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         result = agent.run(args.task)
     except PolicyError as err:
         raise UsageError(str(err)) from None
+    except OSError as err:  # e.g. a --traces folder that cannot be written
+        raise UsageError(f"cannot write the trace: {err}") from None
     finally:
-        device.close()
-        policy.close()
+        try:
+            device.close()
+        finally:
+            policy.close()
     print(f"{result.status.value}: {result.message}".rstrip(": "))
-    print(f"trace: {result.trace_dir}")
+    if result.trace_dir:
+        print(f"trace: {result.trace_dir}")
     if args.report and result.trace_dir:
         print(f"report: {write_report(read_trace(result.trace_dir))}")
     return EXIT_CODES[result.status.value]
@@ -236,7 +244,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         trace = read_trace(args.trace)
     except TraceError as err:
         raise UsageError(str(err)) from None
-    out = write_report(trace, args.output)
+    try:
+        out = write_report(trace, args.output)
+    except OSError as err:
+        raise UsageError(f"cannot write the report: {err}") from None
     print(out)
     return 0
 

@@ -43,7 +43,8 @@ def _marks(step: StepRecord, scale: float, height: int) -> str:
     if not step.pixels:
         return ""
     pts = [(x * scale, y * scale) for x, y in step.pixels]
-    parts = [f'<svg width="{THUMB_WIDTH}" height="{height}">']
+    parts = [f'<svg width="{THUMB_WIDTH}" height="{height}"><defs><marker id="a" markerWidth="8" markerHeight="8" '
+             'refX="6" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#e53935"/></marker></defs>']
     if len(pts) == 2:
         (x1, y1), (x2, y2) = pts
         parts.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" '

@@ -162,3 +162,14 @@ def test_main_job_with_approvals_buys_the_shirt(tmp_path: Path) -> None:
 def test_unknown_goal_for_the_expert_lists_known_tasks(tmp_path: Path) -> None:
     out = autoagent("run", "Fly me to the moon", cwd=tmp_path)
     assert out.returncode == 2 and "Turn off Wi-Fi." in out.stderr and "Traceback" not in out.stderr
+
+
+def test_user_mistakes_get_one_line_not_a_traceback(tmp_path: Path) -> None:
+    unwritable = autoagent("run", "Turn off Wi-Fi.", "--traces", "/proc/no-such-dir", cwd=tmp_path)
+    assert unwritable.returncode == 2 and "cannot write the trace" in unwritable.stderr
+    ok = autoagent("run", "Turn off Wi-Fi.", "--device", "Emulator", "-q", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr  # device names are case-insensitive
+    report = autoagent("report", str(only_trace(tmp_path)), "-o", str(tmp_path / "missing" / "r.html"), cwd=tmp_path)
+    assert report.returncode == 2 and "cannot write the report" in report.stderr
+    for out in (unwritable, report):
+        assert "Traceback" not in out.stderr
