@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -30,13 +32,20 @@ def get(site: DemoSite, path: str) -> tuple[int, str, str]:
         return err.code, err.read().decode(), err.headers.get("Location", "")
 
 
-def post(site: DemoSite, path: str, form: dict[str, str]) -> tuple[int, str, str]:
+def post(site: DemoSite, path: str, form: dict[str, str], headers: dict[str, str] | None = None) -> tuple[int, str, str]:
     data = urllib.parse.urlencode(form).encode()
     try:
-        with _opener.open(urllib.request.Request(site.url + path, data=data), timeout=10) as resp:
+        with _opener.open(urllib.request.Request(site.url + path, data=data, headers=headers or {}), timeout=10) as resp:
             return resp.status, resp.read().decode(), resp.headers.get("Location", "")
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode(), err.headers.get("Location", "")
+
+
+def pay_token(html: str) -> str:
+    """The hidden pay token the payment page's form carries."""
+    match = re.search(r"<input type='hidden' name='pay_token' value='([^']+)'>", html)
+    assert match, "the payment page has no pay token"
+    return match[1]
 
 
 @pytest.fixture
@@ -70,15 +79,18 @@ def test_order_is_paid_only_by_posting_the_pay_form(site: DemoSite) -> None:
     status, html, _ = get(site, location)
     assert status == 200 and "Pay now" in html and st.payments == []
     assert get(site, f"/shop/order/{order.id}")[0] == 404
-    status, _, done = post(site, location, {"method": "visa-4242"})
+    token = pay_token(html)
+    assert token == order.pay_token and len(token) >= 16
+    status, _, done = post(site, location, {"method": "visa-4242", "pay_token": token})
     assert status == 303 and done == f"/shop/order/{order.id}"
     (payment,) = st.payments
     assert (payment.for_kind, payment.for_id, payment.amount) == ("order", order.id, order.total)
-    assert payment.cause["method"] == "POST" and payment.cause["path"] == location
+    # The cause keeps the posted form (what was chosen), not the token that authorised it.
+    assert payment.cause["method"] == "POST" and json.loads(payment.cause["form"]) == {"method": "visa-4242"}
     assert order.status == "paid" and st.cart == {}
     assert "Order placed" in get(site, done)[1]
-    # Paying twice is refused.
-    assert post(site, location, {"method": "visa-4242"})[0] == 409 and len(st.payments) == 1
+    # Paying twice is refused, even with the right token.
+    assert post(site, location, {"method": "visa-4242", "pay_token": token})[0] == 409 and len(st.payments) == 1
 
 
 def test_booking_validates_and_records_payment(site: DemoSite) -> None:
@@ -97,9 +109,69 @@ def test_booking_validates_and_records_payment(site: DemoSite) -> None:
     assert status == 303 and location.startswith("/hotel/pay/")
     (booking,) = st.bookings.values()
     assert booking.nights == 2 and booking.total == 2 * st.hotels["h11"].rooms[2].price
-    assert "确认支付" in get(site, location)[1] and st.payments == []
-    post(site, location, {"method": "alipay"})
-    assert booking.status == "confirmed" and st.payments[0].for_id == booking.id
+    _, html, _ = get(site, location)
+    assert "确认支付" in html and st.payments == []
+    assert post(site, location, {"method": "alipay"})[0] == 409  # no token: nothing paid
+    assert booking.status == "awaiting_payment" and st.payments == []
+    # A browser on this very site names it as the Origin: accepted.
+    status, _, done = post(site, location, {"method": "alipay", "pay_token": pay_token(html)},
+                           headers={"Origin": site.url})
+    assert status == 303 and done == f"/hotel/booking/{booking.id}"
+    assert booking.status == "confirmed" and [p.for_id for p in st.payments] == [booking.id]
+
+
+def _order_awaiting_payment(site: DemoSite) -> tuple[str, str]:
+    post(site, "/shop/cart", {"product_id": "p01"})
+    _, _, location = post(site, "/shop/shipping", {"name": "王五", "phone": "139", "address": "北京"})
+    return location, pay_token(get(site, location)[1])
+
+
+@pytest.mark.parametrize("case", ["no token", "wrong token", "another order's token", "foreign origin",
+                                  "opaque origin"])
+def test_pay_post_without_the_pages_token_or_from_elsewhere_pays_nothing(site: DemoSite, case: str) -> None:
+    location, token = _order_awaiting_payment(site)
+    form, headers = {"method": "visa-4242", "pay_token": token}, {}
+    if case == "no token":
+        del form["pay_token"]
+    elif case == "wrong token":
+        form["pay_token"] = token[:-1] + ("A" if token[-1] != "A" else "B")
+    elif case == "another order's token":
+        post(site, "/shop/cart", {"product_id": "p01"})
+        post(site, "/shop/shipping", {"name": "赵六", "phone": "137", "address": "广州"})
+        other = next(o for o in site.state.orders.values() if o.pay_token != token)
+        form["pay_token"] = other.pay_token
+    elif case == "foreign origin":
+        headers["Origin"] = "http://evil.example"
+    else:
+        headers["Origin"] = "null"  # sandboxed frames and data: pages
+    status, html, _ = post(site, location, form, headers)
+    assert status == 409 and "class='error'" in html
+    assert site.state.payments == [] and site.state.paid_orders() == []
+    # The refusal leaves the order payable from its own page.
+    assert post(site, location, {"method": "visa-4242", "pay_token": token})[0] == 303
+    assert len(site.state.payments) == 1
+
+
+def raw_request(site: DemoSite, request: bytes) -> bytes:
+    """Send bytes as they are (urllib would fix the headers) and read the reply until the server closes."""
+    host, port = site.server.server_address[:2]
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(request)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", "1e3", str(10**9)])
+def test_bad_content_length_is_refused_without_hanging(site: DemoSite, length: str) -> None:
+    head = (f"POST /shop/cart HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {length}\r\n\r\nproduct_id=p01").encode()
+    reply = raw_request(site, head)  # returns only because the server answers and closes
+    expected = b"413" if length == str(10**9) else b"400"
+    assert reply.startswith(b"HTTP/1.1 " + expected + b" ")
+    assert site.state.cart == {}
+    assert get(site, "/shop")[0] == 200  # the server still answers
 
 
 def test_seed_changes_prices_deterministically() -> None:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,9 +24,7 @@ from autoagent.policy.base import StepInput
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.trace import read_trace
 from autoagent.web.server import make_app
-
-pytest.importorskip("emulator")
-from emulator import Phone  # noqa: E402
+from emulator import Phone
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -112,6 +113,29 @@ def answer_until_payment(pg, phone: Phone, approve_payment: bool) -> int:
         assert asked < 6, "too many questions before the payment"
 
 
+def parked_in_pause(run) -> bool:
+    """Whether the run's thread is blocked in the pause gate (Control.checkpoint) while paused:
+    from there only Resume or Stop moves it, so no step can land until then."""
+    thread = next((t for t in threading.enumerate() if t.name == f"autoagent-run-{run.id}"), None)
+    frame = sys._current_frames().get(thread.ident) if thread is not None else None
+    while frame is not None:
+        if frame.f_code.co_name == "checkpoint" and frame.f_code.co_filename.endswith("runs.py"):
+            return run.control.paused
+        frame = frame.f_back
+    return False
+
+
+def wait_until(predicate, timeout: float = TIMEOUT_MS / 1000) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def step_events(served, run) -> int:
+    return sum(1 for e in served.app.events.since(0, 0) if e["type"] == "step" and e.get("run") == run.id)
+
+
 def finished_status(pg) -> str:
     pg.wait_for_function("document.querySelector('#status').textContent.startsWith('finished')")
     return pg.inner_text("#status")
@@ -151,11 +175,13 @@ def test_take_over_resume_and_stop_keep_the_trace(page, served):
     # Paused: the run's thread blocks before its next decision.
     # A step already past its decision may still land; after that nothing moves.
     first = page.locator("#steps li.step").count()
-    page.wait_for_timeout(600)
-    settled = page.locator("#steps li.step").count()
+    wait_until(lambda: parked_in_pause(run))
+    settled = step_events(served, run)
     assert settled <= first + 1
-    page.wait_for_timeout(600)  # a pause must hold: no new steps arrive during it
-    assert page.locator("#steps li.step").count() == settled and run.running
+    page.wait_for_function(f"document.querySelectorAll('#steps li.step').length === {settled}")
+    # Still parked, so the pause holds: nothing more reached the page or the event log.
+    assert parked_in_pause(run) and run.running
+    assert step_events(served, run) == settled == page.locator("#steps li.step").count()
     page.click("#resume")
     page.wait_for_function(f"document.querySelectorAll('#steps li.step').length > {settled}")
     page.click("#stop")

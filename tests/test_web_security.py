@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import urllib.error
 import urllib.request
 
@@ -84,5 +85,53 @@ def test_engine_errors_are_reported_not_crashed(tmp_path):
         summary = served.app.run.summary()
         assert summary["status"] == "error" and "base_url" in summary["message"]
         assert call(base, "api/state") == 200  # the server lives on
+    finally:
+        served.close()
+
+
+def headers_of(url: str, path: str) -> dict[str, str]:
+    try:
+        with urllib.request.urlopen(url + path, timeout=10) as res:
+            return dict(res.headers)
+    except urllib.error.HTTPError as err:
+        return dict(err.headers)
+
+
+def test_no_response_may_be_framed(tmp_path):
+    served = make_app(traces=tmp_path)
+    try:
+        base = served.url
+        page = headers_of(base, "")
+        csp = [part.strip() for part in page["Content-Security-Policy"].split(";")]
+        assert "frame-ancestors 'none'" in csp
+        for path in ("", "api/state", "api/screen.png", "nowhere"):  # 200s and errors alike
+            assert headers_of(base, path).get("X-Frame-Options") == "DENY", path
+    finally:
+        served.close()
+
+
+def raw_request(served, request: bytes) -> bytes:
+    """Send bytes as they are (urllib would fix the headers) and read the reply until the server closes."""
+    host, port = served.server.server_address[:2]
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(request)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
+
+
+@pytest.mark.parametrize("length", ["-1", "abc"])
+def test_bad_content_length_gets_400_and_the_server_lives_on(tmp_path, length):
+    served = make_app(traces=tmp_path)
+    try:
+        host, port = served.server.server_address[:2]
+        request = (f"POST /api/run HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {length}\r\n\r\n{{\"task\": \"buy\"}}").encode()
+        reply = raw_request(served, request)  # returns only because the server answers and closes
+        assert reply.startswith(b"HTTP/1.1 400 ")
+        assert b"Content-Length" in json.loads(reply.split(b"\r\n\r\n", 1)[1])["error"].encode()
+        assert served.app.run is None
+        assert call(served.url, "api/state") == 200
     finally:
         served.close()

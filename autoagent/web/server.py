@@ -18,7 +18,6 @@ import ipaddress
 import json
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -181,6 +180,12 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     # -- plumbing ------------------------------------------------------------------------------
+    def end_headers(self) -> None:
+        # Every response, errors and the event stream included: no other page may frame this one
+        # and trick a click onto Approve.
+        self.send_header("X-Frame-Options", "DENY")
+        super().end_headers()
+
     def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -188,6 +193,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         self.end_headers()
@@ -216,8 +223,17 @@ class Handler(BaseHTTPRequestHandler):
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if ctype not in kinds:
             raise HttpError(415, f"send {' or '.join(kinds)}")
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            # read(-1) would wait for the client to close; a body of unknown framing also
+            # leaves the connection unusable for another request.
+            self.close_connection = True
+            raise HttpError(400, "Content-Length must be a whole number, not negative")
         if length > limit:
+            self.close_connection = True
             raise HttpError(413, f"the body is larger than {limit} bytes")
         return self.rfile.read(length)
 
@@ -257,7 +273,8 @@ class Handler(BaseHTTPRequestHandler):
     def _page(self) -> None:
         self._send(200, (STATIC / "index.html").read_bytes(), "text/html; charset=utf-8",
                    {"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' "
-                                               "'unsafe-inline'; script-src 'self' 'unsafe-inline'"})
+                                               "'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+                                               "frame-ancestors 'none'"})
 
     def _state(self) -> None:
         self._json(200, self.app.state())
@@ -378,13 +395,3 @@ def make_app(*, host: str = "127.0.0.1", port: int = 0, token: str | None = None
     thread = threading.Thread(target=server.serve_forever, name="autoagent-web", daemon=True)
     thread.start()
     return Served(server, app, thread)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.02) -> bool:
-    """Poll a condition with a bound (for callers that have no event to wait on)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()

@@ -116,6 +116,7 @@ def order_pay_page(state: DemoState, order: Order) -> str:
         f"<h1>Payment for order {order.id}</h1><p>Amount due: <span class='price' id='amount'>{money(order.total)}</span></p>"
         "<p>Card: saved Visa •••• 4242</p>"
         f"<form action='/shop/pay/{order.id}' method='post'><input type='hidden' name='method' value='visa-4242'>"
+        f"<input type='hidden' name='pay_token' value='{escape(order.pay_token)}'>"
         "<button type='submit' class='pay' id='pay'>Pay now</button></form>"), state)
 
 
@@ -198,6 +199,7 @@ def booking_pay_page(hotel: Hotel, booking: Booking) -> str:
         f"<h1>支付 Payment</h1><p>{escape(hotel.name)}, {booking.nights} nights, {booking.guests} guests</p>"
         f"<p>Amount due 应付: <span class='price' id='amount'>{money(booking.total)}</span></p>"
         f"<form action='/hotel/pay/{booking.id}' method='post'><input type='hidden' name='method' value='alipay'>"
+        f"<input type='hidden' name='pay_token' value='{escape(booking.pay_token)}'>"
         "<button type='submit' class='pay' id='pay'>确认支付</button></form>"))
 
 

@@ -18,6 +18,26 @@ from emulator.web import pages
 from emulator.web.state import DemoState, StateError
 
 MAX_SLOW_MS = 30_000
+MAX_FORM = 64 * 1024
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _content_length(value: str | None, limit: int) -> int:
+    """The body's length; 400 for a non-integer or negative one (read(-1) would wait for EOF)."""
+    try:
+        length = int(value or 0)
+    except ValueError:
+        raise _BadRequest(400, "Content-Length must be a whole number") from None
+    if length < 0:
+        raise _BadRequest(400, "Content-Length must not be negative")
+    if length > limit:
+        raise _BadRequest(413, f"the form is larger than {limit} bytes")
+    return length
 
 
 @dataclass
@@ -55,6 +75,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: str, content_type: str = "text/html; charset=utf-8") -> None:
         data = body.encode("utf-8")
         self.send_response(status)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
@@ -71,13 +93,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _form(self) -> dict[str, str]:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode("utf-8") if length else ""
+        length = _content_length(self.headers.get("Content-Length"), MAX_FORM)
+        raw = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
         return _params(raw)
 
     def _cause(self, form: dict[str, str]) -> dict[str, str]:
+        shown = {k: v for k, v in form.items() if k != "pay_token"}
         return {"method": self.command, "path": self.path, "referer": self.headers.get("Referer", ""),
-                "user_agent": self.headers.get("User-Agent", ""), "form": json.dumps(form, ensure_ascii=False)}
+                "origin": self.headers.get("Origin", ""), "user_agent": self.headers.get("User-Agent", ""),
+                "form": json.dumps(shown, ensure_ascii=False)}
+
+    def _same_origin(self) -> None:
+        """Browsers name the page that sent a form; a payment from any other page is refused."""
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.rstrip("/").lower() != f"http://{self.headers.get('Host', '')}".lower():
+            raise StateError("payments are only taken from this site's own payment page")
 
     def _not_found(self) -> None:
         self._send(404, pages.error_page(f"Nothing at {self.path}"))
@@ -161,7 +191,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path.rstrip("/")
-        form = self._form()
+        try:
+            form = self._form()
+        except _BadRequest as err:
+            # The body's framing is unknown, so this connection cannot carry another request.
+            self.close_connection = True
+            return self._send(err.status, pages.error_page(str(err)))
         st = self.site.state
         try:
             with st.lock:
@@ -176,12 +211,16 @@ class _Handler(BaseHTTPRequestHandler):
                     order = st.place_order(**fields)
                     return self._redirect(f"/shop/pay/{order.id}")
                 if m := re.fullmatch(r"/shop/pay/(\w+)", path):
-                    payment = st.pay_order(m[1], form.get("method", "card"), self._cause(form))
+                    self._same_origin()
+                    payment = st.pay_order(m[1], form.get("method", "card"), self._cause(form),
+                                           form.get("pay_token", ""))
                     return self._redirect(f"/shop/order/{payment.for_id}")
                 if path == "/hotel/booking":
                     return self._book(form)
                 if m := re.fullmatch(r"/hotel/pay/(\w+)", path):
-                    payment = st.pay_booking(m[1], form.get("method", "card"), self._cause(form))
+                    self._same_origin()
+                    payment = st.pay_booking(m[1], form.get("method", "card"), self._cause(form),
+                                             form.get("pay_token", ""))
                     return self._redirect(f"/hotel/booking/{payment.for_id}")
         except StateError as err:
             return self._send(409, pages.error_page(str(err)))

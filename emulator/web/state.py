@@ -1,12 +1,15 @@
 """The demo site's server-side state: cart, orders, bookings and payments.
 
 Every payment records what caused it (which order or booking, which request), and is
-created only by a POST of a payment form.
+created only by a POST of a payment form that carries the order's (or booking's) pay token:
+a random value shown only on its payment page, so a guessed order id alone pays nothing.
 """
 
 from __future__ import annotations
 
+import hmac
 import itertools
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ class Order:
     phone: str
     address: str
     status: str = "awaiting_payment"  # -> paid
+    pay_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Booking:
     email: str
     total: int
     status: str = "awaiting_payment"  # -> confirmed
+    pay_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     @property
     def nights(self) -> int:
@@ -57,6 +62,11 @@ class Payment:
 
 class StateError(ValueError):
     """A request the site refuses (unknown order, paying twice...); shown to the user."""
+
+
+def _check_token(expected: str, given: str) -> None:
+    if not given or not hmac.compare_digest(expected.encode(), given.encode()):
+        raise StateError("this payment form is not valid: open the payment page and pay from there")
 
 
 class DemoState:
@@ -93,13 +103,14 @@ class DemoState:
             self.orders[order.id] = order
             return order
 
-    def pay_order(self, order_id: str, method: str, cause: dict[str, str]) -> Payment:
+    def pay_order(self, order_id: str, method: str, cause: dict[str, str], token: str) -> Payment:
         with self.lock:
             order = self.orders.get(order_id)
             if order is None:
                 raise StateError(f"no order {order_id}")
             if order.status != "awaiting_payment":
                 raise StateError(f"order {order_id} is already {order.status}")
+            _check_token(order.pay_token, token)
             payment = Payment(id=self._next("PAY"), amount=order.total, for_kind="order", for_id=order_id,
                               method=method, cause=cause)
             self.payments.append(payment)
@@ -126,13 +137,14 @@ class DemoState:
             self.bookings[booking.id] = booking
             return booking
 
-    def pay_booking(self, booking_id: str, method: str, cause: dict[str, str]) -> Payment:
+    def pay_booking(self, booking_id: str, method: str, cause: dict[str, str], token: str) -> Payment:
         with self.lock:
             booking = self.bookings.get(booking_id)
             if booking is None:
                 raise StateError(f"no booking {booking_id}")
             if booking.status != "awaiting_payment":
                 raise StateError(f"booking {booking_id} is already {booking.status}")
+            _check_token(booking.pay_token, token)
             payment = Payment(id=self._next("PAY"), amount=booking.total, for_kind="booking",
                               for_id=booking_id, method=method, cause=cause)
             self.payments.append(payment)
