@@ -13,7 +13,7 @@ import pytest
 
 from autoagent.actions import Back, Finish, Launch, RelativePoint, Swipe, Tap, TakeOver, Type
 from autoagent.agent import Agent, Status
-from autoagent.geometry import to_relative
+from autoagent.geometry import to_pixels, to_relative
 from autoagent.policy.base import Decision, PolicyError, StepInput
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.report import render_html
@@ -48,7 +48,7 @@ def test_success_runs_actions_and_writes_trace(tmp_path: Path) -> None:
     assert [s.outcome for s in trace.steps] == ["done", "done", "done", "finished"]
     assert trace.result is not None and trace.result.status == "success"
     first = trace.steps[0]
-    assert first.pixels == [(540, 160)]
+    assert first.pixels == [to_pixels(centre(SEARCH), (1080, 2400))] and device.button_at(*first.pixels[0]) == "Search"
     assert (trace.path / first.screenshot).is_file() and (trace.path / first.hierarchy).is_file()
     assert {"capture", "model", "act", "settle", "total"} <= set(first.timings)
     html = render_html(trace)
