@@ -53,7 +53,11 @@ def wire_server():
 def browser():
     """One headless system Chromium per test module; tests open their own contexts on it."""
     playwright = acquire_playwright()
-    chromium = launch_chromium(playwright)
+    try:
+        chromium = launch_chromium(playwright)
+    except BaseException:
+        release_playwright()
+        raise
     yield chromium
     chromium.close()
     release_playwright()

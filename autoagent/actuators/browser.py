@@ -32,6 +32,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from autoagent.actuators.browser_runtime import (
     Protocol,
+    first_line,
     acquire_playwright,
     connect_browser,
     context_options,
@@ -107,7 +108,7 @@ class BrowserDevice:
         context.add_init_script(SCROLL_COUNTER_JS)
         context.on("page", self._adopt)
         if self.browser is not None:
-            self.browser.on("disconnected", lambda _b: self._mark_lost("the browser disconnected (closed or crashed)"))
+            self.browser.on("disconnected", self._on_disconnected)
         self.page = page or (context.pages[-1] if context.pages else context.new_page())
         self._watch(self.page)
         if start_url:
@@ -124,7 +125,7 @@ class BrowserDevice:
         try:
             context = browser.new_context(**context_options(viewport, mobile, scale, browser.version, locale))
         except PlaywrightError as err:
-            raise DeviceLost(f"could not open a browser context: {_first_line(err)}") from None
+            raise DeviceLost(f"could not open a browser context: {first_line(err)}") from None
         try:
             return cls(context, start_url=start_url, mobile=mobile, on_close=on_close, **kwargs)
         except BaseException:
@@ -225,13 +226,13 @@ class BrowserDevice:
             lost = self._lost_reason(err)
             if lost:
                 raise DeviceLost(lost) from None
-            raise DeviceError(f"{what} timed out: {_first_line(err)}") from None
+            raise DeviceError(f"{what} timed out: {first_line(err)}") from None
         except PlaywrightError as err:
             lost = self._lost_reason(err)
             if lost:
                 self._lost = lost
                 raise DeviceLost(lost) from None
-            raise DeviceError(f"{what} failed: {_first_line(err)}") from None
+            raise DeviceError(f"{what} failed: {first_line(err)}") from None
 
     def _run(self, what: str, fn: Callable[[], T]) -> T:
         with self._op(what):
@@ -242,9 +243,15 @@ class BrowserDevice:
         if self._closed:
             return
         self._closed = True
+        if self.browser is not None:
+            # Devices come and go on one shared browser: each takes its listener with it.
+            _quietly(lambda: self.browser.remove_listener("disconnected", self._on_disconnected))
         _quietly(self.context.close)
         if self._on_close:
             self._on_close()
+
+    def _on_disconnected(self, _browser: Browser) -> None:
+        self._mark_lost("the browser disconnected (closed or crashed)")
 
     def __enter__(self) -> BrowserDevice:
         return self
@@ -406,14 +413,15 @@ class BrowserDevice:
 
     def type_text(self, text: str) -> None:
         """Type into the focused element; any script (Chinese included). A trailing newline presses Enter."""
-        body, enter = (text[:-1], True) if text.endswith("\n") else (text, False)
         with self._op("typing"):
-            if body.isascii():
-                self.page.keyboard.type(body)  # real key events, for pages that listen to keys
-            elif body:
-                self.page.keyboard.insert_text(body)  # what an IME commits
-            if enter:
-                self.page.keyboard.press("Enter")
+            # Every newline is an Enter key, as on a phone; the text between is typed.
+            for index, line in enumerate(text.split("\n")):
+                if index:
+                    self.page.keyboard.press("Enter")
+                if line.isascii():
+                    self.page.keyboard.type(line)  # real key events, for pages that listen to keys
+                elif line:
+                    self.page.keyboard.insert_text(line)  # what an IME commits
 
     def back(self) -> None:
         with self._op("going back"):
@@ -475,11 +483,6 @@ def _decode(png: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(png))
     image.load()
     return image.convert("RGB") if image.mode != "RGB" else image
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 def _quietly(fn: Callable[[], object]) -> None:

@@ -89,7 +89,7 @@ def launch_chromium(pw: Playwright, *, headless: bool = True, executable: str | 
         return pw.chromium.launch(executable_path=binary, headless=headless,
                                   args=[*CHROMIUM_ARGS, *args])
     except Exception as err:
-        raise DeviceError(f"could not launch {binary}: {_first_line(err)}") from None
+        raise DeviceError(f"could not launch {binary}: {first_line(err)}") from None
 
 
 def guess_protocol(endpoint: str) -> Literal["cdp", "playwright"]:
@@ -108,10 +108,10 @@ def connect_browser(pw: Playwright, endpoint: str, protocol: Protocol = "auto",
             return pw.chromium.connect_over_cdp(endpoint, timeout=timeout * 1000)
         return pw.chromium.connect(endpoint, timeout=timeout * 1000)
     except Exception as err:
-        raise DeviceLost(f"could not connect to the browser at {endpoint} ({kind}): {_first_line(err)}") from None
+        raise DeviceLost(f"could not connect to the browser at {endpoint} ({kind}): {first_line(err)}") from None
 
 
-def _first_line(err: BaseException) -> str:
+def first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
 
