@@ -216,3 +216,18 @@ def test_api_key_from_environment(server: ChatServer, monkeypatch: pytest.Monkey
 def test_bad_base_url_is_rejected() -> None:
     with pytest.raises(ValueError, match="base_url must look like"):
         OpenAIPolicy(base_url="localhost:8000", model="m")
+
+
+@pytest.mark.parametrize("body", [b'[1, 2]', b'{"choices": [{"message": "hi"}]}',
+                                  b'{"choices": [{"message": {"content": 5}}]}', b'{"choices": []}'])
+def test_replies_in_the_wrong_shape_are_policy_errors(server: ChatServer, body: bytes) -> None:
+    server.replies.append(Reply(body=body))
+    with pytest.raises(PolicyError, match="chat-completions format"):
+        policy(server, stream=False).decide(step_input())
+
+
+def test_stream_events_in_the_wrong_shape_are_policy_errors(server: ChatServer) -> None:
+    server.replies.append(Reply(body=b'data: [1, 2]\n\ndata: [DONE]\n\n',
+                                headers={"Content-Type": "text/event-stream"}))
+    with pytest.raises(PolicyError, match="not an object"):
+        policy(server).decide(step_input())

@@ -204,9 +204,9 @@ class OpenAIPolicy:
         try:
             payload = json.loads(data)
             message = payload["choices"][0]["message"]
-        except (ValueError, KeyError, IndexError, TypeError):
+            text = _join(_text_or_none(message.get("reasoning_content")), _text_or_none(message.get("content")))
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise PolicyError(f"{self._where()} did not answer in chat-completions format: {data[:200]!r}") from None
-        text = _join(message.get("reasoning_content"), message.get("content"))
         ms = (done - sent) * 1000
         return text, {"ttft": ms, "model": ms}
 
@@ -225,11 +225,20 @@ class OpenAIPolicy:
                 payload = json.loads(event)
             except ValueError:
                 raise PolicyError(f"{self._where()} sent a stream event that is not JSON: {event[:200]!r}") from None
-            if isinstance(payload, dict) and payload.get("error"):
+            if not isinstance(payload, dict):
+                raise PolicyError(f"{self._where()} sent a stream event that is not an object: {event[:200]!r}")
+            if payload.get("error"):
                 raise _Retryable(f"the server failed mid-stream: {_error_detail(json.dumps(payload).encode())}")
             for choice in payload.get("choices") or []:
-                delta = choice.get("delta") or {}
-                piece_r, piece_c = delta.get("reasoning_content"), delta.get("content")
+                delta = choice.get("delta") if isinstance(choice, dict) else None
+                if not isinstance(delta, dict):
+                    continue
+                try:
+                    piece_r = _text_or_none(delta.get("reasoning_content"))
+                    piece_c = _text_or_none(delta.get("content"))
+                except TypeError:
+                    raise PolicyError(f"{self._where()} sent a stream delta whose text is not a string: "
+                                      f"{event[:200]!r}") from None
                 if piece_r:
                     reasoning.append(piece_r)
                 if piece_c:
@@ -250,7 +259,8 @@ def _sse_events(response: http.client.HTTPResponse) -> Iterator[str]:
         line = response.readline()
         if not line:
             break
-        text = line.decode("utf-8").rstrip("\r\n")
+        # A server that breaks UTF-8 mid-character still gets its reply read; the parser decides.
+        text = line.decode("utf-8", errors="replace").rstrip("\r\n")
         if not text:
             if data:
                 yield "\n".join(data)
@@ -263,6 +273,12 @@ def _sse_events(response: http.client.HTTPResponse) -> Iterator[str]:
             data.append(value[1:] if value.startswith(" ") else value)
     if data:
         yield "\n".join(data)
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"expected text, got {type(value).__name__}")
 
 
 def _join(reasoning: str | None, content: str | None) -> str:
