@@ -17,7 +17,8 @@ need=()
 [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 # OCR lets the guard read screens that expose no UI hierarchy.
-command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-chi-sim)
+command -v tesseract >/dev/null || need+=(tesseract-ocr)
+tesseract --list-langs 2>/dev/null | grep -qx chi_sim || need+=(tesseract-ocr-chi-sim)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}"
   as_root apt-get update -qq
