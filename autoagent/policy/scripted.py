@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from autoagent.actions import Action, Finish
-from autoagent.grammar import format_reply, parse_reply
+from autoagent.grammar import format_reply
 from autoagent.policy.base import Decision, StepInput
+from autoagent.policy.reply import decide_from_text
 
 
 @dataclass
@@ -34,9 +35,7 @@ class ScriptedPolicy:
             item = self.script[self._cursor]
             self._cursor += 1
         raw = item if isinstance(item, str) else format_reply(f"scripted step {self._cursor}", item)
-        parsed = parse_reply(raw)
-        return Decision(raw=raw, thought=parsed.thought, action=parsed.action,
-                        timings={"model": (time.perf_counter() - started) * 1000})
+        return decide_from_text(raw, {"model": (time.perf_counter() - started) * 1000})
 
     def close(self) -> None:
         pass

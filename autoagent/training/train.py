@@ -22,6 +22,7 @@ import argparse
 import json
 import math
 import random
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -145,10 +146,21 @@ def build_model(tokenizer, size: ModelSize, seed: int):
 
 
 def save_checkpoint(folder: Path, model, tokenizer, processor) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)  # writes chat_template.jinja too
-    processor.save_pretrained(folder)
+    """Write beside the folder, then swap it in: a crash mid-save keeps the last good checkpoint."""
+    if folder.exists() and any(folder.iterdir()) and not (folder / "config.json").exists():
+        raise ValueError(f"{folder} holds other files; give an empty folder or an earlier checkpoint")
+    staging = folder.with_name(folder.name + ".saving")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)  # writes chat_template.jinja too
+    processor.save_pretrained(staging)
+    previous = folder.with_name(folder.name + ".previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if folder.exists():
+        folder.rename(previous)
+    staging.rename(folder)
+    shutil.rmtree(previous, ignore_errors=True)
 
 
 def init_checkpoint(folder: Path, rows: list[dict], size_name: str, seed: int):
