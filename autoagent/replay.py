@@ -246,17 +246,15 @@ def _recorded(root: Path, s: StepRecord) -> RecordedStep:
 class VerifiedReplayPolicy:
     """A Policy that replays recorded actions, re-aimed at the current screen.
 
-    ``fallback`` (a live policy) takes over at the first mismatch instead of failing.
-    ``device`` is used only to settle the screen before a comparison.
+    ``fallback`` (a live policy) takes over at the first mismatch instead of failing. The
+    agent loop has already waited for the screen to settle before each decision.
     """
 
     steps: list[RecordedStep]
-    device: Device | None = None
     artifacts_dir: Path = Path(".")
     fallback: Policy | None = None
     name: str = "verified-replay"
     source: str = ""
-    settle_timeout: float = 5.0
     log: list[str] = field(default_factory=list)
     _cursor: int = field(default=0, init=False)
     _checked: int = field(default=-1, init=False)  # the recorded step whose screen was verified
@@ -358,7 +356,7 @@ def replay(device: Device, trace_dir: str | Path, *, artifacts_dir: str | Path =
     from autoagent.safety import NoHuman, ScreenGuard
 
     trace = read_trace(trace_dir)
-    policy = VerifiedReplayPolicy.from_trace(trace_dir, device=device, artifacts_dir=Path(artifacts_dir),
+    policy = VerifiedReplayPolicy.from_trace(trace_dir, artifacts_dir=Path(artifacts_dir),
                                              fallback=fallback)
     agent = Agent(device=device, policy=policy, guard=ScreenGuard(), human=human or NoHuman(),  # type: ignore[arg-type]
                   max_steps=max_steps or len(policy.steps) + 2 * MAX_SCROLLS + 5,

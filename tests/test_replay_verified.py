@@ -98,7 +98,7 @@ def test_mismatch_can_fall_back_to_a_live_policy(recorded: Path, tmp_path: Path)
     phone = Phone(seed=0)
     phone.launch("Settings")
     live = ScriptedPolicy.of([Finish(message="live policy took over")])
-    policy = VerifiedReplayPolicy.from_trace(recorded, device=phone, artifacts_dir=tmp_path, fallback=live)
+    policy = VerifiedReplayPolicy.from_trace(recorded, artifacts_dir=tmp_path, fallback=live)
     result = Agent(phone, policy, ScreenGuard(), NoHuman(), trace_root=tmp_path).run("x")
     assert result.ok and result.message == "live policy took over"
     assert "handed over to scripted" in policy.log[0]

@@ -163,7 +163,7 @@ def goal_policy_factory(loaded: LoadedScenario, device: Device, artifacts: Path)
 
             if trace is None:
                 raise ValueError("engine 'replay' needs trace, the directory of a recorded run")
-            return VerifiedReplayPolicy.from_trace(trace, device=device, artifacts_dir=artifacts)
+            return VerifiedReplayPolicy.from_trace(trace, artifacts_dir=artifacts)
         from autoagent.policy.factory import make_policy
 
         return make_policy(engine.name, base_url=engine.base_url, model=engine.model,

@@ -306,16 +306,16 @@ class UiautomatorRpc:
 
     def _wait(self, selector: Any, timeout_ms: Any, present: bool) -> bool:
         deadline = time.monotonic() + max(float(timeout_ms or 0), 0) / 1000
-        idle = threading.Event()
         while True:
             if bool(self._find(selector)) == present:
                 return True
             if time.monotonic() >= deadline:
                 return False
-            # Let other requests use the phone between polls; the wait is bounded above.
+            # uiautomator polls too: release the phone to other requests for one 50 ms poll
+            # interval, then look again; the whole wait is bounded by the caller's timeout.
             self.phone.lock.release()
             try:
-                idle.wait(0.05)
+                time.sleep(0.05)
             finally:
                 self.phone.lock.acquire()
 

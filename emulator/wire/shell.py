@@ -298,7 +298,6 @@ def _input(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
     phone = state.phone
     try:
         if sub == "keyevent":
-            longpress = "--longpress" in rest
             keys = [k for k in rest if not k.startswith("--")]
             if not keys:
                 raise _Exit("Error: keyevent needs a key\n", 1)
