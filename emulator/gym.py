@@ -15,7 +15,7 @@ from autoagent.actions import Action, Finish, Interact, Note, TakeOver, Wait, ac
 from autoagent.actuators.execute import execute
 from autoagent.device import DeviceError
 from autoagent.perception.observation import Observation
-from autoagent.safety.guard import KeywordGuard
+from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
 from autoagent.safety.types import ConfirmationRequest, Guard, Human, Verdict
 from emulator.phone import Phone
@@ -31,7 +31,7 @@ class EmulatorEnv:
         if not self.tasks:
             raise ValueError("EmulatorEnv needs at least one task")
         self.max_steps = max_steps
-        self.guard = guard or KeywordGuard()
+        self.guard = guard or ScreenGuard()
         self.human = human or NoHuman()
         self.settle_timeout = settle_timeout
         self.language = language

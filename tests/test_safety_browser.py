@@ -32,8 +32,8 @@ from autoagent.safety import (
 from autoagent.trace import read_trace
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-web = pytest.importorskip("emulator.web")
 from autoagent.actuators.browser import BrowserDevice
+from emulator import web
 from tests.stubs import StagedHuman
 
 PHONE = {"mobile": True, "viewport": (390, 844)}

@@ -31,8 +31,6 @@ from autoagent.safety import (
     ScreenGuard,
 )
 from autoagent.trace import read_trace
-
-emulator = pytest.importorskip("emulator")
 from emulator import Phone
 from tests.stubs import StagedHuman
 
@@ -182,11 +180,6 @@ def test_cancel_on_the_sheet_is_not_asked(tmp_path: Path) -> None:
 
 
 # -- the screen changes between the look and the touch ------------------------------------------------------
-def _agent_rechecks() -> bool:
-    import inspect
-    return "recheck" in inspect.getsource(Agent)
-
-
 def sheet_slides_up(phone: Phone) -> Step:
     """Aim at "Add to cart" on the product page (harmless); while the "model" thinks, the
     order goes through to the payment sheet (standing in for a slow load, or any change the
@@ -228,8 +221,6 @@ def test_recheck_on_real_screens_sees_pay_under_the_finger() -> None:
     assert phone.payments == []
 
 
-@pytest.mark.xfail(not _agent_rechecks(), strict=True,
-                   reason="Agent does not re-check the screen right before acting yet: the tap lands on Pay")
 def test_agent_rechecks_before_acting(tmp_path: Path) -> None:
     phone = product_page_phone()
     route = route_to_sheet()[:5]  # up to the product page, colour chosen

@@ -397,9 +397,15 @@ def test_no_hierarchy_in_a_payment_app_asks_for_every_touch() -> None:
     assert decision.evidence["ocr"] == "disabled"
 
 
-def test_no_hierarchy_elsewhere_without_ocr_is_allowed() -> None:
+def test_no_hierarchy_elsewhere_without_ocr_asks() -> None:
+    # Nothing can be read at all (no XML, OCR off): the guard fails closed in any app.
     obs = Observation(screenshot=Image.new("RGB", SIZE, "white"), hierarchy=None, app="com.example.notes")
-    assert review(Tap(element=at(500, 500)), obs, ScreenGuard(GuardPolicy(ocr=False))).verdict is Verdict.ALLOW
+    no_ocr = ScreenGuard(GuardPolicy(ocr=False))
+    decision = review(Tap(element=at(500, 500)), obs, no_ocr)
+    confirm_of(decision, "unreadable", "unreadable")
+    assert "cannot read the screen under the touch point" in decision.reason
+    confirm_of(review(Type(text="ok\n"), obs, no_ocr), "unreadable")
+    assert review(Type(text="ok"), obs, no_ocr).verdict is Verdict.ALLOW  # typing alone submits nothing
 
 
 def test_broken_hierarchy_is_treated_as_none() -> None:
@@ -407,6 +413,89 @@ def test_broken_hierarchy_is_treated_as_none() -> None:
     decision = review(Tap(element=at(500, 500)), obs, ScreenGuard(GuardPolicy(ocr=False)))
     confirm_of(decision, "payment", "app")
     assert "parse_error" in decision.evidence
+
+
+def test_broken_hierarchy_in_an_unknown_app_without_ocr_asks() -> None:
+    obs = Observation(screenshot=Image.new("RGB", SIZE, "white"), hierarchy="<hierarchy><node", app="com.example.notes")
+    decision = review(Tap(element=at(500, 500)), obs, ScreenGuard(GuardPolicy(ocr=False)))
+    confirm_of(decision, "unreadable", "unreadable")
+    assert "parse_error" in decision.evidence and "cannot read the screen" in decision.reason
+
+
+def canvas_screen(app: str) -> Observation:
+    """A Flutter or canvas app: nodes with bounds and clickability but not one label."""
+    content = N("android.view.View", (0, 0, *SIZE), children=[
+        N("android.view.View", (0, 300, 1080, 1800), clickable=True),
+        N("android.view.View", PAY, clickable=True),
+    ])
+    return screen(content, app=app)
+
+
+@pytest.mark.parametrize("app,category,source", [("com.tencent.mm", "payment", "app"),
+                                                 ("com.example.flutter", "unreadable", "unreadable")])
+def test_hierarchy_without_any_text_asks_about_every_touch(app: str, category: str, source: str) -> None:
+    obs = canvas_screen(app)
+    for action in (Tap(element=centre(PAY)), Tap(element=at(540, 1000)), DoubleTap(element=at(540, 1000)),
+                   Swipe(start=at(540, 1500), end=at(540, 500)), Type(text="ok\n")):
+        decision = review(action, obs)
+        confirm_of(decision, category, source)
+        assert "cannot read the screen" in decision.reason
+    assert review(Type(text="ok"), obs).verdict is Verdict.ALLOW
+
+
+def test_unreadable_spot_in_a_payment_app_asks_but_labelled_controls_do_not() -> None:
+    webview = N("android.webkit.WebView", (0, 400, 1080, 2000), clickable=True)  # a pay page drawn without nodes
+    obs = screen(label("WeChat Pay", TITLE), webview, button("Add to favourites", PAY), app="com.tencent.mm")
+    decision = review(Tap(element=at(540, 1200)), obs)
+    confirm_of(decision, "payment", "app")
+    assert "cannot read the screen under the touch point" in decision.reason
+    assert decision.evidence["unreadable"] == "point"
+    assert review(Tap(element=centre(PAY)), obs).verdict is Verdict.ALLOW
+    # The same screen in an app that takes no payments: labels elsewhere, so a blank spot is allowed.
+    elsewhere = screen(label("Notes", TITLE), webview, button("Add to favourites", PAY), app="com.example.notes")
+    assert review(Tap(element=at(540, 1200)), elsewhere).verdict is Verdict.ALLOW
+    assert review(Tap(element=centre(PAY)), elsewhere).verdict is Verdict.ALLOW
+
+
+def test_enter_with_no_readable_control_in_a_payment_app_asks() -> None:
+    field_ = N("EditText", FIELD, text="", focused=True, clickable=True)
+    obs = screen(field_, N("android.view.View", PAY, clickable=True), app="com.tencent.mm")
+    confirm_of(review(Type(text="ok\n"), obs), "payment", "app")
+    labelled = screen(field_, button("Search", PAY), app="com.tencent.mm")
+    assert review(Type(text="ok\n"), labelled).verdict is Verdict.ALLOW
+
+
+# -- double taps --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["Buy now", "提交订单", "OK", "确认"])
+def test_double_tap_on_a_buying_or_confirming_control_is_a_payment(text: str) -> None:
+    obs = screen(button(text, PAY))
+    confirm_of(review(DoubleTap(element=centre(PAY)), obs), "payment", "double-tap")
+
+
+@pytest.mark.parametrize("text", ["Add to cart", "Cancel", "Photo"])
+def test_double_tap_on_a_harmless_control_is_allowed(text: str) -> None:
+    assert review(DoubleTap(element=centre(PAY)), screen(button(text, PAY))).verdict is Verdict.ALLOW
+
+
+# -- opening a URL ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("url,category", [
+    ("https://shop.example.com/checkout?cart=12", "payment"),
+    ("http://127.0.0.1:8000/order/42/pay", "payment"),
+    ("shop.example.com/order/confirm", "purchase"),
+    ("https://m.example.cn/%E6%94%AF%E4%BB%98?id=1", "payment"),  # /支付
+    ("weixin://wxpay/bizpayurl?pr=abc", "payment"),
+    ("https://example.com/buy?item=9", "purchase"),
+])
+def test_launching_a_payment_url_asks(url: str, category: str) -> None:
+    decision = review(Launch(app=url), screen())
+    confirm_of(decision, category, "url")
+    assert decision.evidence["url"] == url
+
+
+@pytest.mark.parametrize("app", ["https://shop.example.com/products/earbuds", "127.0.0.1:8000", "www.paypal.com",
+                                 "Taobao", "com.tencent.mm", "com.example.pay", "me.ele"])
+def test_launching_an_app_or_a_harmless_url_is_allowed(app: str) -> None:
+    assert review(Launch(app=app), screen()).verdict is Verdict.ALLOW
 
 
 # -- re-check before acting ---------------------------------------------------------------------------------------
@@ -420,6 +509,28 @@ def test_recheck_catches_pay_that_slid_under_the_finger() -> None:
     assert again is not None and again.verdict is Verdict.CONFIRM and again.category == "payment"
     assert guard.recheck(action, first, loading) is None
     assert escalates(first, again) and not escalates(again, again)
+
+
+def test_an_approved_payment_is_asked_again_when_the_control_changed() -> None:
+    action = Tap(element=centre(PAY))
+    shown = screen(label("Order", TITLE), button("Pay ¥59.00", PAY))
+    approved = guard.review(action, shown)
+    confirm_of(approved, "payment")
+    assert guard.recheck(action, approved, screen(label("Order", TITLE), button("Pay ¥59.00", PAY))) is None
+    changed = guard.recheck(action, approved, screen(label("Order", TITLE), button("Pay ¥5,900.00", PAY)))
+    assert changed is not None and changed.category == "payment" and "5,900.00" in changed.reason
+    assert escalates(approved, changed)
+    # Same words, another control (a different id) under the finger: asked again too.
+    other = guard.recheck(action, approved, screen(label("Order", TITLE), button("Pay ¥59.00", PAY, rid="pay_vip")))
+    assert other is not None
+
+
+def test_the_guard_protocol_names_recheck() -> None:
+    import inspect
+
+    from autoagent.safety import Guard
+    assert list(inspect.signature(Guard.recheck).parameters) == ["self", "action", "before", "observation"]
+    assert list(inspect.signature(ScreenGuard.recheck).parameters) == ["self", "action", "before", "observation"]
 
 
 # -- the on-screen keyboard -----------------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+import emulator
 from autoagent.actions import Finish, Tap
 from autoagent.agent import Agent, Status
 from autoagent.geometry import to_relative
@@ -51,6 +53,14 @@ def test_callback_is_asked_with_the_request() -> None:
     assert not human.take_over("x").approved  # no take-over handler: no
 
 
+@pytest.mark.parametrize("reply", ["no", "yes", 1, "True", [True], None, False])
+def test_callback_approves_only_on_exactly_true(reply: object) -> None:
+    human = CallbackHuman(on_confirm=lambda r: reply, on_take_over=lambda m: reply)
+    assert human.confirm(REQUEST).approved is False and human.take_over("log in").approved is False
+    approving = CallbackHuman(on_confirm=lambda r: True, on_take_over=lambda m: True)
+    assert approving.confirm(REQUEST).approved is True and approving.take_over("log in").approved is True
+
+
 # -- scenario approvals: the emulator only -------------------------------------------------------------
 def test_scenario_refuses_anything_but_the_emulator() -> None:
     impostor = StubDevice(name="emulator")  # right name, wrong device
@@ -61,7 +71,6 @@ def test_scenario_refuses_anything_but_the_emulator() -> None:
 
 
 def test_scenario_approves_listed_categories_on_the_emulator() -> None:
-    emulator = pytest.importorskip("emulator")
     phone = emulator.Phone(seed=0)
     scenario = ScenarioApprovals(device=phone, categories={"payment"}, answers=("M",))
     answer = scenario.confirm(REQUEST)
@@ -73,15 +82,43 @@ def test_scenario_approves_listed_categories_on_the_emulator() -> None:
 
 
 # -- the front end's queue ----------------------------------------------------------------------------
-def answer_when_asked(pending: PendingConfirmations, approved: bool, by: str = "web:alice") -> threading.Thread:
+class FrontEnd:
+    """Runs a front end's code on its own thread; ``join`` re-raises what failed there."""
+
+    def __init__(self, body: Callable[[], None]) -> None:
+        self.errors: list[Exception] = []
+
+        def run() -> None:
+            try:
+                body()
+            except Exception as err:  # noqa: BLE001 - anything failing in the thread must fail the test
+                self.errors.append(err)
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def join(self, timeout: float = 5) -> None:
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the front end did not finish"
+        if self.errors:
+            raise self.errors[0]
+
+
+def answer_when_asked(pending: PendingConfirmations, approved: bool, by: str = "web:alice") -> FrontEnd:
     def front_end() -> None:
         request = pending.wait_for_request(timeout=5)
         assert request is not None
         assert pending.answer(request.id, approved, note="clicked", by=by)
 
-    thread = threading.Thread(target=front_end, daemon=True)
-    thread.start()
-    return thread
+    return FrontEnd(front_end)
+
+
+def test_front_end_failures_reach_the_test() -> None:
+    def broken() -> None:
+        raise AssertionError("seen in the thread")
+
+    with pytest.raises(AssertionError, match="seen in the thread"):
+        FrontEnd(broken).join()
 
 
 @pytest.mark.parametrize("approved", [True, False])
@@ -91,7 +128,7 @@ def test_queue_blocks_until_answered(approved: bool) -> None:
     pending.on_publish = published.append
     thread = answer_when_asked(pending, approved)
     answer = pending.confirm(REQUEST)
-    thread.join(2)
+    thread.join()
     assert answer.approved is approved and answer.by == "web:alice" and answer.note == "clicked"
     assert published and published[0].kind == "confirm" and published[0].request == REQUEST
     assert pending.pending() == []
@@ -129,11 +166,10 @@ def test_queue_ask_and_take_over() -> None:
         assert second.kind == "take_over"
         pending.answer(second.id, True, note="logged in")
 
-    thread = threading.Thread(target=front_end, daemon=True)
-    thread.start()
+    thread = FrontEnd(front_end)
     assert pending.ask("which size?") == "size M"
     assert pending.take_over("please log in").approved
-    thread.join(2)
+    thread.join()
 
 
 def test_queue_rejects_bad_timeout() -> None:
@@ -148,7 +184,7 @@ def test_agent_with_the_queue_pays_once_after_a_yes(tmp_path: Path) -> None:
     centre = to_relative((540, 2175), device.size)
     result = Agent(device=device, policy=ScriptedPolicy.of([Tap(element=centre), Finish(message="paid")]),
                    human=pending, trace_root=tmp_path).run("buy")
-    thread.join(2)
+    thread.join()
     assert result.status is Status.SUCCESS and device.taps_on("Pay ¥59.00") == 1
     step = read_trace(result.trace_dir).steps[0]
     assert step.human == {"approved": True, "by": "web:alice", "note": "clicked"}

@@ -1,10 +1,13 @@
 """The guard without a hierarchy: tesseract reads the screenshot (Debian tesseract-ocr + chi-sim).
 
-Skipped where tesseract or its Chinese data is not installed; the fallback without OCR
-(every touch in a payment app is asked about) is tested in test_safety_guard.py.
+Skipped on a workstation where tesseract or its Chinese data is not installed, but failed on
+CI (the CI variable set), where it must be. The fallback without OCR (a screen the guard cannot
+read is asked about) is tested in test_safety_guard.py.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from PIL import Image, ImageDraw
@@ -16,8 +19,12 @@ from autoagent.safety import GuardPolicy, ScreenGuard, Verdict
 from autoagent.safety.ocr import OcrUnavailable, read_lines, usable_languages
 
 if usable_languages("eng+chi_sim") != "eng+chi_sim":
-    pytest.skip("tesseract with eng and chi_sim is not installed", allow_module_level=True)
+    _missing = "tesseract with eng and chi_sim is not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)"
+    if os.environ.get("CI"):
+        pytest.fail(_missing, pytrace=False)
+    pytest.skip(_missing, allow_module_level=True)
 
+import emulator
 from emulator.fonts import font
 
 SIZE = (1080, 2400)
@@ -70,7 +77,6 @@ def test_enter_with_a_pay_button_in_the_picture() -> None:
 
 
 def test_emulator_payment_sheet_without_its_hierarchy() -> None:
-    emulator = pytest.importorskip("emulator")
     phone = emulator.Phone(seed=5)
     phone.launch("Shop")
     phone.tap_on(resource_id="search_box")

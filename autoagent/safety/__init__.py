@@ -6,7 +6,7 @@ the answer is no), a terminal, a Python callback, a front end's queue
 (:class:`PendingConfirmations`), or a QA scenario's pre-approvals (emulator only).
 """
 
-from autoagent.safety.guard import KeywordGuard, ScreenGuard, classify_text, escalates
+from autoagent.safety.guard import ScreenGuard, classify_text, escalates
 from autoagent.safety.human import (
     CallbackHuman,
     NoHuman,
@@ -22,6 +22,7 @@ from autoagent.safety.keywords import (
     PURCHASE,
     SEND,
     TAKEOVER,
+    UNREADABLE,
     classify,
 )
 from autoagent.safety.pending import PendingConfirmations, PendingRequest, QueueHuman
@@ -44,6 +45,7 @@ __all__ = [
     "PURCHASE",
     "SEND",
     "TAKEOVER",
+    "UNREADABLE",
     "Answer",
     "CallbackHuman",
     "ConfirmationRequest",
@@ -51,7 +53,6 @@ __all__ = [
     "GuardDecision",
     "GuardPolicy",
     "Human",
-    "KeywordGuard",
     "NoHuman",
     "PendingConfirmations",
     "PendingRequest",

@@ -18,17 +18,29 @@ Signals, for each point an action touches (a tap's point; a swipe's start, end a
 * screen   a black (secure) screen, a CAPTCHA, a password or one-time-code field: a human
            takes over;
 * ocr/app  with no hierarchy: tesseract's reading of the screenshot, and the rule that any
-           touch in an app known to take payments is asked about.
+           touch in an app known to take payments is asked about;
+* unreadable  where nothing labelled lies under or near the touch point (a Flutter, canvas
+           or WebView screen that exposes no text, broken XML, no OCR): in an app known to
+           take payments, or on a screen with no label at all, the touch is asked about;
+* double-tap  a double tap on a buying or confirming control counts as a payment: the
+           second tap can land on the Pay button of a sheet the first one opened;
+* url      ``Launch`` of a URL is judged by the URL: one naming a checkout, payment or
+           confirm step is asked about.
 
 Enter (a ``Type`` whose text holds a newline) submits a form, so it is judged by the
-controls and fields the screen offers.
+controls and fields the screen offers; on a screen with no readable control it is asked about.
+
+A re-check right before acting (:meth:`ScreenGuard.recheck`) asks again when the risk got
+stricter or different, or when a step the human approved now targets a different control.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from autoagent.actions import (
     Action,
@@ -40,7 +52,7 @@ from autoagent.actions import (
     Tap,
     Type,
 )
-from autoagent.geometry import to_pixels
+from autoagent.actuators.execute import pixel_points
 from autoagent.perception.hierarchy import UINode
 from autoagent.perception.observation import Observation
 from autoagent.safety import keywords as kw
@@ -49,6 +61,7 @@ from autoagent.safety.keywords import (
     PAYMENT,
     PERSONAL_DATA,
     TAKEOVER,
+    UNREADABLE,
     classify,
     classify_text,
     find,
@@ -60,14 +73,40 @@ from autoagent.safety.policy import GuardPolicy
 from autoagent.safety.screen import Screen, is_checkable_class, is_edit, is_keyboard
 from autoagent.safety.types import GuardDecision, Verdict
 
-__all__ = ["KeywordGuard", "ScreenGuard", "classify_text", "escalates"]
+__all__ = ["ScreenGuard", "classify_text", "escalates", "looks_like_url"]
 
 _RANK = {Verdict.ALLOW: 0, Verdict.CONFIRM: 1, Verdict.DENY: 2}
 # A node bigger than this share of the screen is a page or a list, not a control.
 _CONTROL_MAX_SHARE = 0.08
 _CONTAINER_MAX_SHARE = 0.6
 # Preferred class when several findings share the strictest verdict: money first.
-_PRIORITY = (PAYMENT, kw.PURCHASE, kw.DELETE, kw.SEND, PERSONAL_DATA, TAKEOVER, FLAGGED)
+_PRIORITY = (PAYMENT, kw.PURCHASE, kw.DELETE, kw.SEND, PERSONAL_DATA, TAKEOVER, UNREADABLE, FLAGGED)
+# What a Launch may name that is a website rather than an app: a scheme, a path or port
+# after a host, "www.", "localhost" or an IP address, or a host ending in a common TLD.
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_HOST_WITH_PATH = re.compile(r"^(?:localhost|[\w-]+(?:\.[\w-]+)+)(?::\d+)?[/?#]", re.IGNORECASE)
+_HOST_WITH_PORT = re.compile(r"^(?:localhost|[\w-]+(?:\.[\w-]+)*):\d+$", re.IGNORECASE)
+_IP_OR_LOCAL = re.compile(r"^(?:localhost|\d{1,3}(?:\.\d{1,3}){3})$", re.IGNORECASE)
+_TLDS = frozenset(("com", "net", "org", "io", "cn", "co", "app", "shop", "store", "me", "info", "biz", "dev",
+                   "uk", "de", "jp", "hk", "tw", "us", "xyz", "top", "site", "online"))
+# A URL naming a confirm step (".../order/confirm"), in addition to the payment markers.
+_CONFIRM_STEP = ("confirm", "confirmation", "确认")
+# Payment words that URLs run together with others (weixin://wxpay/bizpayurl, /cashier?...).
+_URL_PAY_MARKERS = ("wxpay", "bizpayurl", "cashier", "checkout", "paysheet", "alipay.com/cashier")
+
+
+def looks_like_url(app: str) -> bool:
+    """Whether a Launch target names a website rather than an app or package."""
+    text = app.strip()
+    if not text or any(c.isspace() for c in text):
+        return False
+    if _URL_SCHEME.match(text) or _HOST_WITH_PATH.match(text) or _HOST_WITH_PORT.match(text):
+        return True
+    if _IP_OR_LOCAL.match(text) or text.lower().startswith("www."):
+        return True
+    # "pay.example.com" is a host; "com.example.pay" (reverse DNS) is a package.
+    parts = text.lower().split(".")
+    return len(parts) >= 2 and all(parts) and parts[-1] in _TLDS and parts[0] not in _TLDS
 
 
 @dataclass(frozen=True)
@@ -95,10 +134,25 @@ def _rid(node: UINode) -> str:
 
 
 def escalates(before: GuardDecision, after: GuardDecision) -> bool:
-    """Whether a re-check of a changed screen found a stricter or a different risk."""
+    """Whether a re-check of a changed screen must be put to the human again.
+
+    A stricter verdict or a different risk always counts. So does, after a confirm, any
+    change in what the step targets: the human said yes to the control they were shown
+    ("Pay ¥59.00"), not to whatever is under the finger now ("Pay ¥5,900.00").
+    """
     if _RANK[after.verdict] > _RANK[before.verdict]:
         return True
-    return after.verdict is not Verdict.ALLOW and after.category != before.category
+    if after.verdict is Verdict.ALLOW:
+        return False
+    if after.category != before.category:
+        return True
+    if before.verdict is Verdict.CONFIRM:
+        return after.reason != before.reason or _targets(after) != _targets(before)
+    return False
+
+
+def _targets(decision: GuardDecision) -> object:
+    return decision.evidence.get("targets")
 
 
 @dataclass
@@ -114,8 +168,15 @@ class ScreenGuard:
         if isinstance(action, TakeOver):
             return GuardDecision(verdict=Verdict.ALLOW, category=TAKEOVER, reason="the model asked for a human",
                                  evidence={"action": action.kind, "message": action.message})
+        if isinstance(action, Launch) and looks_like_url(action.app):
+            found = self._url(action.app)
+            if not found:
+                return GuardDecision(verdict=Verdict.ALLOW, reason=f"opening {action.app!r}: the URL names no "
+                                     "payment, checkout or confirm step", evidence={"action": action.kind,
+                                                                                    "url": action.app})
+            return self._decide(found, {"action": action.kind, "url": action.app})
         if not isinstance(action, (Tap, DoubleTap, LongPress, Swipe, Type)):
-            # Launch, Back, Home, Wait: moving around is reversible.
+            # Launch of an app, Back, Home, Wait: moving around is reversible.
             reason = f"{action.kind} does not touch the screen"
             if isinstance(action, Launch):
                 reason = f"opening {action.app!r} is reversible"
@@ -130,7 +191,7 @@ class ScreenGuard:
             findings.append(Finding(TAKEOVER, "screen", "the screen is black: a secure screen hides it"))
 
         if screen.source == "none":
-            touched = [] if isinstance(action, Type) else self._points(action, screen.size)
+            touched = pixel_points(action, screen.size)
             self._read_with_ocr(screen, evidence, touched)
         if screen.nodes:
             findings += self._captcha(screen)
@@ -148,16 +209,87 @@ class ScreenGuard:
         if screen.source != "hierarchy" and self.policy.is_payment_app(observation.app):
             findings.append(Finding(PAYMENT, "app", f"no hierarchy to read in {observation.app!r}, an app that "
                                                     "takes payments: every touch is asked about"))
+        findings += self._unreadable(action, screen, observation.app, evidence)
         return self._decide(findings, evidence)
 
     def recheck(self, action: Action, before: GuardDecision, observation: Observation) -> GuardDecision | None:
         """Review ``action`` again on a fresh observation taken just before it runs.
 
         Returns the new decision when the screen changed in a way that matters (a stricter
-        verdict or a different risk: a slow load put Pay under the finger), else None.
+        verdict or a different risk: a slow load put Pay under the finger; or, after a
+        confirm, a different control under the finger), else None. See :func:`escalates`.
         """
         after = self.review(action, observation)
         return after if escalates(before, after) else None
+
+    # -- what the guard cannot read ---------------------------------------------------------
+    def _unreadable(self, action: Action, screen: Screen, app: str | None,
+                    evidence: dict[str, Any]) -> list[Finding]:
+        """Fail closed where the guard cannot read what a touch or Enter acts on.
+
+        A Flutter, canvas or WebView screen may expose nodes without a single label, and broken
+        XML or a missing OCR leaves none at all. In an app that takes payments a touch on an
+        unreadable spot is asked about; on a screen with no label anywhere, in any app.
+        """
+        payment_app = self.policy.is_payment_app(app)
+        if payment_app and screen.source != "hierarchy":
+            return []  # already asked about: every touch in such an app without a hierarchy
+        if isinstance(action, Type):
+            if "\n" not in action.text and "\r" not in action.text:
+                return []
+            if any(self._speaks(screen, n) for n in screen.nodes if not is_keyboard(n) and not is_edit(n)):
+                return []
+            what = "cannot read the screen: no labelled control for Enter to submit"
+        else:
+            blind = [p for p in dict.fromkeys(pixel_points(action, screen.size)) if not self._readable_at(screen, p)]
+            if not blind:
+                return []
+            what = f"cannot read the screen under the touch point {list(blind[0])}: nothing labelled under or near it"
+        blank = not any(self._speaks(screen, n) for n in screen.nodes)
+        evidence["unreadable"] = "screen" if blank else "point"
+        if payment_app:
+            return [Finding(PAYMENT, "app", f"{what}, in {app!r}, an app that takes payments")]
+        if blank:
+            return [Finding(UNREADABLE, "unreadable", f"{what}; no label on the whole screen ({screen.source})")]
+        return []
+
+    @staticmethod
+    def _speaks(screen: Screen, node: UINode) -> bool:
+        """A node that says something: a text, a description, or the id of a control-sized node."""
+        if node.text.strip() or node.desc.strip():
+            return True
+        return bool(node.resource_id) and screen.share(node) <= _CONTAINER_MAX_SHARE / 2
+
+    def _readable_at(self, screen: Screen, point: tuple[int, int]) -> bool:
+        """Whether something labelled lies under or within touch slop of ``point``."""
+        x, y = point
+        slop = self.policy.touch_slop * screen.size[0] * (2 if screen.source == "ocr" else 1)
+        for node in screen.nodes:
+            # A page, a list or a full-screen WebView says nothing about one spot on it.
+            if screen.share(node) > _CONTAINER_MAX_SHARE / 2:
+                continue
+            if not node.contains(x, y) and _distance(node, x, y) > slop:
+                continue
+            if self._speaks(screen, node) or (node.clickable and self._own_label(screen, node)):
+                return True
+        return False
+
+    def _url(self, url: str) -> list[Finding]:
+        """What opening a URL does, judged by the URL: its host, path and query."""
+        text = url
+        for _ in range(2):  # %-encoded, sometimes twice
+            text = unquote(text)
+        lowered, shown = text.lower(), url[:120]
+        findings: list[Finding] = []
+        marker = find(text, kw.PAYMENT_PAGE_MARKERS) or next((m for m in _URL_PAY_MARKERS if m in lowered), None)
+        if marker:
+            findings.append(Finding(PAYMENT, "url", f"the URL names a payment step ({marker!r} in {shown!r})"))
+        for match in classify(text):
+            if match.category in (PAYMENT, kw.PURCHASE, kw.DELETE):
+                findings.append(Finding(match.category, "url", f"{match.keyword!r} in the URL {shown!r}"))
+        if not findings and (step := find(text, _CONFIRM_STEP)):
+            findings.append(Finding(kw.PURCHASE, "url", f"the URL names a confirm step ({step!r} in {shown!r})"))
+        return findings
 
     # -- reading the screen ----------------------------------------------------------------
     def _screen(self, observation: Observation) -> Screen:
@@ -187,16 +319,11 @@ class ScreenGuard:
             if not points:
                 # Enter: no point to look at, so read every button-like band of the screen.
                 for top, bottom in button_bands(screen.screenshot):
-                    lines += [OcrLine(l.text, (l.bounds[0], l.bounds[1] + top, l.bounds[2], l.bounds[3] + top),
-                                      l.confidence)
-                              for l in read_lines(screen.screenshot.crop((0, top, width, bottom)), langs, limit, psm=6)]
+                    lines += self._read_band(screen, top, bottom)
             for x, y in dict.fromkeys(points):
                 # A strip about one button high, read as one block; a thinner one if that finds nothing here.
                 for band in (max(40, height // 24), max(24, height // 40)):
-                    top, bottom = max(0, y - band), min(height, y + band)
-                    found = [OcrLine(l.text, (l.bounds[0], l.bounds[1] + top, l.bounds[2], l.bounds[3] + top),
-                                     l.confidence)
-                             for l in read_lines(screen.screenshot.crop((0, top, width, bottom)), langs, limit, psm=6)]
+                    found = self._read_band(screen, max(0, y - band), min(height, y + band))
                     lines += found
                     if any(l.bounds[0] - band <= x <= l.bounds[2] + band for l in found):
                         break
@@ -215,6 +342,14 @@ class ScreenGuard:
         screen.source = "ocr"
         evidence["source"] = "ocr"
         evidence["ocr"] = f"{len(lines)} lines read"
+
+    def _read_band(self, screen: Screen, top: int, bottom: int) -> list[OcrLine]:
+        """The text of one full-width strip of the screenshot, in screenshot coordinates."""
+        assert screen.screenshot is not None
+        strip = screen.screenshot.crop((0, top, screen.size[0], bottom))
+        return [OcrLine(line.text, (line.bounds[0], line.bounds[1] + top, line.bounds[2], line.bounds[3] + top),
+                        line.confidence)
+                for line in read_lines(strip, self.policy.ocr_languages, self.policy.ocr_timeout_s, psm=6)]
 
     def _captcha(self, screen: Screen) -> list[Finding]:
         marker = find(screen.all_text, kw.CAPTCHA_MARKERS)
@@ -261,15 +396,9 @@ class ScreenGuard:
         return inside
 
     # -- pointer actions -------------------------------------------------------------------
-    def _points(self, action: Action, size: tuple[int, int]) -> list[tuple[int, int]]:
-        if isinstance(action, Swipe):
-            start, end = to_pixels(action.start, size), to_pixels(action.end, size)
-            # A button clicks only where a gesture goes down or comes up; the path between does not.
-            return [start, end]
-        return [to_pixels(action.element, size)]  # type: ignore[union-attr]
-
     def _pointer(self, action: Action, screen: Screen, evidence: dict[str, Any]) -> list[Finding]:
-        points = self._points(action, screen.size)
+        # A button clicks only where a gesture goes down or comes up; a swipe's path between does not.
+        points = pixel_points(action, screen.size)
         evidence["points"] = [list(p) for p in points]
         findings: list[Finding] = []
         hits: list[dict[str, Any]] = []
@@ -277,8 +406,27 @@ class ScreenGuard:
             target, found = self._at_point(screen, point, is_tap=not isinstance(action, Swipe))
             hits.append({"point": list(point), **(_summary(target) if target is not None else {"class": None})})
             findings += found
+            if isinstance(action, DoubleTap):
+                findings += self._double_tap(screen, target, found)
         evidence["targets"] = hits
         return findings
+
+    def _double_tap(self, screen: Screen, target: UINode | None, found: list[Finding]) -> list[Finding]:
+        """A double tap on a buying or confirming control pays: the first tap may open a
+        payment sheet and the second land on its Pay button."""
+        if any(f.category == PAYMENT for f in found):
+            return []
+        label = self._own_label(screen, target) if target is not None else ""
+        buying = next((f for f in found if f.category == kw.PURCHASE), None)
+        if buying is not None:
+            detail = f"a double tap on a buying control ({buying.detail})"
+        elif label.strip() and is_generic(label) and not is_negative(label):
+            detail = f"a double tap on a confirming control ({label[:40]!r})"
+        else:
+            return []
+        return [Finding(PAYMENT, "double-tap", detail + ": the second tap can land on the Pay button of the "
+                                                        "sheet the first one opens",
+                        _summary(target) if target is not None else None)]
 
     def _at_point(self, screen: Screen, point: tuple[int, int], is_tap: bool) -> tuple[UINode | None, list[Finding]]:
         x, y = point
@@ -510,6 +658,3 @@ def _distance(node: UINode, x: float, y: float) -> float:
     dy = max(top - y, 0, y - (bottom - 1))
     return math.hypot(dx, dy)
 
-
-# The guard the agent uses by default. The old name stays so existing imports keep working.
-KeywordGuard = ScreenGuard

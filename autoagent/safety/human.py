@@ -59,22 +59,33 @@ class TerminalHuman:
 
 @dataclass
 class CallbackHuman:
-    """Embeds the agent in an app: each question goes to a function the app provides."""
+    """Embeds the agent in an app: each question goes to a function the app provides.
+
+    Only a return value of exactly ``True`` approves: "no", 1 or a non-empty object is a no,
+    so a callback that returns the person's typed reply cannot approve by accident.
+    """
 
     on_confirm: Callable[[ConfirmationRequest], bool]
     on_take_over: Callable[[str], bool] | None = None
     on_ask: Callable[[str], str | None] | None = None
 
     def confirm(self, request: ConfirmationRequest) -> Answer:
-        return Answer(approved=bool(self.on_confirm(request)), by="callback")
+        return _callback_answer(self.on_confirm(request))
 
     def take_over(self, message: str) -> Answer:
         if self.on_take_over is None:
             return Answer(approved=False, by="callback", note="take-over not supported")
-        return Answer(approved=bool(self.on_take_over(message)), by="callback")
+        return _callback_answer(self.on_take_over(message))
 
     def ask(self, message: str) -> str | None:
         return self.on_ask(message) if self.on_ask else None
+
+
+def _callback_answer(reply: object) -> Answer:
+    if reply is True:
+        return Answer(approved=True, by="callback")
+    note = "" if reply is False or reply is None else f"not an explicit True: {reply!r}"[:120]
+    return Answer(approved=False, by="callback", note=note)
 
 
 EMULATOR_NAME = "emulator"

@@ -18,8 +18,9 @@ DELETE = "delete"
 PERSONAL_DATA = "personal_data"
 TAKEOVER = "takeover"
 FLAGGED = "flagged"  # the model marked the step sensitive and nothing on screen says which class
+UNREADABLE = "unreadable"  # the guard cannot read what the step acts on (no labels, no OCR)
 
-CATEGORIES = (PAYMENT, PURCHASE, SEND, DELETE, PERSONAL_DATA, TAKEOVER, FLAGGED)
+CATEGORIES = (PAYMENT, PURCHASE, SEND, DELETE, PERSONAL_DATA, TAKEOVER, UNREADABLE, FLAGGED)
 
 # What a control's own label or id says it does.
 KEYWORDS: dict[str, tuple[str, ...]] = {

@@ -1,7 +1,9 @@
 """Reading a screenshot with tesseract, for screens that come without a hierarchy.
 
 tesseract is called as a program (Debian: ``apt-get install tesseract-ocr tesseract-ocr-chi-sim``).
-When it is missing the guard falls back to asking about every touch in a payment app.
+When it is missing (or reads nothing) the guard cannot read the screen, and it fails closed:
+every touch in an app that takes payments is asked about, and so is every touch, and Enter,
+on a screen where nothing at all can be read, in any app.
 """
 
 from __future__ import annotations

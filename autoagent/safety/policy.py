@@ -12,10 +12,12 @@ from autoagent.safety.keywords import (
     PURCHASE,
     SEND,
     TAKEOVER,
+    UNREADABLE,
 )
 from autoagent.safety.types import Verdict
 
-# Apps that move money. Without a hierarchy to read, every touch in one of them is asked about.
+# Apps that move money. Without a hierarchy to read, every touch in one of them is asked about;
+# with one, every touch on a spot the guard cannot read.
 PAYMENT_APPS = (
     "com.eg.android.AlipayGphone", "com.tencent.mm", "com.taobao.taobao", "com.tmall.wireless",
     "com.jingdong.app.mall", "com.xunmeng.pinduoduo", "com.sankuai.meituan", "com.sankuai.meituan.takeoutnew",
@@ -40,6 +42,7 @@ class GuardPolicy(BaseModel):
         DELETE: Verdict.CONFIRM,
         PERSONAL_DATA: Verdict.CONFIRM,
         TAKEOVER: Verdict.CONFIRM,
+        UNREADABLE: Verdict.CONFIRM,
         FLAGGED: Verdict.CONFIRM,
     })
     # Packages or app names known to take payments (matched case-insensitively, also as a

@@ -40,7 +40,21 @@ class Answer(BaseModel):
 
 
 class Guard(Protocol):
-    def review(self, action: Action, observation: Observation) -> GuardDecision: ...
+    """Classifies actions before they run."""
+
+    def review(self, action: Action, observation: Observation) -> GuardDecision:
+        """The verdict on ``action`` as seen on ``observation``."""
+        ...
+
+    def recheck(self, action: Action, before: GuardDecision, observation: Observation) -> GuardDecision | None:
+        """Review ``action`` again on a fresh observation taken right before it runs.
+
+        ``before`` is the decision from :meth:`review` (already answered by the human when it
+        was a confirm). Return the new decision when it must be put to the human again (a
+        stricter verdict, a different risk, or, after a confirm, a different control under
+        the finger), else None to let the action run as decided.
+        """
+        ...
 
 
 class Human(Protocol):
