@@ -91,7 +91,7 @@ def _callback_answer(reply: object) -> Answer:
 EMULATOR_NAME = "emulator"
 
 
-def _is_emulator(device: object) -> bool:
+def is_emulator(device: object) -> bool:
     """Only the built-in emulator: its name says so and its class comes from the emulator package."""
     if getattr(device, "name", None) != EMULATOR_NAME:
         return False
@@ -116,7 +116,7 @@ class ScenarioApprovals:
 
     def confirm(self, request: ConfirmationRequest) -> Answer:
         self.asked.append(request)
-        if not _is_emulator(self.device):
+        if not is_emulator(self.device):
             name = getattr(self.device, "name", type(self.device).__name__)
             return Answer(approved=False, by="scenario",
                           note=f"scenario approvals apply only on the emulator, not on {name!r}")
@@ -125,7 +125,7 @@ class ScenarioApprovals:
         return Answer(approved=False, by="scenario", note=f"the scenario does not approve {request.category!r}")
 
     def take_over(self, message: str) -> Answer:
-        if _is_emulator(self.device) and "takeover" in set(self.categories):
+        if is_emulator(self.device) and "takeover" in set(self.categories):
             return Answer(approved=True, by="scenario", note="take-over pre-approved by the scenario")
         return Answer(approved=False, by="scenario", note="the scenario does not take over")
 

@@ -41,9 +41,11 @@ def build_policy(engine: str, task: str, device: Device, options: dict[str, Any]
         if known is None:
             raise ValueError("the expert policy only knows the emulator's own tasks; type one of their goals "
                              "exactly, or choose a model engine")
-        if getattr(device, "name", None) != "emulator" or type(device).__module__.split(".")[0] != "emulator":
-            raise ValueError("the expert policy plays only the built-in emulator")
+        from autoagent.safety.human import is_emulator
         from emulator.expert import ExpertPolicy
+
+        if not is_emulator(device):
+            raise ValueError("the expert policy plays only the built-in emulator")
 
         return ExpertPolicy(device, known)
     if engine not in ENGINES:
