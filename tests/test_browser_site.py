@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -14,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulator.web import DemoSite, serve_demo_site
+from tests.rawhttp import raw_request
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -152,22 +152,11 @@ def test_pay_post_without_the_pages_token_or_from_elsewhere_pays_nothing(site: D
     assert len(site.state.payments) == 1
 
 
-def raw_request(site: DemoSite, request: bytes) -> bytes:
-    """Send bytes as they are (urllib would fix the headers) and read the reply until the server closes."""
-    host, port = site.server.server_address[:2]
-    with socket.create_connection((host, port), timeout=10) as sock:
-        sock.sendall(request)
-        reply = b""
-        while chunk := sock.recv(65536):
-            reply += chunk
-    return reply
-
-
 @pytest.mark.parametrize("length", ["-1", "abc", "1e3", str(10**9)])
 def test_bad_content_length_is_refused_without_hanging(site: DemoSite, length: str) -> None:
     head = (f"POST /shop/cart HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {length}\r\n\r\nproduct_id=p01").encode()
-    reply = raw_request(site, head)  # returns only because the server answers and closes
+    reply = raw_request(site.server.server_address[:2], head)  # returns only because the server answers and closes
     expected = b"413" if length == str(10**9) else b"400"
     assert reply.startswith(b"HTTP/1.1 " + expected + b" ")
     assert site.state.cart == {}

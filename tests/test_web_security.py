@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 
 import pytest
 
 from autoagent.web.server import make_app
+from tests.rawhttp import raw_request
 
 
 def call(url: str, path: str, body: dict | None = None, headers: dict | None = None) -> int:
@@ -110,17 +110,6 @@ def test_no_response_may_be_framed(tmp_path):
         served.close()
 
 
-def raw_request(served, request: bytes) -> bytes:
-    """Send bytes as they are (urllib would fix the headers) and read the reply until the server closes."""
-    host, port = served.server.server_address[:2]
-    with socket.create_connection((host, port), timeout=10) as sock:
-        sock.sendall(request)
-        reply = b""
-        while chunk := sock.recv(65536):
-            reply += chunk
-    return reply
-
-
 @pytest.mark.parametrize("length", ["-1", "abc"])
 def test_bad_content_length_gets_400_and_the_server_lives_on(tmp_path, length):
     served = make_app(traces=tmp_path)
@@ -128,7 +117,7 @@ def test_bad_content_length_gets_400_and_the_server_lives_on(tmp_path, length):
         host, port = served.server.server_address[:2]
         request = (f"POST /api/run HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
                    f"Content-Length: {length}\r\n\r\n{{\"task\": \"buy\"}}").encode()
-        reply = raw_request(served, request)  # returns only because the server answers and closes
+        reply = raw_request(served.server.server_address[:2], request)  # returns only because the server answers and closes
         assert reply.startswith(b"HTTP/1.1 400 ")
         assert b"Content-Length" in json.loads(reply.split(b"\r\n\r\n", 1)[1])["error"].encode()
         assert served.app.run is None
