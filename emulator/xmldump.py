@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import quoteattr
 
+from autoagent.perception.hierarchy import node_attributes
 from emulator import theme
 from emulator.widgets import Bounds, Node, intersect
 
 SCREEN: Bounds = (0, 0, theme.WIDTH, theme.HEIGHT)
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def hierarchy_xml(windows: list[Node]) -> str:
@@ -27,17 +23,11 @@ def _emit(node: Node, index: int, clip: Bounds, out: list[str], depth: int) -> N
     if shown is None:
         return
     rid = f"{node.package}:id/{node.rid}" if node.rid else ""
-    left, top, right, bottom = shown
-    attrs = (
-        f'index="{index}" text={quoteattr(node.text)} resource-id={quoteattr(rid)} '
-        f'class="{node.cls}" package="{node.package}" content-desc={quoteattr(node.desc)} '
-        f'checkable="{_flag(node.checkable)}" checked="{_flag(node.checked)}" '
-        f'clickable="{_flag(node.clickable)}" enabled="{_flag(node.enabled)}" '
-        f'focusable="{_flag(node.focusable)}" focused="{_flag(node.focused)}" '
-        f'scrollable="{_flag(node.scrollable)}" long-clickable="{_flag(node.long_clickable)}" '
-        f'password="{_flag(node.password)}" selected="{_flag(node.selected)}" '
-        f'bounds="[{left},{top}][{right},{bottom}]"'
-    )
+    attrs = node_attributes(
+        index=index, text=node.text, resource_id=rid, cls=node.cls, package=node.package, desc=node.desc,
+        bounds=shown, checkable=node.checkable, checked=node.checked, clickable=node.clickable,
+        enabled=node.enabled, focusable=node.focusable, focused=node.focused, scrollable=node.scrollable,
+        long_clickable=node.long_clickable, password=node.password, selected=node.selected)
     pad = "  " * depth
     if not node.children:
         out.append(f"{pad}<node {attrs} />")

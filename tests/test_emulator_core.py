@@ -240,3 +240,14 @@ def test_record_payment_needs_an_input() -> None:
     phone.launch("Shop")
     with pytest.raises(DeviceError, match="payment sheet"):
         phone.record_payment(phone.foreground, 100, "x", "r")
+
+
+def test_typed_control_characters_keep_the_hierarchy_readable() -> None:
+    """Agents type arbitrary text; a character XML cannot carry must not break the dump."""
+    phone = Phone(seed=0)
+    phone.launch("Shop")
+    phone.wait_until_settled(5)
+    phone.tap_on(resource_id="search_box")
+    phone.type_text("a\x08b")
+    nodes = parse_hierarchy(phone.hierarchy_xml())
+    assert any(n.text == "ab" for n in nodes)

@@ -11,13 +11,11 @@ to screenshot pixels and writes the XML.
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from pydantic import BaseModel, Field
 
-from autoagent.perception.hierarchy import UINode
+from autoagent.perception.hierarchy import UINode, node_attributes, xml_attr
 
 # Walks the DOM once. Elements that carry nothing for the user (plain wrappers) are
 # flattened away so the hierarchy stays small; their children hang on the nearest kept
@@ -146,7 +144,6 @@ CLASS_OF_KIND: dict[str, str] = {
 ROOT_CLASS = "android.webkit.WebView"
 
 # XML 1.0 forbids most control characters; page text may contain them.
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class DomNode(BaseModel):
@@ -182,13 +179,9 @@ def collect(page: Any) -> DomSnapshot:
     return DomSnapshot.model_validate(page.evaluate(SNAPSHOT_JS))
 
 
-def _attr(value: str) -> str:
-    return quoteattr(_XML_BAD.sub("", value))
-
-
-def _bounds(box: tuple[float, float, float, float], sx: float, sy: float) -> str:
+def _bounds(box: tuple[float, float, float, float], sx: float, sy: float) -> tuple[int, int, int, int]:
     left, top, right, bottom = box
-    return f"[{round(left * sx)},{round(top * sy)}][{round(right * sx)},{round(bottom * sy)}]"
+    return round(left * sx), round(top * sy), round(right * sx), round(bottom * sy)
 
 
 def render_hierarchy(snapshot: DomSnapshot, screen_size: tuple[int, int], package: str = "") -> str:
@@ -199,20 +192,17 @@ def render_hierarchy(snapshot: DomSnapshot, screen_size: tuple[int, int], packag
     children: dict[int, list[int]] = {}
     for i, node in enumerate(snapshot.nodes):
         children.setdefault(node.parent, []).append(i)
-    pkg = _attr(package)
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n<hierarchy rotation="0">\n']
 
     def emit(i: int, index: int, depth: int) -> None:
         n = snapshot.nodes[i]
         pad = "  " * depth
-        out.append(
-            f"{pad}<node index=\"{index}\" text={_attr(n.text)} resource-id={_attr(n.rid)} "
-            f"class=\"{CLASS_OF_KIND.get(n.kind, CLASS_OF_KIND['view'])}\" package={pkg} "
-            f"content-desc={_attr(n.desc)} checkable=\"{_b(n.checkable)}\" checked=\"{_b(n.checked)}\" "
-            f"clickable=\"{_b(n.clickable)}\" enabled=\"{_b(n.enabled)}\" focusable=\"{_b(n.clickable or n.kind == 'edit')}\" "
-            f"focused=\"{_b(n.focused)}\" scrollable=\"{_b(n.scrollable)}\" long-clickable=\"false\" "
-            f"password=\"false\" selected=\"false\" bounds=\"{_bounds(n.box, sx, sy)}\" tag={_attr(n.tag)}"
-        )
+        attrs = node_attributes(
+            index=index, text=n.text, resource_id=n.rid, cls=CLASS_OF_KIND.get(n.kind, CLASS_OF_KIND["view"]),
+            package=package, desc=n.desc, bounds=_bounds(n.box, sx, sy), checkable=n.checkable,
+            checked=n.checked, clickable=n.clickable, enabled=n.enabled,
+            focusable=n.clickable or n.kind == "edit", focused=n.focused, scrollable=n.scrollable)
+        out.append(f"{pad}<node {attrs} tag={xml_attr(n.tag)}")
         kids = children.get(i, [])
         if not kids:
             out.append(" />\n")
@@ -222,12 +212,9 @@ def render_hierarchy(snapshot: DomSnapshot, screen_size: tuple[int, int], packag
             emit(child, k, depth + 2)
         out.append(f"{pad}</node>\n")
 
-    out.append(
-        f"  <node index=\"0\" text={_attr(snapshot.title)} resource-id=\"\" class=\"{ROOT_CLASS}\" package={pkg} "
-        f"content-desc={_attr(snapshot.url)} checkable=\"false\" checked=\"false\" clickable=\"false\" "
-        f"enabled=\"true\" focusable=\"false\" focused=\"false\" scrollable=\"{_b(snapshot.scrollable)}\" "
-        f"long-clickable=\"false\" password=\"false\" selected=\"false\" bounds=\"[0,0][{width},{height}]\""
-    )
+    root = node_attributes(index=0, text=snapshot.title, resource_id="", cls=ROOT_CLASS, package=package,
+                           desc=snapshot.url, bounds=(0, 0, width, height), scrollable=snapshot.scrollable)
+    out.append(f"  <node {root}")
     roots = children.get(-1, [])
     if roots:
         out.append(">\n")
@@ -238,10 +225,6 @@ def render_hierarchy(snapshot: DomSnapshot, screen_size: tuple[int, int], packag
         out.append(" />\n")
     out.append("</hierarchy>\n")
     return "".join(out)
-
-
-def _b(flag: bool) -> str:
-    return "true" if flag else "false"
 
 
 def find_node(nodes: list[UINode], *, text: str | None = None, resource_id: str | None = None,

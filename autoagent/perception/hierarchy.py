@@ -5,8 +5,41 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
 
 _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
+# Characters XML 1.0 cannot hold at all: typed text may contain them, and one would make the
+# whole dump unreadable (to the parser, the guard and the replay).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_attr(value: str) -> str:
+    """An attribute value, quoted, with characters XML cannot carry dropped."""
+    return quoteattr(_XML_ILLEGAL.sub("", value))
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def node_attributes(*, index: int, text: str, resource_id: str, cls: str, package: str, desc: str,
+                    bounds: tuple[int, int, int, int], checkable: bool = False, checked: bool = False,
+                    clickable: bool = False, enabled: bool = True, focusable: bool = False,
+                    focused: bool = False, scrollable: bool = False, long_clickable: bool = False,
+                    password: bool = False, selected: bool = False) -> str:
+    """The attributes of one ``<node>`` in uiautomator's window_dump format, in its order.
+
+    Every writer of hierarchies (the emulator, the browser's DOM snapshot) goes through here,
+    so what :func:`parse_hierarchy` reads is written one way only.
+    """
+    left, top, right, bottom = bounds
+    return (f"index=\"{index}\" text={xml_attr(text)} resource-id={xml_attr(resource_id)} "
+            f"class={xml_attr(cls)} package={xml_attr(package)} content-desc={xml_attr(desc)} "
+            f"checkable=\"{_flag(checkable)}\" checked=\"{_flag(checked)}\" clickable=\"{_flag(clickable)}\" "
+            f"enabled=\"{_flag(enabled)}\" focusable=\"{_flag(focusable)}\" focused=\"{_flag(focused)}\" "
+            f"scrollable=\"{_flag(scrollable)}\" long-clickable=\"{_flag(long_clickable)}\" "
+            f"password=\"{_flag(password)}\" selected=\"{_flag(selected)}\" "
+            f"bounds=\"[{left},{top}][{right},{bottom}]\"")
 
 
 @dataclass(frozen=True)
