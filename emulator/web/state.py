@@ -105,16 +105,7 @@ class DemoState:
 
     def pay_order(self, order_id: str, method: str, cause: dict[str, str], token: str) -> Payment:
         with self.lock:
-            order = self.orders.get(order_id)
-            if order is None:
-                raise StateError(f"no order {order_id}")
-            if order.status != "awaiting_payment":
-                raise StateError(f"order {order_id} is already {order.status}")
-            _check_token(order.pay_token, token)
-            payment = Payment(id=self._next("PAY"), amount=order.total, for_kind="order", for_id=order_id,
-                              method=method, cause=cause)
-            self.payments.append(payment)
-            order.status = "paid"
+            payment = self._pay("order", self.orders.get(order_id), order_id, method, cause, token, "paid")
             self.cart.clear()
             return payment
 
@@ -139,17 +130,22 @@ class DemoState:
 
     def pay_booking(self, booking_id: str, method: str, cause: dict[str, str], token: str) -> Payment:
         with self.lock:
-            booking = self.bookings.get(booking_id)
-            if booking is None:
-                raise StateError(f"no booking {booking_id}")
-            if booking.status != "awaiting_payment":
-                raise StateError(f"booking {booking_id} is already {booking.status}")
-            _check_token(booking.pay_token, token)
-            payment = Payment(id=self._next("PAY"), amount=booking.total, for_kind="booking",
-                              for_id=booking_id, method=method, cause=cause)
-            self.payments.append(payment)
-            booking.status = "confirmed"
-            return payment
+            return self._pay("booking", self.bookings.get(booking_id), booking_id, method, cause, token,
+                             "confirmed")
+
+    def _pay(self, kind: str, item: Order | Booking | None, item_id: str, method: str, cause: dict[str, str],
+             token: str, then: str) -> Payment:
+        """The one place a payment is recorded: an awaiting item, paid with its own page's token."""
+        if item is None:
+            raise StateError(f"no {kind} {item_id}")
+        if item.status != "awaiting_payment":
+            raise StateError(f"{kind} {item_id} is already {item.status}")
+        _check_token(item.pay_token, token)
+        payment = Payment(id=self._next("PAY"), amount=item.total, for_kind=kind, for_id=item_id,
+                          method=method, cause=cause)
+        self.payments.append(payment)
+        item.status = then
+        return payment
 
     # views for checks
     def paid_orders(self) -> list[Order]:
