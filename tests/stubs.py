@@ -8,11 +8,10 @@ the guard, not a phone (the emulator's own tests cover that).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from xml.sax.saxutils import quoteattr
-
 from PIL import Image, ImageDraw
 
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
+from autoagent.perception.hierarchy import node_attributes
 from autoagent.perception.observation import Observation
 from autoagent.safety import Answer, ConfirmationRequest
 
@@ -45,9 +44,9 @@ class StubDevice:
         nodes = []
         for i, b in enumerate(self.buttons):
             draw.rectangle(b.bounds, fill=(40, 90, 200))
-            l, t, r, bt = b.bounds
-            nodes.append(f'<node index="{i}" text={quoteattr(b.label)} class="android.widget.Button" '
-                         f'clickable="true" bounds="[{l},{t}][{r},{bt}]" />')
+            attrs = node_attributes(index=i, text=b.label, resource_id="", cls="android.widget.Button",
+                                    package="shop", desc="", bounds=b.bounds, clickable=True)
+            nodes.append(f"<node {attrs} />")
         xml = ('<?xml version="1.0" encoding="UTF-8"?><hierarchy rotation="0">'
                f'<node index="0" class="android.widget.FrameLayout" bounds="[0,0][{self.size[0]},{self.size[1]}]">'
                + "".join(nodes) + "</node></hierarchy>")
