@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from PIL import Image
+
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.observation import Observation
 
@@ -194,13 +196,23 @@ class AndroidDevice:
             self._size = (int(w), int(h))
         return self._size
 
+    def _screenshot(self) -> Image.Image:
+        """The screen as a decoded RGB image that owns its pixels.
+
+        uiautomator2 hands back ``Image.open(BytesIO(...))``, which decodes on first access;
+        the policy and the background trace writer read the same observation from two
+        threads, and two threads decoding one lazy file race each other. Decoding here,
+        once, makes the image an ordinary value.
+        """
+        shot = self._d.screenshot()
+        shot.load()
+        return shot if shot.mode == "RGB" else shot.convert("RGB")
+
     def observe(self) -> Observation:
         with self._errors("observe"):
-            shot = self._d.screenshot()
+            shot = self._screenshot()
             xml = self._d.dump_hierarchy()
             app = self._d.app_current().get("package")
-        if shot.mode != "RGB":
-            shot = shot.convert("RGB")
         self._size = shot.size  # the screen may have rotated
         return Observation(screenshot=shot, hierarchy=xml, app=app)
 
@@ -300,7 +312,7 @@ class AndroidDevice:
     def _sample(self) -> tuple[str, str]:
         with self._errors("settle"):
             xml = self._d.dump_hierarchy()
-            shot = self._d.screenshot()
+            shot = self._screenshot()
         return xml, hashlib.sha1(shot.tobytes()).hexdigest()
 
     def close(self) -> None:
