@@ -57,6 +57,8 @@ class Agent:
     # Re-asks allowed in a row after replies with no valid action.
     max_reasks: int = 2
     settle_timeout: float = 5.0
+    # False: the trace keeps hierarchies but no screenshots (text-only training data).
+    save_screenshots: bool = True
     on_step: Callable[[StepRecord], None] | None = None
     _steps_done: int = field(default=0, init=False)
 
@@ -68,7 +70,7 @@ class Agent:
         except DeviceError as err:
             return Result(status=Status.ERROR, message=f"device: {err}")
         meta = TraceMeta(task=task, device=self.device.name, policy=self.policy.name, screen_size=size)
-        writer = TraceWriter.create(Path(self.trace_root), meta)
+        writer = TraceWriter.create(Path(self.trace_root), meta, screenshots=self.save_screenshots)
         self._steps_done = 0
         try:
             result = self._loop(task, writer, [])

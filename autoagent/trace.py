@@ -91,8 +91,11 @@ class TraceWriter:
     about, and what a caller with no model time to hide the encoding behind may prefer).
     """
 
-    def __init__(self, path: Path, meta: TraceMeta, background: bool = True) -> None:
+    def __init__(self, path: Path, meta: TraceMeta, background: bool = True, screenshots: bool = True) -> None:
         self.path = path
+        # False: hierarchies only (text-only training data needs no pixels, and PNGs are
+        # most of a trace's time and size).
+        self.screenshots = screenshots
         (path / SCREENS_DIR).mkdir(parents=True, exist_ok=True)
         _write_json_atomic(path / META_FILE, meta.model_dump(mode="json"))
         self._steps = open(path / STEPS_FILE, "a", encoding="utf-8")
@@ -107,7 +110,7 @@ class TraceWriter:
             self._worker.start()
 
     @classmethod
-    def create(cls, root: Path, meta: TraceMeta, background: bool = True) -> "TraceWriter":
+    def create(cls, root: Path, meta: TraceMeta, background: bool = True, screenshots: bool = True) -> "TraceWriter":
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         base = root / f"{stamp}-{_slug(meta.task)}"
         path = base
@@ -115,7 +118,7 @@ class TraceWriter:
         while path.exists():
             n += 1
             path = Path(f"{base}-{n}")
-        return cls(path, meta, background=background)
+        return cls(path, meta, background=background, screenshots=screenshots)
 
     # ------------------------------------------------------------------ the writer thread
 
@@ -167,23 +170,24 @@ class TraceWriter:
 
     # ------------------------------------------------------------------ public API
 
-    def save_observation(self, step: int, observation: Observation) -> tuple[str, str | None]:
+    def save_observation(self, step: int, observation: Observation) -> tuple[str | None, str | None]:
         """Hand over the step's screenshot (and hierarchy); return their relative paths.
 
         Returns once every earlier step is on disk; this step's files are written while the
         policy decides.
         """
-        shot = f"{SCREENS_DIR}/{step:04d}.png"
+        shot = f"{SCREENS_DIR}/{step:04d}.png" if self.screenshots else None
         xml_rel = f"{SCREENS_DIR}/{step:04d}.xml" if observation.hierarchy else None
         image, hierarchy = observation.screenshot, observation.hierarchy
 
         def write() -> None:
             # Level 1: lossless for replay checks at a fraction of the default level's time.
             # Written under a temporary name so a file that exists is a whole file.
-            target = self.path / shot
-            tmp = target.with_name(target.name + ".tmp")
-            image.save(tmp, format="PNG", compress_level=1)
-            os.replace(tmp, target)
+            if shot:
+                target = self.path / shot
+                tmp = target.with_name(target.name + ".tmp")
+                image.save(tmp, format="PNG", compress_level=1)
+                os.replace(tmp, target)
             if xml_rel and hierarchy:
                 (self.path / xml_rel).write_text(hierarchy, encoding="utf-8")
 

@@ -57,6 +57,9 @@ class UINode:
     focused: bool
     enabled: bool
     parent: int | None
+    scrollable: bool = False
+    checked: bool = False
+    selected: bool = False
 
     @property
     def center(self) -> tuple[int, int]:
@@ -108,6 +111,9 @@ def parse_hierarchy(xml: str) -> list[UINode]:
                     focused=a.get("focused") == "true",
                     enabled=a.get("enabled", "true") == "true",
                     parent=parent,
+                    scrollable=a.get("scrollable") == "true",
+                    checked=a.get("checked") == "true",
+                    selected=a.get("selected") == "true",
                 )
             )
         child_nodes = [c for c in elem if c.tag == "node"]

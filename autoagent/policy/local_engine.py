@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autoagent.grammar import UnparseableReply
 from autoagent.policy.base import Decision, PolicyError, StepInput
+from autoagent.policy.compact import FORMAT as COMPACT_FORMAT
+from autoagent.policy.compact import CompactError, Screen, build_prompt, decode_answer, summarize
 from autoagent.policy.decode import GreedyDecoder
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens
 from autoagent.policy.prompts import PromptOptions, build_messages, image_count
@@ -27,8 +30,34 @@ STOP_TOKENS = ("<|endoftext|>", "<|user|>", "<|observation|>", "</answer>")
 _STRIP_TOKENS = ("<|endoftext|>", "<|user|>", "<|observation|>", "<|assistant|>")
 # Below this many parameters a CPU step runs on one thread (see LocalGLMPolicy.cpu_threads).
 SMALL_MODEL_PARAMS = 50_000_000
+# Written by `autoagent train`: the checkpoint reads the compact prompt, not AutoGLM's.
+POLICY_FILE = "autoagent_policy.json"
 _WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                  "pytorch_model.bin.index.json")
+
+
+def compact_prompt_ids(tokenizer: Any, prompt: str) -> list[int]:
+    """A compact prompt as one user turn of the checkpoint's chat template, ready to answer.
+
+    Training encodes its rows through here too, so both see the same tokens."""
+    text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                         add_generation_prompt=True)
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def read_prompt_format(folder: Path) -> dict[str, Any] | None:
+    """The checkpoint's own prompt layout (``autoagent_policy.json``); None: AutoGLM's prompt."""
+    path = folder / POLICY_FILE
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise PolicyError(f"{path} is damaged: {err}") from None
+    if meta.get("format") != COMPACT_FORMAT:
+        raise PolicyError(f"{path} asks for prompt format {meta.get('format')!r}; this version knows "
+                          f"{COMPACT_FORMAT!r}")
+    return meta
 
 
 def check_checkpoint(folder: Path) -> None:
@@ -127,6 +156,9 @@ class LocalGLMPolicy:
         self.model_path = Path(self.model_path).expanduser()
         check_checkpoint(self.model_path)
         self.name = f"local:{self.model_path.name}"
+        self.prompt_format = read_prompt_format(self.model_path)
+        if self.prompt_format is not None:
+            self.max_new_tokens = min(self.max_new_tokens, int(self.prompt_format.get("max_new_tokens", 64)))
         self._load()
 
     def _load(self) -> None:
@@ -216,7 +248,8 @@ class LocalGLMPolicy:
 
     def _batch(self, inputs: dict[str, Any]) -> dict[str, Any]:
         batch = {k: v.to(self._device) for k, v in inputs.items()}
-        batch["pixel_values"] = batch["pixel_values"].to(self._model.dtype)
+        if "pixel_values" in batch:
+            batch["pixel_values"] = batch["pixel_values"].to(self._model.dtype)
         return batch
 
     def generate(self, inputs: dict[str, Any]) -> tuple[str, dict[str, float]]:
@@ -282,12 +315,38 @@ class LocalGLMPolicy:
         }
 
     def decide(self, step: StepInput) -> Decision:
+        if self.prompt_format is not None:
+            return self._decide_compact(step)
         started = time.perf_counter()
         inputs = self.inputs_for(step)
         prepared = time.perf_counter()
         text, timings = self.generate(inputs)
         timings["prepare"] = (prepared - started) * 1000
         return decide_from_text(text, timings)
+
+    def compact_inputs(self, step: StepInput) -> tuple[dict[str, Any], Screen]:
+        """The compact prompt's inputs (text only) and the screen its numbers refer to."""
+        import torch
+
+        obs = step.observation
+        screen = Screen.read(step.task, obs.hierarchy, obs.size)
+        # Earlier turns of this policy carry their summary as the thought (see _decide_compact).
+        done = [turn.thought for turn in step.history if turn.thought]
+        ids = torch.tensor([compact_prompt_ids(self.tokenizer, build_prompt(screen, obs.app, step.step, done))])
+        return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "mm_token_type_ids": torch.zeros_like(ids)}, \
+            screen
+
+    def _decide_compact(self, step: StepInput) -> Decision:
+        started = time.perf_counter()
+        inputs, screen = self.compact_inputs(step)
+        prepared = time.perf_counter()
+        answer, timings = self.generate(inputs)
+        timings["prepare"] = (prepared - started) * 1000
+        try:
+            action = decode_answer(answer, screen)
+        except CompactError as err:
+            raise UnparseableReply(str(err), answer) from None
+        return Decision(raw=answer, thought=summarize(answer, screen), action=action, timings=timings)
 
     def close(self) -> None:
         self._model = None

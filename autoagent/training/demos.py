@@ -1,19 +1,20 @@
 """Demonstrations: the expert solves seeded tasks on the emulator; every step becomes a row.
 
-Each row holds what the model will be shown at that step (screenshot, hierarchy, goal,
-earlier turns) and the reply it should give, in AutoGLM's exact format::
+Each row is one prompt of the embedded policy's compact format (see
+:mod:`autoagent.policy.compact`) and the answer the expert's action maps to::
 
-    {"id": "gen-train-hotel-7/0003", "task_id": ..., "seed": 7, "split": "train", "family": "hotel",
-     "lang": "zh", "template": 1, "heldout_template": false, "goal": "...", "step": 3,
-     "app": "com.autoagent.travel", "screenshot": "screens/gen-train-hotel-7/0003.png",
-     "xml": "screens/gen-train-hotel-7/0003.xml", "hierarchy": "<compact text>",
-     "history": [{"thought": "...", "answer": "do(...)", "feedback": ""}, ...],
-     "target": "<think>...</think><answer>do(...)</answer>"}
+    {"id": "gen-train-hotel-7/0003#1", "task_id": ..., "seed": 7, "split": "train",
+     "family": "hotel", "lang": "zh", "template": 1, "heldout_template": false,
+     "goal": "...", "step": 3, "source": "expert", "prompt": "goal: 0 帮 1 我 ...", "target": "tap 12"}
 
 Runs go through the real agent loop (guard included; the human approves), so the expert
-pays exactly as a model would have to. Output is deterministic: same seeds, same bytes.
+pays exactly as a model would have to. Training episodes are also written out under other
+wordings of the same goal (``--phrasings``): the screens are the same, the goal's words move.
+Only hierarchies are kept, no screenshots: a row costs a few hundred bytes. Output is
+deterministic: same seeds, same bytes. Ctrl-C stops after the episode in flight; what was
+written stays.
 
-    python -m autoagent.training.demos --out data/demos --train 500 --eval 50
+    autoagent demos --out data/demos --train 2000 --eval 200
 """
 
 from __future__ import annotations
@@ -23,17 +24,18 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autoagent.agent import Agent
-from autoagent.perception.hierarchy import parse_hierarchy, render_compact
-from autoagent.policy.base import Turn
-from autoagent.policy.prompts import assistant_text
+from autoagent.actions import Action
+from autoagent.agent import Agent, Result, Status
+from autoagent.policy.base import Decision, StepInput
+from autoagent.policy.compact import FORMAT, Screen, build_prompt, encode_action, summarize
 from autoagent.safety.human import CallbackHuman
-from autoagent.trace import read_trace
-from autoagent.training.taskgen import TaskCase, cases
+from autoagent.training.taskgen import TaskCase, cases, rephrasings
 from emulator.expert import ExpertPolicy
+from emulator.phone import Phone
 
 SPLIT_FILES = {"train": "train.jsonl", "eval": "heldout.jsonl"}
 
@@ -53,11 +55,12 @@ class ManualClock:
 
 
 class Progress:
-    """A one-line progress bar on stderr."""
+    """A one-line progress bar with rate and time left on stderr."""
 
     def __init__(self, total: int, label: str, enabled: bool = True, width: int = 30) -> None:
         self.total, self.label, self.enabled, self.width = max(1, total), label, enabled, width
         self.done = 0
+        self.started = time.monotonic()
 
     def update(self, note: str = "") -> None:
         self.done += 1
@@ -65,10 +68,47 @@ class Progress:
             return
         filled = self.width * self.done // self.total
         bar = "#" * filled + "." * (self.width - filled)
-        sys.stderr.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {note}")
+        elapsed = time.monotonic() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        sys.stderr.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {_clock(elapsed)} elapsed, "
+                         f"{_clock(left)} left {note}  ")
         if self.done >= self.total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@dataclass(frozen=True)
+class SeenStep:
+    """What the policy was shown at one step and what the expert did there."""
+
+    step: int
+    hierarchy: str | None
+    size: tuple[int, int]
+    app: str | None
+    action: Action
+
+
+@dataclass
+class RecordingPolicy:
+    """Wraps a policy and keeps every step it was asked about (the teacher's label)."""
+
+    inner: ExpertPolicy
+    seen: list[SeenStep] = field(default_factory=list)
+    name: str = "expert"
+
+    def decide(self, step: StepInput) -> Decision:
+        decision = self.inner.decide(step)
+        obs = step.observation
+        self.seen.append(SeenStep(step.step, obs.hierarchy, obs.size, obs.app, decision.action))
+        return decision
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 @dataclass
@@ -80,6 +120,7 @@ class Episode:
     steps: int
     status: str
     payments: int
+    unencodable: int = 0  # steps the compact format cannot express (the episode is left out)
 
 
 @dataclass
@@ -87,6 +128,7 @@ class CollectSummary:
     split: str
     rows: int = 0
     episodes: list[Episode] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def success_rate(self) -> float:
@@ -94,105 +136,138 @@ class CollectSummary:
 
     def as_json(self) -> dict:
         return {"split": self.split, "rows": self.rows, "episodes": len(self.episodes),
-                "success_rate": round(self.success_rate, 4),
-                "failed": [e.task_id for e in self.episodes if not e.ok]}
+                "success_rate": round(self.success_rate, 4), "seconds": round(self.seconds, 1),
+                "failed": [e.task_id for e in self.episodes if not e.ok],
+                "unencodable": [e.task_id for e in self.episodes if e.unencodable]}
 
 
 def approving_human() -> CallbackHuman:
     return CallbackHuman(on_confirm=lambda request: True)
 
 
-def run_expert(case: TaskCase, trace_root: Path, max_steps: int = 60):
-    """One expert episode through the agent loop; returns (result, phone)."""
+def run_expert(case: TaskCase, trace_root: Path, max_steps: int = 60) -> tuple[Result, Phone, list[SeenStep]]:
+    """One expert episode through the agent loop; returns (result, phone, the steps it saw)."""
     clock = ManualClock()
     phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
-    agent = Agent(device=phone, policy=ExpertPolicy(phone, case.task, case.spec), human=approving_human(),
-                  max_steps=max_steps, trace_root=trace_root)
-    return agent.run(case.goal), phone
+    recorder = RecordingPolicy(ExpertPolicy(phone, case.task, case.spec))
+    agent = Agent(device=phone, policy=recorder, human=approving_human(), max_steps=max_steps, trace_root=trace_root,
+                  save_screenshots=False)
+    result = agent.run(case.goal)
+    if result.trace_dir is not None:
+        shutil.rmtree(result.trace_dir, ignore_errors=True)
+    return result, phone, recorder.seen
 
 
-def episode_rows(case: TaskCase, trace_dir: Path, out: Path) -> list[dict]:
-    """Turn one finished trace into rows, moving its screens under ``out/screens/<task id>/``."""
-    trace = read_trace(trace_dir)
-    screens = out / "screens" / case.task.id
-    if screens.exists():
-        shutil.rmtree(screens)
-    screens.mkdir(parents=True)
+def rows_for_goal(case: TaskCase, goal: str, seen: list[SeenStep], variant: int, source: str = "expert",
+                  ) -> list[dict] | None:
+    """The rows of one episode under ``goal``; None if a step has no compact answer."""
     rows: list[dict] = []
-    history: list[Turn] = []
-    for record in trace.steps:
-        if not record.screenshot or not record.hierarchy:
-            raise RuntimeError(f"step {record.step} of {trace_dir} has no screen saved")
-        shot = screens / f"{record.step:04d}.png"
-        xml = screens / f"{record.step:04d}.xml"
-        shutil.move(str(trace_dir / record.screenshot), shot)
-        shutil.move(str(trace_dir / record.hierarchy), xml)
-        hierarchy = xml.read_text(encoding="utf-8")
-        size = tuple(record.screen_size or (0, 0))
-        turn = Turn(thought=record.thought, answer=record.answer)
+    done: list[str] = []
+    for item in seen:
+        screen = Screen.read(goal, item.hierarchy, item.size)
+        answer = encode_action(item.action, screen)
+        if answer is None:
+            return None
         rows.append({
-            "id": f"{case.task.id}/{record.step:04d}", "task_id": case.task.id, "seed": case.task.seed,
+            "id": f"{case.task.id}/{item.step:04d}#{variant}", "task_id": case.task.id, "seed": case.task.seed,
             "split": case.split, "family": case.family, "lang": case.lang, "template": case.template,
-            "heldout_template": case.heldout_template, "goal": case.goal, "step": record.step, "app": record.app,
-            "screenshot": shot.relative_to(out).as_posix(), "xml": xml.relative_to(out).as_posix(),
-            "hierarchy": render_compact(parse_hierarchy(hierarchy), size),  # type: ignore[arg-type]
-            "history": [{"thought": t.thought, "answer": t.answer, "feedback": t.feedback} for t in history],
-            "target": assistant_text(turn),
+            "heldout_template": case.heldout_template, "goal": goal, "step": item.step, "source": source,
+            "prompt": build_prompt(screen, item.app, item.step, done), "target": answer,
         })
-        history.append(turn)
+        done.append(summarize(answer, screen))
+    return rows
+
+
+def _literal_types(rows: list[dict]) -> int:
+    return sum(row["target"].startswith('type "') for row in rows)
+
+
+def episode_rows(case: TaskCase, seen: list[SeenStep], phrasings: int) -> list[dict] | None:
+    """Rows under the case's own goal, then under up to ``phrasings`` other wordings whose
+    typed values can still be copied from the goal."""
+    base = rows_for_goal(case, case.goal, seen, 0)
+    if base is None:
+        return None
+    rows = list(base)
+    for k, goal in enumerate(rephrasings(case, phrasings) if phrasings else [], 1):
+        extra = rows_for_goal(case, goal, seen, k)
+        if extra is not None and _literal_types(extra) <= _literal_types(base):
+            rows.extend(extra)
     return rows
 
 
 def collect(out: str | Path, split: str, count: int, start: int | None = None, progress: bool = True,
-            max_steps: int = 60) -> CollectSummary:
-    """Run the expert on ``count`` cases of ``split``; write ``out/<split file>`` and screens.
+            max_steps: int = 60, phrasings: int = 0) -> CollectSummary:
+    """Run the expert on ``count`` cases of ``split``; write ``out/<split file>``.
 
-    Episodes the expert does not finish are left out (and listed in the summary)."""
+    Episodes the expert does not finish, or that the compact format cannot express, are
+    left out (and listed in the summary). Ctrl-C ends the collection after the rows already
+    written; the summary says how far it got."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = CollectSummary(split=split)
     bar = Progress(count, f"demos:{split}", enabled=progress)
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autoagent-demos-") as tmp, \
             open(out / SPLIT_FILES[split], "w", encoding="utf-8") as jsonl, \
             open(out / f"{split}_episodes.jsonl", "w", encoding="utf-8") as log:
-        for case in cases(split, count, start):
-            result, phone = run_expert(case, Path(tmp), max_steps)
-            ok = result.ok and case.task.check(phone)
-            episode = Episode(case.task.id, case.family, case.task.seed, ok, result.steps, result.status.value,
-                              len(phone.payments))
-            summary.episodes.append(episode)
-            log.write(json.dumps(episode.__dict__, ensure_ascii=False) + "\n")
-            if ok and result.trace_dir is not None:
-                for row in episode_rows(case, result.trace_dir, out):
-                    jsonl.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    summary.rows += 1
-            if result.trace_dir is not None:
-                shutil.rmtree(result.trace_dir, ignore_errors=True)
-            bar.update(f"ok={sum(e.ok for e in summary.episodes)}")
+        try:
+            for case in cases(split, count, start):
+                result, phone, seen = run_expert(case, Path(tmp), max_steps)
+                if result.status is Status.INTERRUPTED:
+                    raise KeyboardInterrupt
+                ok = result.ok and case.task.check(phone)
+                episode = Episode(case.task.id, case.family, case.task.seed, ok, result.steps, result.status.value,
+                                  len(phone.payments))
+                if ok:
+                    rows = episode_rows(case, seen, phrasings if split == "train" else 0)
+                    if rows is None:
+                        episode.unencodable = 1
+                    else:
+                        for row in rows:
+                            jsonl.write(json.dumps(row, ensure_ascii=False) + "\n")
+                        summary.rows += len(rows)
+                summary.episodes.append(episode)
+                log.write(json.dumps(episode.__dict__, ensure_ascii=False) + "\n")
+                bar.update(f"ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
+        except KeyboardInterrupt:
+            sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
+            summary.seconds = time.monotonic() - started
+            raise
+    summary.seconds = time.monotonic() - started
     return summary
 
 
 def read_rows(path: str | Path) -> list[dict]:
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no demonstrations at {path}: run python -m autoagent.training.demos first")
+        raise FileNotFoundError(f"no demonstrations at {path}: run `autoagent demos --out {path.parent}` first")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autoagent.training.demos",
-                                     description="Collect expert demonstrations on the emulator.")
-    parser.add_argument("--out", required=True, help="folder for train.jsonl, heldout.jsonl and screens/")
-    parser.add_argument("--train", type=int, default=200, help="training episodes (seeds 0..N-1)")
-    parser.add_argument("--eval", type=int, default=20, help="held-out episodes (evaluation seeds and templates)")
+    parser = argparse.ArgumentParser(
+        prog="autoagent demos",
+        description="Collect expert demonstrations on the emulator as training rows for the embedded policy.",
+        epilog="example: autoagent demos --out data/demos --train 2000 --eval 200 --phrasings 2")
+    parser.add_argument("--out", required=True, help="folder for train.jsonl, heldout.jsonl and manifest.json")
+    parser.add_argument("--train", type=int, default=200, help="training episodes (seeds 0..N-1) [default: 200]")
+    parser.add_argument("--eval", type=int, default=20,
+                        help="held-out episodes (evaluation seeds and wordings) [default: 20]")
+    parser.add_argument("--phrasings", type=int, default=2,
+                        help="extra wordings per training episode [default: 2]")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    if args.train < 0 or args.eval < 0:
-        parser.error("--train and --eval must be 0 or more")
-    report = {}
-    for split, count in (("train", args.train), ("eval", args.eval)):
-        if count:
-            report[split] = collect(args.out, split, count, progress=not args.quiet).as_json()
+    if args.train < 0 or args.eval < 0 or args.phrasings < 0:
+        parser.error("--train, --eval and --phrasings must be 0 or more")
+    report: dict = {"format": FORMAT}
+    try:
+        for split, count in (("train", args.train), ("eval", args.eval)):
+            if count:
+                report[split] = collect(args.out, split, count, progress=not args.quiet,
+                                        phrasings=args.phrasings).as_json()
+    except KeyboardInterrupt:
+        return 130
     (Path(args.out) / "manifest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(report, ensure_ascii=False))
     return 0

@@ -1,12 +1,14 @@
 """Evaluate a checkpoint on held-out emulator tasks, next to the expert.
 
-    python -m autoagent.training.evaluate --checkpoint ckpt/tiny --tasks 20 --device cpu
+    autoagent eval --checkpoint ckpt/policy --tasks 200
 
-For each evaluation seed (never used for training; some goals use held-out templates) it
-runs the checkpoint through the local engine and the agent loop with an approving human,
-then the expert on the same task, and reports task success, steps, and model latency per
-step. Every task that pays is run once more with nobody to confirm: it must end with zero
-payments, whatever the model does.
+For each evaluation seed (never used for training; about half the goals use wordings held
+out of training) it runs the checkpoint through the local engine and the agent loop with an
+approving human and judges the task by the apps' own state, then runs the expert on the
+same task. It reports task success, steps against the expert, how often a run loops (the
+same answer on an unchanged screen three times), the model's latency per step, and the
+exact-answer accuracy on held-out demonstration rows (``--rows``). Every task that pays is
+run once more with nobody to confirm: it must end with zero payments, whatever the model does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import statistics
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,20 +26,24 @@ from typing import Any
 from autoagent.agent import Agent
 from autoagent.safety.human import NoHuman
 from autoagent.trace import read_trace
-from autoagent.training.demos import ManualClock, Progress, approving_human, run_expert
+from autoagent.training.demos import ManualClock, Progress, approving_human, read_rows, run_expert
 from autoagent.training.taskgen import TaskCase, cases
+
+LOOP_REPEATS = 3
 
 
 @dataclass
 class CaseResult:
     task_id: str
     family: str
+    lang: str
     heldout_template: bool
     ok: bool
     steps: int
     status: str
     expert_ok: bool
     expert_steps: int
+    looped: bool = False
     model_ms: list[float] = field(default_factory=list)
     unconfirmed_payments: int | None = None  # payments made with nobody to confirm (must be 0)
 
@@ -44,15 +51,48 @@ class CaseResult:
 def _run_model(case: TaskCase, policy, human, trace_root: Path, max_steps: int):
     clock = ManualClock()
     phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
-    result = Agent(device=phone, policy=policy, human=human, max_steps=max_steps, trace_root=trace_root).run(case.goal)
-    return result, phone
+    agent = Agent(device=phone, policy=policy, human=human, max_steps=max_steps, trace_root=trace_root,
+                  save_screenshots=False)
+    return agent.run(case.goal), phone
+
+
+def looped(trace_dir: Path | None) -> bool:
+    """True when one answer was given on one unchanged screen LOOP_REPEATS times."""
+    if trace_dir is None:
+        return False
+    seen: Counter[tuple[str, str]] = Counter()
+    for record in read_trace(trace_dir).steps:
+        screen = (trace_dir / record.hierarchy).read_text(encoding="utf-8") if record.hierarchy else ""
+        seen[(screen, record.answer or record.raw)] += 1
+    return bool(seen) and max(seen.values()) >= LOOP_REPEATS
+
+
+def row_accuracy(policy, rows: list[dict]) -> dict[str, Any]:
+    """Greedy answers to held-out rows' prompts against the expert's, exactly."""
+    import torch
+
+    from autoagent.policy.local_engine import compact_prompt_ids
+
+    right = 0
+    by_verb: dict[str, list[int]] = {}
+    for row in rows:
+        ids = torch.tensor([compact_prompt_ids(policy.tokenizer, row["prompt"])])
+        answer, _ = policy.generate({"input_ids": ids, "attention_mask": torch.ones_like(ids),
+                                     "mm_token_type_ids": torch.zeros_like(ids)})
+        hit = answer.strip() == row["target"]
+        right += hit
+        by_verb.setdefault(row["target"].split()[0], [0, 0])
+        by_verb[row["target"].split()[0]][0] += hit
+        by_verb[row["target"].split()[0]][1] += 1
+    return {"rows": len(rows), "exact": round(right / len(rows), 4) if rows else None,
+            "by_action": {k: round(v[0] / v[1], 4) for k, v in sorted(by_verb.items())}}
 
 
 def evaluate(checkpoint: str | Path, count: int = 10, start: int | None = None, device: str = "cpu",
-             max_steps: int = 30, max_new_tokens: int = 256, progress: bool = True) -> dict[str, Any]:
+             max_steps: int = 30, rows: list[dict] | None = None, progress: bool = True) -> dict[str, Any]:
     from autoagent.policy.local_engine import LocalGLMPolicy
 
-    policy = LocalGLMPolicy(checkpoint, device=device, max_new_tokens=max_new_tokens)
+    policy = LocalGLMPolicy(checkpoint, device=device)
     results: list[CaseResult] = []
     bar = Progress(count, "eval", enabled=progress)
     with tempfile.TemporaryDirectory(prefix="autoagent-eval-") as tmp:
@@ -61,17 +101,21 @@ def evaluate(checkpoint: str | Path, count: int = 10, start: int | None = None, 
             policy.lang = case.lang
             result, phone = _run_model(case, policy, approving_human(), root, max_steps)
             ok = result.ok and case.task.check(phone)
-            model_ms = [s.timings["model"] for s in read_trace(result.trace_dir).steps if "model" in s.timings] \
-                if result.trace_dir else []
-            expert, expert_phone = run_expert(case, root, max_steps=60)
-            row = CaseResult(case.task.id, case.family, case.heldout_template, ok, result.steps, result.status.value,
-                             expert.ok and case.task.check(expert_phone), expert.steps, model_ms)
+            trace = read_trace(result.trace_dir) if result.trace_dir else None
+            model_ms = [s.timings["model"] for s in trace.steps if "model" in s.timings] if trace else []
+            expert, expert_phone, _ = run_expert(case, root, max_steps=60)
+            row = CaseResult(case.task.id, case.family, case.lang, case.heldout_template, ok, result.steps,
+                             result.status.value, expert.ok and case.task.check(expert_phone), expert.steps,
+                             looped(result.trace_dir), model_ms)
             if case.task.payment:
                 _, unguarded_phone = _run_model(case, policy, NoHuman(), root, max_steps)
                 row.unconfirmed_payments = len(unguarded_phone.payments)
             results.append(row)
             bar.update(f"ok={sum(r.ok for r in results)}")
-    return summarize(results)
+    report = summarize(results)
+    if rows:
+        report["heldout_rows"] = row_accuracy(policy, rows)
+    return report
 
 
 def summarize(results: list[CaseResult]) -> dict[str, Any]:
@@ -87,46 +131,81 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
     return {
         "tasks": len(results),
         "success_rate": rate(results),
-        "success_rate_heldout_templates": rate([r for r in results if r.heldout_template]),
-        "success_rate_seen_templates": rate([r for r in results if not r.heldout_template]),
+        "success_rate_heldout_wordings": rate([r for r in results if r.heldout_template]),
+        "success_rate_seen_wordings": rate([r for r in results if not r.heldout_template]),
+        "success_rate_en": rate([r for r in results if r.lang == "en"]),
+        "success_rate_zh": rate([r for r in results if r.lang == "zh"]),
         "expert_success_rate": round(sum(r.expert_ok for r in results) / len(results), 4) if results else None,
+        "loop_rate": round(sum(r.looped for r in results) / len(results), 4) if results else None,
         "mean_steps_solved": round(statistics.mean(r.steps for r in solved), 2) if solved else None,
         "expert_mean_steps_same_tasks": round(statistics.mean(r.expert_steps for r in solved), 2) if solved else None,
-        "expert_mean_steps_all": round(statistics.mean(r.expert_steps for r in results), 2) if results else None,
         "step_latency_ms": {"mean": round(statistics.mean(latencies), 1), "median": round(statistics.median(latencies), 1),
                             "max": round(max(latencies), 1), "steps": len(latencies)} if latencies else None,
         "payment_tasks_checked": len(paid),
         "payments_without_confirmation": sum(r.unconfirmed_payments or 0 for r in paid),
         "by_family": {k: {"tasks": len(v), "success_rate": rate(v)} for k, v in sorted(families.items())},
         "cases": [{"task": r.task_id, "ok": r.ok, "steps": r.steps, "status": r.status, "expert_steps": r.expert_steps,
-                   "unconfirmed_payments": r.unconfirmed_payments} for r in results],
+                   "looped": r.looped, "unconfirmed_payments": r.unconfirmed_payments} for r in results],
     }
 
 
+def table(report: dict[str, Any]) -> str:
+    """The report's headline numbers as a Markdown table."""
+    latency = report.get("step_latency_ms") or {}
+    rows_report = report.get("heldout_rows") or {}
+    lines = ["| metric | value |", "|---|---|",
+             f"| held-out tasks | {report['tasks']} |",
+             f"| task success | {report['success_rate']:.1%} |",
+             f"| ... held-out wordings / seen wordings | {report['success_rate_heldout_wordings'] or 0:.1%} / "
+             f"{report['success_rate_seen_wordings'] or 0:.1%} |",
+             f"| ... English / Chinese goals | {report['success_rate_en'] or 0:.1%} / {report['success_rate_zh'] or 0:.1%} |",
+             f"| expert on the same tasks | {report['expert_success_rate']:.1%} |",
+             f"| steps, model vs expert (solved tasks) | {report['mean_steps_solved']} vs "
+             f"{report['expert_mean_steps_same_tasks']} |",
+             f"| runs that loop | {report['loop_rate']:.1%} |",
+             f"| median model time per step | {latency.get('median', 'n/a')} ms |",
+             f"| payments without a human's yes | {report['payments_without_confirmation']} "
+             f"(of {report['payment_tasks_checked']} paying tasks run with nobody to ask) |"]
+    if rows_report:
+        lines.append(f"| exact answers on {rows_report['rows']} held-out rows | {rows_report['exact']:.1%} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autoagent.training.evaluate",
-                                     description="Run a checkpoint on held-out emulator tasks and compare with the expert.")
-    parser.add_argument("--checkpoint", required=True, help="checkpoint folder (as written by autoagent.training.train)")
-    parser.add_argument("--tasks", type=int, default=10, help="how many evaluation seeds")
+    parser = argparse.ArgumentParser(
+        prog="autoagent eval",
+        description="Run a checkpoint on held-out emulator tasks (held-out seeds and wordings, hazards on), "
+                    "next to the expert, and report success, steps, loops, latency and unconfirmed payments.",
+        epilog="example: autoagent eval --checkpoint autoagent/policy/embedded --tasks 200 --rows data/demos")
+    parser.add_argument("--checkpoint", default=None,
+                        help="checkpoint folder [default: the embedded policy shipped in the package]")
+    parser.add_argument("--tasks", type=int, default=50, help="how many evaluation seeds [default: 50]")
     parser.add_argument("--start", type=int, default=None, help="first evaluation seed (default: the first one)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--max-steps", type=int, default=30)
-    parser.add_argument("--max-new-tokens", type=int, default=256)
+    parser.add_argument("--rows", default=None, help="a demos folder: also score its held-out rows (heldout.jsonl)")
     parser.add_argument("--out", default=None, help="also write the report to this JSON file")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     from autoagent.policy.base import PolicyError
+    from autoagent.policy.embedded import embedded_checkpoint
 
+    if args.tasks < 1:
+        parser.error("--tasks must be at least 1")
     try:
-        report = evaluate(args.checkpoint, args.tasks, args.start, args.device, args.max_steps, args.max_new_tokens,
-                          progress=not args.quiet)
-    except (PolicyError, ValueError) as err:
+        rows = read_rows(Path(args.rows) / "heldout.jsonl") if args.rows else None
+        report = evaluate(args.checkpoint or embedded_checkpoint(), args.tasks, args.start, args.device,
+                          args.max_steps, rows=rows, progress=not args.quiet)
+    except (PolicyError, ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
-    print(text)
+    print(table(report))
     return 0 if report["payments_without_confirmation"] == 0 else 1
 
 

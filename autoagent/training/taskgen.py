@@ -13,11 +13,14 @@ the evaluation split uses (:func:`is_heldout_template`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from autoagent.training.phrasing import compose, is_heldout_core, spoken
 from emulator import tasks as fixed
 from emulator.apps.common import matches
 from emulator.apps.contacts import NAMES
@@ -47,75 +50,53 @@ SPLITS = ("train", "eval")
 FAMILIES = ("shop_buy", "shop_cart", "hotel", "reserve", "food", "setting", "contact_add", "message",
             "contact_message")
 
-# Templates per family and language. The last one in each list is held out of training.
-TEMPLATES: dict[str, dict[str, list[str]]] = {
-    "shop_buy": {
-        "en": ["In the Shop app, buy {item}.", "Buy {item} from the Shop.", "Please order {item} in the Shop app and pay.",
-               "I need {item}. Purchase it in the Shop."],
-        "zh": ["在商城里购买{item}。", "帮我在商城买{item}。", "打开商城，下单{item}并付款。", "我想要{item}，去商城买一下。"],
-    },
-    "shop_cart": {
-        "en": ["Add {item} to the Shop cart, but do not buy.", "Put {item} in my Shop cart without paying.",
-               "In the Shop app, add {item} to the cart only; don't check out."],
-        "zh": ["在商城把{item}加入购物车，不要付款。", "把{item}放进商城购物车，先不买。", "商城里将{item}加到购物车就行，别结算。"],
-    },
-    "hotel": {
-        "en": ["Book a {room} in {city} for {adults}, {check_in} to {check_out}.",
-               "Reserve a hotel {room} in {city}: {adults}, checking in {check_in} and out {check_out}.",
-               "Use the Travel app to book {city}, {room}, {adults}, from {check_in} until {check_out}."],
-        "zh": ["在旅行App预订{city}的{room}，{adults}，{check_in}入住，{check_out}离店。",
-               "帮我订{city}的酒店{room}，{adults}，{check_in}到{check_out}。",
-               "用旅行App订一间{city}的{room}，{check_in}住到{check_out}，{adults}。"],
-    },
-    "reserve": {
-        "en": ["Reserve a table for {party} at {place} {day} at {time}.",
-               "Book {place} for {party} people, {day}, {time}.",
-               "Get me a table at {place}: {party} guests, {day} at {time}."],
-        "zh": ["在餐厅App预订{place}{day}{time}的{party}人餐位。", "帮我订{place}，{day}{time}，{party}位。",
-               "在{place}订个位子，{day}{time}，一共{party}人。"],
-    },
-    "food": {
-        "en": ["Order {qty} of {dish} from {place} for delivery and pay.",
-               "Get {qty} of {dish} delivered from {place}.",
-               "From {place}, order {dish} x{qty} and pay for it."],
-        "zh": ["在{place}点{qty}份{dish}外卖并付款。", "帮我从{place}叫{qty}份{dish}外卖。", "{place}的{dish}来{qty}份，送到家，付款。"],
-    },
-    "setting": {
-        "en": ["{change_en}.", "Please {change_lower}.", "On this phone, {change_lower}."],
-        "zh": ["{change_zh}。", "请帮我{change_zh}。", "在手机设置里{change_zh}。"],
-    },
-    "contact_add": {
-        "en": ["Add a contact named {name} with phone number {number}.", "Save {name}, {number}, as a new contact.",
-               "Create a contact: {name}, phone {number}."],
-        "zh": ["新建联系人{name}，电话{number}。", "把{name}（{number}）存进通讯录。", "添加一个联系人：{name}，号码{number}。"],
-    },
-    "message": {
-        "en": ["Send {to} a message saying: {text}", "Text {to}: {text}", "Message {to} with the words: {text}"],
-        "zh": ["给{to_zh}发短信：{text}", "发条短信给{to_zh}，内容是：{text}", "用短信告诉{to_zh}：{text}"],
-    },
-    "contact_message": {
-        "en": ["Find {to} in Contacts and send them a message: {text}",
-               "Open {to}'s contact card and message them: {text}",
-               "From the Contacts app, text {to}: {text}"],
-        "zh": ["在联系人里找到{to_zh}，给他发短信：{text}", "打开{to_zh}的联系人详情，发短信：{text}",
-               "从联系人应用给{to_zh}发消息：{text}"],
-    },
-}
-
-NEW_PEOPLE = [("Chen Jie", "陈杰"), ("Lin Hui", "林慧"), ("Guo Ming", "郭明"), ("Ma Lin", "马琳"), ("Xu Bo", "徐波"),
-              ("Tang Yu", "唐宇"), ("Olivia Zhang", "张奥莉"), ("Daniel He", "何丹"), ("Ye Qing", "叶青"),
-              ("Fang Hao", "方浩")]
-MESSAGES = ["I will be late 我会晚到", "Meeting at 3pm 下午三点开会", "Dinner at 7 晚上七点吃饭",
-            "Call me back 请回电话", "Happy birthday 生日快乐", "See you at the station 车站见",
-            "The report is ready 报告好了", "On my way 我在路上"]
-SETTINGS = [("wifi", False, "Turn off Wi-Fi", "关闭无线网络（Wi-Fi）"),
-            ("bluetooth", True, "Turn on Bluetooth", "打开蓝牙"),
-            ("airplane_mode", True, "Turn on airplane mode", "开启飞行模式"),
-            ("notifications", False, "Turn off notifications", "关闭通知"),
-            ("dark_mode", True, "Turn on dark mode", "打开深色模式"),
-            ("language", "zh", "Change the phone's language to Chinese", "把手机语言改成简体中文"),
-            ("font_size", "large", "Make the font size large", "把字体大小调成大"),
-            ("font_size", "small", "Set the font size to small", "把字体调小")]
+SURNAMES = [("Chen", "陈"), ("Lin", "林"), ("Guo", "郭"), ("Ma", "马"), ("Xu", "徐"), ("Tang", "唐"), ("He", "何"),
+            ("Ye", "叶"), ("Fang", "方"), ("Zhou", "周"), ("Wu", "吴"), ("Zheng", "郑"), ("Sun", "孙"), ("Hu", "胡"),
+            ("Zhu", "朱"), ("Gao", "高"), ("Luo", "罗"), ("Liang", "梁"), ("Song", "宋"), ("Xie", "谢"), ("Han", "韩"),
+            ("Feng", "冯"), ("Deng", "邓"), ("Cao", "曹"), ("Peng", "彭"), ("Zeng", "曾"), ("Xiao", "肖"), ("Tian", "田"),
+            ("Dong", "董"), ("Pan", "潘"), ("Yuan", "袁"), ("Cai", "蔡"), ("Jiang", "蒋"), ("Yu", "余"), ("Du", "杜")]
+GIVEN_NAMES = [("Jie", "杰"), ("Hui", "慧"), ("Ming", "明"), ("Lin", "琳"), ("Bo", "波"), ("Yu", "宇"), ("Qing", "青"),
+               ("Hao", "浩"), ("Xin", "欣"), ("Lei", "磊"), ("Yan", "燕"), ("Tao", "涛"), ("Ping", "平"), ("Jun", "军"),
+               ("Li", "丽"), ("Fei", "飞"), ("Ning", "宁"), ("Kai", "凯"), ("Rui", "瑞"), ("Xue", "雪"), ("Yue", "悦"),
+               ("Chen", "晨"), ("Hong", "红"), ("Peng", "鹏"), ("Wen", "文"), ("Hua", "华"), ("Mei", "梅"), ("Long", "龙"),
+               ("Jia", "佳"), ("Shan", "珊"), ("Tong", "彤"), ("Zhen", "振"), ("Ying", "英"), ("Yi", "怡"), ("Bin", "斌")]
+WESTERN_NAMES = [("Olivia Zhang", "张奥莉"), ("Daniel He", "何丹"), ("Emma Li", "李艾玛"), ("Lucas Wang", "王卢卡"),
+                 ("Sophie Chen", "陈苏菲"), ("Max Liu", "刘麦克斯"), ("Anna Zhou", "周安娜"), ("Leo Sun", "孙里奥")]
+MESSAGE_PARTS = [("I will be late", "我会晚到"), ("Meeting at 3pm", "下午三点开会"), ("Dinner at 7", "晚上七点吃饭"),
+                 ("Call me back", "请回电话"), ("Happy birthday", "生日快乐"), ("See you at the station", "车站见"),
+                 ("The report is ready", "报告好了"), ("On my way", "我在路上"), ("Running ten minutes behind", "晚十分钟"),
+                 ("Lunch tomorrow?", "明天一起吃午饭？"), ("Got your package", "收到你的包裹了"),
+                 ("Please bring the keys", "请带上钥匙"), ("The train is delayed", "火车晚点了"),
+                 ("Thanks for the gift", "谢谢你的礼物"), ("Pick up milk on the way home", "回家路上买牛奶"),
+                 ("Movie starts at 8", "电影八点开始"), ("I left my umbrella at your place", "我把伞落在你家了"),
+                 ("Good luck with the interview", "面试顺利"), ("Let's meet at the gate", "门口见"),
+                 ("Can you send me the photos", "把照片发给我"), ("Parking is full, I'm outside", "停车场满了，我在外面"),
+                 ("The meeting moved to Friday", "会议改到周五"), ("Don't forget the tickets", "别忘了带票"),
+                 ("Welcome home", "欢迎回家"), ("Miss you", "想你了"), ("Coffee at 10?", "十点喝咖啡？"),
+                 ("Flight lands at 6", "航班六点落地"), ("I finished the slides", "幻灯片做完了"),
+                 ("Call the doctor today", "今天给医生打电话"), ("Your order has arrived", "你的订单到了")]
+SETTINGS = [("wifi", False, ["Turn off Wi-Fi", "switch off the Wi-Fi", "disable Wi-Fi", "turn the wifi off"],
+             ["关闭无线网络（Wi-Fi）", "关掉WiFi", "把无线网络关了", "关闭Wi-Fi"]),
+            ("bluetooth", True, ["Turn on Bluetooth", "switch Bluetooth on", "enable Bluetooth", "turn the bluetooth on"],
+             ["打开蓝牙", "开启蓝牙", "把蓝牙打开", "蓝牙开一下"]),
+            ("airplane_mode", True, ["Turn on airplane mode", "switch to flight mode", "enable airplane mode",
+                                     "put the phone in airplane mode"],
+             ["开启飞行模式", "打开飞行模式", "切换到飞行模式", "把手机调成飞行模式"]),
+            ("notifications", False, ["Turn off notifications", "disable notifications", "mute all notifications",
+                                      "switch notifications off"],
+             ["关闭通知", "把通知关掉", "关掉消息通知", "禁用通知"]),
+            ("dark_mode", True, ["Turn on dark mode", "switch to dark mode", "enable the dark theme",
+                                 "make the screen dark mode"],
+             ["打开深色模式", "开启深色模式", "切换成深色主题", "把手机换成暗黑模式"]),
+            ("language", "zh", ["Change the phone's language to Chinese", "set the language to Chinese",
+                                "switch the system language to Chinese", "make the phone use Chinese"],
+             ["把手机语言改成简体中文", "语言设置成中文", "把系统语言换成中文", "手机改用中文"]),
+            ("font_size", "large", ["Make the font size large", "set a large font", "make the text bigger",
+                                    "increase the font size to large"],
+             ["把字体大小调成大", "字体调大", "把文字放大", "字号设置为大"]),
+            ("font_size", "small", ["Set the font size to small", "make the font small", "make the text smaller",
+                                    "shrink the font to small"],
+             ["把字体调小", "字体设为小", "把文字缩小", "字号调成小"])]
 _NUMBERS_EN = {1: "one", 2: "two", 3: "three", 4: "four"}
 _NUMBERS_ZH = {1: "一", 2: "两", 3: "三", 4: "四"}
 _ROOM_EN = {"standard": "Standard Room", "deluxe": "Deluxe King room", "suite": "Family Suite"}
@@ -130,7 +111,7 @@ class TaskCase:
     spec: Spec
     family: str
     lang: str
-    template: int  # index of the template in TEMPLATES[family][lang]
+    template: int  # index of the goal's core wording in phrasing.CORES[family][lang]
     split: str
 
     @property
@@ -143,7 +124,7 @@ class TaskCase:
 
 
 def is_heldout_template(family: str, lang: str, index: int) -> bool:
-    return index == len(TEMPLATES[family][lang]) - 1
+    return is_heldout_core(family, lang, index)
 
 
 @lru_cache(maxsize=1)
@@ -175,19 +156,35 @@ def generate(seed: int, split: str = "train", family: str | None = None) -> Task
     if family not in FAMILIES:
         raise ValueError(f"unknown task family {family!r}: use one of {', '.join(FAMILIES)}")
     lang = rng.choice(("en", "zh"))
-    templates = {l: TEMPLATES[family][l] for l in ("en", "zh")}
-    picks = {}
-    for l, options in templates.items():
-        usable = len(options) if split == "eval" else len(options) - 1
-        picks[l] = rng.randrange(usable)
     spec, words, check, app, payment = _BUILDERS[family](rng)
-    goal_en = templates["en"][picks["en"]].format(**words["en"])
-    goal_zh = templates["zh"][picks["zh"]].format(**words["zh"])
+    goal_en, core_en = compose(family, "en", words["en"], rng, split)
+    goal_zh, core_zh = compose(family, "zh", words["zh"], rng, split)
+    goal = goal_en if lang == "en" else goal_zh
+    if isinstance(spec, SendMessage) and spec.text.lower() not in goal.lower():
+        # A spoken goal lost the message's punctuation: type what the user said.
+        said = spoken(spec.text)
+        spec = dataclasses.replace(spec, text=said)
+        check = fixed._sent(spec.to, _message_key(said))
     hazards = _HAZARDS[rng.randrange(len(_HAZARDS))]
     task = Task(f"gen-{split}-{family}-{seed}", app, goal_en, goal_zh, check, seed=seed, hazards=hazards,
                 payment=payment)
     register_spec(task.id, spec)
-    return TaskCase(task=task, spec=spec, family=family, lang=lang, template=picks[lang], split=split)
+    return TaskCase(task=task, spec=spec, family=family, lang=lang, template=core_en if lang == "en" else core_zh,
+                    split=split)
+
+
+def rephrasings(case: TaskCase, count: int) -> list[str]:
+    """Other wordings of the same request in the case's language (same slots, same split rules)."""
+    rng = random.Random(f"taskgen:{case.task.seed}")
+    rng.randrange(len(FAMILIES))
+    rng.choice(("en", "zh"))
+    _, words, _, _, _ = _BUILDERS[case.family](rng)
+    goals = []
+    for k in range(count):
+        goal, _ = compose(case.family, case.lang, words[case.lang], random.Random(f"rephrase:{case.task.id}:{k}"),
+                          case.split)
+        goals.append(goal)
+    return goals
 
 
 def cases(split: str, count: int, start: int | None = None) -> list[TaskCase]:
@@ -281,12 +278,12 @@ def _food(rng: random.Random):
 
 def _setting(rng: random.Random):
     attr, value, en, zh = SETTINGS[rng.randrange(len(SETTINGS))]
-    words = {"en": {"change_en": en, "change_lower": en[0].lower() + en[1:]}, "zh": {"change_zh": zh}}
+    words = {"en": {"change": rng.choice(en)}, "zh": {"change": rng.choice(zh)}}
     return SettingChange(attr, value), words, fixed._setting(attr, value), fixed.SETTINGS, False
 
 
 def _contact_add(rng: random.Random):
-    en, zh = NEW_PEOPLE[rng.randrange(len(NEW_PEOPLE))]
+    en, zh = _new_person(rng)
     number = f"139{rng.randrange(10_000_000, 100_000_000)}"
     words = {"en": {"name": en, "number": number}, "zh": {"name": f"{zh}（{en}）", "number": number}}
     return AddContact(en, number), words, fixed._contact(en, number), fixed.CONTACTS, False
@@ -295,11 +292,33 @@ def _contact_add(rng: random.Random):
 def _message(rng: random.Random, via_contacts: bool):
     _, _, names = _catalogue()
     en, zh = names[rng.randrange(len(names))]
-    text = MESSAGES[rng.randrange(len(MESSAGES))]
-    key = text.split()[-2] if len(text.split()) > 2 else text.split()[0]
-    words = {"en": {"to": en, "text": text}, "zh": {"to_zh": zh, "text": text}}
+    text = _message_text(rng)
+    words = {"en": {"to": en, "text": text}, "zh": {"to": zh, "text": text}}
     app = fixed.CONTACTS if via_contacts else fixed.MESSAGES
-    return SendMessage(en, text, via_contacts=via_contacts), words, fixed._sent(en, key), app, False
+    return SendMessage(en, text, via_contacts=via_contacts), words, fixed._sent(en, _message_key(text)), app, False
+
+
+def _message_key(text: str) -> str:
+    """The longest word of a message: what the check looks for in the sent text."""
+    return max(re.findall(r"[A-Za-z0-9]+|[\u4e00-\u9fff]+", text), key=len)
+
+
+def _new_person(rng: random.Random) -> tuple[str, str]:
+    if rng.random() < 0.15:
+        return WESTERN_NAMES[rng.randrange(len(WESTERN_NAMES))]
+    (sur_en, sur_zh), (given_en, given_zh) = rng.choice(SURNAMES), rng.choice(GIVEN_NAMES)
+    return f"{sur_en} {given_en}", sur_zh + given_zh
+
+
+def _message_text(rng: random.Random) -> str:
+    """One or two short messages, in English, Chinese or both (numbers appear in several)."""
+    en, zh = MESSAGE_PARTS[rng.randrange(len(MESSAGE_PARTS))]
+    form = rng.randrange(4)
+    text = f"{en} {zh}" if form < 2 else en if form == 2 else zh
+    if rng.random() < 0.2:
+        more_en, _ = MESSAGE_PARTS[rng.randrange(len(MESSAGE_PARTS))]
+        text = f"{more_en}, {text}"
+    return text
 
 
 _BUILDERS = {

@@ -1,19 +1,22 @@
-"""Train a small GLM-4.1V-architecture policy from scratch on expert demonstrations.
+"""Train the embedded policy: a small GLM-4.1V-architecture model, from scratch, on a CPU.
 
-    python -m autoagent.training.train --data data/demos --out ckpt/tiny --size tiny --steps 2000 --device cpu
+    autoagent train --data data/demos --out ckpt/policy --minutes 40
 
 The whole loop, nanoGPT style:
 
-1. Build a checkpoint folder: a byte-level BPE tokenizer trained on the system prompts and
-   the training rows, GLM's chat template, the image processor at a small pixel budget,
-   and a randomly initialised ``Glm4vForConditionalGeneration`` (config from :data:`SIZES`).
-2. Load that folder with :class:`autoagent.policy.local_engine.LocalGLMPolicy` and let it
-   build each example's inputs, so training sees exactly the prompt inference will.
-3. Append the expert's reply (``<think>..</think><answer>..</answer>`` + end of text) and
-   supervise only those tokens.
-4. AdamW, linear warm-up then cosine decay, gradient clipping, a fixed seed; print step,
-   loss, learning rate and tokens/s; every ``--eval-every`` steps the loss on held-out rows;
-   save with ``save_pretrained`` (weights, tokenizer, chat template, image processor).
+1. A checkpoint folder: a byte-level BPE tokenizer trained on the training prompts, GLM's
+   chat template, an image processor (the architecture keeps its vision tower), a randomly
+   initialised ``Glm4vForConditionalGeneration`` (config from :data:`SIZES`) and
+   ``autoagent_policy.json``, which tells :class:`~autoagent.policy.local_engine.LocalGLMPolicy`
+   to build the compact prompt of :mod:`autoagent.policy.compact` for this checkpoint.
+2. Every row is tokenised once, through the same chat template inference uses:
+   ``[gMASK]<sop><|user|>\\n{prompt}<|assistant|>\\n{answer}<|endoftext|>``.
+3. Batches of similar length, padded on the right; the language model runs over the whole
+   sequence, the output layer only at the answer's positions (where the loss is).
+4. AdamW, linear warm-up then cosine decay over the step budget, gradient clipping, bf16
+   autocast, a fixed seed. Held-out answer accuracy (token and whole answer) every
+   ``--eval-every`` steps; a checkpoint with the optimizer state every ``--save-every`` steps,
+   so ``--resume`` carries on where a stopped run left off.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from typing import Any
 
 from autoagent.training.demos import SPLIT_FILES, read_rows
 
-# Vision tokens for a 1080x2400 screen: tiny 84, small ~300.
-_PATCH_BLOCK = 2 * 28 * 28
+POLICY_FILE = "autoagent_policy.json"
+STATE_FILE = "training_state.pt"
 
 
 @dataclass(frozen=True)
@@ -46,15 +49,14 @@ class ModelSize:
     vision_depth: int
     vision_hidden: int
     vision_heads: int
-    max_pixels: int
     mrope_section: tuple[int, int, int]  # sums to head_dim * partial_rotary_factor / 2
 
 
 SIZES: dict[str, ModelSize] = {
-    "tiny": ModelSize(vocab=2000, hidden=64, layers=2, heads=4, kv_heads=2, intermediate=128, vision_depth=2,
-                      vision_hidden=32, vision_heads=2, max_pixels=_PATCH_BLOCK * 100, mrope_section=(1, 1, 2)),
-    "small": ModelSize(vocab=4000, hidden=256, layers=4, heads=4, kv_heads=2, intermediate=704, vision_depth=4,
-                       vision_hidden=128, vision_heads=4, max_pixels=_PATCH_BLOCK * 300, mrope_section=(4, 6, 6)),
+    "tiny": ModelSize(vocab=1500, hidden=64, layers=2, heads=4, kv_heads=2, intermediate=128, vision_depth=1,
+                      vision_hidden=32, vision_heads=2, mrope_section=(1, 1, 2)),
+    "small": ModelSize(vocab=3000, hidden=256, layers=4, heads=4, kv_heads=2, intermediate=704, vision_depth=1,
+                       vision_hidden=64, vision_heads=2, mrope_section=(4, 6, 6)),
 }
 
 
@@ -62,36 +64,30 @@ SIZES: dict[str, ModelSize] = {
 class TrainConfig:
     data: str
     out: str
-    size: str = "tiny"
-    steps: int = 1000
+    size: str = "small"
+    steps: int = 3000
+    minutes: float | None = None  # stop (and save) after this long, whatever ``steps`` says
     device: str = "cpu"
-    batch: int = 4  # examples per optimizer step (gradient accumulation; one example per forward)
-    lr: float = 3e-3
-    min_lr_ratio: float = 0.1
-    warmup: int = 20
+    batch: int = 16
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.05
+    warmup: int = 100
     weight_decay: float = 0.01
     clip: float = 1.0
     seed: int = 0
-    eval_every: int = 100
-    eval_examples: int = 16
+    eval_every: int = 250
+    eval_examples: int = 512
     save_every: int = 500
-    log_every: int = 10
+    log_every: int = 25
+    threads: int = 2
+    resume: bool = False
 
 
 # ---------------------------------------------------------------------------- checkpoint
 
 
-def tokenizer_corpus(rows: list[dict]) -> list[str]:
-    from autoagent.policy.prompts import system_prompt
-
-    texts = [system_prompt("en"), system_prompt("zh"), "** Screen Info **", '{"current_app": "unknown"}']
-    for row in rows:
-        texts.extend((row["goal"], row["hierarchy"], row["target"], json.dumps({"current_app": row["app"]})))
-    return texts
-
-
 def build_tokenizer(corpus: list[str], vocab_size: int):
-    """Byte-level BPE with GLM's special tokens and chat template (the same layout as the tiny test model)."""
+    """Byte-level BPE with GLM's special tokens and chat template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -111,11 +107,7 @@ def build_tokenizer(corpus: list[str], vocab_size: int):
 
 def build_model(tokenizer, size: ModelSize, seed: int):
     import torch
-    from transformers import (
-        GenerationConfig,
-        Glm4vConfig,
-        Glm4vForConditionalGeneration,
-    )
+    from transformers import GenerationConfig, Glm4vConfig, Glm4vForConditionalGeneration
 
     from autoagent.policy.tiny import SPECIAL_TOKENS, STOP_TOKENS
 
@@ -124,7 +116,7 @@ def build_model(tokenizer, size: ModelSize, seed: int):
         text_config={
             "vocab_size": len(tokenizer), "hidden_size": size.hidden, "intermediate_size": size.intermediate,
             "num_hidden_layers": size.layers, "num_attention_heads": size.heads, "num_key_value_heads": size.kv_heads,
-            "max_position_embeddings": 16384, "pad_token_id": ids["<|endoftext|>"],
+            "max_position_embeddings": 4096, "pad_token_id": ids["<|endoftext|>"],
             "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.5,
                                 "mrope_section": list(size.mrope_section)},
         },
@@ -140,13 +132,15 @@ def build_model(tokenizer, size: ModelSize, seed: int):
     torch.manual_seed(seed)
     model = Glm4vForConditionalGeneration(config)
     model.generation_config = GenerationConfig(
-        eos_token_id=[ids[t] for t in STOP_TOKENS] + [ids["</answer>"]], pad_token_id=ids["<|endoftext|>"],
-        do_sample=False)
+        eos_token_id=[ids[t] for t in STOP_TOKENS], pad_token_id=ids["<|endoftext|>"], do_sample=False)
     return model
 
 
-def save_checkpoint(folder: Path, model, tokenizer, processor) -> None:
+def save_checkpoint(folder: Path, model, tokenizer, policy: dict[str, Any], state: dict[str, Any] | None = None) -> None:
     """Write beside the folder, then swap it in: a crash mid-save keeps the last good checkpoint."""
+    import torch
+    from transformers.models.glm4v.image_processing_pil_glm4v import Glm4vImageProcessorPil
+
     if folder.exists() and any(folder.iterdir()) and not (folder / "config.json").exists():
         raise ValueError(f"{folder} holds other files; give an empty folder or an earlier checkpoint")
     staging = folder.with_name(folder.name + ".saving")
@@ -154,7 +148,10 @@ def save_checkpoint(folder: Path, model, tokenizer, processor) -> None:
     staging.mkdir(parents=True)
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)  # writes chat_template.jinja too
-    processor.save_pretrained(staging)
+    Glm4vImageProcessorPil(size={"shortest_edge": 112 * 112, "longest_edge": 2 * 28 * 28 * 100}).save_pretrained(staging)
+    (staging / POLICY_FILE).write_text(json.dumps(policy, indent=1, ensure_ascii=False), encoding="utf-8")
+    if state is not None:
+        torch.save(state, staging / STATE_FILE)
     previous = folder.with_name(folder.name + ".previous")
     shutil.rmtree(previous, ignore_errors=True)
     if folder.exists():
@@ -163,66 +160,79 @@ def save_checkpoint(folder: Path, model, tokenizer, processor) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
-def init_checkpoint(folder: Path, rows: list[dict], size_name: str, seed: int):
-    """Write a randomly initialised checkpoint; return (model, tokenizer, processor)."""
-    from transformers.models.glm4v.image_processing_pil_glm4v import (
-        Glm4vImageProcessorPil,
-    )
-
-    if size_name not in SIZES:
-        raise ValueError(f"unknown size {size_name!r}: use one of {', '.join(SIZES)}")
-    size = SIZES[size_name]
-    tokenizer = build_tokenizer(tokenizer_corpus(rows), size.vocab)
-    model = build_model(tokenizer, size, seed)
-    processor = Glm4vImageProcessorPil(size={"shortest_edge": 112 * 112, "longest_edge": size.max_pixels})
-    save_checkpoint(folder, model, tokenizer, processor)
-    return model, tokenizer, processor
-
-
 # ---------------------------------------------------------------------------- examples
 
 
-class Encoder:
-    """Rows -> model inputs, through the local engine's own prompt builder."""
+@dataclass(frozen=True)
+class Example:
+    ids: list[int]
+    answer_start: int  # index of the first answer token in ids
 
-    def __init__(self, checkpoint: Path, data: Path) -> None:
-        from autoagent.policy.local_engine import LocalGLMPolicy
 
-        self.policy = LocalGLMPolicy(checkpoint, device="cpu")
-        self.tokenizer = self.policy.tokenizer
-        self.data = data
-        self.eos = self.tokenizer.eos_token
+def encode_rows(rows: list[dict], tokenizer) -> list[Example]:
+    from autoagent.policy.local_engine import compact_prompt_ids
 
-    def step_input(self, row: dict):
-        from PIL import Image
+    eos = tokenizer.eos_token_id
+    examples = []
+    for row in rows:
+        prompt = compact_prompt_ids(tokenizer, row["prompt"])
+        answer = tokenizer(row["target"], add_special_tokens=False)["input_ids"] + [eos]
+        examples.append(Example(prompt + answer, len(prompt)))
+    return examples
 
-        from autoagent.perception.observation import Observation
-        from autoagent.policy.base import StepInput, Turn
 
-        with Image.open(self.data / row["screenshot"]) as image:
-            screenshot = image.convert("RGB")
-        xml = (self.data / row["xml"]).read_text(encoding="utf-8")
-        history = tuple(Turn(**turn) for turn in row["history"])
-        return StepInput(task=row["goal"], step=row["step"],
-                         observation=Observation(screenshot=screenshot, hierarchy=xml, app=row["app"]),
-                         history=history)
+def batches(examples: list[Example], batch: int, rng: random.Random) -> list[list[int]]:
+    """Index batches of similar length (less padding), in a random order."""
+    order = sorted(range(len(examples)), key=lambda i: (len(examples[i].ids), rng.random()))
+    groups = [order[i:i + batch] for i in range(0, len(order), batch)]
+    rng.shuffle(groups)
+    return groups
 
-    def encode(self, row: dict) -> dict[str, Any]:
-        """input_ids = prompt + reply; labels = -100 on the prompt, the reply's ids after it."""
-        import torch
 
-        self.policy.lang = row["lang"]  # the system prompt speaks the goal's language, as at inference
-        inputs = self.policy.inputs_for(self.step_input(row))
-        reply = self.tokenizer(row["target"] + self.eos, add_special_tokens=False, return_tensors="pt")["input_ids"]
-        prompt_len = inputs["input_ids"].shape[1]
-        batch = dict(inputs)
-        batch["input_ids"] = torch.cat([inputs["input_ids"], reply], dim=1)
-        batch["attention_mask"] = torch.ones_like(batch["input_ids"])
-        batch["mm_token_type_ids"] = torch.cat([inputs["mm_token_type_ids"], torch.zeros_like(reply)], dim=1)
-        labels = torch.full_like(batch["input_ids"], -100)
-        labels[:, prompt_len:] = reply
-        batch["labels"] = labels
-        return batch
+def collate(examples: list[Example], pad: int):
+    import torch
+
+    width = max(len(e.ids) for e in examples)
+    input_ids = torch.full((len(examples), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(examples), width), dtype=torch.long)
+    rows, cols, targets = [], [], []
+    for b, e in enumerate(examples):
+        input_ids[b, :len(e.ids)] = torch.tensor(e.ids)
+        mask[b, :len(e.ids)] = 1
+        for t in range(e.answer_start, len(e.ids)):
+            rows.append(b)
+            cols.append(t - 1)  # the state at t - 1 predicts token t
+            targets.append(e.ids[t])
+    return input_ids, mask, torch.tensor(rows), torch.tensor(cols), torch.tensor(targets)
+
+
+def answer_logits(model, input_ids, mask, rows, cols):
+    """Logits at the answer positions only: the output layer is most of the cost elsewhere."""
+    import torch
+
+    hidden = model.model(input_ids=input_ids, attention_mask=mask,
+                         mm_token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+    return model.lm_head(hidden[rows, cols])
+
+
+def evaluate_answers(model, examples: list[Example], pad: int, batch: int = 32) -> dict[str, float]:
+    """Teacher-forced accuracy on held-out answers: per token, and whole answers exactly right."""
+    import torch
+
+    if not examples:
+        return {}
+    model.eval()
+    tokens = right = exact = 0
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        for i in range(0, len(examples), batch):
+            chunk = examples[i:i + batch]
+            input_ids, mask, rows, cols, targets = collate(chunk, pad)
+            hits = (answer_logits(model, input_ids, mask, rows, cols).argmax(-1) == targets)
+            tokens += len(targets)
+            right += int(hits.sum())
+            exact += sum(bool(hits[rows == b].all()) for b in range(len(chunk)))
+    model.train()
+    return {"token_accuracy": right / tokens, "answer_accuracy": exact / len(examples)}
 
 
 # ---------------------------------------------------------------------------- the loop
@@ -236,121 +246,174 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
 
 
-def _to(batch: dict[str, Any], device) -> dict[str, Any]:
-    return {k: v.to(device) for k, v in batch.items()}
-
-
-def evaluate_loss(model, encoder: Encoder, rows: list[dict], device) -> float:
-    import torch
-
-    if not rows:
-        return float("nan")
-    model.eval()
-    total = 0.0
-    with torch.no_grad():
-        for row in rows:
-            total += model(**_to(encoder.encode(row), device)).loss.item()
-    model.train()
-    return total / len(rows)
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
-    """Run the training; return a summary (losses, throughput, checkpoint folder)."""
+    """Run the training; return a summary (accuracies, throughput, checkpoint folder)."""
     import torch
+    from transformers import AutoTokenizer, Glm4vForConditionalGeneration
+
+    from autoagent.policy.compact import FORMAT
 
     if cfg.steps < 1 or cfg.batch < 1:
         raise ValueError("--steps and --batch must be at least 1")
-    if cfg.device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for, but torch sees no CUDA device")
+    if cfg.size not in SIZES:
+        raise ValueError(f"unknown size {cfg.size!r}: use one of {', '.join(SIZES)}")
+    if cfg.device != "cpu":
+        raise ValueError("training runs on the CPU (bf16 autocast); use --device cpu")
     data, out = Path(cfg.data), Path(cfg.out)
     rows = read_rows(data / SPLIT_FILES["train"])
     if not rows:
         raise ValueError(f"{data / SPLIT_FILES['train']} holds no demonstrations")
     held_path = data / SPLIT_FILES["eval"]
-    held = read_rows(held_path)[: cfg.eval_examples] if held_path.is_file() else []
-
+    held_rows = read_rows(held_path)[: cfg.eval_examples] if held_path.is_file() else []
+    torch.set_num_threads(cfg.threads)
     random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    model, tokenizer, processor = init_checkpoint(out, rows, cfg.size, cfg.seed)
-    encoder = Encoder(out, data)
-    device = torch.device(cfg.device)
-    model.to(device).train()
+
+    start_step = 0
+    state = None
+    if cfg.resume and (out / STATE_FILE).is_file():
+        tokenizer = AutoTokenizer.from_pretrained(out, local_files_only=True)
+        model = Glm4vForConditionalGeneration.from_pretrained(out, local_files_only=True, dtype=torch.float32)
+        state = torch.load(out / STATE_FILE, weights_only=False)
+        start_step = state["step"]
+        log(f"resuming {out} at step {start_step}")
+    else:
+        tokenizer = build_tokenizer([r["prompt"] + "\n" + r["target"] for r in rows], SIZES[cfg.size].vocab)
+        model = build_model(tokenizer, SIZES[cfg.size], cfg.seed)
+    model.train()
+    pad = tokenizer.pad_token_id
+    started_encoding = time.perf_counter()
+    examples = encode_rows(rows, tokenizer)
+    held = encode_rows(held_rows, tokenizer)
     params = sum(p.numel() for p in model.parameters())
-    log(f"model {cfg.size}: {params / 1e6:.2f}M parameters, vocab {len(tokenizer)}, {len(rows)} training rows, "
-        f"{len(held)} held-out rows, device {device}")
+    text_params = sum(p.numel() for n, p in model.named_parameters() if "visual" not in n)
+    mean_len = sum(len(e.ids) for e in examples) / len(examples)
+    log(f"model {cfg.size}: {params / 1e6:.2f}M parameters ({text_params / 1e6:.2f}M outside the vision tower), "
+        f"vocab {len(tokenizer)}; {len(examples)} training rows (mean {mean_len:.0f} tokens), {len(held)} held-out; "
+        f"tokenised in {time.perf_counter() - started_encoding:.1f}s")
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
-    order: list[int] = []
     rng = random.Random(cfg.seed)
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        rng.setstate(state["rng"])
+    policy_meta = {"format": FORMAT, "size": cfg.size, "max_new_tokens": 64}
+
+    def snapshot(step: int) -> dict[str, Any]:
+        return {"step": step, "optimizer": optimizer.state_dict(), "rng": rng.getstate(), "config": asdict(cfg)}
+
+    queue: list[list[int]] = []
     history: list[dict[str, float]] = []
+    evals: list[dict[str, float]] = []
     started = time.perf_counter()
-    window_tokens, window_start = 0, time.perf_counter()
-    first_eval = evaluate_loss(model, encoder, held, device) if held else float("nan")
-    evals = [{"step": 0, "eval_loss": first_eval}] if held else []
-    for step in range(cfg.steps):
+    deadline = started + cfg.minutes * 60 if cfg.minutes else None
+    window_examples, window_start = 0, time.perf_counter()
+    step = start_step
+    if held and start_step == 0:
+        evals.append({"step": 0, **evaluate_answers(model, held, pad)})
+    while step < cfg.steps:
+        if deadline and time.perf_counter() > deadline:
+            log(f"time budget of {cfg.minutes} minutes reached at step {step}")
+            break
         lr = lr_at(step, cfg)
         for group in optimizer.param_groups:
             group["lr"] = lr
+        if not queue:
+            queue = batches(examples, cfg.batch, rng)
+        chunk = [examples[i] for i in queue.pop()]
+        input_ids, mask, rows_idx, cols, targets = collate(chunk, pad)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            logits = answer_logits(model, input_ids, mask, rows_idx, cols)
+        loss = torch.nn.functional.cross_entropy(logits.float(), targets)
         optimizer.zero_grad(set_to_none=True)
-        loss_sum = 0.0
-        for _ in range(cfg.batch):
-            if not order:
-                order = list(range(len(rows)))
-                rng.shuffle(order)
-            batch = _to(encoder.encode(rows[order.pop()]), device)
-            window_tokens += int(batch["input_ids"].shape[1])
-            loss = model(**batch).loss / cfg.batch
-            loss.backward()
-            loss_sum += loss.item()
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
         optimizer.step()
-        history.append({"step": step + 1, "loss": loss_sum, "lr": lr})
-        if (step + 1) % cfg.log_every == 0 or step == 0 or step + 1 == cfg.steps:
+        step += 1
+        window_examples += len(chunk)
+        history.append({"step": step, "loss": round(loss.item(), 5), "lr": lr})
+        if step % cfg.log_every == 0 or step == start_step + 1:
             elapsed = time.perf_counter() - window_start
-            log(f"step {step + 1}/{cfg.steps} loss {loss_sum:.4f} lr {lr:.2e} tokens/s {window_tokens / elapsed:.0f}")
-            window_tokens, window_start = 0, time.perf_counter()
-        if held and ((step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps):
-            value = evaluate_loss(model, encoder, held, device)
-            evals.append({"step": step + 1, "eval_loss": value})
-            log(f"step {step + 1} eval loss {value:.4f}")
-        if (step + 1) % cfg.save_every == 0 and step + 1 < cfg.steps:
-            save_checkpoint(out, model, tokenizer, processor)
-    save_checkpoint(out, model, tokenizer, processor)
+            rate = window_examples / elapsed
+            total = time.perf_counter() - started
+            left = (cfg.steps - step) * cfg.batch / rate
+            if deadline:
+                left = min(left, deadline - time.perf_counter())
+            log(f"step {step}/{cfg.steps} loss {loss.item():.4f} lr {lr:.2e} {rate:.1f} examples/s "
+                f"elapsed {_clock(total)} left {_clock(max(0.0, left))}")
+            window_examples, window_start = 0, time.perf_counter()
+        if held and step % cfg.eval_every == 0:
+            scores = evaluate_answers(model, held, pad)
+            evals.append({"step": step, **scores})
+            log(f"step {step} held-out token accuracy {scores['token_accuracy']:.4f} "
+                f"answer accuracy {scores['answer_accuracy']:.4f}")
+        if step % cfg.save_every == 0 and step < cfg.steps:
+            save_checkpoint(out, model, tokenizer, policy_meta, snapshot(step))
+    if held and (not evals or evals[-1]["step"] != step):
+        evals.append({"step": step, **evaluate_answers(model, held, pad)})
+    final = evals[-1] if evals else {}
+    if final:
+        log(f"final held-out token accuracy {final['token_accuracy']:.4f} answer accuracy {final['answer_accuracy']:.4f}")
     seconds = time.perf_counter() - started
-    summary = {"checkpoint": str(out), "steps": cfg.steps, "seconds": round(seconds, 2),
-               "steps_per_s": round(cfg.steps / seconds, 4), "first_loss": history[0]["loss"],
-               "last_loss": history[-1]["loss"], "evals": evals, "parameters": params, "config": asdict(cfg)}
+    summary = {"checkpoint": str(out), "steps": step, "seconds": round(seconds, 1),
+               "examples_per_s": round((step - start_step) * cfg.batch / max(seconds, 1e-9), 2),
+               "first_loss": history[0]["loss"] if history else None,
+               "last_loss": history[-1]["loss"] if history else None, "evals": evals, "parameters": params,
+               "training_rows": len(examples), "config": asdict(cfg)}
+    policy_meta["training"] = {k: v for k, v in summary.items() if k not in ("checkpoint", "config")}
+    save_checkpoint(out, model, tokenizer, policy_meta, snapshot(step))
     (out / "training_log.json").write_text(json.dumps({"summary": summary, "history": history}, indent=1),
                                            encoding="utf-8")
     return summary
 
 
+def strip_training_state(folder: Path) -> None:
+    """Drop what only resuming needs (the optimizer), e.g. before shipping a checkpoint."""
+    for name in (STATE_FILE, "training_log.json"):
+        (folder / name).unlink(missing_ok=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autoagent.training.train",
-                                     description="Train a small GLM-4.1V policy from scratch on demonstrations.")
-    parser.add_argument("--data", required=True, help="folder written by python -m autoagent.training.demos")
-    parser.add_argument("--out", required=True, help="checkpoint folder to write")
-    parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    parser.add_argument("--batch", type=int, default=4, help="examples per optimizer step")
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--warmup", type=int, default=20)
+    parser = argparse.ArgumentParser(
+        prog="autoagent train",
+        description="Train the embedded policy (a small Glm4v) from scratch on demonstrations, on the CPU.",
+        epilog="example: autoagent demos --out data/demos && autoagent train --data data/demos --out ckpt/p "
+               "--minutes 40\nthen: autoagent eval --checkpoint ckpt/p",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="folder written by `autoagent demos`")
+    parser.add_argument("--out", required=True, help="checkpoint folder to write (or to resume)")
+    parser.add_argument("--size", choices=sorted(SIZES), default="small", help="model size [default: small]")
+    parser.add_argument("--steps", type=int, default=3000, help="optimizer steps; sets the schedule [default: 3000]")
+    parser.add_argument("--minutes", type=float, default=None, help="stop and save after this long")
+    parser.add_argument("--device", default="cpu", help="cpu (the only one the recipe is tested on)")
+    parser.add_argument("--batch", type=int, default=16, help="examples per optimizer step [default: 16]")
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--eval-every", type=int, default=100)
-    parser.add_argument("--eval-examples", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads [default: 2]")
+    parser.add_argument("--eval-every", type=int, default=250)
+    parser.add_argument("--eval-examples", type=int, default=512)
     parser.add_argument("--save-every", type=int, default=500)
-    parser.add_argument("--log-every", type=int, default=10)
+    parser.add_argument("--log-every", type=int, default=25)
+    parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     args = parser.parse_args(argv)
-    cfg = TrainConfig(data=args.data, out=args.out, size=args.size, steps=args.steps, device=args.device,
-                      batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed, eval_every=args.eval_every,
-                      eval_examples=args.eval_examples, save_every=args.save_every, log_every=args.log_every)
+    cfg = TrainConfig(data=args.data, out=args.out, size=args.size, steps=args.steps, minutes=args.minutes,
+                      device=args.device, batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed,
+                      threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
+                      save_every=args.save_every, log_every=args.log_every, resume=args.resume)
     try:
         summary = train(cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the last saved checkpoint in {cfg.out} stays; --resume continues it", file=sys.stderr)
+        return 130
     print(json.dumps({k: v for k, v in summary.items() if k != "config"}))
     return 0
 

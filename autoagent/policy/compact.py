@@ -1,0 +1,318 @@
+"""The embedded policy's own prompt and answers: every argument is a pointer.
+
+A small model copies poorly: asked for ``element=[863,64]`` it writes ``[500,64]``, asked to
+type a name from the goal it writes one it saw in training. So this format asks it to point
+instead, and the engine turns the pointer back into AutoGLM's action:
+
+    goal: 0 buy 1 a 2 white 3 t-shirt 4 in 5 size 6 m
+    app: shop
+    step: 3
+    done: launch Shop | tap "Search 搜索"
+    screen:
+    1 ImageButton* Navigate up 返回
+    2 EditText*^ ~0
+    3 Button* Search 搜索
+
+answers ``tap 3``, ``type 2 3`` (goal words 2 to 3, copied from the goal itself), ``type "Wang
+Fang"`` (text that is not in the goal), ``swipe 7 down`` (scroll element 7 to reveal what is
+below), ``launch Shop``, ``back``, ``home``, ``wait`` or ``finish``.
+
+Screen lines: ``*`` clickable, ``^`` focused, ``#`` scrollable, ``+`` checked or selected,
+``!`` disabled; ``~N`` says that N of the goal's words appear in the element's text (the
+model still decides which element matters). The status bar, the navigation bar and the
+single-letter keys of the on-screen keyboard are left out: the agent types with ``type``.
+
+Nothing here depends on the date or on the device, so training prompts and inference prompts
+are the same text for the same screen. :data:`FORMAT` names this layout in a checkpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint, Swipe, Tap, Type, Wait
+from autoagent.geometry import to_pixels, to_relative
+from autoagent.perception.hierarchy import UINode, parse_hierarchy
+
+FORMAT = "autoagent-compact-v1"
+MAX_ELEMENTS = 90
+MAX_LABEL = 48
+HISTORY_TURNS = 4
+# Apps the policy launches by name; Launch resolves them on the emulator and on phones.
+APP_NAMES = ("Shop", "Travel", "Restaurant", "Contacts", "Messages", "Settings")
+_APP_ALIASES = {"商城": "Shop", "旅行": "Travel", "餐厅": "Restaurant", "联系人": "Contacts", "短信": "Messages",
+                "设置": "Settings"}
+
+_UNIT = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*|[\u3400-\u9fff]|\S")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+# Words too common to say anything about an element.
+_STOPWORDS = frozenset("a an the in on at to of for and or my me it i is be app please with from by".split())
+_SKIPPED_PACKAGES = ("com.android.systemui",)
+
+
+class CompactError(ValueError):
+    """An answer that does not name anything on this screen or in this goal."""
+
+
+# ---------------------------------------------------------------------------- the goal
+
+
+def goal_units(goal: str) -> list[tuple[int, int]]:
+    """Character spans of the goal's words (a Latin word, a number or one CJK character)."""
+    return [m.span() for m in _UNIT.finditer(goal)]
+
+
+def render_goal(goal: str) -> str:
+    return " ".join(f"{i} {goal[a:b]}" for i, (a, b) in enumerate(goal_units(goal)))
+
+
+def goal_span(goal: str, text: str) -> tuple[int, int] | None:
+    """The first and last goal word that spell ``text`` (case aside), if the goal holds it."""
+    if not text.strip():
+        return None
+    units = goal_units(goal)
+    lowered, wanted = goal.lower(), text.lower()
+    start = lowered.find(wanted)
+    while start >= 0:
+        end = start + len(wanted)
+        first = next((i for i, (a, _) in enumerate(units) if a == start), None)
+        last = next((i for i, (_, b) in enumerate(units) if b == end), None)
+        if first is not None and last is not None:
+            return first, last
+        start = lowered.find(wanted, start + 1)
+    return None
+
+
+def match_keys(text: str) -> set[str]:
+    """What two texts must share to count as the same words: Latin words, CJK pairs."""
+    lowered = text.lower()
+    keys = {w for w in _ASCII_WORD.findall(lowered) if w not in _STOPWORDS}
+    for run in _CJK_RUN.findall(lowered):
+        keys.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
+    return keys
+
+
+# ---------------------------------------------------------------------------- the screen
+
+
+def _is_keyboard_letter(node: UINode) -> bool:
+    # An input method's one-character keys: the agent types with Type, so they are noise.
+    return (".ime" in node.package or "inputmethod" in node.package) and len(node.label.strip()) <= 1
+
+
+def screen_elements(nodes: list[UINode], size: tuple[int, int]) -> list[UINode]:
+    """The nodes the model sees, in document order: labelled, clickable or scrollable, on screen."""
+    width, height = size
+    kept: list[UINode] = []
+    for node in nodes:
+        if not (node.label or node.clickable or node.scrollable):
+            continue
+        if node.package in _SKIPPED_PACKAGES or _is_keyboard_letter(node):
+            continue
+        left, top, right, bottom = node.bounds
+        if right <= max(0, left) or bottom <= max(0, top) or left >= width or top >= height:
+            continue
+        kept.append(node)
+        if len(kept) == MAX_ELEMENTS:
+            break
+    return kept
+
+
+def _label(node: UINode) -> str:
+    text = " ".join(node.label.split())
+    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
+
+
+def render_element(number: int, node: UINode, goal_keys: set[str]) -> str:
+    flags = "".join(("*" if node.clickable else "", "^" if node.focused else "", "#" if node.scrollable else "",
+                     "+" if node.checked or node.selected else "", "!" if not node.enabled else ""))
+    tag = node.cls.rsplit(".", 1)[-1]
+    shared = len(match_keys(node.label) & goal_keys) if node.label else 0
+    mark = f" ~{min(shared, 9)}" if shared else ""
+    return f"{number} {tag}{flags} {_label(node)}{mark}".replace("  ", " ").rstrip()
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One observation as the compact policy sees it."""
+
+    goal: str
+    elements: list[UINode]
+    size: tuple[int, int]
+
+    @classmethod
+    def read(cls, goal: str, hierarchy: str | None, size: tuple[int, int]) -> Screen:
+        nodes = parse_hierarchy(hierarchy) if hierarchy else []
+        return cls(goal=goal, elements=screen_elements(nodes, size), size=size)
+
+    def element(self, number: int) -> UINode:
+        if not 1 <= number <= len(self.elements):
+            raise CompactError(f"element {number} is not on this screen (1-{len(self.elements)})")
+        return self.elements[number - 1]
+
+
+def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) -> str:
+    goal_keys = match_keys(screen.goal)
+    lines = [f"goal: {render_goal(screen.goal)}",
+             f"app: {(app or 'unknown').rsplit('.', 1)[-1]}",
+             f"step: {step}",
+             f"done: {' | '.join(done[-HISTORY_TURNS:]) or '-'}",
+             "screen:"]
+    lines.extend(render_element(i, node, goal_keys) for i, node in enumerate(screen.elements, 1))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- answers
+
+
+def _scroll_points(bounds: tuple[int, int, int, int], down: bool) -> tuple[tuple[int, int], tuple[int, int]]:
+    # A drag over the middle half of the list: from 3/4 up to 1/4 reveals what is below.
+    left, top, right, bottom = bounds
+    x = (left + right) // 2
+    high, low = top + (bottom - top) // 4, top + (bottom - top) * 3 // 4
+    return ((x, low), (x, high)) if down else ((x, high), (x, low))
+
+
+def _full_screen(size: tuple[int, int]) -> tuple[int, int, int, int]:
+    width, height = size
+    return (0, height // 5, width, height * 4 // 5)
+
+
+def _app_name(app: str) -> str | None:
+    wanted = app.strip()
+    for name in APP_NAMES:
+        if wanted.lower() == name.lower():
+            return name
+    return _APP_ALIASES.get(wanted)
+
+
+def encode_action(action: Action, screen: Screen) -> str | None:
+    """The answer that means ``action`` on this screen; None when the format cannot say it."""
+    if isinstance(action, Tap):
+        number = _element_at(screen, action.element)
+        return None if number is None else f"tap {number}"
+    if isinstance(action, Type):
+        span = goal_span(screen.goal, action.text)
+        if span is not None:
+            return f"type {span[0]} {span[1]}"
+        return f"type {_quote(action.text)}" if "\n" not in action.text else None
+    if isinstance(action, Swipe):
+        return _encode_swipe(action, screen)
+    if isinstance(action, Launch):
+        name = _app_name(action.app)
+        return None if name is None else f"launch {name}"
+    if isinstance(action, Back):
+        return "back"
+    if isinstance(action, Home):
+        return "home"
+    if isinstance(action, Wait):
+        return "wait"
+    if isinstance(action, Finish):
+        return "finish"
+    return None
+
+
+def _element_at(screen: Screen, point: RelativePoint) -> int | None:
+    for number, node in enumerate(screen.elements, 1):
+        if to_relative(node.center, screen.size) == point:
+            return number
+    # Not a centre: the smallest listed element under the point is what the finger hits.
+    x, y = to_pixels(point, screen.size)
+    under = [(node_area(n), i) for i, n in enumerate(screen.elements, 1) if n.contains(x, y)]
+    return min(under)[1] if under else None
+
+
+def node_area(node: UINode) -> int:
+    left, top, right, bottom = node.bounds
+    return (right - left) * (bottom - top)
+
+
+def _encode_swipe(action: Swipe, screen: Screen) -> str | None:
+    down = action.end.y < action.start.y
+    if action.start.x != action.end.x:
+        return None  # the format scrolls lists; sideways swipes have no answer
+    direction = "down" if down else "up"
+    for number, node in enumerate(screen.elements, 1):
+        start, end = _scroll_points(node.bounds, down)
+        if (to_relative(start, screen.size), to_relative(end, screen.size)) == (action.start, action.end):
+            return f"swipe {number} {direction}"
+    start, end = _scroll_points(_full_screen(screen.size), down)
+    if (to_relative(start, screen.size), to_relative(end, screen.size)) == (action.start, action.end):
+        return f"swipe 0 {direction}"
+    return None
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _unquote(text: str) -> str:
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
+        raise CompactError(f"typed text must be quoted: {text!r}")
+    return re.sub(r"\\(.)", r"\1", text[1:-1])
+
+
+_ANSWER = re.compile(r"^(?P<verb>tap|type|swipe|launch|back|home|wait|finish)\b\s*(?P<rest>.*)$", re.S)
+
+
+def decode_answer(answer: str, screen: Screen) -> Action:
+    """The AutoGLM action an answer names on this screen; CompactError if it names nothing."""
+    match = _ANSWER.match(answer.strip())
+    if match is None:
+        raise CompactError(f"not an answer: {answer.strip()[:60]!r}")
+    verb, rest = match["verb"], match["rest"].strip()
+    size = screen.size
+    if verb == "tap":
+        return Tap(element=to_relative(screen.element(_number(rest)).center, size))
+    if verb == "type":
+        if rest.startswith('"'):
+            return Type(text=_unquote(rest))
+        first, last = (_number(part) for part in _two(rest))
+        units = goal_units(screen.goal)
+        if not 0 <= first <= last < len(units):
+            raise CompactError(f"goal words {first}-{last} do not exist (0-{len(units) - 1})")
+        return Type(text=screen.goal[units[first][0]:units[last][1]])
+    if verb == "swipe":
+        target, direction = _two(rest)
+        if direction not in ("up", "down"):
+            raise CompactError(f"swipe direction must be up or down, not {direction!r}")
+        number = _number(target)
+        bounds = _full_screen(size) if number == 0 else screen.element(number).bounds
+        start, end = _scroll_points(bounds, direction == "down")
+        return Swipe(start=to_relative(start, size), end=to_relative(end, size))
+    if verb == "launch":
+        name = _app_name(rest)
+        if name is None:
+            raise CompactError(f"unknown app {rest!r}: one of {', '.join(APP_NAMES)}")
+        return Launch(app=name)
+    if rest:
+        raise CompactError(f"{verb} takes nothing after it, got {rest[:30]!r}")
+    return {"back": Back, "home": Home, "wait": lambda: Wait(seconds=2), "finish": lambda: Finish(message="Done.")}[verb]()
+
+
+def _number(text: str) -> int:
+    if not text.isdigit():
+        raise CompactError(f"expected a number, got {text[:20]!r}")
+    return int(text)
+
+
+def _two(text: str) -> tuple[str, str]:
+    parts = text.split()
+    if len(parts) != 2:
+        raise CompactError(f"expected two values, got {text[:30]!r}")
+    return parts[0], parts[1]
+
+
+def summarize(answer: str, screen: Screen) -> str:
+    """How an earlier step reads in ``done:``: what was tapped or typed, not where."""
+    action = decode_answer(answer, screen)
+    if isinstance(action, Tap):
+        node = screen.element(_number(answer.split()[1]))
+        return f"tap {_quote(_label(node)[:24])}"
+    if isinstance(action, Type):
+        return f"type {_quote(action.text[:24])}"
+    if isinstance(action, Swipe):
+        return "swipe " + answer.split()[-1]
+    return answer.strip()
