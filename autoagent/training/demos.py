@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from autoagent.actions import Action
 from autoagent.agent import Agent, Result, Status
+from autoagent.grammar import UnparseableReply
 from autoagent.policy.base import Decision, StepInput
 from autoagent.policy.compact import FORMAT, Screen, build_prompt, encode_action, summarize
 from autoagent.safety.human import CallbackHuman
@@ -38,6 +41,8 @@ from emulator.expert import ExpertPolicy
 from emulator.phone import Phone
 
 SPLIT_FILES = {"train": "train.jsonl", "eval": "heldout.jsonl"}
+# Rows labelled by the expert on states a trained learner reached (see collect_corrections).
+DAGGER_FILE = "dagger.jsonl"
 
 
 class ManualClock:
@@ -238,6 +243,91 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
     return summary
 
 
+@dataclass
+class CorrectedPolicy:
+    """DAgger: the learner drives, the expert labels every state the learner reaches.
+
+    With probability ``beta`` (or when the learner's reply names nothing) the expert's move is
+    the one played, so runs get past a first mistake and the states after it are labelled
+    too. The history the learner sees is the compact summary of what was actually played,
+    as at inference."""
+
+    learner: Any
+    expert: ExpertPolicy
+    case: TaskCase
+    beta: float
+    rng: random.Random
+    rows: list[dict] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    name: str = "dagger"
+
+    def decide(self, step: StepInput) -> Decision:
+        label = self.expert.decide(step)
+        obs = step.observation
+        screen = Screen.read(self.case.goal, obs.hierarchy, obs.size)
+        try:
+            mine: Decision | None = self.learner.decide(step)
+        except UnparseableReply:
+            mine = None
+        target = encode_action(label.action, screen)
+        if target is not None:
+            self.rows.append({
+                "id": f"{self.case.task.id}/{step.step:04d}#dagger", "task_id": self.case.task.id,
+                "seed": self.case.task.seed, "split": self.case.split, "family": self.case.family,
+                "lang": self.case.lang, "template": self.case.template,
+                "heldout_template": self.case.heldout_template, "goal": self.case.goal, "step": step.step,
+                "source": "dagger", "prompt": build_prompt(screen, obs.app, step.step, self.done), "target": target,
+            })
+        played = label if mine is None or self.rng.random() < self.beta else mine
+        answer = encode_action(played.action, screen)
+        summary = summarize(answer, screen) if answer is not None else ""
+        if summary:
+            self.done.append(summary)
+        return Decision(raw=played.raw, thought=summary, action=played.action, timings=played.timings)
+
+    def close(self) -> None:
+        pass
+
+
+def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, start: int, beta: float = 0.3,
+                        progress: bool = True, max_steps: int = 30) -> CollectSummary:
+    """Run the learner in ``checkpoint`` on training seeds ``start..start+count-1`` with the
+    expert labelling each state; write ``out/dagger.jsonl`` (training reads it with train.jsonl)."""
+    from autoagent.policy.local_engine import LocalGLMPolicy
+
+    out = Path(out)
+    learner = LocalGLMPolicy(checkpoint, device="cpu")
+    summary = CollectSummary(split="dagger")
+    bar = Progress(count, "dagger", enabled=progress)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="autoagent-dagger-") as tmp, \
+            open(out / DAGGER_FILE, "w", encoding="utf-8") as jsonl:
+        try:
+            for case in cases("train", count, start):
+                clock = ManualClock()
+                phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
+                policy = CorrectedPolicy(learner, ExpertPolicy(phone, case.task, case.spec), case, beta,
+                                         random.Random(f"dagger:{case.task.id}"))
+                result = Agent(device=phone, policy=policy, human=approving_human(), max_steps=max_steps,
+                               trace_root=Path(tmp), save_screenshots=False).run(case.goal)
+                if result.status is Status.INTERRUPTED:
+                    raise KeyboardInterrupt
+                ok = result.ok and case.task.check(phone)
+                summary.episodes.append(Episode(case.task.id, case.family, case.task.seed, ok, result.steps,
+                                                result.status.value, len(phone.payments)))
+                for row in policy.rows:
+                    jsonl.write(json.dumps(row, ensure_ascii=False) + "\n")
+                summary.rows += len(policy.rows)
+                if result.trace_dir is not None:
+                    shutil.rmtree(result.trace_dir, ignore_errors=True)
+                bar.update(f"learner ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
+        except KeyboardInterrupt:
+            sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
+            raise
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
 def read_rows(path: str | Path) -> list[dict]:
     path = Path(path)
     if not path.is_file():
@@ -256,10 +346,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="held-out episodes (evaluation seeds and wordings) [default: 20]")
     parser.add_argument("--phrasings", type=int, default=2,
                         help="extra wordings per training episode [default: 2]")
+    parser.add_argument("--corrections", metavar="CHECKPOINT",
+                        help="instead: let this checkpoint drive --train episodes from seed --start while the "
+                             "expert labels every state it reaches (DAgger); writes dagger.jsonl into --out")
+    parser.add_argument("--start", type=int, default=None, help="first training seed for --corrections")
+    parser.add_argument("--beta", type=float, default=0.3,
+                        help="--corrections: chance that the expert's move is played instead [default: 0.3]")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.train < 0 or args.eval < 0 or args.phrasings < 0:
         parser.error("--train, --eval and --phrasings must be 0 or more")
+    if args.corrections:
+        if args.start is None:
+            parser.error("--corrections needs --start, the first seed (use seeds the demonstrations did not)")
+        try:
+            result = collect_corrections(args.out, args.corrections, args.train, args.start, args.beta,
+                                         progress=not args.quiet).as_json()
+        except KeyboardInterrupt:
+            return 130
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
     report: dict = {"format": FORMAT}
     try:
         for split, count in (("train", args.train), ("eval", args.eval)):

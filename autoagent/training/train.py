@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from autoagent.training.demos import SPLIT_FILES, read_rows
+from autoagent.training.demos import DAGGER_FILE, SPLIT_FILES, read_rows
 
 POLICY_FILE = "autoagent_policy.json"
 STATE_FILE = "training_state.pt"
@@ -81,6 +81,7 @@ class TrainConfig:
     log_every: int = 25
     threads: int = 2
     resume: bool = False
+    init: str | None = None  # start from this checkpoint's weights and tokenizer (fresh schedule)
 
 
 # ---------------------------------------------------------------------------- checkpoint
@@ -266,6 +267,8 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         raise ValueError("training runs on the CPU (bf16 autocast); use --device cpu")
     data, out = Path(cfg.data), Path(cfg.out)
     rows = read_rows(data / SPLIT_FILES["train"])
+    if (data / DAGGER_FILE).is_file():
+        rows += read_rows(data / DAGGER_FILE)
     if not rows:
         raise ValueError(f"{data / SPLIT_FILES['train']} holds no demonstrations")
     held_path = data / SPLIT_FILES["eval"]
@@ -276,12 +279,20 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
 
     start_step = 0
     state = None
+    if cfg.resume and cfg.init:
+        raise ValueError("--resume continues --out; --init starts a new run from another checkpoint: pick one")
     if cfg.resume and (out / STATE_FILE).is_file():
         tokenizer = AutoTokenizer.from_pretrained(out, local_files_only=True)
         model = Glm4vForConditionalGeneration.from_pretrained(out, local_files_only=True, dtype=torch.float32)
         state = torch.load(out / STATE_FILE, weights_only=False)
         start_step = state["step"]
         log(f"resuming {out} at step {start_step}")
+    elif cfg.init:
+        if not (Path(cfg.init) / POLICY_FILE).is_file():
+            raise ValueError(f"--init {cfg.init} is not a checkpoint written by autoagent train")
+        tokenizer = AutoTokenizer.from_pretrained(cfg.init, local_files_only=True)
+        model = Glm4vForConditionalGeneration.from_pretrained(cfg.init, local_files_only=True, dtype=torch.float32)
+        log(f"starting from the weights of {cfg.init}")
     else:
         tokenizer = build_tokenizer([r["prompt"] + "\n" + r["target"] for r in rows], SIZES[cfg.size].vocab)
         model = build_model(tokenizer, SIZES[cfg.size], cfg.seed)
@@ -401,11 +412,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-every", type=int, default=500)
     parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    parser.add_argument("--init", metavar="CHECKPOINT",
+                        help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
     args = parser.parse_args(argv)
     cfg = TrainConfig(data=args.data, out=args.out, size=args.size, steps=args.steps, minutes=args.minutes,
                       device=args.device, batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed,
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
-                      save_every=args.save_every, log_every=args.log_every, resume=args.resume)
+                      save_every=args.save_every, log_every=args.log_every, resume=args.resume, init=args.init)
     try:
         summary = train(cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
     except (ValueError, FileNotFoundError) as err:
