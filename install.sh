@@ -19,15 +19,27 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 # OCR lets the guard read screens that expose no UI hierarchy.
 command -v tesseract >/dev/null || need+=(tesseract-ocr)
 tesseract --list-langs 2>/dev/null | grep -qx chi_sim || need+=(tesseract-ocr-chi-sim)
+# Tests drive the served emulator with Debian's real adb client, as users' scripts do.
+if [ -n "$extras" ]; then command -v adb >/dev/null || need+=(adb); fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}"
   as_root apt-get update -qq
+  # Older Debian and Ubuntu releases ship the adb client as android-tools-adb.
+  if [[ " ${need[*]} " == *" adb "* ]] && ! apt-cache show adb >/dev/null 2>&1; then
+    need=("${need[@]/#adb/android-tools-adb}")
+  fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 # The CPU build of torch first, so the loose requirement in pyproject.toml does not pull a CUDA build.
 python3 -m pip install -q --disable-pip-version-check -c constraints.txt "torch==2.13.0"
 python3 -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extras}"
+if [ -n "$extras" ]; then
+  # autoglm-gui, a published AutoGLM client: tests drive the emulator through its adb layer. Its web
+  # app's dependencies are left out; its adb, device and action modules import only these three.
+  python3 -m pip install -q --disable-pip-version-check --no-deps "autoglm-gui==1.5.21"
+  python3 -m pip install -q --disable-pip-version-check -c constraints.txt "loguru==0.7.3" "zeroconf==0.154.0" "httpx==0.28.1"
+fi
 # Build the offline speech model for shopping and booking commands now, not on first use.
 python3 -m autoagent.voice prepare
 # pyenv only makes shims for new console scripts on a rehash; `python3 -m pip` does not trigger one.

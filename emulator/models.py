@@ -12,11 +12,11 @@ class InputEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["tap", "double_tap", "long_press", "swipe", "key", "text", "launch"]
+    kind: Literal["tap", "double_tap", "long_press", "swipe", "key", "text", "launch", "pinch"]
     x: int | None = None
     y: int | None = None
     key: str | None = None  # for keys: back, home, enter, delete, recent
-    detail: str = ""  # typed text, launched app, swipe end point
+    detail: str = ""  # typed text, launched app, swipe end point, pinch spans
 
     def describe(self) -> str:
         if self.kind in ("tap", "double_tap", "long_press"):

@@ -324,6 +324,21 @@ class Phone:
         with self.lock:
             self.closed = True
 
+    def force_stop(self, package: str) -> bool:
+        """Kill an app as ``am force-stop`` does: its screens, dialogs and focus are gone, so it
+        starts on its first screen when launched again; what it saved (cart, orders, settings)
+        stays. An app in front gives way to the launcher. False when no such app (or the launcher)."""
+        with self.lock:
+            app = self.apps.get(package)
+            if app is None or app is self.launcher:
+                return False
+            if self.foreground is app:
+                self.go_home()
+            app.stack.clear()
+            app.dialogs.clear()
+            self._version += 1
+            return True
+
     # ------------------------------------------------------------------ extras for the wire server
     def screenshot(self) -> Image.Image:
         with self.lock:
@@ -372,6 +387,55 @@ class Phone:
         """Append text to the focused field (no Enter). With no field focused it goes nowhere, as on a phone."""
         with self.lock:
             self._dispatch(InputEvent(kind="text", detail=text), lambda: self._type_into(text))
+
+    def set_field_text(self, rid: str, text: str, focus: bool = True) -> bool:
+        """Replace the text of the field ``rid`` on screen (and give it input focus if ``focus``).
+
+        This is what an accessibility ACTION_SET_TEXT (uiautomator's setText) does: the text goes
+        into that node, not to whatever had focus, and no tap handler runs, so a search bar that
+        opens a search page when tapped keeps the text set on it. False if no such field is on screen.
+        """
+        with self.lock:
+            field_ = self._frame().fields.get(rid)
+            if field_ is None:
+                return False
+
+            def apply() -> None:
+                if focus:
+                    self.foreground.set_focus(rid)
+                field_.set(text)
+
+            self._dispatch(InputEvent(kind="text", detail=text), apply)
+            return True
+
+    def pinch(self, x: int, y: int, start_span: int, end_span: int) -> None:
+        """A two-finger horizontal pinch centred on (x, y): the fingers start ``start_span`` pixels
+        apart and end ``end_span`` apart (closer: pinch in; further: pinch out).
+
+        No app on this phone zooms, so the gesture changes nothing on screen, as a pinch over a view
+        without zoom does on any phone; it is still received and recorded as an input.
+        """
+        with self.lock:
+            self._check_point(x, y, "pinch")
+            detail = f"span {int(start_span)} to {int(end_span)}"
+            self._dispatch(InputEvent(kind="pinch", x=int(x), y=int(y), detail=detail), lambda: None)
+
+    def scroll_position(self, x: int, y: int) -> tuple[int, int] | None:
+        """(offset, furthest offset) in pixels of the scrolling list a swipe from (x, y) would move,
+        or None when no list is there."""
+        with self.lock:
+            for node in hit_test(self._frame().windows, x, y):
+                if node.scroll_key is not None:
+                    return self.foreground.scroll_offset(node.scroll_key), node.scroll_max
+                if node.modal:
+                    return None
+            return None
+
+    def toast_showing(self) -> tuple[str, float] | None:
+        """The toast on screen now as (text, time it disappears), None when none is showing."""
+        with self.lock:
+            self._tick()
+            return self._toast
 
     # ------------------------------------------------------------------ state for checks and tests
     def app(self, name: str) -> App:

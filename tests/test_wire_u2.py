@@ -270,3 +270,230 @@ def test_cli_server_with_the_stock_client_in_another_process(tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+# -- selectors with child/sibling steps, index, named UiObjects --------------------------------
+
+PRODUCT_LIST = f"{SHOP}:id/product_list"
+LAUNCHER = "com.autoagent.launcher"
+
+
+def _offset(phone) -> int:
+    """How far the Shop home list is scrolled, in pixels (the app's own record)."""
+    return phone.app("shop").scroll_offset("home_list")
+
+
+def _names_on_screen(phone) -> list[str]:
+    return [n.text for n in phone.find_all(resource_id="product_name")]
+
+
+def test_child_sibling_and_index_selectors(d, phone):
+    phone.launch(SHOP)
+    names = _names_on_screen(phone)
+    in_list = d(resourceId=PRODUCT_LIST).child(resourceId=f"{SHOP}:id/product_name")
+    assert in_list.count == len(names) > 2
+    assert [info["text"] for info in in_list.info_list()] == names
+    assert in_list[1].get_text() == names[1]  # instance applies to the last step of the chain
+    # A sibling step searches under the parent: the price on the same card as the name.
+    first = phone.app_state("shop").catalogue[0]
+    price = d(text=first.name).sibling(resourceId=f"{SHOP}:id/product_price").get_text()
+    assert price == f"¥{first.price_cents / 100:.2f}"
+    # index is the position among the parent's children: a card is image(0), title(1), ...
+    card = d(resourceId=f"{SHOP}:id/product_item", instance=0)
+    assert card.child(index=1).get_text() == names[0]
+    assert card.child(index=0).info["className"] == "android.widget.ImageView"
+    assert not d(resourceId=PRODUCT_LIST).child(text="no such product").exists
+
+
+def test_child_count_is_the_number_of_child_nodes(d, phone):
+    phone.launch(SHOP)
+    cards = phone.find_all(resource_id="product_item")
+    assert d(resourceId=PRODUCT_LIST).info["childCount"] == len(cards) > 2
+    # image, title, rating line, price
+    assert d(resourceId=f"{SHOP}:id/product_item", instance=0).info["childCount"] == 4
+    assert d(resourceId=f"{SHOP}:id/product_name", instance=0).info["childCount"] == 0
+
+
+def test_child_by_text_scrolls_a_list_to_the_row_and_returns_it(d, phone):
+    phone.launch(SHOP)
+    target = phone.app_state("shop").catalogue[12]
+    assert target.name not in _names_on_screen(phone)
+    row = d(resourceId=PRODUCT_LIST).child_by_text(target.name, resourceId=f"{SHOP}:id/product_item")
+    assert _offset(phone) > 0 and target.name in _names_on_screen(phone)
+    assert row.exists and row.info["resourceName"] == f"{SHOP}:id/product_item"
+    row.click()
+    assert phone.app("shop").top.name == "product"
+    assert phone.app("shop").top.params["product_id"] == target.id
+
+
+def test_child_by_text_description_and_instance_in_a_plain_collection(d, phone):
+    workspace = d(resourceId=f"{LAUNCHER}:id/workspace")
+    icon = f"{LAUNCHER}:id/app_icon"
+    # The label text sits in a child of the icon: the icon (the row) is what comes back.
+    contacts = workspace.child_by_text("Contacts", resourceId=icon)
+    assert contacts.info["contentDescription"] == phone.find(desc="Contacts", contains=True).desc
+    third = workspace.child_by_instance(2, resourceId=icon)
+    assert third.info["contentDescription"] == phone.find_all(resource_id="app_icon")[2].desc
+    with pytest.raises(u2.UiObjectNotFoundError):
+        workspace.child_by_text("No such app", resourceId=icon)
+    workspace.child_by_description("Travel", resourceId=icon).click()
+    assert phone.current_package() == "com.autoagent.travel"
+
+
+# -- UiScrollable: scroll and fling ------------------------------------------------------------
+
+def test_scroll_forward_backward_to_end_and_beginning(d, phone):
+    phone.launch(SHOP)
+    catalogue = phone.app_state("shop").catalogue
+    lst = d(scrollable=True)
+    box = lst.info["bounds"]
+    height = box["bottom"] - box["top"]
+    # One UiScrollable swipe runs between points 10% inside the list's top and bottom edges.
+    assert lst.scroll.forward() is True
+    assert _offset(phone) == height - 2 * int(height * 0.1)
+    assert phone.events[-1].kind == "swipe"
+    assert lst.scroll.backward() is False  # back at the top: nothing more that way
+    assert _offset(phone) == 0
+    assert lst.scroll.toEnd() is True
+    assert catalogue[-1].name in _names_on_screen(phone)
+    end = _offset(phone)
+    assert lst.scroll.forward() is False and _offset(phone) == end
+    assert lst.scroll.toBeginning() is True
+    assert _offset(phone) == 0 and catalogue[0].name in _names_on_screen(phone)
+    # The list scrolls vertically: a horizontal scroll moves nothing.
+    assert lst.scroll.horiz.forward() is False and _offset(phone) == 0
+
+
+def test_scroll_to_brings_a_matching_item_into_view(d, phone):
+    phone.launch(SHOP)
+    catalogue = phone.app_state("shop").catalogue
+    lst = d(scrollable=True)
+    assert lst.scroll.to(text=catalogue[-1].name) is True
+    assert catalogue[-1].name in _names_on_screen(phone)
+    # From the end it starts over at the beginning, as UiScrollable.scrollIntoView does.
+    assert lst.scroll.to(text=catalogue[1].name) is True
+    assert catalogue[1].name in _names_on_screen(phone)
+    assert lst.scroll.to(text="No such product 不存在") is False
+    assert catalogue[-1].name in _names_on_screen(phone)  # searched all the way down
+    with pytest.raises(u2.UiObjectNotFoundError):
+        d(resourceId=f"{SHOP}:id/no_such_list").scroll.forward()
+
+
+def test_fling_moves_the_list(d, phone):
+    phone.launch(SHOP)
+    catalogue = phone.app_state("shop").catalogue
+    lst = d(scrollable=True)
+    assert lst.fling.forward() is True
+    moved = _offset(phone)
+    assert moved > 0
+    assert lst.fling.toEnd() is True
+    assert catalogue[-1].name in _names_on_screen(phone)
+    end = _offset(phone)
+    assert lst.fling.backward() is True and _offset(phone) == end - moved
+    assert lst.fling.toBeginning() is True and _offset(phone) == 0
+
+
+# -- drag_to, pinch ----------------------------------------------------------------------------
+
+def test_drag_to_an_element_and_to_a_point(d, phone):
+    phone.launch(SHOP)
+    name = f"{SHOP}:id/product_name"
+    src = phone.find_all(resource_id="product_name")[2]
+    dst = phone.find(resource_id="section_title")
+    # Dragging a card up onto the section title drags the list with the finger.
+    assert d(resourceId=name, instance=2).drag_to(resourceId=f"{SHOP}:id/section_title", duration=0.1) is True
+    assert phone.events[-1].kind == "swipe"
+    assert (phone.events[-1].x, phone.events[-1].y) == src.center
+    assert _offset(phone) == src.center[1] - dst.center[1]
+    before = _offset(phone)
+    src = phone.find_all(resource_id="product_name")[1]
+    d(resourceId=name, instance=1).drag_to(src.center[0], src.center[1] + 300, duration=0.1)
+    assert phone.events[-1].detail == f"to {src.center[0]},{src.center[1] + 300}"
+    assert _offset(phone) == before - 300
+
+
+def test_pinch_in_and_out_are_performed_and_change_nothing(d, phone):
+    phone.launch(SHOP)
+    lst = d(resourceId=PRODUCT_LIST)
+    box = lst.info["bounds"]
+    centre = ((box["left"] + box["right"]) // 2, (box["top"] + box["bottom"]) // 2)
+    width = box["right"] - box["left"]
+    shot = phone.screenshot().tobytes()
+    assert lst.pinch_in() is True
+    assert phone.events[-1].kind == "pinch"
+    assert (phone.events[-1].x, phone.events[-1].y) == centre
+    assert phone.events[-1].detail == f"span {width} to 40"  # fingers end 20 px either side
+    assert lst.pinch_out(percent=50) is True
+    assert phone.events[-1].detail == f"span 40 to {width // 2}"
+    # No app here zooms: the screen is as it was, and no tap or scroll happened.
+    assert phone.screenshot().tobytes() == shot
+    assert _offset(phone) == 0 and phone.app("shop").top.name == "home"
+
+
+# -- toasts, orientation, set_text, shell pipes --------------------------------------------------
+
+def test_toast_message_while_a_toast_is_on_screen(d, phone):
+    assert d.toast.get_message(wait_timeout=0) is None
+    phone.launch(SHOP)
+    product = next(p for p in phone.app_state("shop").catalogue if p.sizes)
+    d(resourceId=PRODUCT_LIST).child_by_text(product.name, resourceId=f"{SHOP}:id/product_item").click()
+    assert phone.wait_until_settled(5)
+    d(resourceId=f"{SHOP}:id/add_to_cart_button").click()  # no size chosen yet: the app complains
+    assert phone.find(cls="android.widget.Toast").text == "Please choose a size 请选择尺码"
+    assert d.toast.get_message(wait_timeout=2) == "Please choose a size 请选择尺码"
+    d.toast.reset()
+    assert d.toast.get_message(wait_timeout=0) is None
+    d.toast.show("Hello 你好")
+    assert phone.find(cls="android.widget.Toast").text == "Hello 你好"
+    assert d.toast.get_message(wait_timeout=0) == "Hello 你好"
+
+
+def test_orientation_requests_leave_the_portrait_only_phone_upright(d, phone):
+    """Every app here is portrait-only: setOrientation returns normally and the display stays at
+    rotation 0, as on a phone whose foreground app is locked to portrait."""
+    assert d.orientation == "natural"
+    d.set_orientation("l")
+    d.orientation = "right"
+    assert d.orientation == "natural"
+    assert d.info["displayRotation"] == 0
+    assert d.window_size() == phone.screen_size() == (1080, 2400)
+    with pytest.raises(ValueError):
+        d.set_orientation("sideways")  # the client itself refuses unknown names
+
+
+def test_set_text_on_the_home_search_box_sets_its_text(d, phone):
+    phone.launch(SHOP)
+    box = d(resourceId=f"{SHOP}:id/search_box")
+    box.set_text("mug")
+    assert phone.app("shop").top.name == "home"  # set, not tapped: no search page opened
+    assert phone.find(resource_id="search_box").text == "mug"
+    assert box.get_text() == "mug" and box.info["focused"] is True
+    d.press("enter")
+    assert phone.app("shop").top.name == "results"
+    assert phone.app("shop").top.params["query"] == "mug"
+    d.press("back")
+    box.clear_text()
+    assert phone.find(resource_id="search_box").text == "Search products 搜索商品"
+
+
+def test_set_text_replaces_the_text_of_a_search_field(d, phone):
+    _open_search(phone)
+    d(resourceId=f"{SHOP}:id/search_input").set_text("tea")
+    d(resourceId=f"{SHOP}:id/search_input").set_text("白色T恤")
+    assert phone.app_state("shop").query == "白色T恤"
+    d(resourceId=f"{SHOP}:id/search_input").clear_text()
+    assert phone.app_state("shop").query == ""
+
+
+def test_shell_pipes_through_common_filters(d, phone):
+    packages = sorted(phone.packages())
+    listed = d.shell("pm list packages | grep shop")
+    assert (listed.output, listed.exit_code) == (f"package:{SHOP}\n", 0)
+    assert d.shell("pm list packages | wc -l").output.strip() == str(len(packages))
+    assert d.shell("pm list packages | head -n 2").output.splitlines() == [f"package:{p}" for p in packages[:2]]
+    assert d.shell("pm list packages | tail -1").output == f"package:{packages[-1]}\n"
+    assert d.shell("pm list packages | grep -v autoagent | wc -l").output.strip() == str(
+        sum("autoagent" not in p for p in packages))
+    missing = d.shell("pm list packages | grep no.such.package")
+    assert (missing.output, missing.exit_code) == ("", 1)
+    assert d.shell("getprop | grep -E 'ro.product.(model|brand)' | wc -l").output.strip() == "2"

@@ -8,7 +8,8 @@ from emulator import theme
 from emulator.apps.base import App, Screen
 from emulator.apps.common import action_bar, card, matches, success_block, tab_bar, two_buttons
 from emulator.models import Payment, money
-from emulator.widgets import UI
+from emulator.widgets import UI, Node
+from emulator.widgets import Field as TextField
 
 CLOTHES = ["S", "M", "L", "XL"]
 SHOES = ["38", "39", "40", "41", "42", "43", "44"]
@@ -164,12 +165,31 @@ class Shop(App):
         self._tabs(ui, "tab_home")
         ui.gap(24)
         box = ui.put(ui_search_box(ui, self._open_search))
-        del box
+        self._home_box_field(ui, box)
         ui.gap(24)
         ui.text("Recommended 为你推荐", size=40, bold=True, rid="section_title")
         with ui.scroll("home_list", rid="product_list"):
             for product in self.shop.catalogue:
                 self._product_card(ui, product)
+
+    # The home search bar is an EditText: tapping it opens the search page, but text set on the
+    # node itself (accessibility ACTION_SET_TEXT, which uiautomator's setText uses) stays in it,
+    # and Enter then searches for that text.
+    home_box: str = ""
+
+    def _home_box_field(self, ui: UI, box: Node) -> None:
+        ui.fields["search_box"] = TextField("search_box", lambda: self.home_box, self._set_home_box,
+                                            submit=self._search_home_box)
+        if self.home_box:
+            box.text, box.fg = self.home_box, theme.TEXT
+        box.focused = self.focus == "search_box"
+
+    def _set_home_box(self, value: str) -> None:
+        self.home_box = value
+
+    def _search_home_box(self) -> None:
+        self.shop.query = self.home_box
+        self._do_search()
 
     def _product_card(self, ui: UI, product: Product) -> None:
         color = _PALETTE[sum(map(ord, product.id)) % len(_PALETTE)]

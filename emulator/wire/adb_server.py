@@ -12,7 +12,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from emulator.wire import shell
-from emulator.wire.adb_proto import ProtocolError, read_request, send_fail, send_okay
+from emulator.wire.adb_proto import ProtocolError, read_request, recv_exact, send_fail, send_okay
 from emulator.wire.device_state import DeviceState
 from emulator.wire.http import serve_http
 from emulator.wire.sync import serve_sync
@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 # adb 1.0.41: new enough that adbutils uses host:tport (which returns a transport id).
 ADB_SERVER_VERSION = 41
 FEATURES = "shell_v2,cmd,fixed_push_mkdir"
+# How long a finished service waits for the client to close its end (see _finish).
+LINGER_S = 10.0
+# adb's shell protocol (v2) packet ids.
+SHELL_STDIN, SHELL_STDOUT, SHELL_EXIT, SHELL_CLOSE_STDIN = 0, 1, 3, 4
 
 
 def handle_connection(sock: socket.socket, server: WireServer) -> None:
@@ -38,9 +42,11 @@ def handle_connection(sock: socket.socket, server: WireServer) -> None:
             if device is None:
                 device, done = _host_service(sock, server, request)
                 if done:
+                    _finish(sock)
                     return
             else:
                 _device_service(sock, server, device, request)
+                _finish(sock)
                 return
     except (ProtocolError, OSError) as err:
         # The client went away or spoke something else; other connections carry on.
@@ -243,16 +249,17 @@ def _device_service(sock: socket.socket, server: WireServer, dev: DeviceState, r
 
 
 def _shell_v1(sock: socket.socket, server: WireServer, dev: DeviceState, command: str) -> None:
-    result = shell.run(dev, command)
+    # OKAY first, as adbd does when it opens the service: a client streaming stdin (adb install's
+    # `exec:cmd package install -S N`) sends nothing until it has it.
+    send_okay(sock)
+    result = shell.run(dev, command, RawStdin(sock))
     port = result.uiautomator_port
     if port is None:
-        send_okay(sock)
         sock.sendall(result.output)
         return
     # The uiautomator server lives as long as the shell that started it, like app_process.
     dev.start_uiautomator(port)
     try:
-        send_okay(sock)
         sock.sendall(result.output)
         _wait_for_close(sock)
     finally:
@@ -260,14 +267,82 @@ def _shell_v1(sock: socket.socket, server: WireServer, dev: DeviceState, command
 
 
 def _shell_v2(sock: socket.socket, dev: DeviceState, command: str) -> None:
-    result = shell.run(dev, command)
-    if result.uiautomator_port is not None:
-        send_fail(sock, "start the uiautomator server with a v1 shell")
-        return
     send_okay(sock)
-    if result.output:
-        sock.sendall(bytes([1]) + struct.pack("<I", len(result.output)) + result.output)
-    sock.sendall(bytes([3]) + struct.pack("<I", 1) + bytes([result.code & 0xFF]))
+    result = shell.run(dev, command, ShellV2Stdin(sock))
+    output, code = result.output, result.code
+    if result.uiautomator_port is not None:
+        output, code = b"start the uiautomator server with a v1 shell\n", 1
+    if output:
+        _packet(sock, SHELL_STDOUT, output)
+    _packet(sock, SHELL_EXIT, bytes([code & 0xFF]))
+
+
+def _packet(sock: socket.socket, kind: int, payload: bytes) -> None:
+    sock.sendall(bytes([kind]) + struct.pack("<I", len(payload)) + payload)
+
+
+class RawStdin:
+    """A v1 shell's (or exec's) input: the raw bytes the client sends after OKAY."""
+
+    def __init__(self, sock: socket.socket):
+        self._sock = sock
+
+    def read(self, n: int | None = None) -> bytes:
+        data = bytearray()
+        while n is None or len(data) < n:
+            chunk = self._sock.recv(65536 if n is None else min(65536, n - len(data)))
+            if not chunk:
+                break
+            data += chunk
+        return bytes(data)
+
+
+class ShellV2Stdin:
+    """A v2 shell's input: stdin packets up to the close-stdin packet (window-size ones skipped)."""
+
+    def __init__(self, sock: socket.socket):
+        self._sock = sock
+        self._buffer = bytearray()
+        self._closed = False
+
+    def read(self, n: int | None = None) -> bytes:
+        while not self._closed and (n is None or len(self._buffer) < n):
+            self._next_packet()
+        size = len(self._buffer) if n is None else min(n, len(self._buffer))
+        out = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return out
+
+    def _next_packet(self) -> None:
+        head = self._sock.recv(5)
+        if not head:
+            self._closed = True
+            return
+        if len(head) < 5:
+            head += recv_exact(self._sock, 5 - len(head))
+        kind, size = head[0], struct.unpack("<I", head[1:])[0]
+        payload = recv_exact(self._sock, size) if size else b""
+        if kind == SHELL_STDIN:
+            self._buffer += payload
+        elif kind == SHELL_CLOSE_STDIN:
+            self._closed = True
+
+
+def _finish(sock: socket.socket) -> None:
+    """End a served connection the way adbd does: half-close, then let the client close first.
+
+    A client may still have bytes on the way (stdin it queued, the shell protocol's
+    close-stdin packet). Closing with them unread makes the kernel reset the connection, and
+    a reset can make the client drop output it has not read yet: `adb shell screencap -p`
+    then printed nothing and exited 0.
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(LINGER_S)
+        while sock.recv(65536):
+            pass
+    except OSError:
+        pass  # the client is gone or the server is stopping: nothing left to protect
 
 
 def _wait_for_close(sock: socket.socket) -> None:

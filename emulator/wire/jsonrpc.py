@@ -3,6 +3,17 @@
 Method names and argument orders are the ones uiautomator2's client sends. Errors are
 JSON-RPC errors (never HTTP errors): the client treats an HTTP failure as a dead server
 and restarts it, while an RPC error reaches the caller as an exception with our message.
+
+Where this phone is not like every phone, it answers as a phone of its kind would:
+
+- Orientation: every app is portrait-only, so ``setOrientation`` returns normally and the
+  display stays at rotation 0, as on a phone whose foreground app is locked to portrait.
+- Pinch: no app zooms; ``pinchIn``/``pinchOut`` reach the phone as a two-finger input and
+  change nothing on screen, and return true as uiautomator does once the gesture is injected.
+- Fling: lists have no momentum, so a fling moves a list as far as the finger went, like a
+  slow scroll of the same length.
+- Toasts: ``getLastToast`` reports the toast on screen (each shows for 2.5 s) until
+  ``clearLastToast``; a toast that has already faded is not reported.
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ import io
 import json
 import threading
 import time
+import uuid
 from typing import Any, Callable
 
 from autoagent.device import DeviceError
@@ -32,6 +44,16 @@ OBJECT_NOT_FOUND = -32002
 TOUCH_SLOP_PX = 24
 LONG_PRESS_S = 0.5
 SWIPE_STEP_S = 0.005  # uiautomator throttles each swipe step to 5 ms
+# UiScrollable's defaults: swipes start and end 10% inside the list, a fling is a 5-step swipe, and
+# scrolling something into view gives up after 30 swipes.
+SWIPE_DEAD_ZONE = 0.1
+FLING_STEPS = 5
+SCROLL_STEPS = 55
+MAX_SEARCH_SWIPES = 30
+# UiObject's pinch: each finger is 20 px from the centre at the near end of the gesture.
+FINGER_TOUCH_HALF_WIDTH = 20
+# The server forgets a named UiObject (childByText & co.) a minute after handing it out.
+UI_OBJECT_TTL_S = 60.0
 
 
 class RpcError(Exception):
@@ -54,6 +76,10 @@ class UiautomatorRpc:
         self._touch_last: tuple[int, int] | None = None
         self._touch_lock = threading.Lock()
         self._shot_cache: tuple[tuple[Any, ...], str] | None = None
+        # Named UiObjects: id -> (selector that finds it again, when it was named).
+        self._objects: dict[str, tuple[dict[str, Any], float]] = {}
+        # The toast getLastToast already reported before clearLastToast: (text, disappears at).
+        self._cleared_toast: tuple[str, float] | None = None
         self.methods: dict[str, Callable[..., Any]] = {
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
         }
@@ -171,10 +197,17 @@ class UiautomatorRpc:
     def rpc_sleep(self) -> bool:
         return True
 
-    def rpc_setOrientation(self, orientation: str) -> bool:
-        if orientation not in ("n", "natural", 0):
-            raise RpcError(DEVICE_ERROR, "this phone only has the natural orientation")
-        return True
+    def rpc_setOrientation(self, orientation: str) -> None:
+        """Accepted, and the display stays at rotation 0.
+
+        Every app on this phone is portrait-only, so the screen never turns: exactly what a phone
+        reports when its foreground app is locked to portrait (setOrientation returns normally,
+        ``displayRotation`` stays 0, ``d.orientation`` reads "natural"). Unknown names are ignored,
+        as uiautomator ignores them.
+        """
+        if not isinstance(orientation, str):
+            raise RpcError(INVALID_PARAMS, f"orientation must be a string, got {orientation!r}")
+        return None
 
     def rpc_freezeRotation(self, freeze: bool = True) -> bool:
         return True
@@ -234,6 +267,40 @@ class UiautomatorRpc:
     def rpc_drag(self, sx: Any, sy: Any, ex: Any, ey: Any, steps: int = 100) -> bool:
         return self.rpc_swipe(sx, sy, ex, ey, steps)
 
+    def rpc_dragTo(self, selector: Any, target: Any, y_or_steps: Any = None, steps: Any = None) -> bool:
+        """UiObject.dragTo: ``(selector, destSelector, steps)`` or ``(selector, x, y, steps)``;
+        the finger goes from the object's centre to the destination's centre (or the point).
+
+        On a phone the finger first rests for a long press; no app here has drag-and-drop or
+        long-press handlers, so the drag acts on the screen exactly as the same swipe does.
+        """
+        x1, y1 = _center(self._one(selector))
+        if isinstance(target, (dict, str)):
+            x2, y2 = _center(self._one(target))
+            steps = y_or_steps
+        else:
+            x2, y2 = self._point(target, y_or_steps)
+        return self.rpc_swipe(x1, y1, x2, y2, 40 if steps is None else steps)
+
+    def _pinch(self, selector: Any, percent: Any, closing: bool) -> bool:
+        """UiObject.pinchIn/pinchOut: two fingers on the horizontal centre line of the object,
+        between ``percent`` of its half width and 20 px from its centre."""
+        left, top, right, bottom = selectors.bounds(self._one(selector))
+        width = right - left
+        if width <= FINGER_TOUCH_HALF_WIDTH * 2:
+            raise RpcError(DEVICE_ERROR, "java.lang.IllegalStateException: Object width is too small for operation")
+        share = min(max(int(percent), 0), 100) / 100
+        wide, near = 2 * int(width / 2 * share), 2 * FINGER_TOUCH_HALF_WIDTH
+        cx, cy = (left + right) // 2, (top + bottom) // 2
+        self.phone.pinch(cx, cy, wide if closing else near, near if closing else wide)
+        return True
+
+    def rpc_pinchIn(self, selector: Any, percent: Any = 100, steps: Any = 50) -> bool:
+        return self._pinch(selector, percent, closing=True)
+
+    def rpc_pinchOut(self, selector: Any, percent: Any = 100, steps: Any = 50) -> bool:
+        return self._pinch(selector, percent, closing=False)
+
     # -- keys and text -------------------------------------------------------------------
     def rpc_pressKey(self, key: str) -> bool:
         self.phone.press_key(phone_key(key))
@@ -260,16 +327,31 @@ class UiautomatorRpc:
         self.phone.clear_text()
         return True
 
-    # -- things this phone does not keep -------------------------------------------------
-    def rpc_getLastToast(self) -> None:
-        return None
+    # -- toasts --------------------------------------------------------------------------
+    def rpc_getLastToast(self, cache_duration_ms: Any = None) -> str | None:
+        """The text of the toast on screen, until clearLastToast; None when none is showing.
+
+        A toast counts while it is on screen (the phone shows each for 2.5 s), whatever the
+        cache duration asked for.
+        """
+        shown = self.phone.toast_showing()
+        if shown is None or shown == self._cleared_toast:
+            return None
+        return shown[0]
 
     def rpc_clearLastToast(self) -> bool:
+        self._cleared_toast = self.phone.toast_showing()
         return True
 
     def rpc_makeToast(self, text: str, duration_ms: Any = 1000) -> bool:
+        if not isinstance(text, str):
+            raise RpcError(INVALID_PARAMS, "toast text must be a string")
+        # The phone shows every toast for 2.5 s, whatever duration is asked for.
+        self.phone.toast(text)
+        self.phone.invalidate()
         return True
 
+    # -- things this phone does not keep -------------------------------------------------
     def rpc_getLastTraversedText(self) -> None:
         return None
 
@@ -277,20 +359,41 @@ class UiautomatorRpc:
         return True
 
     # -- selectors (UiSelector over the current hierarchy) -------------------------------
-    def _find(self, selector: Any) -> list[dict[str, Any]]:
+    def _selector(self, selector: Any) -> Any:
+        """A selector dict; a string is the name of a UiObject handed out by childByText & co."""
+        if not isinstance(selector, str):
+            return selector
+        now = time.monotonic()
+        self._objects = {k: v for k, v in self._objects.items() if now - v[1] < UI_OBJECT_TTL_S}
+        if selector not in self._objects:
+            raise RpcError(OBJECT_NOT_FOUND, f"uiautomator.UiObjectNotFoundException: UiObject {selector} not found!")
+        return self._objects[selector][0]
+
+    def _name(self, selector: dict[str, Any]) -> str:
+        key = str(uuid.uuid4())
+        self._objects[key] = (selector, time.monotonic())
+        return key
+
+    def _find(self, selector: Any) -> list[Any]:
         try:
-            return selectors.find(self.phone.hierarchy_xml(), selector)
+            return selectors.find(self.phone.hierarchy_xml(), self._selector(selector))
         except selectors.SelectorError as err:
             raise RpcError(INVALID_PARAMS, str(err)) from None
 
-    def _one(self, selector: Any) -> dict[str, Any]:
+    def _one(self, selector: Any) -> Any:
         found = self._find(selector)
         if not found:
-            raise RpcError(OBJECT_NOT_FOUND, f"uiautomator.UiObjectNotFoundException: {selectors.describe(selector)}")
+            raise RpcError(OBJECT_NOT_FOUND,
+                           f"uiautomator.UiObjectNotFoundException: {selectors.describe(self._selector(selector))}")
         return found[0]
 
     def rpc_exist(self, selector: Any) -> bool:
-        return bool(self._find(selector))
+        try:
+            return bool(self._find(selector))
+        except RpcError as err:
+            if err.code == OBJECT_NOT_FOUND:
+                return False  # an unknown or forgotten UiObject name does not exist
+            raise
 
     def rpc_count(self, selector: Any) -> int:
         return len(self._find(selector))
@@ -325,20 +428,178 @@ class UiautomatorRpc:
     def rpc_waitUntilGone(self, selector: Any, timeout_ms: Any = 0) -> bool:
         return self._wait(selector, timeout_ms, False)
 
-    def _focus(self, selector: Any) -> None:
+    def _set_text(self, selector: Any, text: str, click: bool) -> bool:
+        """ACTION_SET_TEXT on the node: a text field of the app on screen gets the text without
+        being tapped, so its tap handler (a search bar opening a search page) does not run.
+
+        ``click`` is the focusing click setText makes first: it gives a field input focus, and on
+        anything that is not a field it is a plain tap, after which the text goes nowhere, as
+        ACTION_SET_TEXT on a non-editable view does nothing. clearTextField makes no click.
+        """
+        if not isinstance(text, str):
+            raise RpcError(INVALID_PARAMS, f"text must be a string, got {text!r}")
         node = self._one(selector)
-        if node.get("focused") != "true":
-            left, top, right, bottom = selectors.bounds(node)
-            self.phone.tap((left + right) // 2, (top + bottom) // 2)
+        package, _, rid = (node.get("resource-id") or "").partition(":id/")
+        if package == self.phone.current_package() and rid and self.phone.set_field_text(rid, text, focus=click):
+            return True
+        if click:
+            self.phone.tap(*_center(node))
+        return True
 
     def rpc_setText(self, selector: Any, text: str) -> bool:
-        self._focus(selector)
-        self.phone.clear_text()
-        if text:
-            self.phone.input_text(text)
-        return True
+        return self._set_text(selector, text, click=True)
 
     def rpc_clearTextField(self, selector: Any) -> bool:
-        self._focus(selector)
-        self.phone.clear_text()
+        return self._set_text(selector, "", click=False)
+
+    # -- collections: childByText & co. (UiCollection / UiScrollable) -----------------------
+    def _child_by(self, collection: Any, child: Any, match: dict[str, str], scroll: bool | None) -> str:
+        """The n-th ``child`` of the collection that is, or contains, a node matching ``match``.
+
+        A scrollable collection first scrolls that node into view (unless told not to), as
+        UiScrollable.getChildByText/Description do; the UiObject handed back is found again by
+        instance each time it is used, as on a phone.
+        """
+        base = self._selector(collection)
+        if not isinstance(child, dict):
+            raise RpcError(INVALID_PARAMS, "the child pattern must be a selector object")
+        found = self._find(base)
+        scrollable = bool(found) and found[0].get("scrollable") == "true"
+        if scroll or (scroll is None and scrollable):
+            self._scroll_into_view(base, match, True)
+        rows = self._find(_chain(base, child))
+        for i, row in enumerate(rows):
+            if self._row_matches(row, match):
+                return self._name(_chain(base, dict(child, instance=i)))
+        raise RpcError(OBJECT_NOT_FOUND, f"uiautomator.UiObjectNotFoundException: for {_describe_match(match)}")
+
+    @staticmethod
+    def _row_matches(row: Any, match: dict[str, str]) -> bool:
+        try:
+            return selectors.find_in(row, match) != []
+        except selectors.SelectorError as err:
+            raise RpcError(INVALID_PARAMS, str(err)) from None
+
+    def rpc_childByText(self, collection: Any, child: Any, text: str, allow_scroll_search: Any = None) -> str:
+        return self._child_by(collection, child, {"text": str(text)},
+                              None if allow_scroll_search is None else bool(allow_scroll_search))
+
+    def rpc_childByDescription(self, collection: Any, child: Any, text: str, allow_scroll_search: Any = None) -> str:
+        return self._child_by(collection, child, {"descriptionContains": str(text)},
+                              None if allow_scroll_search is None else bool(allow_scroll_search))
+
+    def rpc_childByInstance(self, collection: Any, child: Any, instance: int) -> str:
+        if not isinstance(child, dict):
+            raise RpcError(INVALID_PARAMS, "the child pattern must be a selector object")
+        return self._name(_chain(self._selector(collection), dict(child, instance=int(instance))))
+
+    def rpc_getChild(self, obj: str, selector: Any) -> str:
+        return self._name(_chain(self._selector(obj), selector, "child"))
+
+    def rpc_getFromParent(self, obj: str, selector: Any) -> str:
+        return self._name(_chain(self._selector(obj), selector, "sibling"))
+
+    def rpc_getUiObject(self, selector: Any) -> str:
+        return self._name(self._selector(selector))
+
+    def rpc_removeUiObject(self, obj: str) -> None:
+        self._objects.pop(obj, None)
+
+    def rpc_getUiObjects(self) -> list[str]:
+        return list(self._objects)
+
+    # -- UiScrollable ------------------------------------------------------------------------
+    def _scroll(self, selector: Any, vertical: Any, steps: Any, forward: bool) -> bool:
+        """One UiScrollable swipe across the list (10% in from its edges). True if the list moved
+        and can still move further that way, as uiautomator reports it."""
+        left, top, right, bottom = selectors.bounds(self._one(selector))
+        if vertical is False:
+            adjust = int((right - left) * SWIPE_DEAD_ZONE)
+            y = (top + bottom) // 2
+            start, end = (right - adjust, y), (left + adjust, y)
+        else:
+            adjust = int((bottom - top) * SWIPE_DEAD_ZONE)
+            x = (left + right) // 2
+            start, end = (x, bottom - adjust), (x, top + adjust)
+        if not forward:
+            start, end = end, start
+        before = self.phone.scroll_position(*start)
+        self.rpc_swipe(*start, *end, steps)
+        after = self.phone.scroll_position(*start)
+        if before is None or after is None or after[0] == before[0]:
+            return False
+        return after[0] < after[1] if forward else after[0] > 0
+
+    def _scroll_to_edge(self, selector: Any, vertical: Any, max_swipes: Any, steps: Any, forward: bool) -> bool:
+        for _ in range(max(int(max_swipes), 0)):
+            if not self._scroll(selector, vertical, steps, forward):
+                break
         return True
+
+    def _scroll_into_view(self, selector: Any, target: Any, vertical: Any) -> bool:
+        """UiScrollable.scrollIntoView: look, go back to the beginning, then swipe forward until
+        the target is a visible descendant of the list or the list ends."""
+        wanted = _chain(self._selector(selector), target)
+        if self._find(wanted):
+            return True
+        self._scroll_to_edge(selector, vertical, MAX_SEARCH_SWIPES, SCROLL_STEPS, forward=False)
+        if self._find(wanted):
+            return True
+        for _ in range(MAX_SEARCH_SWIPES):
+            scrolled = self._scroll(selector, vertical, SCROLL_STEPS, forward=True)
+            if self._find(wanted):
+                return True
+            if not scrolled:
+                return False
+        return False
+
+    def rpc_scrollForward(self, selector: Any, vertical: Any = True, steps: Any = SCROLL_STEPS) -> bool:
+        return self._scroll(selector, vertical, steps, forward=True)
+
+    def rpc_scrollBackward(self, selector: Any, vertical: Any = True, steps: Any = SCROLL_STEPS) -> bool:
+        return self._scroll(selector, vertical, steps, forward=False)
+
+    def rpc_scrollToBeginning(self, selector: Any, vertical: Any = True, max_swipes: Any = 500,
+                              steps: Any = SCROLL_STEPS) -> bool:
+        return self._scroll_to_edge(selector, vertical, max_swipes, steps, forward=False)
+
+    def rpc_scrollToEnd(self, selector: Any, vertical: Any = True, max_swipes: Any = 500,
+                        steps: Any = SCROLL_STEPS) -> bool:
+        return self._scroll_to_edge(selector, vertical, max_swipes, steps, forward=True)
+
+    def rpc_scrollTo(self, selector: Any, target: Any, vertical: Any = True) -> bool:
+        if not isinstance(target, dict):
+            raise RpcError(INVALID_PARAMS, "the target must be a selector object")
+        return self._scroll_into_view(selector, target, vertical)
+
+    def rpc_flingForward(self, selector: Any, vertical: Any = True) -> bool:
+        return self._scroll(selector, vertical, FLING_STEPS, forward=True)
+
+    def rpc_flingBackward(self, selector: Any, vertical: Any = True) -> bool:
+        return self._scroll(selector, vertical, FLING_STEPS, forward=False)
+
+    def rpc_flingToBeginning(self, selector: Any, vertical: Any = True, max_swipes: Any = 500) -> bool:
+        return self._scroll_to_edge(selector, vertical, max_swipes, FLING_STEPS, forward=False)
+
+    def rpc_flingToEnd(self, selector: Any, vertical: Any = True, max_swipes: Any = 500) -> bool:
+        return self._scroll_to_edge(selector, vertical, max_swipes, FLING_STEPS, forward=True)
+
+
+def _center(node: Any) -> tuple[int, int]:
+    left, top, right, bottom = selectors.bounds(node)
+    return (left + right) // 2, (top + bottom) // 2
+
+
+def _chain(base: Any, sub: Any, step: str = "child") -> dict[str, Any]:
+    """``base`` with one more child (or sibling) step, leaving ``base`` itself untouched."""
+    if not isinstance(base, dict) or not isinstance(sub, dict):
+        raise RpcError(INVALID_PARAMS, "selectors must be objects")
+    chained = dict(base)
+    chained["childOrSibling"] = list(base.get("childOrSibling") or []) + [step]
+    chained["childOrSiblingSelector"] = list(base.get("childOrSiblingSelector") or []) + [sub]
+    return chained
+
+
+def _describe_match(match: dict[str, str]) -> str:
+    key, value = next(iter(match.items()))
+    return f'{"text" if key == "text" else "description"}= "{value}"'

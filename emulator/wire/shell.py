@@ -1,22 +1,25 @@
 """A small Android shell: the commands adbutils and uiautomator2 run on a device.
 
 Commands are parsed like ``sh`` does for the simple cases clients use (``;``, ``&&``,
-``||``, ``$?``, ``NAME=value`` prefixes, quoting). Anything else answers the way a
+``||``, ``$?``, ``NAME=value`` prefixes, quoting, pipes into ``grep``/``head``/``tail``/
+``wc``/``cat``). Anything else answers the way a
 device shell would: ``<name>: inaccessible or not found`` with exit status 127.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from autoagent.device import DeviceError
-from emulator.wire.device_state import DEFAULT_IME, PROPS, DeviceState
-from emulator.wire.keys import phone_key
+from emulator.wire import framework
+from emulator.wire.device_state import PROPS, DeviceState
+from emulator.wire.dumpsys import focus, pid_of
+from emulator.wire.shell_io import NO_STDIN, Stdin, reads_stdin
+from emulator.wire.shell_io import ShellExit as _Exit
 
 UIAUTOMATOR_MAIN = "com.wetest.uia2.Main"
 UIAUTOMATOR_STARTUP = (
@@ -32,18 +35,13 @@ class ShellResult:
     uiautomator_port: int | None = None
 
 
-class _Exit(Exception):
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
 Command = Callable[[DeviceState, list[str], dict[str, str]], "str | bytes"]
 
 
-def run(state: DeviceState, cmdline: str) -> ShellResult:
-    """Run a command line; the output has stdout and stderr merged, as adb's shell v1 does."""
+def run(state: DeviceState, cmdline: str, stdin: Stdin = NO_STDIN) -> ShellResult:
+    """Run a command line; the output has stdout and stderr merged, as adb's shell v1 does.
+
+    ``stdin`` is the connection's input, for commands that read theirs (``pm install -S``)."""
     try:
         statements = _split(cmdline)
     except ValueError as err:
@@ -54,6 +52,10 @@ def run(state: DeviceState, cmdline: str) -> ShellResult:
         if connector == "&&" and code != 0:
             continue
         if connector == "||" and code == 0:
+            continue
+        if any(isinstance(w, _Op) for w in words):
+            text, code = _pipeline(state, words, code)
+            out += text
             continue
         words = [w.replace("$?", str(code)) for w in words]
         env, words = _take_env(words)
@@ -67,7 +69,7 @@ def run(state: DeviceState, cmdline: str) -> ShellResult:
                 return ShellResult(bytes(out), result.code, result.uiautomator_port)
             code = result.code
             continue
-        text, code = _one(state, words, env)
+        text, code = _one(state, words, env, stdin)
         out += text
     return ShellResult(bytes(out), code)
 
@@ -83,7 +85,9 @@ def _split(cmdline: str) -> list[tuple[str, list[str]]]:
         if tok in (";", "&&", "||"):
             statements.append((connector, words))
             connector, words = tok, []
-        elif tok in ("|", "&", ";;"):
+        elif tok == "|":
+            words.append(_PIPE)  # a stage boundary inside this statement; run() splits the stages
+        elif tok in ("&", ";;"):
             raise ValueError(f"'{tok}' is not supported by this shell")
         else:
             words.append(tok)
@@ -104,7 +108,196 @@ def _take_env(words: list[str]) -> tuple[dict[str, str], list[str]]:
     return env, words[i:]
 
 
-def _one(state: DeviceState, words: list[str], env: dict[str, str]) -> tuple[bytes, int]:
+# -- pipelines: `cmd | grep ... | head ...` ---------------------------------------------
+
+class _Op(str):
+    """An unquoted shell operator inside a statement's words (a quoted "|" stays a plain str)."""
+
+
+_PIPE = _Op("|")
+
+
+def _pipeline(state: DeviceState, words: list[str], last_code: int) -> tuple[bytes, int]:
+    """Run ``a | b | c``: each stage reads the one before; the status is the last stage's.
+
+    The first stage is any command; the later ones are the text filters clients pipe into
+    (grep, head, tail, wc, cat). Output here has stderr merged into stdout (adb's shell v1),
+    so what a stage prints on either goes down the pipe.
+    """
+    stages: list[list[str]] = [[]]
+    for w in words:
+        if isinstance(w, _Op):
+            stages.append([])
+        else:
+            stages[-1].append(w.replace("$?", str(last_code)))
+    if any(not stage for stage in stages):
+        return b"/system/bin/sh: syntax error: unexpected '|'\n", 2
+    data, code = b"", 0
+    for i, stage in enumerate(stages):
+        env, stage = _take_env(stage)
+        name = stage[0].rsplit("/", 1)[-1] if stage else ""
+        if i > 0 and name in _FILTERS:
+            data, code = _FILTERS[name](state, stage[1:], data)
+        elif stage:
+            data, code = _one(state, stage, env)
+    return data, code
+
+
+def _filter_input(state: DeviceState, files: list[str], stdin: bytes) -> tuple[list[str], str]:
+    """(lines with their newlines, errors): the named files, or the pipe when none are named."""
+    if not files:
+        return stdin.decode("utf-8", "surrogateescape").splitlines(keepends=True), ""
+    text, errors = "", ""
+    for path in files:
+        entry = state.read_file(path)
+        if entry is None:
+            errors += f"{path}: No such file or directory\n"
+        else:
+            text += entry.data.decode("utf-8", "surrogateescape")
+    return text.splitlines(keepends=True), errors
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _grep(state: DeviceState, args: list[str], stdin: bytes) -> tuple[bytes, int]:
+    flags: set[str] = set()
+    patterns: list[str] = []
+    rest: list[str] = []
+    it = iter(args)
+    for arg in it:
+        if arg == "-e":
+            patterns.append(next(it, ""))
+        elif arg.startswith("-") and len(arg) > 1 and not rest and set(arg[1:]) <= set("ivcEFqwxn"):
+            flags |= set(arg[1:])
+        else:
+            rest.append(arg)
+    if not patterns:
+        if not rest:
+            return b"usage: grep [-ivcEFqwxn] [-e PATTERN] PATTERN [FILE...]\n", 2
+        patterns, rest = [rest[0]], rest[1:]
+    try:
+        regex = _grep_regex(patterns, flags)
+    except re.error as err:
+        return _encode(f"grep: bad regex: {err}\n"), 2
+    lines, errors = _filter_input(state, rest, stdin)
+    hits = [(n, line) for n, line in enumerate(lines, 1) if bool(regex.search(line.rstrip("\n"))) != ("v" in flags)]
+    code = 0 if hits else 1
+    if errors:
+        code = 2
+    if "q" in flags:
+        return b"", code
+    if "c" in flags:
+        return _encode(errors + f"{len(hits)}\n"), code
+    shown = "".join((f"{n}:" if "n" in flags else "") + (line if line.endswith("\n") else line + "\n")
+                    for n, line in hits)
+    return _encode(errors + shown), code
+
+
+def _grep_regex(patterns: list[str], flags: set[str]) -> re.Pattern[str]:
+    """toybox grep's patterns as one Python regex: -F literal, -E extended, else basic."""
+    parts = []
+    for pattern in patterns:
+        if "F" in flags:
+            part = re.escape(pattern)
+        elif "E" in flags:
+            part = pattern
+        else:
+            part = _basic_to_extended(pattern)
+        if "w" in flags:
+            part = rf"(?<!\w)(?:{part})(?!\w)"
+        if "x" in flags:
+            part = rf"^(?:{part})$"
+        parts.append(f"(?:{part})")
+    return re.compile("|".join(parts), re.IGNORECASE if "i" in flags else 0)
+
+
+def _basic_to_extended(pattern: str) -> str:
+    # In a basic regex + ? | ( ) { } are plain characters and their backslashed forms are operators.
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            out.append(nxt if nxt in "+?|(){}" else ch + nxt)
+            i += 2
+            continue
+        out.append("\\" + ch if ch in "+?|(){}" else ch)
+        i += 1
+    return "".join(out)
+
+
+def _line_count(args: list[str], default: int = 10) -> tuple[int | None, bool, list[str]]:
+    """(count, from_start, files) from head/tail's -n N, -nN, -N and tail's +N."""
+    count: int | None = default
+    from_start = False
+    files: list[str] = []
+    it = iter(args)
+    for arg in it:
+        value = _count_option(arg, it)
+        if value is None:
+            files.append(arg)
+            continue
+        from_start = value.startswith("+")
+        digits = value.lstrip("+-")
+        count = int(digits) if digits.isdigit() else None
+    return count, from_start, files
+
+
+def _count_option(arg: str, rest: Iterator[str]) -> str | None:
+    """The count an option spells ("-n 5", "-n5", "-5"), None for a file name."""
+    if arg == "-n":
+        return next(rest, "")
+    if arg.startswith("-n"):
+        return arg[2:]
+    if arg.startswith("-"):
+        return arg[1:]
+    return None
+
+
+def _head(state: DeviceState, args: list[str], stdin: bytes) -> tuple[bytes, int]:
+    count, _, files = _line_count(args)
+    if count is None:
+        return _encode(f"head: bad count in '{' '.join(args)}'\n"), 1
+    lines, errors = _filter_input(state, files, stdin)
+    return _encode(errors + "".join(lines[:count])), 1 if errors else 0
+
+
+def _tail(state: DeviceState, args: list[str], stdin: bytes) -> tuple[bytes, int]:
+    count, from_start, files = _line_count(args)
+    if count is None:
+        return _encode(f"tail: bad count in '{' '.join(args)}'\n"), 1
+    lines, errors = _filter_input(state, files, stdin)
+    kept = lines[max(count - 1, 0):] if from_start else (lines[-count:] if count else [])
+    return _encode(errors + "".join(kept)), 1 if errors else 0
+
+
+def _wc(state: DeviceState, args: list[str], stdin: bytes) -> tuple[bytes, int]:
+    flags = "".join(a[1:] for a in args if a.startswith("-") and len(a) > 1) or "lwc"
+    files = [a for a in args if not a.startswith("-") or len(a) == 1]
+    lines, errors = _filter_input(state, files, stdin)
+    text = "".join(lines)
+    counts = {"l": text.count("\n"), "w": len(text.split()), "c": len(_encode(text))}
+    shown = [str(counts[f]) for f in "lwc" if f in flags]
+    return _encode(errors + " ".join(shown) + "\n"), 1 if errors else 0
+
+
+def _cat_filter(state: DeviceState, args: list[str], stdin: bytes) -> tuple[bytes, int]:
+    lines, errors = _filter_input(state, [a for a in args if a != "-"], stdin)
+    return _encode(errors + "".join(lines)), 1 if errors else 0
+
+
+_FILTERS: dict[str, Callable[[DeviceState, list[str], bytes], tuple[bytes, int]]] = {
+    "grep": _grep,
+    "head": _head,
+    "tail": _tail,
+    "wc": _wc,
+    "cat": _cat_filter,
+}
+
+
+def _one(state: DeviceState, words: list[str], env: dict[str, str], stdin: Stdin = NO_STDIN) -> tuple[bytes, int]:
     name = words[0].rsplit("/", 1)[-1]
     if name in ("toybox", "busybox") and len(words) > 1:
         words = words[1:]
@@ -113,7 +306,10 @@ def _one(state: DeviceState, words: list[str], env: dict[str, str]) -> tuple[byt
     if handler is None:
         return f"/system/bin/sh: {words[0]}: inaccessible or not found\n".encode(), 127
     try:
-        out = handler(state, words[1:], env)
+        if getattr(handler, "reads_stdin", False):
+            out = handler(state, words[1:], env, stdin)
+        else:
+            out = handler(state, words[1:], env)
         code = 0
     except _Exit as ex:
         out, code = ex.message, ex.code
@@ -154,184 +350,11 @@ def _getprop(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
     return props.get(args[0], args[1] if len(args) > 1 else "") + "\n"
 
 
-def _size(state: DeviceState) -> tuple[int, int]:
-    with state.phone.lock:
-        return tuple(state.phone.screen_size())  # type: ignore[return-value]
-
-
-def _wm(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    if args[:1] == ["size"]:
-        w, h = _size(state)
-        return f"Physical size: {w}x{h}\n"
-    if args[:1] == ["density"]:
-        return f"Physical density: {PROPS['ro.sf.lcd_density']}\n"
-    raise _Exit(f"Error: unknown wm command '{' '.join(args)}'\n", 1)
-
-
-def _current(state: DeviceState) -> tuple[str, str]:
-    with state.phone.lock:
-        return state.phone.current_package(), state.phone.current_activity()
-
-
-def _dumpsys(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    what = args[0] if args else ""
-    if what == "window":
-        pkg, act = _current(state)
-        return (
-            "WINDOW MANAGER WINDOWS (dumpsys window windows)\n"
-            f"  mCurrentFocus=Window{{1a2b3c4 u0 {pkg}/{act}}}\n"
-            f"  mFocusedApp=ActivityRecord{{5d6e7f8 u0 {pkg}/{act} t1}}\n"
-        )
-    if what == "activity":
-        pkg, act = _current(state)
-        sub = args[1] if len(args) > 1 else "activities"
-        if sub == "top":
-            return f"TASK {pkg} id=1 userId=0\n  ACTIVITY {pkg}/{act} 5d6e7f8 pid={_pid(pkg)}\n"
-        return f"  mResumedActivity: ActivityRecord{{5d6e7f8 u0 {pkg}/{act} t1}}\n"
-    if what == "display":
-        w, h = _size(state)
-        return f"  mBaseDisplayInfo=DisplayInfo{{real {w} x {h}, rotation 0}}\n  orientation=0\n"
-    if what == "package" and len(args) > 1:
-        pkg = args[1]
-        if pkg not in _packages(state):
-            return f"Unable to find package: {pkg}\n"
-        return (
-            f"Packages:\n  Package [{pkg}] (1a2b3c):\n    versionCode=1 minSdk=21 targetSdk=30\n"
-            "    versionName=1.0\n    pkgFlags=[ HAS_CODE ALLOW_CLEAR_USER_DATA ]\n"
-            "    firstInstallTime=2024-01-01 00:00:00\n    lastUpdateTime=2024-01-01 00:00:00\n"
-            "    signatures=PackageSignatures{1a2b3c version:2, signatures:[5d6e7f8], past signatures:[]}\n"
-        )
-    if what == "power":
-        return "  mWakefulness=Awake\n  Display Power: state=ON\n  mHoldingDisplaySuspendBlocker=true\n"
-    if what == "input_method":
-        return f"  mCurMethodId={state.settings.get('secure default_input_method', DEFAULT_IME)}\n  mInputShown=false\n"
-    if what == "battery":
-        return "Current Battery Service state:\n  AC powered: true\n  USB powered: false\n  status: 2\n  level: 100\n  scale: 100\n  temperature: 250\n  technology: Li-ion\n"
-    return f"Can't find service: {what}\n" if what else "Currently running services:\n"
-
-
-def _pid(package: str) -> int:
-    # Stable per package, so clients that compare pids across calls see the same process.
-    return 1000 + int(hashlib.md5(package.encode()).hexdigest()[:4], 16) % 30000
-
-
-def _packages(state: DeviceState) -> list[str]:
-    with state.phone.lock:
-        return list(state.phone.packages())
-
-
-def _pm(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    sub = args[0] if args else ""
-    if sub == "list" and args[1:2] == ["packages"]:
-        rest = args[2:]
-        show_path = "-f" in rest
-        needle = next((a for a in rest if not a.startswith("-") and a != "None"), "")
-        lines = []
-        for pkg in sorted(_packages(state)):
-            if needle in pkg:
-                path = f"/data/app/{pkg}/base.apk=" if show_path else ""
-                lines.append(f"package:{path}{pkg}\n")
-        return "".join(lines)
-    if sub == "path" and len(args) > 1:
-        if args[1] in _packages(state):
-            return f"package:/data/app/{args[1]}/base.apk\n"
-        raise _Exit("", 1)
-    if sub in ("clear", "grant", "revoke"):
-        if len(args) > 1 and args[-1 if sub == "clear" else 1] in _packages(state):
-            return "Success\n" if sub == "clear" else ""
-        raise _Exit(f"Error: package not found\n", 1)
-    if sub == "install":
-        raise _Exit("Failure [INSTALL_FAILED_USER_RESTRICTED: this device does not install apks]\n", 1)
-    if sub == "uninstall":
-        raise _Exit("Failure [DELETE_FAILED_USER_RESTRICTED]\n", 1)
-    raise _Exit(f"Error: unknown pm command '{sub}'\n", 1)
-
-
-def _launch(state: DeviceState, package: str) -> bool:
-    if package not in _packages(state):
-        return False
-    with state.phone.lock:
-        state.phone.launch(package)
-    return True
-
-
-def _monkey(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    if "-p" not in args or args.index("-p") + 1 >= len(args):
-        raise _Exit("** Error: monkey needs -p <package>\n", 1)
-    pkg = args[args.index("-p") + 1]
-    if not _launch(state, pkg):
-        raise _Exit(f"** No activities found to run, monkey aborted.\n", 252)
-    return "  bash arg: -p\n  bash arg: " + pkg + "\nEvents injected: 1\n## Network stats: elapsed time=10ms\n"
-
-
-def _am(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    sub = args[0] if args else ""
-    if sub in ("start", "start-activity"):
-        if "-n" in args and args.index("-n") + 1 < len(args):
-            component = args[args.index("-n") + 1]
-            pkg = component.split("/", 1)[0]
-            if not _launch(state, pkg):
-                raise _Exit(
-                    f"Starting: Intent {{ cmp={component} }}\n"
-                    f"Error type 3\nError: Activity class {{{component}}} does not exist.\n",
-                    1,
-                )
-            return f"Starting: Intent {{ cmp={component} }}\n"
-        raise _Exit("Error: this device only starts activities by component (-n)\n", 1)
-    if sub == "force-stop" and len(args) > 1:
-        pkg, _ = _current(state)
-        if pkg == args[1]:
-            with state.phone.lock:
-                state.phone.home()
-        return ""
-    if sub == "broadcast":
-        action = args[args.index("-a") + 1] if "-a" in args and args.index("-a") + 1 < len(args) else ""
-        # No receiver here handles broadcasts; result=0 tells clients nobody answered.
-        return f"Broadcasting: Intent {{ act={action} flg=0x400000 }}\nBroadcast completed: result=0\n"
-    raise _Exit(f"Error: unknown am command '{sub}'\n", 1)
-
-
-def _input(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    if not args:
-        raise _Exit("Usage: input [<source>] <command> [<arg>...]\n", 1)
-    sub, rest = args[0], args[1:]
-    phone = state.phone
-    try:
-        if sub == "keyevent":
-            keys = [k for k in rest if not k.startswith("--")]
-            if not keys:
-                raise _Exit("Error: keyevent needs a key\n", 1)
-            with phone.lock:
-                for key in keys:
-                    phone.press_key(phone_key(key))
-            return ""
-        if sub == "tap" and len(rest) == 2:
-            x, y = (int(float(v)) for v in rest)
-            with phone.lock:
-                phone.tap(x, y)
-            return ""
-        if sub in ("swipe", "draganddrop") and len(rest) in (4, 5):
-            x1, y1, x2, y2 = (int(float(v)) for v in rest[:4])
-            ms = int(rest[4]) if len(rest) == 5 else 300
-            with phone.lock:
-                phone.swipe(x1, y1, x2, y2, ms / 1000)
-            return ""
-        if sub == "text" and rest:
-            # `input text` spells spaces as %s because it takes one argument.
-            text = " ".join(rest).replace("%s", " ")
-            with phone.lock:
-                phone.input_text(text)
-            return ""
-    except ValueError:
-        raise _Exit(f"Error: bad number in 'input {' '.join(args)}'\n", 1) from None
-    raise _Exit(f"Error: unknown command '{' '.join(args)}'\n", 1)
-
-
 def _ps(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    pkg, _ = _current(state)
+    pkg, _ = focus(state)
     rows = [("root", 1, 0, "init"), ("system", 540, 1, "system_server")]
     if pkg:
-        rows.append(("u0_a80", _pid(pkg), 540, pkg))
+        rows.append(("u0_a80", pid_of(pkg), 540, pkg))
     lines = ["USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME"]
     for user, pid, ppid, name in rows:
         lines.append(f"{user:<10} {pid:>7} {ppid:>5} 1000000  20000 SyS_epoll_wait      0 S {name}")
@@ -388,51 +411,17 @@ def _rm(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
     return ""
 
 
-def _cat(state: DeviceState, args: list[str], env: dict[str, str]) -> bytes:
+@reads_stdin
+def _cat(state: DeviceState, args: list[str], env: dict[str, str], stdin: Stdin = NO_STDIN) -> bytes:
     out = b""
+    if not args or args == ["-"]:
+        return stdin.read()  # no file: copy the shell's input (`adb shell cat < file`)
     for path in args:
         entry = state.read_file(path)
         if entry is None:
             raise _Exit(f"cat: {path}: No such file or directory\n", 1)
         out += entry.data
     return out
-
-
-def _settings(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    if len(args) >= 3 and args[0] == "get":
-        return state.settings.get(f"{args[1]} {args[2]}", "null") + "\n"
-    if len(args) >= 4 and args[0] == "put":
-        state.settings[f"{args[1]} {args[2]}"] = args[3]
-        return ""
-    raise _Exit("usage: settings [get|put] NAMESPACE KEY [VALUE]\n", 1)
-
-
-def _ime(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    if args[:1] == ["list"]:
-        return DEFAULT_IME + "\n"
-    if args[:1] in (["enable"], ["set"], ["disable"]) and len(args) > 1:
-        if args[1] != DEFAULT_IME:
-            raise _Exit(f"Unknown input method {args[1]} cannot be selected for user #0\n", 1)
-        return ""
-    raise _Exit("usage: ime list|enable|set|disable ID\n", 1)
-
-
-def _screencap(state: DeviceState, args: list[str], env: dict[str, str]) -> bytes:
-    with state.phone.lock:
-        image = state.phone.screenshot()
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def _uiautomator_dump(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
-    if args[:1] != ["dump"]:
-        raise _Exit("Usage: uiautomator dump [FILE]\n", 1)
-    target = args[1] if len(args) > 1 else "/sdcard/window_dump.xml"
-    with state.phone.lock:
-        xml = state.phone.hierarchy_xml()
-    state.write_file(target, xml.encode("utf-8"), 0o644)
-    return f"UI hierchary dumped to: {target}\n"
 
 
 def _false(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
@@ -447,12 +436,6 @@ def _mkdir(state: DeviceState, args: list[str], env: dict[str, str]) -> str:
 
 COMMANDS: dict[str, Command] = {
     "getprop": _getprop,
-    "wm": _wm,
-    "dumpsys": _dumpsys,
-    "pm": _pm,
-    "monkey": _monkey,
-    "am": _am,
-    "input": _input,
     "ps": _ps,
     "md5sum": _md5sum,
     "md5": _md5sum,
@@ -460,10 +443,6 @@ COMMANDS: dict[str, Command] = {
     "test": _test,
     "rm": _rm,
     "cat": _cat,
-    "settings": _settings,
-    "ime": _ime,
-    "screencap": _screencap,
-    "uiautomator": _uiautomator_dump,
     "echo": lambda s, a, e: " ".join(a) + "\n",
     "true": lambda s, a, e: "",
     "false": _false,
@@ -472,3 +451,5 @@ COMMANDS: dict[str, Command] = {
     "mkdir": _mkdir,
     "chmod": lambda s, a, e: "",
 }
+# The framework's commands (am, pm, cmd, input, ime, settings, wm, dumpsys, screencap, ...).
+COMMANDS.update(framework.COMMANDS)
