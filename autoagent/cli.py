@@ -58,9 +58,10 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport with touch")
     p.add_argument("--engine", choices=["openai", "local", "replay", "expert"], default=None,
                    help="openai: an OpenAI-compatible server (vLLM, SGLang, hosted); local: a checkpoint "
-                        "folder loaded with transformers; replay: the replies of a recorded trace; expert: "
-                        "the emulator's built-in demonstrator, for the emulator's own tasks [default on the "
-                        "emulator with no model options: expert]")
+                        "folder loaded with transformers (without --model-path: the embedded policy, a small "
+                        "GLM shipped in the package that knows the emulator's apps); replay: the replies of a "
+                        "recorded trace; expert: the emulator's built-in demonstrator, for the emulator's own "
+                        "tasks (training data) [default on the emulator with no model options: local]")
     p.add_argument("--base-url", help="openai engine: server URL, e.g. http://localhost:8000/v1")
     p.add_argument("--model", help="openai engine: model name on the server")
     p.add_argument("--api-key", help="openai engine: API key [default: $AUTOAGENT_API_KEY or $OPENAI_API_KEY]")
@@ -91,7 +92,7 @@ def _engine_from_args(args: argparse.Namespace) -> str:
     if args.trace:
         return "replay"
     if _on_emulator(args):
-        return "expert"
+        return "local"
     raise UsageError("choose a policy: --engine openai --base-url URL --model NAME, "
                      "--engine local --model-path DIR, or --engine replay --trace DIR")
 
@@ -267,9 +268,9 @@ def _passthrough(command: str, argv: list[str]) -> int:
 
 PASSTHROUGH = {
     "emulator": "the built-in virtual phone: serve it over adb, list apps, screenshot",
-    "demos": "collect expert demonstrations on the emulator (training data)",
-    "train": "train a small Glm4v policy from demonstrations",
-    "eval": "evaluate a checkpoint on held-out emulator tasks: success rate, steps, latency",
+    "demos": "collect expert demonstrations (and DAgger corrections) on the emulator: training rows",
+    "train": "train the embedded policy, a small Glm4v, from demonstrations on the CPU",
+    "eval": "evaluate a checkpoint (default: the embedded one) on held-out emulator tasks",
 }
 
 

@@ -35,8 +35,8 @@ def data(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def checkpoint(data, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("ckpt") / "policy"
-    cfg = TrainConfig(data=str(data), out=str(out), size="tiny", steps=30, batch=8, lr=3e-3, warmup=3,
-                      eval_every=15, eval_examples=16, log_every=5, save_every=15)
+    cfg = TrainConfig(data=str(data), out=str(out), size="tiny", steps=40, batch=8, lr=5e-3, warmup=3,
+                      eval_every=20, eval_examples=16, log_every=5, save_every=20)
     lines: list[str] = []
     return out, train(cfg, log=lines.append) | {"log": lines}
 
@@ -120,12 +120,12 @@ def test_resume_continues_from_the_saved_step(checkpoint, data: Path, tmp_path: 
     folder, summary = checkpoint
     copy = tmp_path / "policy"
     subprocess.run(["cp", "-r", str(folder), str(copy)], check=True)
-    cfg = TrainConfig(data=str(data), out=str(copy), size="tiny", steps=34, batch=8, lr=3e-3, warmup=3,
+    cfg = TrainConfig(data=str(data), out=str(copy), size="tiny", steps=44, batch=8, lr=5e-3, warmup=3,
                       eval_every=100, eval_examples=4, log_every=1, save_every=100, resume=True)
     lines: list[str] = []
     resumed = train(cfg, log=lines.append)
-    assert lines[0] == f"resuming {copy} at step 30"
-    assert resumed["steps"] == 34
+    assert lines[0] == f"resuming {copy} at step 40"
+    assert resumed["steps"] == 44
 
 
 def test_the_local_engine_builds_the_training_prompt_and_acts(checkpoint, data: Path) -> None:

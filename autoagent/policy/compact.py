@@ -9,13 +9,15 @@ instead, and the engine turns the pointer back into AutoGLM's action:
     step: 3
     done: launch Shop | tap "Search 搜索"
     screen:
-    1 ImageButton* Navigate up 返回
-    2 EditText*^ ~0
-    3 Button* Search 搜索
+    [1] ImageButton* Navigate up 返回
+    [2] EditText*^
+    [3] Button* Search 搜索
 
-answers ``tap 3``, ``type 2 3`` (goal words 2 to 3, copied from the goal itself), ``type "Wang
-Fang"`` (text that is not in the goal), ``swipe 7 down`` (scroll element 7 to reveal what is
-below), ``launch Shop``, ``back``, ``home``, ``wait`` or ``finish``.
+answers ``tap [3]``, ``type 2 3`` (goal words 2 to 3, copied from the goal itself), ``type "Wang
+Fang"`` (text that is not in the goal), ``swipe [7] down`` (scroll element 7 to reveal what is
+below; ``[0]`` is the whole screen), ``launch Shop``, ``back``, ``home``, ``wait`` or ``finish``.
+Element numbers are written the same way, in brackets, in the list and in the answer, so the
+tokenizer gives the model the very same number token to copy.
 
 Screen lines: ``*`` clickable, ``^`` focused, ``#`` scrollable, ``+`` checked or selected,
 ``!`` disabled; ``~N`` says that N of the goal's words appear in the element's text (the
@@ -131,7 +133,7 @@ def render_element(number: int, node: UINode, goal_keys: set[str]) -> str:
     tag = node.cls.rsplit(".", 1)[-1]
     shared = len(match_keys(node.label) & goal_keys) if node.label else 0
     mark = f" ~{min(shared, 9)}" if shared else ""
-    return f"{number} {tag}{flags} {_label(node)}{mark}".replace("  ", " ").rstrip()
+    return f"[{number}] {tag}{flags} {_label(node)}{mark}".replace("  ", " ").rstrip()
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def encode_action(action: Action, screen: Screen) -> str | None:
     """The answer that means ``action`` on this screen; None when the format cannot say it."""
     if isinstance(action, Tap):
         number = _element_at(screen, action.element)
-        return None if number is None else f"tap {number}"
+        return None if number is None else f"tap [{number}]"
     if isinstance(action, Type):
         span = goal_span(screen.goal, action.text)
         if span is not None:
@@ -237,10 +239,10 @@ def _encode_swipe(action: Swipe, screen: Screen) -> str | None:
     for number, node in enumerate(screen.elements, 1):
         start, end = _scroll_points(node.bounds, down)
         if (to_relative(start, screen.size), to_relative(end, screen.size)) == (action.start, action.end):
-            return f"swipe {number} {direction}"
+            return f"swipe [{number}] {direction}"
     start, end = _scroll_points(_full_screen(screen.size), down)
     if (to_relative(start, screen.size), to_relative(end, screen.size)) == (action.start, action.end):
-        return f"swipe 0 {direction}"
+        return f"swipe [0] {direction}"
     return None
 
 
@@ -265,7 +267,7 @@ def decode_answer(answer: str, screen: Screen) -> Action:
     verb, rest = match["verb"], match["rest"].strip()
     size = screen.size
     if verb == "tap":
-        return Tap(element=to_relative(screen.element(_number(rest)).center, size))
+        return Tap(element=to_relative(screen.element(_element_number(rest)).center, size))
     if verb == "type":
         if rest.startswith('"'):
             return Type(text=_unquote(rest))
@@ -278,7 +280,7 @@ def decode_answer(answer: str, screen: Screen) -> Action:
         target, direction = _two(rest)
         if direction not in ("up", "down"):
             raise CompactError(f"swipe direction must be up or down, not {direction!r}")
-        number = _number(target)
+        number = _element_number(target)
         bounds = _full_screen(size) if number == 0 else screen.element(number).bounds
         start, end = _scroll_points(bounds, direction == "down")
         return Swipe(start=to_relative(start, size), end=to_relative(end, size))
@@ -298,6 +300,12 @@ def _number(text: str) -> int:
     return int(text)
 
 
+def _element_number(text: str) -> int:
+    if not (text.startswith("[") and text.endswith("]")):
+        raise CompactError(f"expected an element like [12], got {text[:20]!r}")
+    return _number(text[1:-1])
+
+
 def _two(text: str) -> tuple[str, str]:
     parts = text.split()
     if len(parts) != 2:
@@ -309,7 +317,7 @@ def summarize(answer: str, screen: Screen) -> str:
     """How an earlier step reads in ``done:``: what was tapped or typed, not where."""
     action = decode_answer(answer, screen)
     if isinstance(action, Tap):
-        node = screen.element(_number(answer.split()[1]))
+        node = screen.element(_element_number(answer.split()[1]))
         return f"tap {_quote(_label(node)[:24])}"
     if isinstance(action, Type):
         return f"type {_quote(action.text[:24])}"

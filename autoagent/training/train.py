@@ -182,10 +182,16 @@ def encode_rows(rows: list[dict], tokenizer) -> list[Example]:
     return examples
 
 
-def batches(examples: list[Example], batch: int, rng: random.Random) -> list[list[int]]:
-    """Index batches of similar length (less padding), in a random order."""
-    order = sorted(range(len(examples)), key=lambda i: (len(examples[i].ids), rng.random()))
-    groups = [order[i:i + batch] for i in range(0, len(order), batch)]
+def batches(examples: list[Example], batch: int, rng: random.Random, pool: int = 32) -> list[list[int]]:
+    """Index batches in a random order. Within random pools of ``pool`` batches, examples of
+    similar length go together: less padding, while a batch still mixes screens and tasks (one
+    sorted over the whole set would hold one kind of screen, and its gradient would lurch)."""
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    groups = []
+    for start in range(0, len(order), batch * pool):
+        chunk = sorted(order[start:start + batch * pool], key=lambda i: len(examples[i].ids))
+        groups.extend(chunk[i:i + batch] for i in range(0, len(chunk), batch))
     rng.shuffle(groups)
     return groups
 
