@@ -15,11 +15,11 @@ from autoagent.actuators.execute import execute
 from autoagent.device import Device, DeviceError, UnknownApp
 from autoagent.grammar import UnparseableReply, format_action
 from autoagent.perception.observation import Observation
-from autoagent.policy.base import Decision, Policy, PolicyError, StepInput, Turn
+from autoagent.policy.base import Decision, Policy, PolicyError, StepInput, TruncatedReply, Turn
 from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
 from autoagent.safety.types import ConfirmationRequest, Guard, Human, Verdict
-from autoagent.trace import RunResult, StepRecord, TraceMeta, TraceWriter
+from autoagent.trace import MAX_THOUGHT_CHARS, RunResult, StepRecord, TraceMeta, TraceWriter, clip_middle, clip_record
 
 
 class Status(str, Enum):
@@ -91,6 +91,9 @@ class Agent:
         return result.model_copy(update={"trace_dir": writer.path})
 
     def _record(self, writer: TraceWriter, record: StepRecord) -> None:
+        # Clipped here, not only in the writer, so that progress callbacks (the terminal,
+        # the web page) never carry a multi-megabyte reply either.
+        record = clip_record(record)
         writer.append(record)
         self._steps_done = record.step
         if self.on_step:
@@ -116,10 +119,14 @@ class Agent:
             except UnparseableReply as err:
                 timings["model"] = _ms(t)
                 reasks += 1
+                cut = isinstance(err, TruncatedReply)
                 self._record(writer, record.model_copy(update={
-                    "raw": err.raw, "outcome": "unparseable", "error": err.reason, "timings": timings}))
-                history.append(Turn(thought="", answer=err.raw[-500:],
-                                    feedback=f"Your reply had no valid action ({err.reason}). Reply with one action."))
+                    "raw": err.raw, "outcome": "truncated" if cut else "unparseable", "error": err.reason,
+                    "timings": timings}))
+                feedback = (f"Your reply was cut off before it ended ({err.reason}). Think briefly, then reply "
+                            "with one complete action." if cut
+                            else f"Your reply had no valid action ({err.reason}). Reply with one action.")
+                history.append(Turn(thought="", answer=err.raw[-500:], feedback=feedback))
                 if reasks > self.max_reasks:
                     return Result(status=Status.FAILED, steps=step,
                                   message=f"the model gave {reasks} replies in a row with no valid action: {err.reason}")
@@ -140,7 +147,9 @@ class Agent:
             timings["total"] = _ms(started)
             record = outcome.record.model_copy(update={"timings": timings})
             self._record(writer, record)
-            history.append(Turn(thought=decision.thought, answer=record.answer, feedback=outcome.feedback))
+            # A runaway thought would crowd every later turn out of the prompt; its ends carry the gist.
+            history.append(Turn(thought=clip_middle(decision.thought, MAX_THOUGHT_CHARS), answer=record.answer,
+                                feedback=outcome.feedback))
             if outcome.result is not None:
                 return outcome.result
         return Result(status=Status.STEP_LIMIT, steps=self.max_steps,

@@ -58,13 +58,18 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport with touch")
     p.add_argument("--engine", choices=["openai", "local", "replay", "expert"], default=None,
                    help="openai: an OpenAI-compatible server (vLLM, SGLang, hosted); local: a checkpoint "
-                        "folder loaded with transformers (without --model-path: the embedded policy, a small "
-                        "GLM shipped in the package that knows the emulator's apps); replay: the replies of a "
-                        "recorded trace; expert: the emulator's built-in demonstrator, for the emulator's own "
-                        "tasks (training data) [default on the emulator with no model options: local]")
+                        "folder loaded with transformers; replay: the replies of a recorded trace; expert: "
+                        "the emulator's built-in demonstrator, for the emulator's own tasks [default on the "
+                        "emulator with no model options: expert]")
     p.add_argument("--base-url", help="openai engine: server URL, e.g. http://localhost:8000/v1")
     p.add_argument("--model", help="openai engine: model name on the server")
     p.add_argument("--api-key", help="openai engine: API key [default: $AUTOAGENT_API_KEY or $OPENAI_API_KEY]")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="openai engine: the longest one request to the model may take, its whole reply "
+                        "included [default: $AUTOAGENT_TIMEOUT or 120]")
+    p.add_argument("--retries", type=int, metavar="N",
+                   help="openai engine: retries of a failed or cut-off request; one that timed out is "
+                        "retried once [default: $AUTOAGENT_RETRIES or 4]")
     p.add_argument("--model-path", type=Path, help="local engine: checkpoint folder")
     p.add_argument("--trace", type=Path, help="replay engine: a trace directory to replay")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="system prompt language [default: en]")
@@ -92,7 +97,7 @@ def _engine_from_args(args: argparse.Namespace) -> str:
     if args.trace:
         return "replay"
     if _on_emulator(args):
-        return "local"
+        return "expert"
     raise UsageError("choose a policy: --engine openai --base-url URL --model NAME, "
                      "--engine local --model-path DIR, or --engine replay --trace DIR")
 
@@ -128,9 +133,28 @@ def _policy_from_args(args: argparse.Namespace, engine: str):  # -> Policy
 
     try:
         return make_policy(engine, base_url=args.base_url, model=args.model, api_key=args.api_key,
-                           model_path=args.model_path, trace=args.trace, lang=args.lang)
+                           model_path=args.model_path, trace=args.trace, lang=args.lang,
+                           **_model_server_options(args, engine))
     except (ValueError, PolicyError) as err:
         raise UsageError(str(err)) from None
+
+
+def _model_server_options(args: argparse.Namespace, engine: str) -> dict:
+    """--timeout, --retries and the waiting lines: options of the openai engine only."""
+    if engine != "openai":
+        if args.timeout is not None or args.retries is not None:
+            raise UsageError("--timeout and --retries apply to --engine openai")
+        return {}
+    options: dict = {"on_wait": None if args.quiet else _show_wait}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.retries is not None:
+        options["max_retries"] = args.retries
+    return options
+
+
+def _show_wait(event) -> None:  # ModelWait: a slow or failing model server is never silent
+    print(event, file=sys.stderr, flush=True)
 
 
 def _progress(max_steps: int, quiet: bool):

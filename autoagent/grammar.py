@@ -43,6 +43,10 @@ class UnparseableReply(ValueError):
         self.raw = raw
 
 
+class _Unclosed(UnparseableReply):
+    """The text ended inside a call: the reply was cut off, so no part of it is an action."""
+
+
 @dataclass(frozen=True)
 class ParsedReply:
     thought: str
@@ -86,6 +90,13 @@ def parse_reply(raw: str) -> ParsedReply:
     for match in ordered:
         try:
             action, call_text = _parse_call(region, match)
+        except _Unclosed as err:
+            if match is starts[-1]:
+                # The reply ends inside its last call: it was cut off. An earlier call is
+                # prose or a first draft, never a stand-in for the one that was cut.
+                raise UnparseableReply(err.reason, raw) from None
+            errors.append(err.reason)
+            continue
         except UnparseableReply as err:
             errors.append(err.reason)
             continue
@@ -124,7 +135,9 @@ def _parse_call(text: str, match: re.Match[str]) -> tuple[Action, str]:
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1
-        if pos >= len(text) or text[pos] == ")":
+        if pos >= len(text):
+            raise _Unclosed(f"the {func}(...) call is not closed with ')': the reply was cut off", text)
+        if text[pos] == ")":
             break
         key_match = _KEY.match(text, pos)
         if not key_match:
@@ -132,21 +145,20 @@ def _parse_call(text: str, match: re.Match[str]) -> tuple[Action, str]:
         key = key_match.group(1)
         value, pos = _parse_value(text, key_match.end())
         args[key] = value
-    end = min(pos + 1, len(text))
-    call_text = text[match.start():end].strip()
+    call_text = text[match.start():pos + 1].strip()
     return _build_action(func, args, text), call_text
 
 
 def _parse_value(text: str, pos: int) -> tuple[object, int]:
     if pos >= len(text):
-        raise UnparseableReply("a value is missing at the end of the reply", text)
+        raise _Unclosed("a value is missing at the end of the reply: it was cut off", text)
     ch = text[pos]
     if ch in _QUOTE_PAIRS:
         return _parse_string(text, pos)
     if ch == "[":
         close = text.find("]", pos)
         if close < 0:
-            raise UnparseableReply("a coordinate list is not closed with ]", text)
+            raise _Unclosed("a coordinate list is not closed with ]: the reply was cut off", text)
         numbers = _NUMBER.findall(text[pos + 1:close])
         return [float(n) for n in numbers], close + 1
     number = _NUMBER.match(text, pos)
@@ -179,8 +191,9 @@ def _parse_string(text: str, pos: int) -> tuple[str, int]:
             return "".join(out), i + 1
         out.append(ch)
         i += 1
-    # Truncated reply: the string never closed. Keep what we have rather than inventing more.
-    return "".join(out).rstrip(), len(text)
+    # The string never closed: the reply was cut off mid-value, and typing or sending the
+    # fragment would do something nobody asked for.
+    raise _Unclosed("a quoted value is not closed: the reply was cut off", text)
 
 
 def _point(args: dict[str, object], key: str, raw: str) -> list[int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from autoagent.trace import StepRecord, Trace
+from autoagent.trace import StepRecord, Trace, clip_record, remove_stale_temp
 
 # Screens are shown at this width; a 1080-wide phone becomes a readable thumbnail.
 THUMB_WIDTH = 360
@@ -56,6 +56,7 @@ def _marks(step: StepRecord, scale: float, height: int) -> str:
 
 
 def _step_html(trace: Trace, step: StepRecord) -> str:
+    step = clip_record(step)  # traces written before replies were clipped may hold megabytes
     shot_html = ""
     if step.screenshot:
         thumb = _thumbnail(trace.path / step.screenshot)
@@ -99,6 +100,8 @@ def render_html(trace: Trace) -> str:
 
 
 def write_report(trace: Trace, out: Path | None = None) -> Path:
+    # A run killed mid-write left a temporary file behind; the report is where the trace is tidied.
+    remove_stale_temp(trace.path)
     out = out or trace.path / "report.html"
     out.write_text(render_html(trace), encoding="utf-8")
     return out

@@ -7,6 +7,11 @@ Layout::
     TRACE/screens/0001.png the screenshot the step decided on (and 0001.xml, its hierarchy)
     TRACE/result.json      how the run ended; absent if the process died
 
+A step's ``raw`` reply and ``thought`` are stored up to ``MAX_RAW_CHARS`` and
+``MAX_THOUGHT_CHARS``: a longer one keeps its beginning and its end (where the action and
+the conclusion of the thought are) around a note saying how much was cut. The parsed
+action is stored whole in ``answer`` and ``action``.
+
 Encoding a 1080x2400 PNG takes longer than the rest of a step's bookkeeping together, so
 files are written by one background thread, in the order they were handed over: the line
 of step N reaches steps.jsonl only after its screenshot file exists, and before the policy
@@ -35,6 +40,12 @@ STEPS_FILE = "steps.jsonl"
 META_FILE = "meta.json"
 RESULT_FILE = "result.json"
 SCREENS_DIR = "screens"
+# A whole AutoGLM reply is a few thousand characters (max_tokens 3000); these keep every
+# normal one whole and stop a runaway one from costing megabytes per step, twice.
+MAX_RAW_CHARS = 20_000
+MAX_THOUGHT_CHARS = 8_000
+# A temporary file this old is not being written: its writer was killed (SIGKILL, power).
+STALE_TEMP_SECONDS = 60.0
 
 
 class TraceMeta(BaseModel):
@@ -77,6 +88,45 @@ class Trace(BaseModel):
     steps: list[StepRecord]
     result: RunResult | None  # None: the run did not end cleanly (crash, kill)
     damaged_lines: int = 0  # lines that could not be read (a write cut short by a crash)
+
+
+def clip_middle(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters; else its head and tail around a note of the cut."""
+    if len(text) <= limit:
+        return text
+    keep = max(0, limit - 80)  # room for the note
+    head = keep // 2
+    tail = keep - head
+    cut = len(text) - head - tail
+    return (f"{text[:head]}\n[... {cut:,} characters cut: the text was too long to keep whole ...]\n"
+            f"{text[len(text) - tail:]}")
+
+
+def clip_record(record: StepRecord) -> StepRecord:
+    """The record with its reply and thought clipped to what a trace keeps."""
+    raw = clip_middle(record.raw, MAX_RAW_CHARS)
+    thought = clip_middle(record.thought, MAX_THOUGHT_CHARS)
+    if raw is record.raw and thought is record.thought:
+        return record
+    return record.model_copy(update={"raw": raw, "thought": thought})
+
+
+def remove_stale_temp(path: Path, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Delete the ``*.tmp`` files a killed run left in trace ``path``; return them.
+
+    Only files untouched for ``older_than`` seconds go: a run still writing its trace
+    replaces its temporary files within a second.
+    """
+    now = time.time()
+    removed = []
+    for tmp in [*path.glob("*.tmp"), *(path / SCREENS_DIR).glob("*.tmp")]:
+        try:
+            if now - tmp.stat().st_mtime >= older_than:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:
+            pass  # its writer finished it meanwhile
+    return removed
 
 
 def _slug(text: str) -> str:
@@ -197,7 +247,7 @@ class TraceWriter:
 
     def append(self, record: StepRecord) -> None:
         """Queue the step's line; it is written (flushed, fsynced) after its screenshot."""
-        line = record.model_dump_json() + "\n"
+        line = clip_record(record).model_dump_json() + "\n"
 
         def write() -> None:
             self._steps.write(line)

@@ -118,7 +118,9 @@ class _Instant(BaseHTTPRequestHandler):
         for i in range(0, len(REPLY), 8):
             event = {"choices": [{"index": 0, "delta": {"content": REPLY[i:i + 8]}}]}
             self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-        self.wfile.write(b"data: [DONE]\n\n")
+        # The last chunk says why the reply stopped; without it the engine takes the reply as cut off.
+        end = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
 
 
 def bench_openai(steps: int) -> dict:

@@ -93,6 +93,15 @@ MALFORMED = [
     'do(element=[1,2])',
     'do(action="Launch", app="")',
     'do(action="Tap", element=[1,2',
+    # cut off: a call without its closing parenthesis is not an action
+    'do(action="Type", text="White T-sh',
+    '<think>Type it.</think><answer>do(action="Type", text="White T-shirt"',
+    '<answer>do(action="Type", text="White T-sh</answer>',
+    'finish(message="done',
+    'do(action=Back',
+    'do(action="Swipe", start=[1,2], end=[3,4]',
+    # the cut call is the answer; an earlier whole one in the prose is not a stand-in for it
+    'I could do(action="Back") but better: do(action="Tap", element=[5,5]',
 ]
 
 
@@ -124,6 +133,19 @@ ACTIONS = [
 def test_format_then_parse_round_trips(action) -> None:
     assert parse_reply(format_reply("thinking", action)).action == action
     assert parse_reply(format_action(action)).action == action
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.kind)
+@pytest.mark.parametrize("tags", [True, False], ids=["tags", "bare"])
+def test_no_cut_inside_a_call_parses(action, tags: bool) -> None:
+    reply = format_reply("Look first.", action) if tags else "Look first. " + format_action(action)
+    start = reply.index("do(") if "do(" in reply else reply.index("finish(")
+    close = reply.rindex(")")
+    for end in range(start, close):
+        with pytest.raises(UnparseableReply):
+            parse_reply(reply[:end])
+    # Once the call is closed it is whole, with or without what follows it.
+    assert parse_reply(reply[:close + 1]).action == action
 
 
 @settings(max_examples=400, deadline=None)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import email.utils
 import io
+import json
 import socket
+import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
@@ -12,9 +17,10 @@ from PIL import Image
 from autoagent.actions import Finish, Tap, Type
 from autoagent.grammar import UnparseableReply
 from autoagent.perception.observation import Observation
-from autoagent.policy.base import PolicyError, StepInput, Turn
-from autoagent.policy.images import target_size
-from autoagent.policy.openai_engine import OpenAIPolicy
+from autoagent.policy import openai_engine
+from autoagent.policy.base import Decision, PolicyError, StepInput, TruncatedReply, Turn
+from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, target_size
+from autoagent.policy.openai_engine import ModelWait, OpenAIPolicy
 
 from tests.chat_server import GOOD, ChatServer, Reply
 
@@ -231,3 +237,175 @@ def test_stream_events_in_the_wrong_shape_are_policy_errors(server: ChatServer) 
                                 headers={"Content-Type": "text/event-stream"}))
     with pytest.raises(PolicyError, match="not an object"):
         policy(server).decide(step_input())
+
+
+# ---------------------------------------------------------------------------- faults on purpose
+
+TYPE_WHITE = '<think>Type the product name.</think><answer>do(action="Type", text="White T-shirt")</answer>'
+CUT = TYPE_WHITE.index("irt")  # the reply ends in ... text="White T-sh
+
+
+def test_a_stream_cut_off_mid_call_is_retried_and_never_acted_on(server: ChatServer) -> None:
+    server.replies.extend([Reply(text=TYPE_WHITE, cut_at=CUT), Reply(text=TYPE_WHITE)])
+    decision = policy(server).decide(step_input())
+    assert decision.action == Type(text="White T-shirt")
+    assert decision.timings["attempts"] == 2 and decision.timings["truncated"] == 1
+    assert len(server.requests) == 2
+
+
+def test_a_server_that_keeps_cutting_is_a_policy_error(server: ChatServer) -> None:
+    server.replies.extend([Reply(text=TYPE_WHITE, cut_at=CUT)] * 3)
+    with pytest.raises(PolicyError, match=r"kept failing after 3 attempts: the stream ended before the reply did"):
+        policy(server, max_retries=2).decide(step_input())
+    assert len(server.requests) == 3
+
+
+def test_a_whole_looking_stream_without_finish_reason_is_still_cut(server: ChatServer) -> None:
+    # Every chat-completions stream says why it stopped; without that the text may be a prefix.
+    server.replies.extend([Reply(finish_reason=None, done=False), Reply()])
+    assert policy(server).decide(step_input()).timings["truncated"] == 1
+
+
+def test_finish_reason_without_done_is_a_whole_reply(server: ChatServer) -> None:
+    server.replies.append(Reply(done=False))
+    decision = policy(server).decide(step_input())
+    assert decision.action == Tap(element=[500, 120]) and "truncated" not in decision.timings
+
+
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize("text", [TYPE_WHITE[:CUT], GOOD])
+def test_a_reply_stopped_by_max_tokens_is_truncated_not_acted_on(server: ChatServer, stream: bool, text: str) -> None:
+    server.replies.append(Reply(text=text, finish_reason="length"))
+    with pytest.raises(TruncatedReply, match=r"cut off at max_tokens \(3000\)") as caught:
+        policy(server, stream=stream).decide(step_input())
+    assert caught.value.raw == text
+    assert len(server.requests) == 1  # the agent asks again, with a note to be brief
+
+
+def test_keepalive_comments_do_not_extend_the_time_limit(server: ChatServer) -> None:
+    server.replies.extend([Reply(keepalive=0.1)] * 3)
+    started = time.perf_counter()
+    with pytest.raises(PolicyError, match=r"kept failing twice: no whole reply within 0.6 s.*--timeout"):
+        policy(server, timeout=0.6).decide(step_input())
+    assert time.perf_counter() - started < 3.0
+    assert len(server.requests) == 2  # a timed-out attempt is retried once only
+
+
+def test_a_json_body_that_trickles_in_is_bounded(server: ChatServer) -> None:
+    server.replies.extend([Reply(stream=False, trickle=0.05)] * 2)
+    started = time.perf_counter()
+    with pytest.raises(PolicyError, match="no whole reply within 0.5 s"):
+        policy(server, stream=False, timeout=0.5).decide(step_input())
+    assert time.perf_counter() - started < 3.0
+
+
+def test_a_timed_out_attempt_gets_one_more_try(server: ChatServer) -> None:
+    server.replies.extend([Reply(delay=30), Reply()])
+    decision = policy(server, timeout=0.5).decide(step_input())
+    assert decision.action == Tap(element=[500, 120]) and decision.timings["attempts"] == 2
+
+
+def test_waiting_and_retrying_are_told(server: ChatServer) -> None:
+    server.replies.extend([Reply(delay=30), Reply(delay=0.3)])
+    heard: list[ModelWait] = []
+    policy(server, timeout=0.5, progress_every=0.2, max_retries=3, on_wait=heard.append).decide(step_input())
+    lines = [str(event) for event in heard]
+    assert lines[:2] == ["waiting for the model... 0 s, attempt 1/4", "waiting for the model... 0 s, attempt 1/4"]
+    assert any(line.startswith("model server: no whole reply within 0.5 s; retrying in 0.0 s (attempt 2/4)")
+               for line in lines)
+    assert any(event.attempt == 2 and event.retry_in is None for event in heard)
+
+
+def test_timeout_and_retries_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOAGENT_TIMEOUT", "7.5")
+    monkeypatch.setenv("AUTOAGENT_RETRIES", "1")
+    engine = OpenAIPolicy(base_url="http://127.0.0.1:8000/v1", model="m")
+    assert (engine.timeout, engine.max_retries) == (7.5, 1)
+    # Explicit options win over the environment.
+    assert OpenAIPolicy(base_url="http://127.0.0.1:8000/v1", model="m", timeout=3, max_retries=0).timeout == 3
+    monkeypatch.setenv("AUTOAGENT_RETRIES", "two")
+    with pytest.raises(ValueError, match=r"\$AUTOAGENT_RETRIES must be a whole number, got 'two'"):
+        OpenAIPolicy(base_url="http://127.0.0.1:8000/v1", model="m")
+
+
+@pytest.mark.parametrize("stream_body", [False, True])
+def test_invalid_utf8_is_a_damaged_reply_in_either_shape(server: ChatServer, stream_body: bool) -> None:
+    text = '<answer>do(action=\\"Type\\", text=\\"caf\xe9\\")</answer>'.encode("latin-1")
+    if stream_body:
+        bad = Reply(body=b'data: {"choices":[{"index":0,"delta":{"content":"' + text + b'"},"finish_reason":"stop"}]}'
+                    b'\n\ndata: [DONE]\n\n', headers={"Content-Type": "text/event-stream"})
+    else:
+        bad = Reply(body=b'{"choices":[{"index":0,"message":{"content":"' + text + b'"},"finish_reason":"stop"}]}')
+    server.replies.extend([bad, Reply()])
+    # Retried like a cut-off reply: replacement characters must not be typed into a field.
+    assert policy(server).decide(step_input()).action == Tap(element=[500, 120])
+    server.replies.extend([bad] * 2)
+    with pytest.raises(PolicyError, match="after 2 attempts: the reply is not valid UTF-8"):
+        policy(server, max_retries=1).decide(step_input())
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_content_as_a_list_of_text_parts(server: ChatServer, stream: bool) -> None:
+    server.replies.append(Reply(text=TYPE_WHITE, parts=True))
+    decision = policy(server, stream=stream).decide(step_input())
+    assert decision.action == Type(text="White T-shirt") and decision.thought == "Type the product name."
+
+
+def test_reasoning_under_its_newer_name(server: ChatServer) -> None:
+    body = {"choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"reasoning": "Search first.", "content": 'do(action="Back")'}}]}
+    server.replies.append(Reply(body=json.dumps(body).encode()))
+    assert policy(server, stream=False).decide(step_input()).thought == "Search first."
+
+
+def test_a_reply_longer_than_any_max_tokens_is_refused(server: ChatServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(openai_engine, "MAX_REPLY_CHARS", 10_000)
+    server.replies.append(Reply(reasoning="x" * 20_000))
+    with pytest.raises(PolicyError, match="longer than 10,000 characters"):
+        policy(server).decide(step_input())
+
+
+def test_retry_after_is_honoured_up_to_its_bound(server: ChatServer) -> None:
+    server.replies.extend([Reply(status=429, headers={"Retry-After": "20"}), Reply()])
+    delays: list[float] = []
+    policy(server, sleep=delays.append, max_backoff=8.0).decide(step_input())
+    assert delays == [20.0]  # above the 8 s backoff cap, within the 60 s bound
+
+
+def test_retry_after_as_a_date_and_in_milliseconds(server: ChatServer) -> None:
+    soon = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    server.replies.extend([Reply(status=503, headers={"Retry-After": soon}),
+                           Reply(status=429, headers={"retry-after-ms": "1500"}), Reply()])
+    delays: list[float] = []
+    policy(server, sleep=delays.append).decide(step_input())
+    assert 25 < delays[0] <= 30 and delays[1] == pytest.approx(1.5)
+
+
+def test_retry_after_beyond_the_bound_stops_at_once(server: ChatServer) -> None:
+    server.replies.append(Reply(status=429, headers={"Retry-After": "600"}))
+    delays: list[float] = []
+    with pytest.raises(PolicyError, match=r"asks to wait 600 s .*longer than the 60 s this agent waits"):
+        policy(server, sleep=delays.append).decide(step_input())
+    assert delays == [] and len(server.requests) == 1
+
+
+def test_extra_headers_reach_the_server(server: ChatServer) -> None:
+    policy(server, extra_headers={"X-Tenant": "shop-qa"}).decide(step_input())
+    assert server.headers[0]["X-Tenant"] == "shop-qa"
+
+
+def test_works_when_called_inside_an_event_loop(server: ChatServer) -> None:
+    # A notebook or an async app calls the (blocking) policy from inside its own loop.
+    async def inside() -> Decision:
+        return policy(server).decide(step_input())
+
+    assert asyncio.run(inside()).action == Tap(element=[500, 120])
+
+
+def test_the_shared_screenshot_is_never_encoded_in_place(server: ChatServer) -> None:
+    # The trace writer saves the same image object in its own thread; Pillow's save() keeps
+    # its encoder settings on the object, so two saves of one object at once can mix them.
+    step = step_input()
+    assert fit_image(step.observation.screenshot, DEFAULT_MAX_PIXELS) is step.observation.screenshot
+    policy(server).decide(step)
+    assert "encoderconfig" not in vars(step.observation.screenshot)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from autoagent.actions import Action
+from autoagent.grammar import UnparseableReply
 from autoagent.perception.observation import Observation
 
 
@@ -13,6 +14,14 @@ class PolicyError(RuntimeError):
     """The policy cannot produce actions at all (server down, bad key, missing weights).
 
     Unlike an unparseable reply, retrying the same step will not help.
+    """
+
+
+class TruncatedReply(UnparseableReply):
+    """A reply the server cut off (``max_tokens`` reached) before it ended.
+
+    Never acted on, even where the text happens to hold a whole call: the agent asks again,
+    telling the model to be brief.
     """
 
 
