@@ -28,25 +28,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchtools import cpu_model, summarize_ms  # noqa: E402 (a sibling module: the scripts run from this folder)
+from benchtools import cpu_model, record_expert, summarize_ms  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.agent import Agent  # noqa: E402
 from autoagent.policy.replay import ReplayPolicy  # noqa: E402
 from autoagent.safety import CallbackHuman  # noqa: E402
 from autoagent.trace import read_trace  # noqa: E402
 from emulator import tasks  # noqa: E402
-from emulator.expert import ExpertPolicy  # noqa: E402
 from emulator.wire import serve  # noqa: E402
 
 Run = dict[str, Any]
-
-
-def record(task: tasks.Task, root: Path) -> Path:
-    phone = task.make_phone()
-    result = Agent(device=phone, policy=ExpertPolicy(phone, task), human=CallbackHuman(on_confirm=lambda r: True),
-                   trace_root=root, max_steps=60).run(task.goal)
-    if not result.ok or not task.check(phone):
-        raise SystemExit(f"the expert could not record {task.id}: {result.status} {result.message}")
-    return result.trace_dir
 
 
 def _ours(task: tasks.Task, recording: Path, root: Path, device: Any, phone: Any) -> Run:
@@ -141,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        recording = record(task, root / "recorded")
+        recording = record_expert(task, root / "recorded")
         replies = len([s for s in read_trace(recording).steps if s.raw])
         for name, (client, note) in CLIENTS.items():
             runs = 1 if "1 s waits" in name else args.runs

@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import autoagent.agent as agent_module  # noqa: E402
-from benchtools import cpu_model, summarize_ms  # noqa: E402 (a sibling module: the scripts run from this folder)
+from benchtools import cpu_model, record_expert, summarize_ms  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.agent import Agent  # noqa: E402
 from autoagent.policy.base import Decision, StepInput  # noqa: E402
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, encode_image, fit_image  # noqa: E402
@@ -38,7 +38,6 @@ from autoagent.policy.replay import ReplayPolicy  # noqa: E402
 from autoagent.safety import CallbackHuman  # noqa: E402
 from autoagent.trace import TraceWriter, read_trace  # noqa: E402
 from emulator import tasks  # noqa: E402
-from emulator.expert import ExpertPolicy  # noqa: E402
 
 PARTS = ("capture", "save", "encode", "guard", "recheck", "act", "settle", "overhead")
 ACTIONS = ("tap", "double_tap", "long_press", "swipe", "type_text", "back", "home", "launch")
@@ -91,16 +90,6 @@ class EncodingReplay:
         pass
 
 
-def record(task_id: str, root: Path) -> Path:
-    task = tasks.get(task_id)
-    phone = task.make_phone()
-    result = Agent(device=phone, policy=ExpertPolicy(phone, task), human=CallbackHuman(on_confirm=lambda r: True),
-                   trace_root=root, max_steps=60).run(task.goal)
-    if not result.ok or not task.check(phone):
-        raise SystemExit(f"the expert could not record {task_id}: {result.status} {result.message}")
-    return result.trace_dir
-
-
 def run_once(task_id: str, recording: Path, root: Path, baseline: bool, sync_trace: bool,
              think_s: float = 0.0) -> dict[str, Any]:
     task = tasks.get(task_id)
@@ -143,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        recording = record(args.task, root / "recorded")
+        recording = record_expert(tasks.get(args.task), root / "recorded")
         variants = {"ours": [run_once(args.task, recording, root / "ours", False, False) for _ in range(args.runs)],
                     "ours, sync trace": [run_once(args.task, recording, root / "sync", False, True)
                                          for _ in range(args.runs)],
