@@ -82,6 +82,7 @@ class TrainConfig:
     threads: int = 2
     resume: bool = False
     init: str | None = None  # start from this checkpoint's weights and tokenizer (fresh schedule)
+    prompt_loss: float = 0.1  # weight of the auxiliary next-token loss on the prompt
 
 
 # ---------------------------------------------------------------------------- checkpoint
@@ -182,7 +183,7 @@ def encode_rows(rows: list[dict], tokenizer) -> list[Example]:
     return examples
 
 
-def batches(examples: list[Example], batch: int, rng: random.Random, pool: int = 32) -> list[list[int]]:
+def batches(examples: list[Example], batch: int, rng: random.Random, pool: int = 4) -> list[list[int]]:
     """Index batches in a random order. Within random pools of ``pool`` batches, examples of
     similar length go together: less padding, while a batch still mixes screens and tasks (one
     sorted over the whole set would hold one kind of screen, and its gradient would lurch)."""
@@ -213,13 +214,26 @@ def collate(examples: list[Example], pad: int):
     return input_ids, mask, torch.tensor(rows), torch.tensor(cols), torch.tensor(targets)
 
 
-def answer_logits(model, input_ids, mask, rows, cols):
-    """Logits at the answer positions only: the output layer is most of the cost elsewhere."""
+def hidden_states(model, input_ids, mask):
     import torch
 
-    hidden = model.model(input_ids=input_ids, attention_mask=mask,
-                         mm_token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
-    return model.lm_head(hidden[rows, cols])
+    return model.model(input_ids=input_ids, attention_mask=mask,
+                       mm_token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+
+
+def answer_logits(model, input_ids, mask, rows, cols):
+    """Logits at the answer positions only: the output layer is most of the cost elsewhere."""
+    return model.lm_head(hidden_states(model, input_ids, mask)[rows, cols])
+
+
+def prompt_targets(examples: list[Example], width: int):
+    """Next-token targets inside each prompt (-100 elsewhere), for the auxiliary prompt loss."""
+    import torch
+
+    targets = torch.full((len(examples), width), -100, dtype=torch.long)
+    for b, e in enumerate(examples):
+        targets[b, :e.answer_start - 1] = torch.tensor(e.ids[1:e.answer_start])
+    return targets
 
 
 def evaluate_answers(model, examples: list[Example], pad: int, batch: int = 32) -> dict[str, float]:
@@ -345,10 +359,20 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         chunk = [examples[i] for i in queue.pop()]
         input_ids, mask, rows_idx, cols, targets = collate(chunk, pad)
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            logits = answer_logits(model, input_ids, mask, rows_idx, cols)
+            hidden = hidden_states(model, input_ids, mask)
+            logits = model.lm_head(hidden[rows_idx, cols])
+            # A little of plain language modelling on the prompt: thousands of targets per batch
+            # instead of the answers' few dozen, which shapes attention early on.
+            prompt_logits = model.lm_head(hidden) if cfg.prompt_loss else None
         loss = torch.nn.functional.cross_entropy(logits.float(), targets)
+        total_loss = loss
+        if prompt_logits is not None:
+            aux = torch.nn.functional.cross_entropy(prompt_logits.float().flatten(0, 1),
+                                                    prompt_targets(chunk, input_ids.shape[1]).flatten(),
+                                                    ignore_index=-100)
+            total_loss = loss + cfg.prompt_loss * aux
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        total_loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
         optimizer.step()
         step += 1
@@ -361,7 +385,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
             left = (cfg.steps - step) * cfg.batch / rate
             if deadline:
                 left = min(left, deadline - time.perf_counter())
-            log(f"step {step}/{cfg.steps} loss {loss.item():.4f} lr {lr:.2e} {rate:.1f} examples/s "
+            log(f"step {step}/{cfg.steps} answer loss {loss.item():.4f} lr {lr:.2e} {rate:.1f} examples/s "
                 f"elapsed {_clock(total)} left {_clock(max(0.0, left))}")
             window_examples, window_start = 0, time.perf_counter()
         if held and step % cfg.eval_every == 0:
@@ -418,13 +442,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-every", type=int, default=500)
     parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    parser.add_argument("--prompt-loss", type=float, default=0.1,
+                        help="weight of an auxiliary next-token loss on the prompt [default: 0.1]")
     parser.add_argument("--init", metavar="CHECKPOINT",
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
     args = parser.parse_args(argv)
     cfg = TrainConfig(data=args.data, out=args.out, size=args.size, steps=args.steps, minutes=args.minutes,
                       device=args.device, batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed,
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
-                      save_every=args.save_every, log_every=args.log_every, resume=args.resume, init=args.init)
+                      save_every=args.save_every, log_every=args.log_every, resume=args.resume, init=args.init,
+                      prompt_loss=args.prompt_loss)
     try:
         summary = train(cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
     except (ValueError, FileNotFoundError) as err:
