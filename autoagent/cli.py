@@ -58,9 +58,10 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport with touch")
     p.add_argument("--engine", choices=["openai", "local", "replay", "expert"], default=None,
                    help="openai: an OpenAI-compatible server (vLLM, SGLang, hosted); local: a checkpoint "
-                        "folder loaded with transformers; replay: the replies of a recorded trace; expert: "
-                        "the emulator's built-in demonstrator, for the emulator's own tasks [default on the "
-                        "emulator with no model options: expert]")
+                        "folder loaded with transformers (without --model-path: the embedded policy, a small "
+                        "GLM shipped in the package that knows the emulator's apps); replay: the replies of a "
+                        "recorded trace; expert: the emulator's built-in demonstrator, for the emulator's own "
+                        "tasks (training data) [default on the emulator with no model options: expert]")
     p.add_argument("--base-url", help="openai engine: server URL, e.g. http://localhost:8000/v1")
     p.add_argument("--model", help="openai engine: model name on the server")
     p.add_argument("--api-key", help="openai engine: API key [default: $AUTOAGENT_API_KEY or $OPENAI_API_KEY]")
@@ -116,7 +117,8 @@ def _expert_for(args: argparse.Namespace, device):  # -> Policy
             return ExpertPolicy(device, task, lang="zh" if wanted == _normalise_goal(task.goal_zh) else "en")
     known = "\n".join(f"  {t.goal}" for t in TASKS)
     raise UsageError(f"the built-in expert knows only the emulator's tasks; try one of:\n{known}\n"
-                     "or bring a model: --engine openai --base-url URL / --engine local --model-path DIR")
+                     "or let a model read the request: --engine local (the embedded policy; see its success "
+                     "rate in the README), --engine openai --base-url URL, or --engine local --model-path DIR")
 
 
 def _on_emulator(args: argparse.Namespace) -> bool:

@@ -52,8 +52,8 @@ def recorded(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("recorded")
     traces: dict[str, Path] = {}
     for task in (SHOP_TASK, MESSAGE_TASK):
-        out = autoagent("run", task.goal, "--approve", "purchase", "--approve", "payment", "--approve", "send",
-                        "--traces", task.id, "-q", cwd=root)
+        out = autoagent("run", task.goal, "--engine", "expert", "--approve", "purchase", "--approve", "payment",
+                        "--approve", "send", "--traces", task.id, "-q", cwd=root)
         assert out.returncode == 0, out.stdout + out.stderr
         (trace,) = (root / task.id).iterdir()
         traces[task.id] = trace

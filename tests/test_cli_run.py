@@ -3,6 +3,7 @@ and with a local checkpoint (a tiny Glm4v set to answer two known screens), plus
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -149,18 +150,45 @@ def test_main_job_without_a_human_pays_nothing(tmp_path: Path) -> None:
     assert last.outcome == "denied" and last.human["by"] == "none"
 
 
+def final_screen(trace) -> str:
+    last = trace.steps[-1]
+    return (trace.path / last.hierarchy).read_text(encoding="utf-8")
+
+
 def test_main_job_with_approvals_buys_the_shirt(tmp_path: Path) -> None:
     out = autoagent("run", MAIN_JOB, "--approve", "purchase", "--approve", "payment", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     trace = read_trace(only_trace(tmp_path))
+    assert trace.meta.policy == "expert"
     approved = [s for s in trace.steps if s.human and s.human.get("approved")]
     assert approved and all(s.human["by"] == "scenario" for s in approved)
     assert any(s.guard and s.guard.get("category") == "payment" for s in approved)
     assert trace.result.status == "success"
+    # Judged by the shop's own screens: the payment sheet that was approved holds one White T-shirt
+    # in size M, and the shop then says the payment went through.
+    pay = next(s for s in trace.steps if s.guard and s.guard.get("category") == "payment"
+               and "Pay ¥" in (trace.path / s.hierarchy).read_text(encoding="utf-8"))
+    sheet = (trace.path / pay.hierarchy).read_text(encoding="utf-8")
+    assert "White T-shirt 白色T恤 Size 尺码 M · White 白色 x1" in sheet
+    assert "Payment successful" in final_screen(trace)
+
+
+@pytest.mark.parametrize("goal,switch,state", [("关掉无线网络", "wifi_switch", "OFF"),
+                                               ("switch on bluetooth", "bluetooth_switch", "ON")])
+def test_the_embedded_policy_reads_a_request_in_everyday_words(goal: str, switch: str, state: str,
+                                                               tmp_path: Path) -> None:
+    """--engine local without a folder: the small GLM shipped in the package, from the command line."""
+    out = autoagent("run", goal, "--engine", "local", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    trace = read_trace(only_trace(tmp_path))
+    assert trace.meta.policy == "local:embedded_model"
+    assert trace.steps[0].raw == "launch Settings"  # its own answer, kept verbatim
+    # Judged by the Settings app's own screen.
+    assert re.search(rf'text="{state}"[^>]*resource-id="com.autoagent.settings:id/{switch}"', final_screen(trace))
 
 
 def test_unknown_goal_for_the_expert_lists_known_tasks(tmp_path: Path) -> None:
-    out = autoagent("run", "Fly me to the moon", cwd=tmp_path)
+    out = autoagent("run", "Fly me to the moon", "--engine", "expert", cwd=tmp_path)
     assert out.returncode == 2 and "Turn off Wi-Fi." in out.stderr and "Traceback" not in out.stderr
 
 

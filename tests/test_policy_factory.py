@@ -68,7 +68,6 @@ def test_factory_builds_each_engine(trace: Path) -> None:
 @pytest.mark.parametrize("engine,kwargs,message", [
     ("gpt", {}, "unknown engine 'gpt'"),
     ("openai", {}, "engine 'openai' needs base_url"),
-    ("local", {}, "engine 'local' needs model_path"),
     ("replay", {}, "engine 'replay' needs trace"),
     ("openai", {"base_url": "http://h/v1", "model_path": "/m"}, "model_path is an option of engine 'local'"),
     ("local", {"model_path": "/m", "base_url": "http://h/v1"}, "base_url is an option of engine 'openai'"),
@@ -81,6 +80,15 @@ def test_factory_builds_each_engine(trace: Path) -> None:
 def test_factory_rejects_bad_combinations(engine: str, kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_policy(engine, **kwargs)
+
+
+def test_factory_local_without_a_folder_loads_the_embedded_policy() -> None:
+    from autoagent.policy.embedded import EMBEDDED_DIR
+    from autoagent.policy.local_engine import LocalGLMPolicy
+
+    policy = make_policy("local")
+    assert isinstance(policy, LocalGLMPolicy)
+    assert policy.model_path == EMBEDDED_DIR and policy.prompt_format is not None
 
 
 def test_factory_local_with_missing_checkpoint(tmp_path: Path) -> None:

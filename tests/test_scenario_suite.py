@@ -15,6 +15,9 @@ from autoagent.scenarios.loader import discover
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "scenarios"
+# The QA suite: the top-level files. scenarios/everyday/ measures the embedded policy (below).
+SUITE_FILES = sorted(SUITE.glob("*.scenario.yaml"))
+EVERYDAY = SUITE / "everyday"
 
 
 def _run(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:
@@ -24,7 +27,7 @@ def _run(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.Complet
 @pytest.fixture(scope="module")
 def suite_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     report = tmp_path_factory.mktemp("report")
-    run = _run("-m", "autoagent.scenarios", "test", str(SUITE), "-n", "2", "--report", str(report), "-q")
+    run = _run("-m", "autoagent.scenarios", "test", *map(str, SUITE_FILES), "-n", "2", "--report", str(report), "-q")
     return run, report
 
 
@@ -33,7 +36,7 @@ def test_shipped_suite_passes_in_parallel_with_junit(suite_run) -> None:
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     suite = ET.parse(report / "junit.xml").getroot()
     cases = suite.findall(".//testcase")
-    expected = {f.name.split(".scenario.")[0] for f in discover([SUITE])}
+    expected = {f.name.split(".scenario.")[0] for f in discover(SUITE_FILES)}
     assert {c.get("name") for c in cases} == expected and len(expected) >= 8
     assert not suite.findall(".//failure") and not suite.findall(".//error")
     workers = {p.get("value") for p in suite.iter("property") if p.get("name") == "worker"}
@@ -44,7 +47,7 @@ def test_html_report_opens_in_chromium_with_one_entry_per_scenario(suite_run) ->
     run, report = suite_run
     index = report / "index.html"
     assert index.is_file(), run.stdout[-2000:]
-    n = len(discover([SUITE]))
+    n = len(discover(SUITE_FILES))
     pw = acquire_playwright()
     browser = launch_chromium(pw)
     try:
@@ -70,11 +73,11 @@ def test_html_report_opens_in_chromium_with_one_entry_per_scenario(suite_run) ->
 
 def test_k_and_shard_select(tmp_path: Path) -> None:
     def collected(*extra: str) -> set[str]:
-        run = _run("-m", "pytest", str(SUITE), "--collect-only", "-q", "-p", "no:cacheprovider", *extra)
+        run = _run("-m", "pytest", *map(str, SUITE_FILES), "--collect-only", "-q", "-p", "no:cacheprovider", *extra)
         assert run.returncode == 0, run.stdout + run.stderr
         return {line.split("::")[-1] for line in run.stdout.splitlines() if "::" in line}
 
-    everything = {f.name.split(".scenario.")[0] for f in discover([SUITE])}
+    everything = {f.name.split(".scenario.")[0] for f in discover(SUITE_FILES)}
     # An id, or a tag ("browser" is a tag of both web scenarios).
     assert collected("-k", "travel_book or browser") == {"travel_book_shanghai", "web_shop_checkout",
                                                           "web_hotel_search"}
@@ -107,3 +110,22 @@ def test_failures_and_bad_files_are_reported_clearly(tmp_path: Path) -> None:
     assert index.count("<tr class='scenario") == 3 and "1/3 passed" in index
     page = (report / "wrong.html").read_text(encoding="utf-8")
     assert "Why it failed" in page and "No such button" in page
+
+
+# 6 of 30 pass with the shipped checkpoint (README, "The embedded policy"); one less allows for float
+# differences between CPUs, anything below is a regression.
+EVERYDAY_FLOOR = 5
+
+
+def test_everyday_requests_run_by_the_embedded_policy(tmp_path: Path) -> None:
+    """Thirty requests in everyday words, English and Chinese, judged by the apps' own state."""
+    files = discover([EVERYDAY])
+    assert len(files) == 30
+    report = tmp_path / "report"
+    run = _run("-m", "autoagent.scenarios", "test", str(EVERYDAY), "-n", "2", "--report", str(report), "-q",
+               timeout=900)
+    assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-2000:]
+    cases = ET.parse(report / "junit.xml").getroot().findall(".//testcase")
+    assert len(cases) == 30
+    passed = [c.get("name") for c in cases if not c.findall("failure") and not c.findall("error")]
+    assert len(passed) >= EVERYDAY_FLOOR, f"{len(passed)}/30 passed: {sorted(passed)}"

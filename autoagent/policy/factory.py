@@ -22,7 +22,8 @@ def make_policy(engine: str, *, base_url: str | None = None, model: str | None =
                 max_tokens: int | None = None, device: str = "auto", ui_text: bool = True,
                 **engine_options: Any) -> Policy:
     """Build the policy for ``engine``: ``openai`` (a served model), ``local`` (a checkpoint
-    folder run in-process) or ``replay`` (the replies of a recorded trace).
+    folder run in-process; without ``model_path``, the embedded policy shipped in the
+    package) or ``replay`` (the replies of a recorded trace).
 
     Raises ValueError for options that do not fit together; PolicyError when the engine
     itself cannot start (missing checkpoint files, empty trace).
@@ -53,9 +54,11 @@ def make_policy(engine: str, *, base_url: str | None = None, model: str | None =
         return OpenAIPolicy(base_url=base_url, model=model or DEFAULT_SERVED_MODEL, api_key=api_key,
                             lang=lang, max_pixels=pixels, ui_text=ui_text, **options)
     if engine == "local":
-        if not model_path:
-            raise ValueError("engine 'local' needs model_path, the folder holding the checkpoint")
+        from autoagent.policy.embedded import embedded_checkpoint
         from autoagent.policy.local_engine import LocalGLMPolicy
+
+        # No folder: the small policy shipped in the package (it knows the emulator's apps).
+        model_path = model_path or embedded_checkpoint()
 
         options = dict(engine_options)
         if max_tokens is not None:

@@ -164,7 +164,9 @@ class LocalGLMPolicy:
     def _load(self) -> None:
         import torch
         from transformers import AutoTokenizer, Glm4vForConditionalGeneration
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a bar per load is noise on the agent's terminal
         folder = self.model_path
         device = self.device
         if device == "auto":

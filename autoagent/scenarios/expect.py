@@ -73,11 +73,11 @@ def _record_matches(item: Any, where: dict[str, Any]) -> bool:
 def check_state(spec: StateExpect, read: StateReader) -> str | None:
     try:
         container = read(spec.app)
-        items = _items(container, spec.of)
+        items = [container] if spec.of is None else _items(container, spec.of)
     except LookupError as err:
         return f"state of {spec.app or 'the target'}: {err}"
     hits = [i for i in items if _record_matches(i, spec.where)]
-    what = f"{spec.of}{' of ' + spec.app if spec.app else ''}" + (f" where {spec.where}" if spec.where else "")
+    what = f"{spec.of or 'the state'}{' of ' + spec.app if spec.app else ''}" + (f" where {spec.where}" if spec.where else "")
     if spec.count is None and not hits:
         return f"expected at least one of {what}; found none among {len(items)}: {_brief(items)}"
     if spec.count is not None and len(hits) != spec.count:

@@ -250,7 +250,9 @@ class StateExpect(BaseModel):
 
     model_config = _STRICT
     app: str | None = None  # emulator app ("shop", "travel"...); omit for phone payments / the web site
-    of: str  # orders, bookings, reservations, payments, paid_orders...
+    # orders, bookings, reservations, payments, paid_orders...; omitted: the app's state itself
+    # (settings: {app: settings, where: {wifi: false}}).
+    of: str | None = None
     where: dict[str, Any] = Field(default_factory=dict)  # dotted paths; lists match any element
     count: int | None = Field(default=None, ge=0)  # exact; default: at least one
 
@@ -315,7 +317,8 @@ class Scenario(BaseModel):
             raise ValueError("the scenario does nothing: give steps or a goal")
         has_goal = self.goal is not None or any(isinstance(s, GoalStep) for s in self.steps)
         if has_goal and self.engine is None:
-            raise ValueError("goal steps need a policy: add engine: {name: openai|local|replay, ...}")
+            raise ValueError("goal steps need a policy: add engine: {name: openai|local|replay, ...} "
+                             "({name: local} alone is the embedded policy)")
         return self
 
     def all_steps(self) -> list[Step]:

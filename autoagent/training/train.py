@@ -83,6 +83,7 @@ class TrainConfig:
     resume: bool = False
     init: str | None = None  # start from this checkpoint's weights and tokenizer (fresh schedule)
     prompt_loss: float = 0.1  # weight of the auxiliary next-token loss on the prompt
+    dagger_repeat: int = 3  # times each correction row (dagger.jsonl) appears per pass
 
 
 # ---------------------------------------------------------------------------- checkpoint
@@ -288,7 +289,9 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     data, out = Path(cfg.data), Path(cfg.out)
     rows = read_rows(data / SPLIT_FILES["train"])
     if (data / DAGGER_FILE).is_file():
-        rows += read_rows(data / DAGGER_FILE)
+        # Corrections are few next to the demonstrations and teach what they cannot: how to get
+        # back on track; each is seen ``dagger_repeat`` times per pass.
+        rows += read_rows(data / DAGGER_FILE) * cfg.dagger_repeat
     if not rows:
         raise ValueError(f"{data / SPLIT_FILES['train']} holds no demonstrations")
     held_path = data / SPLIT_FILES["eval"]
@@ -444,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     parser.add_argument("--prompt-loss", type=float, default=0.1,
                         help="weight of an auxiliary next-token loss on the prompt [default: 0.1]")
+    parser.add_argument("--dagger-repeat", type=int, default=3,
+                        help="times each correction row (dagger.jsonl) appears per pass [default: 3]")
     parser.add_argument("--init", metavar="CHECKPOINT",
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
     args = parser.parse_args(argv)
@@ -451,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
                       device=args.device, batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed,
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
                       save_every=args.save_every, log_every=args.log_every, resume=args.resume, init=args.init,
-                      prompt_loss=args.prompt_loss)
+                      prompt_loss=args.prompt_loss, dagger_repeat=args.dagger_repeat)
     try:
         summary = train(cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
     except (ValueError, FileNotFoundError) as err:

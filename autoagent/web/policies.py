@@ -1,5 +1,6 @@
-"""Which policy a run from the page uses: an engine the person configured, or the emulator's
-expert for goals that match one of the emulator's known tasks."""
+"""Which policy a run from the page uses: an engine the person configured (``local`` with no
+folder is the embedded policy), or the emulator's expert for goals that match one of the
+emulator's known tasks."""
 
 from __future__ import annotations
 
