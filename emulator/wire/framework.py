@@ -211,11 +211,16 @@ def _force_stop(state: DeviceState, package: str, only_background: bool = False)
         state.phone.force_stop(package)
 
 
-def _am_start(state: DeviceState, args: list[str]) -> str:
+def _intent_for(verb: str, args: list[str]) -> Intent:
+    """The intent of ``am VERB args``; bad arguments exit 255 with am's own usage text."""
     try:
-        intent = parse_intent(args)
+        return parse_intent(args)
     except IntentError as err:
-        raise ShellExit(err.describe("start"), 255) from None
+        raise ShellExit(err.describe(verb), 255) from None
+
+
+def _am_start(state: DeviceState, args: list[str]) -> str:
+    intent = _intent_for("start", args)
     starting = f"Starting: {intent.describe()}\n"
     package = resolve_activity(intent, _apps(state), LAUNCHER)
     if package is None:
@@ -265,10 +270,7 @@ _EDITOR_ACTIONS = {"ADB_ACTION_SEARCH", "ADB_ACTION_GO", "ADB_ACTION_DONE", "ADB
 
 
 def _am_broadcast(state: DeviceState, args: list[str]) -> str:
-    try:
-        intent = parse_intent(args)
-    except IntentError as err:
-        raise ShellExit(err.describe("broadcast"), 255) from None
+    intent = _intent_for("broadcast", args)
     out = f"Broadcasting: {intent.describe(intent.flags | FLAG_RECEIVER_FOREGROUND)}\n"
     if state.selected_input_method().split("/", 1)[0] == ADB_KEYBOARD_PACKAGE:
         _adb_keyboard(state, intent)
