@@ -16,6 +16,9 @@ the one-token decode step is compiled with CUDA graphs (``torch.compile`` mode
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -50,6 +53,17 @@ def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     while i < n and a[i] == b[i]:
         i += 1
     return i
+
+
+@functools.cache
+def _cache_keyword(forward: Any) -> str:
+    # transformers 5.x renamed past_key_values to cache and warns on every call with the old name;
+    # older releases (>= 4.57, which the package allows) know only past_key_values.
+    return "cache" if "cache" in inspect.signature(forward).parameters else "past_key_values"
+
+
+def _cache_argument(model: Any) -> str:
+    return _cache_keyword(type(model).forward)
 
 
 @dataclass
@@ -96,7 +110,7 @@ class GreedyDecoder:
     # ------------------------------------------------------------------ decoding
 
     def _forward(self, cache: Any, **kwargs: Any) -> Any:
-        return self.model(past_key_values=cache, use_cache=True, logits_to_keep=1, **kwargs).logits
+        return self.model(**{_cache_argument(self.model): cache}, use_cache=True, logits_to_keep=1, **kwargs).logits
 
     def _one_token(self, cache: Any) -> Callable[[Any, Any], Any]:
         """The decode step: (token (1,1), positions (4,1,1)) -> logits (1,1,V)."""
