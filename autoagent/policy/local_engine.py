@@ -326,17 +326,20 @@ class LocalGLMPolicy:
         timings["prepare"] = (prepared - started) * 1000
         return decide_from_text(text, timings)
 
-    def compact_inputs(self, step: StepInput) -> tuple[dict[str, Any], Screen]:
-        """The compact prompt's inputs (text only) and the screen its numbers refer to."""
+    def prompt_inputs(self, prompt: str) -> dict[str, Any]:
+        """Model inputs (text only) for a compact prompt."""
         import torch
 
+        ids = torch.tensor([compact_prompt_ids(self.tokenizer, prompt)])
+        return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "mm_token_type_ids": torch.zeros_like(ids)}
+
+    def compact_inputs(self, step: StepInput) -> tuple[dict[str, Any], Screen]:
+        """The compact prompt's inputs and the screen its numbers refer to."""
         obs = step.observation
         screen = Screen.read(step.task, obs.hierarchy, obs.size)
         # Earlier turns of this policy carry their summary as the thought (see _decide_compact).
         done = [turn.thought for turn in step.history if turn.thought]
-        ids = torch.tensor([compact_prompt_ids(self.tokenizer, build_prompt(screen, obs.app, step.step, done))])
-        return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "mm_token_type_ids": torch.zeros_like(ids)}, \
-            screen
+        return self.prompt_inputs(build_prompt(screen, obs.app, step.step, done)), screen
 
     def _decide_compact(self, step: StepInput) -> Decision:
         started = time.perf_counter()

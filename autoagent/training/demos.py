@@ -75,16 +75,17 @@ class Progress:
         bar = "#" * filled + "." * (self.width - filled)
         elapsed = time.monotonic() - self.started
         left = elapsed / self.done * (self.total - self.done)
-        sys.stderr.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {_clock(elapsed)} elapsed, "
-                         f"{_clock(left)} left {note}  ")
+        sys.stderr.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {clock(elapsed)} elapsed, "
+                         f"{clock(left)} left {note}  ")
         if self.done >= self.total:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+    """h:mm:ss, for progress lines."""
     seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,15 @@ def run_expert(case: TaskCase, trace_root: Path, max_steps: int = 60) -> tuple[R
     return result, phone, recorder.seen
 
 
-def rows_for_goal(case: TaskCase, goal: str, seen: list[SeenStep], variant: int, source: str = "expert",
-                  ) -> list[dict] | None:
+def demo_row(case: TaskCase, goal: str, step: int, variant: str, source: str, prompt: str, target: str) -> dict:
+    """One training row: the prompt of a step and the answer the expert's action maps to."""
+    return {"id": f"{case.task.id}/{step:04d}#{variant}", "task_id": case.task.id, "seed": case.task.seed,
+            "split": case.split, "family": case.family, "lang": case.lang, "template": case.template,
+            "heldout_template": case.heldout_template, "goal": goal, "step": step, "source": source,
+            "prompt": prompt, "target": target}
+
+
+def rows_for_goal(case: TaskCase, goal: str, seen: list[SeenStep], variant: int) -> list[dict] | None:
     """The rows of one episode under ``goal``; None if a step has no compact answer."""
     rows: list[dict] = []
     done: list[str] = []
@@ -173,12 +181,8 @@ def rows_for_goal(case: TaskCase, goal: str, seen: list[SeenStep], variant: int,
         answer = encode_action(item.action, screen)
         if answer is None:
             return None
-        rows.append({
-            "id": f"{case.task.id}/{item.step:04d}#{variant}", "task_id": case.task.id, "seed": case.task.seed,
-            "split": case.split, "family": case.family, "lang": case.lang, "template": case.template,
-            "heldout_template": case.heldout_template, "goal": goal, "step": item.step, "source": source,
-            "prompt": build_prompt(screen, item.app, item.step, done), "target": answer,
-        })
+        rows.append(demo_row(case, goal, item.step, str(variant), "expert",
+                             build_prompt(screen, item.app, item.step, done), answer))
         done.append(summarize(answer, screen))
     return rows
 
@@ -271,13 +275,8 @@ class CorrectedPolicy:
             mine = None
         target = encode_action(label.action, screen)
         if target is not None:
-            self.rows.append({
-                "id": f"{self.case.task.id}/{step.step:04d}#dagger", "task_id": self.case.task.id,
-                "seed": self.case.task.seed, "split": self.case.split, "family": self.case.family,
-                "lang": self.case.lang, "template": self.case.template,
-                "heldout_template": self.case.heldout_template, "goal": self.case.goal, "step": step.step,
-                "source": "dagger", "prompt": build_prompt(screen, obs.app, step.step, self.done), "target": target,
-            })
+            self.rows.append(demo_row(self.case, self.case.goal, step.step, "dagger", "dagger",
+                                      build_prompt(screen, obs.app, step.step, self.done), target))
         played = label if mine is None or self.rng.random() < self.beta else mine
         answer = encode_action(played.action, screen)
         summary = summarize(answer, screen) if answer is not None else ""

@@ -69,16 +69,10 @@ def looped(trace_dir: Path | None) -> bool:
 
 def row_accuracy(policy, rows: list[dict]) -> dict[str, Any]:
     """Greedy answers to held-out rows' prompts against the expert's, exactly."""
-    import torch
-
-    from autoagent.policy.local_engine import compact_prompt_ids
-
     right = 0
     by_verb: dict[str, list[int]] = {}
     for row in rows:
-        ids = torch.tensor([compact_prompt_ids(policy.tokenizer, row["prompt"])])
-        answer, _ = policy.generate({"input_ids": ids, "attention_mask": torch.ones_like(ids),
-                                     "mm_token_type_ids": torch.zeros_like(ids)})
+        answer, _ = policy.generate(policy.prompt_inputs(row["prompt"]))
         hit = answer.strip() == row["target"]
         right += hit
         by_verb.setdefault(row["target"].split()[0], [0, 0])

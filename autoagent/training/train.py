@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from autoagent.training.demos import DAGGER_FILE, SPLIT_FILES, read_rows
+from autoagent.training.demos import DAGGER_FILE, SPLIT_FILES, clock, read_rows
 
 POLICY_FILE = "autoagent_policy.json"
 STATE_FILE = "training_state.pt"
@@ -268,11 +268,6 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     """Run the training; return a summary (accuracies, throughput, checkpoint folder)."""
     import torch
@@ -389,7 +384,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
             if deadline:
                 left = min(left, deadline - time.perf_counter())
             log(f"step {step}/{cfg.steps} answer loss {loss.item():.4f} lr {lr:.2e} {rate:.1f} examples/s "
-                f"elapsed {_clock(total)} left {_clock(max(0.0, left))}")
+                f"elapsed {clock(total)} left {clock(max(0.0, left))}")
             window_examples, window_start = 0, time.perf_counter()
         if held and step % cfg.eval_every == 0:
             scores = evaluate_answers(model, held, pad)
