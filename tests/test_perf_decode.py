@@ -52,6 +52,23 @@ def test_fast_decode_equals_plain_generate(tiny_dir: Path, static: bool) -> None
     assert reused[0] == 0 and reused[1] > 100 and reused[2] > reused[1]
 
 
+def test_static_cache_keeps_its_prefix_when_a_prompt_outgrows_it(tiny_dir: Path, monkeypatch) -> None:
+    """With small blocks every step needs a bigger buffer; the prefix moves into it."""
+    from autoagent.policy import decode
+
+    monkeypatch.setattr(decode, "STATIC_BLOCK", 64)
+    engine = LocalGLMPolicy(tiny_dir, max_new_tokens=40, static_cache=True)
+    sizes, reused = [], []
+    for step in task_steps(3):
+        inputs = engine.inputs_for(step)
+        fast, timings = engine.generate_fast(inputs)
+        assert fast == engine.generate_plain(inputs)[0]
+        sizes.append(engine.decoder._cache.layers[0].max_cache_len)
+        reused.append(timings["reused_tokens"])
+    assert sizes[0] < sizes[1] < sizes[2]  # each step grew the buffer
+    assert reused[0] == 0 and reused[1] > 100 and reused[2] > reused[1]
+
+
 def test_tokens_match_generate_one_by_one(tiny_dir: Path) -> None:
     """Compare raw token ids (not only the decoded text), with the prefix cache warm."""
     import torch

@@ -66,6 +66,18 @@ def _cache_argument(model: Any) -> str:
     return _cache_keyword(type(model).forward)
 
 
+def _carry_prefix(old: Any, new: Any, reuse: int) -> int:
+    """Copy the first ``reuse`` positions of a full static cache into a larger one, so that a
+    prompt that outgrows its buffer still reuses the prefix; returns how many were carried."""
+    if reuse == 0 or not all(layer.is_initialized for layer in old.layers):
+        return 0
+    for before, after in zip(old.layers, new.layers):
+        after.lazy_initialization(before.keys, before.values)
+        after.keys[:, :, :reuse].copy_(before.keys[:, :, :reuse])
+        after.values[:, :, :reuse].copy_(before.values[:, :, :reuse])
+    return reuse
+
+
 @dataclass
 class GreedyDecoder:
     model: Any  # a Glm4vForConditionalGeneration (or any model taking 3D RoPE positions alike)
@@ -91,9 +103,10 @@ class GreedyDecoder:
             cache = self._cache
             if cache is None or cache.layers[0].max_cache_len < needed:
                 size = -(-needed // STATIC_BLOCK) * STATIC_BLOCK
-                cache = StaticCache(config=self.model.config, max_cache_len=size)
+                grown = StaticCache(config=self.model.config, max_cache_len=size)
+                reuse = _carry_prefix(cache, grown, reuse) if cache is not None else 0
+                cache = grown
                 self._step_fn = None  # a new buffer: a compiled step must be captured again
-                reuse = 0
             for layer in cache.layers:
                 # Rewinding a static cache is moving its write position; what lies beyond is
                 # masked as the future and overwritten before it is read.
