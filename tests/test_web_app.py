@@ -86,7 +86,8 @@ def page(browser, served):
     run = served.app.run
     if run is not None and run.running:
         run.stop()
-        run.join(10)
+        # A run still alive would emit into the next test's page.
+        assert run.join(10), f"{run.id} did not end within 10 s of Stop"
 
 
 def start(pg, task: str) -> None:
@@ -95,11 +96,24 @@ def start(pg, task: str) -> None:
     pg.wait_for_selector("#steps li.step")
 
 
-def answer_until_payment(pg, phone: Phone, approve_payment: bool) -> int:
+def wait_for_question(pg, served) -> None:
+    """Wait for the page to show a question; on a timeout say where the run was."""
+    try:
+        pg.wait_for_selector("#pending:not(.hidden)")
+    except playwright_api.TimeoutError:
+        run = served.app.run
+        recent = [{k: e.get(k) for k in ("seq", "type", "run", "step", "action", "outcome", "status")}
+                  for e in served.app.events.since(0, 0)[-8:]]
+        raise AssertionError(f"no question on the page; page status {pg.inner_text('#status')!r}, "
+                             f"run {run.summary() if run else None}, last events {recent}") from None
+
+
+def answer_until_payment(pg, served, approve_payment: bool) -> int:
     """Approve the steps that lead to the payment sheet (Buy now, Place order); answer the Pay tap."""
+    phone: Phone = served.app.phone
     asked = 0
     while True:
-        pg.wait_for_selector("#pending:not(.hidden)")
+        wait_for_question(pg, served)
         kind = pg.inner_text("#pending-kind")
         asked += 1
         assert "confirmation" in kind
@@ -143,7 +157,7 @@ def finished_status(pg) -> str:
 
 def test_approve_payment_pays_once(page, served):
     start(page, "Buy the black wireless earbuds")
-    answer_until_payment(page, served.app.phone, approve_payment=True)
+    answer_until_payment(page, served, approve_payment=True)
     assert finished_status(page).startswith("finished: success")
     phone = served.app.phone
     assert len(phone.payments) == 1 and phone.payments[0].app == "com.autoagent.shop"
@@ -160,7 +174,7 @@ def test_approve_payment_pays_once(page, served):
 
 def test_deny_payment_pays_nothing(page, served):
     start(page, "Buy the black wireless earbuds")
-    answer_until_payment(page, served.app.phone, approve_payment=False)
+    answer_until_payment(page, served, approve_payment=False)
     status = finished_status(page)
     assert status.startswith("finished: needs_confirmation"), status
     assert served.app.phone.payments == []
@@ -213,3 +227,16 @@ def test_spoken_task_is_transcribed_for_confirmation(page, tmp_path):
     assert page.input_value("#task") == "Buy 2 blue phone cases"
     assert "Heard:" in page.inner_text("#heard")
     assert page.locator("#steps li.step").count() == 0  # nothing runs until the person presses Start
+
+
+def test_a_reconnecting_page_resumes_after_the_last_event_it_saw(served):
+    """EventSource reconnects to its first URL (here since=0) and sends Last-Event-ID: the
+    stream must resume after that id, not replay the earlier runs' questions."""
+    served.app.events.emit("control", run="earlier", state="running")
+    served.app.events.emit("control", run="earlier", state="stopping")
+    last_seen = served.app.events.since(0, 0)[-2]["seq"]
+    request = urllib.request.Request(served.url.split("?")[0] + "api/events?since=0",
+                                     headers={"Last-Event-ID": str(last_seen)})
+    with urllib.request.urlopen(request, timeout=10) as stream:
+        first_id = next(line for line in stream if line.startswith(b"id: "))
+    assert int(first_id[4:]) == last_seen + 1

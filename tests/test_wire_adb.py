@@ -169,6 +169,11 @@ def test_uiautomator_lives_as_long_as_its_shell(dev, wire_server):
     assert failed.returncode == 1 and "Could not find" in failed.output
     dev.sync.push(io.BytesIO(b"jar"), "/data/local/tmp/u2.jar")
     stream = dev.shell("CLASSPATH=/data/local/tmp/u2.jar app_process / com.wetest.uia2.Main -p 9008", stream=True)
+    # The shell answers OKAY before its command runs (as adbd does), so the server comes up a
+    # moment later; clients poll /ping, and so does this test.
+    deadline = time.monotonic() + 5
+    while _ping(local) != b"pong" and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert _ping(local) == b"pong"
     stream.close()
     deadline = time.monotonic() + 5

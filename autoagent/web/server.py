@@ -320,7 +320,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _events(self) -> None:
         try:
-            seq = int(self._query().get("since") or self.headers.get("Last-Event-ID") or 0)
+            # A reconnecting EventSource repeats its first URL and sends the last id it saw: the
+            # header wins, or the page would replay the whole run (old questions included).
+            seq = int(self.headers.get("Last-Event-ID") or self._query().get("since") or 0)
         except ValueError:
             seq = 0
         self.send_response(200)
