@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
-from autoagent.actions import POINTER_ACTIONS, Finish, Interact, Note, TakeOver, Type, action_to_json
+from autoagent.actions import POINTER_ACTIONS, Finish, Interact, Note, TakeOver, Type
 from autoagent.actuators.execute import execute
 from autoagent.device import Device, DeviceError, UnknownApp
 from autoagent.grammar import UnparseableReply, format_action
@@ -18,17 +18,11 @@ from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput, TruncatedReply, Turn
 from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
-from autoagent.safety.types import ConfirmationRequest, Guard, Human, Verdict
-from autoagent.trace import MAX_THOUGHT_CHARS, RunResult, StepRecord, TraceMeta, TraceWriter, clip_middle, clip_record
-
-
-class Status(str, Enum):
-    SUCCESS = "success"
-    FAILED = "failed"
-    NEEDS_CONFIRMATION = "needs_confirmation"
-    STEP_LIMIT = "step_limit"
-    ERROR = "error"
-    INTERRUPTED = "interrupted"
+from autoagent.safety.types import Answer, ConfirmationRequest, Guard, Human, Verdict
+from autoagent.trace import (
+    MAX_THOUGHT_CHARS, GuardRecord, Outcome, Reply, RunResult, Status, StepRecord, TraceMeta, TraceWriter, clip_middle,
+    clip_record,
+)
 
 
 class Result(BaseModel):
@@ -82,12 +76,12 @@ class Agent:
             # A bug of ours: the trace still says how far the run got, then the error propagates
             # (the original one, even if the trace cannot be finished either).
             try:
-                writer.finish(RunResult(status=Status.ERROR.value, message=f"agent crashed: {err!r}",
+                writer.finish(RunResult(status=Status.ERROR, message=f"agent crashed: {err!r}",
                                         steps=self._steps_done))
             except Exception:
                 pass
             raise
-        writer.finish(RunResult(status=result.status.value, message=result.message, steps=result.steps))
+        writer.finish(RunResult(status=result.status, message=result.message, steps=result.steps))
         return result.model_copy(update={"trace_dir": writer.path})
 
     def _record(self, writer: TraceWriter, record: StepRecord) -> None:
@@ -109,8 +103,10 @@ class Agent:
             t = time.perf_counter()
             shot, xml = writer.save_observation(step, observation)
             timings["save"] = _ms(t)
-            record = StepRecord(step=step, screenshot=shot, hierarchy=xml, app=observation.app,
-                                screen_size=observation.size)
+
+            def record(**fields: Any) -> StepRecord:  # the step's one record, built when it is decided
+                return StepRecord(step=step, screenshot=shot, hierarchy=xml, app=observation.app,
+                                  screen_size=observation.size, timings=timings, **fields)
 
             t = time.perf_counter()
             try:
@@ -120,9 +116,8 @@ class Agent:
                 timings["model"] = _ms(t)
                 reasks += 1
                 cut = isinstance(err, TruncatedReply)
-                self._record(writer, record.model_copy(update={
-                    "raw": err.raw, "outcome": "truncated" if cut else "unparseable", "error": err.reason,
-                    "timings": timings}))
+                self._record(writer, record(raw=err.raw, outcome=Outcome.TRUNCATED if cut else Outcome.UNPARSEABLE,
+                                            error=err.reason))
                 feedback = (f"Your reply was cut off before it ended ({err.reason}). Think briefly, then reply "
                             "with one complete action." if cut
                             else f"Your reply had no valid action ({err.reason}). Reply with one action.")
@@ -133,50 +128,46 @@ class Agent:
                 continue
             except PolicyError as err:
                 timings["model"] = _ms(t)
-                self._record(writer, record.model_copy(update={"outcome": "error", "error": str(err),
-                                                               "timings": timings}))
+                self._record(writer, record(outcome=Outcome.ERROR, error=str(err)))
                 return Result(status=Status.ERROR, message=f"policy: {err}", steps=step)
             reasks = 0
             timings["model"] = _ms(t)
             timings.update({f"model_{k}": v for k, v in decision.timings.items() if k != "model"})
-            record = record.model_copy(update={
-                "raw": decision.raw, "thought": decision.thought, "answer": format_action(decision.action),
-                "action": action_to_json(decision.action)})
+            answer = format_action(decision.action)
 
-            outcome = self._act(task, step, decision, observation, record, timings)
+            acted = self._act(task, step, decision, observation, answer, timings)
             timings["total"] = _ms(started)
-            record = outcome.record.model_copy(update={"timings": timings})
-            self._record(writer, record)
+            self._record(writer, record(raw=decision.raw, thought=decision.thought, answer=answer,
+                                        action=decision.action, pixels=acted.pixels, guard=acted.guard,
+                                        human=acted.human, outcome=acted.outcome, error=acted.error))
             # A runaway thought would crowd every later turn out of the prompt; its ends carry the gist.
-            history.append(Turn(thought=clip_middle(decision.thought, MAX_THOUGHT_CHARS), answer=record.answer,
-                                feedback=outcome.feedback))
-            if outcome.result is not None:
-                return outcome.result
+            history.append(Turn(thought=clip_middle(decision.thought, MAX_THOUGHT_CHARS), answer=answer,
+                                feedback=acted.feedback))
+            if acted.result is not None:
+                return acted.result
         return Result(status=Status.STEP_LIMIT, steps=self.max_steps,
                       message=f"no finish after {self.max_steps} steps")
 
     def _act(self, task: str, step: int, decision: Decision, observation: Observation,
-             record: StepRecord, timings: dict[str, float]) -> "_Outcome":
+             answer_text: str, timings: dict[str, float]) -> "_Acted":
         action = decision.action
         if isinstance(action, Finish):
-            return _Outcome(record.model_copy(update={"outcome": "finished"}),
-                            Result(status=Status.SUCCESS, message=action.message, steps=step))
+            return _Acted(Outcome.FINISHED, Result(status=Status.SUCCESS, message=action.message, steps=step))
         if isinstance(action, Note):
-            return _Outcome(record.model_copy(update={"outcome": "noted"}))
+            return _Acted(Outcome.NOTED)
         if isinstance(action, Interact):
             reply = self.human.ask(action.message)
-            human = {"question": action.message, "answer": reply}
+            asked = Reply(question=action.message, answer=reply)
             if reply is None:
-                return _Outcome(record.model_copy(update={"outcome": "needs_human", "human": human}),
-                                Result(status=Status.NEEDS_CONFIRMATION, steps=step,
-                                       message=f"the agent needs a choice from you: {action.message}"))
-            return _Outcome(record.model_copy(update={"outcome": "answered", "human": human}),
-                            feedback=f"The user answered: {reply}")
+                return _Acted(Outcome.NEEDS_HUMAN, Result(status=Status.NEEDS_HUMAN, steps=step,
+                                                          message=f"the agent needs a choice from you: {action.message}"),
+                              human=asked)
+            return _Acted(Outcome.ANSWERED, feedback=f"The user answered: {reply}", human=asked)
 
         t = time.perf_counter()
         decision_of_guard = self.guard.review(action, observation)
         timings["guard"] = _ms(t)
-        record = record.model_copy(update={"guard": decision_of_guard.model_dump(mode="json")})
+        guard = GuardRecord(**decision_of_guard.model_dump())
 
         # A person does this step on the device (the model asked, or the guard saw a login,
         # CAPTCHA, password field or secure black screen); then the agent looks again.
@@ -188,59 +179,58 @@ class Agent:
             reason = None
         if reason is not None:
             answer = self.human.take_over(reason)
-            record = record.model_copy(update={"human": answer.model_dump(mode="json")})
             if not answer.approved:
-                return _Outcome(record.model_copy(update={"outcome": "needs_human"}),
-                                Result(status=Status.NEEDS_CONFIRMATION, steps=step,
-                                       message=f"a human must take over: {reason}"))
-            return _Outcome(record.model_copy(update={"outcome": "taken_over"}),
-                            feedback="The user has finished the manual step; continue.")
+                return _Acted(Outcome.NEEDS_HUMAN, Result(status=Status.NEEDS_HUMAN, steps=step,
+                                                          message=f"a human must take over: {reason}"),
+                              guard=guard, human=answer)
+            return _Acted(Outcome.TAKEN_OVER, feedback="The user has finished the manual step; continue.",
+                          guard=guard, human=answer)
 
         if decision_of_guard.verdict is Verdict.DENY:
-            return _Outcome(record.model_copy(update={"outcome": "blocked"}),
-                            Result(status=Status.FAILED, steps=step,
-                                   message=f"blocked by the safety policy: {decision_of_guard.reason}"))
+            return _Acted(Outcome.BLOCKED, Result(status=Status.FAILED, steps=step,
+                                                  message=f"blocked by the safety policy: {decision_of_guard.reason}"),
+                          guard=guard)
+        confirmed: Answer | None = None
         if decision_of_guard.verdict is Verdict.CONFIRM:
             request = ConfirmationRequest(task=task, step=step, category=decision_of_guard.category,
-                                          reason=decision_of_guard.reason, action=record.answer,
+                                          reason=decision_of_guard.reason, action=answer_text,
                                           app=observation.app)
-            answer = self.human.confirm(request)
-            record = record.model_copy(update={"human": answer.model_dump(mode="json")})
-            if not answer.approved:
-                return _Outcome(record.model_copy(update={"outcome": "denied"}),
-                                Result(status=Status.NEEDS_CONFIRMATION, steps=step,
-                                       message=f"{decision_of_guard.category} needs your confirmation: "
-                                               f"{decision_of_guard.reason}"))
+            confirmed = self.human.confirm(request)
+            if not confirmed.approved:
+                return _Acted(Outcome.DENIED, Result(status=Status.NEEDS_HUMAN, steps=step,
+                                                     message=f"{decision_of_guard.category} needs your confirmation: "
+                                                             f"{decision_of_guard.reason}"),
+                              guard=guard, human=confirmed)
 
         if isinstance(action, POINTER_ACTIONS + (Type,)):
             # The screen may have changed since it was observed (a slow load, a sheet sliding
             # up, minutes spent waiting for the human): read it again right before acting.
             t = time.perf_counter()
-            later = self.guard.recheck(action, decision_of_guard, self._fresh_observation(observation))
+            later = self.guard.recheck(action, decision_of_guard, self._reobserve_cheaply(observation))
             timings["recheck"] = _ms(t)
             if later is not None:
-                guard = dict(record.guard or {}, recheck=later.model_dump(mode="json"))
-                return _Outcome(record.model_copy(update={"guard": guard, "outcome": "screen_changed"}),
-                                feedback=f"The screen changed before the action ran ({later.reason}). "
-                                         "Look at the new screen and decide again.")
+                return _Acted(Outcome.SCREEN_CHANGED,
+                              feedback=f"The screen changed before the action ran ({later.reason}). "
+                                       "Look at the new screen and decide again.",
+                              guard=guard.model_copy(update={"recheck": later}), human=confirmed)
 
         t = time.perf_counter()
         try:
             pixels = execute(action, self.device)
         except UnknownApp as err:
             # A wrong app name is the model's mistake, not the device's: let it try again.
-            return _Outcome(record.model_copy(update={"outcome": "error", "error": str(err)}),
-                            feedback=f"That failed: {err}")
+            return _Acted(Outcome.ERROR, feedback=f"That failed: {err}", guard=guard, human=confirmed, error=str(err))
         timings["act"] = _ms(t)
         t = time.perf_counter()
         self.device.wait_until_settled(timeout=self.settle_timeout)
         timings["settle"] = _ms(t)
-        return _Outcome(record.model_copy(update={"pixels": pixels, "outcome": "done"}))
+        return _Acted(Outcome.DONE, guard=guard, human=confirmed, pixels=pixels)
 
-    def _fresh_observation(self, before: Observation) -> Observation:
-        """The screen as it is now. Only the hierarchy is read again where the device can do
-        that alone (it is far cheaper than a screenshot); where it comes back empty, the guard
-        must look at a fresh screenshot instead of the old one."""
+    def _reobserve_cheaply(self, before: Observation) -> Observation:
+        """The screen as it is now, as cheaply as the device allows: where it can read the
+        hierarchy alone (far cheaper than a screenshot), the current hierarchy with ``before``'s
+        screenshot; where it cannot, or the hierarchy comes back empty, a whole new observation,
+        so that the guard never judges the old screenshot alone."""
         read = getattr(self.device, "hierarchy", None) or getattr(self.device, "hierarchy_xml", None)
         if callable(read):
             hierarchy = read()
@@ -250,7 +240,13 @@ class Agent:
 
 
 @dataclass
-class _Outcome:
-    record: StepRecord
-    result: Result | None = None
-    feedback: str = ""
+class _Acted:
+    """What :meth:`Agent._act` made of a decision: the step's outcome and what the trace keeps of it."""
+
+    outcome: Outcome
+    result: Result | None = None  # set when the run ends here
+    feedback: str = ""  # for the model's next turn
+    guard: GuardRecord | None = None
+    human: Answer | Reply | None = None
+    pixels: list[tuple[int, int]] = field(default_factory=list)
+    error: str | None = None

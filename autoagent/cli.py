@@ -15,7 +15,7 @@ EXIT_CODES = {
     "success": 0,
     "failed": 1,
     "error": 2,
-    "needs_confirmation": 3,
+    "needs_human": 3,
     "step_limit": 4,
     "interrupted": 130,
 }
@@ -192,10 +192,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from autoagent.agent import Agent
     from autoagent.device import DeviceError
     from autoagent.policy.base import PolicyError
-    from autoagent.report import write_report
     from autoagent.safety import NoHuman, ScenarioApprovals, TerminalHuman
     from autoagent.targets import open_device
     from autoagent.trace import read_trace
+    from autoagent.trace_report import write_report
 
     if args.voice or args.listen:
         args.task = _task_from_speech(args)
@@ -264,8 +264,8 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from autoagent.report import write_report
     from autoagent.trace import TraceError, read_trace
+    from autoagent.trace_report import write_report
 
     try:
         trace = read_trace(args.trace)

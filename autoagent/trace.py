@@ -2,7 +2,7 @@
 
 Layout::
 
-    TRACE/meta.json        task, device, policy, start time
+    TRACE/meta.json        task, device, policy, start time, schema version
     TRACE/steps.jsonl      one StepRecord per line, flushed and fsynced after each step
     TRACE/screens/0001.png the screenshot the step decided on (and 0001.xml, its hierarchy)
     TRACE/result.json      how the run ended; absent if the process died
@@ -11,6 +11,11 @@ A step's ``raw`` reply and ``thought`` are stored up to ``MAX_RAW_CHARS`` and
 ``MAX_THOUGHT_CHARS``: a longer one keeps its beginning and its end (where the action and
 the conclusion of the thought are) around a note saying how much was cut. The parsed
 action is stored whole in ``answer`` and ``action``.
+
+``TraceMeta.schema_version`` says which layout a trace was written in: 2 since the step's
+action, guard verdict and human answer are typed and the run's status is :class:`Status`;
+a trace with no version is 1, and still reads (the same fields, held in plain dicts, and
+the status "needs_confirmation" for what is now ``Status.NEEDS_HUMAN``).
 
 Encoding a 1080x2400 PNG takes longer than the rest of a step's bookkeeping together, so
 files are written by one background thread, in the order they were handed over: the line
@@ -29,12 +34,15 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_serializer
 
+from autoagent.actions import Action, action_to_json
 from autoagent.perception.observation import Observation
+from autoagent.safety.types import Answer, GuardDecision
 
 STEPS_FILE = "steps.jsonl"
 META_FILE = "meta.json"
@@ -48,6 +56,65 @@ MAX_THOUGHT_CHARS = 8_000
 STALE_TEMP_SECONDS = 60.0
 
 
+# 1: no version field; action, guard and human were dicts. 2: typed, see the module docstring.
+SCHEMA_VERSION = 2
+
+
+class _TextEnum(str, Enum):
+    """A str enum that prints as its value (f-strings, HTML, progress lines), as the plain strings did."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Status(_TextEnum):
+    """How a run ended."""
+
+    SUCCESS = "success"
+    FAILED = "failed"
+    # Stopped for a person: a confirmation refused, a question unanswered, a take-over not done.
+    NEEDS_HUMAN = "needs_human"
+    STEP_LIMIT = "step_limit"
+    ERROR = "error"
+    INTERRUPTED = "interrupted"
+
+    @classmethod
+    def _missing_(cls, value: object) -> "Status | None":
+        # Version 1 traces, and scenarios written for them, call NEEDS_HUMAN by its old name.
+        return cls.NEEDS_HUMAN if value == "needs_confirmation" else None
+
+
+class Outcome(_TextEnum):
+    """What became of one step."""
+
+    DONE = "done"  # the action ran
+    UNPARSEABLE = "unparseable"  # the reply held no valid action; the model is asked again
+    TRUNCATED = "truncated"  # the reply was cut off; the model is asked again
+    ERROR = "error"  # the policy failed, or the action did (an unknown app)
+    FINISHED = "finished"
+    NOTED = "noted"
+    ANSWERED = "answered"  # the user answered the model's question
+    TAKEN_OVER = "taken_over"  # a person did the step on the device
+    NEEDS_HUMAN = "needs_human"  # a question or a take-over nobody took
+    DENIED = "denied"  # the guard asked for a confirmation, and it was refused
+    BLOCKED = "blocked"  # the guard refused the action outright
+    SCREEN_CHANGED = "screen_changed"  # the screen changed before the action ran; decided again
+
+
+class GuardRecord(GuardDecision):
+    """The guard's decision on a step; ``recheck``, the one on the screen just before acting,
+    when that differed and the action did not run."""
+
+    recheck: GuardDecision | None = None
+
+
+class Reply(BaseModel):
+    """The model's question to the user (AutoGLM's Interact) and the reply; None: nobody answered."""
+
+    question: str
+    answer: str | None = None
+
+
 class TraceMeta(BaseModel):
     task: str
     device: str
@@ -55,6 +122,7 @@ class TraceMeta(BaseModel):
     started: float = Field(default_factory=time.time)
     screen_size: tuple[int, int] | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
 
 
 class StepRecord(BaseModel):
@@ -66,17 +134,23 @@ class StepRecord(BaseModel):
     raw: str = ""  # the model's reply, verbatim
     thought: str = ""
     answer: str = ""  # the action in AutoGLM text
-    action: dict[str, Any] | None = None
+    action: Action | None = None
     pixels: list[tuple[int, int]] = Field(default_factory=list)
-    guard: dict[str, Any] | None = None
-    human: dict[str, Any] | None = None
-    outcome: str = "done"  # done, unparseable, denied, blocked, finished, error...
+    guard: GuardRecord | None = None
+    # A confirmation or take-over answered (or refused), or the model's question and its reply.
+    human: Answer | Reply | None = None
+    outcome: Outcome = Outcome.DONE
     error: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)  # milliseconds
 
+    @field_serializer("action")
+    def _action_json(self, action: Action | None) -> dict[str, object] | None:
+        # As every other place writes an action: unset options left out.
+        return None if action is None else action_to_json(action)
+
 
 class RunResult(BaseModel):
-    status: str
+    status: Status
     message: str = ""
     steps: int = 0
     finished: float = Field(default_factory=time.time)
@@ -288,7 +362,12 @@ def read_trace(path: str | Path) -> Trace:
     if not meta_file.is_file():
         raise TraceError(f"{path} is not a trace: {META_FILE} is missing")
     try:
-        meta = TraceMeta.model_validate_json(meta_file.read_text(encoding="utf-8"))
+        data = json.loads(meta_file.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            data.setdefault("schema_version", 1)  # written before traces had a version
+        meta = TraceMeta.model_validate(data)
+    except json.JSONDecodeError as err:
+        raise TraceError(f"{meta_file} is damaged: {err.msg}") from None
     except ValidationError as err:
         raise TraceError(f"{meta_file} is damaged: {err.errors()[0]['msg']}") from None
     steps: list[StepRecord] = []

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchtools import cpu_model, record_expert, summarize_ms  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.agent import Agent  # noqa: E402
-from autoagent.policy.replay import ReplayPolicy  # noqa: E402
+from autoagent.policy.reply_replay import ReplayPolicy  # noqa: E402
 from autoagent.safety import CallbackHuman  # noqa: E402
 from autoagent.trace import read_trace  # noqa: E402
 from emulator import tasks  # noqa: E402

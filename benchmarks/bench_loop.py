@@ -34,7 +34,7 @@ from benchtools import cpu_model, record_expert, summarize_ms  # noqa: E402 (a s
 from autoagent.agent import Agent  # noqa: E402
 from autoagent.policy.base import Decision, StepInput  # noqa: E402
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, encode_image, fit_image  # noqa: E402
-from autoagent.policy.replay import ReplayPolicy  # noqa: E402
+from autoagent.policy.reply_replay import ReplayPolicy  # noqa: E402
 from autoagent.safety import CallbackHuman  # noqa: E402
 from autoagent.trace import TraceWriter, read_trace  # noqa: E402
 from emulator import tasks  # noqa: E402

@@ -93,15 +93,16 @@ FAULTS = [
 def _summary(trace_dir: Path | None) -> dict[str, Any]:
     if trace_dir is None:
         return {"trace": "none"}
+    from autoagent.actions import Type
     from autoagent.trace import read_trace
 
     trace = read_trace(trace_dir)
-    outcomes = collections.Counter(s.outcome for s in trace.steps)
+    outcomes = collections.Counter(s.outcome.value for s in trace.steps)
     steps_file = trace_dir / "steps.jsonl"
-    typed = [s.action.get("text") for s in trace.steps if s.action and s.action.get("kind") == "Type"]
+    typed = [s.action.text for s in trace.steps if isinstance(s.action, Type)]
     out: dict[str, Any] = {
         "steps": len(trace.steps), "outcomes": dict(outcomes), "typed": typed[:3] + (["..."] if len(typed) > 3 else []),
-        "result": trace.result.status if trace.result else "none (killed)",
+        "result": trace.result.status.value if trace.result else "none (killed)",
         "errors": sorted({(s.error or "")[:140] for s in trace.steps if s.error}),
         "steps_jsonl_bytes": steps_file.stat().st_size if steps_file.exists() else 0,
         "tmp_files": sorted(str(p.relative_to(trace_dir)) for p in trace_dir.rglob("*.tmp")),

@@ -16,9 +16,9 @@ from autoagent.agent import Agent, Status
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.policy.base import Decision, PolicyError, StepInput
 from autoagent.policy.scripted import ScriptedPolicy
-from autoagent.report import render_html
-from autoagent.safety import CallbackHuman
-from autoagent.trace import read_trace
+from autoagent.safety import CallbackHuman, Verdict
+from autoagent.trace import Outcome, read_trace
+from autoagent.trace_report import render_html
 from tests.stubs import Button, StubDevice
 
 SEARCH = Button("Search", (100, 100, 980, 220))
@@ -88,10 +88,10 @@ def test_step_limit(tmp_path: Path) -> None:
 def test_payment_without_a_human_is_not_executed(tmp_path: Path) -> None:
     device = StubDevice(buttons=[PAY])
     result = make_agent(tmp_path, device, [Tap(element=centre(PAY))]).run("buy it")
-    assert result.status is Status.NEEDS_CONFIRMATION
+    assert result.status is Status.NEEDS_HUMAN
     assert device.taps_on("Pay ¥59.00") == 0
     step = read_trace(result.trace_dir).steps[-1]
-    assert step.outcome == "denied" and step.guard["verdict"] == "confirm" and step.human["by"] == "none"
+    assert step.outcome is Outcome.DENIED and step.guard.verdict is Verdict.CONFIRM and step.human.by == "none"
 
 
 def test_payment_with_a_yes_goes_through_once(tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ def test_unknown_app_is_feedback_not_a_crash(tmp_path: Path) -> None:
 
 def test_take_over_without_human_stops(tmp_path: Path) -> None:
     result = make_agent(tmp_path, StubDevice(), [TakeOver(message="log in please")]).run("x")
-    assert result.status is Status.NEEDS_CONFIRMATION and "log in please" in result.message
+    assert result.status is Status.NEEDS_HUMAN and "log in please" in result.message
 
 
 def test_device_lost_ends_with_error_and_keeps_trace(tmp_path: Path) -> None:

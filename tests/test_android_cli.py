@@ -113,7 +113,7 @@ def test_a_no_on_the_terminal_leaves_the_phone_unpaid(recorded, tmp_path):
     assert out.stderr.count("[confirm]") == 1
     assert phone.payments == [] and not SHOP_TASK.check(phone)
     assert phone.current_package() == "com.autoagent.shop"  # it stopped where it asked
-    assert_trace_complete(new_trace(tmp_path, set()), "needs_confirmation")
+    assert_trace_complete(new_trace(tmp_path, set()), "needs_human")
 
 
 def test_several_runs_in_a_row_on_one_served_phone(recorded, tmp_path):
@@ -125,7 +125,7 @@ def test_several_runs_in_a_row_on_one_served_phone(recorded, tmp_path):
             # No terminal: the purchase question is answered no, and the run ends there.
             out = replay_over_wire(SHOP_TASK, recorded[SHOP_TASK.id], server, tmp_path)
             assert out.returncode == 3, out.stdout + out.stderr
-            assert_trace_complete(new_trace(tmp_path, seen), "needs_confirmation")
+            assert_trace_complete(new_trace(tmp_path, seen), "needs_human")
         out = replay_over_wire(MESSAGE_TASK, recorded[MESSAGE_TASK.id], server, tmp_path, answers="y\n")
         assert out.returncode == 0, out.stdout + out.stderr
         assert_trace_complete(new_trace(tmp_path, seen), "success")

@@ -25,7 +25,7 @@ from autoagent.perception.hierarchy import parse_hierarchy
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision, StepInput
 from autoagent.policy.scripted import ScriptedPolicy
-from autoagent.safety import CallbackHuman, ConfirmationRequest, NoHuman
+from autoagent.safety import CallbackHuman, ConfirmationRequest, NoHuman, Verdict
 from autoagent.trace import read_trace
 from emulator.web import DemoSite, serve_demo_site
 
@@ -224,7 +224,7 @@ def test_agent_pays_only_after_the_human_approves(browser: Browser, site: DemoSi
     trace = read_trace(result.trace_dir)
     assert trace.result and trace.result.status == "success"
     pay_step = next(s for s in trace.steps if s.human)
-    assert pay_step.human["approved"] is True and pay_step.guard["verdict"] == "confirm"
+    assert pay_step.human.approved is True and pay_step.guard.verdict is Verdict.CONFIRM
     assert (trace.path / pay_step.hierarchy).read_text(encoding="utf-8").count("Pay now") + \
         (trace.path / pay_step.hierarchy).read_text(encoding="utf-8").count("确认支付") >= 1
 
@@ -248,14 +248,14 @@ def test_no_human_means_no_payment(browser: Browser, site: DemoSite, tmp_path: P
         # The model does not flag the tap as sensitive; the guard reads the button anyway.
         script = ScriptedPolicy.of([Tap(element=to_relative(pay.center, obs.size))])
         result = Agent(device, script, human=NoHuman(), trace_root=tmp_path).run("pay for my order")
-        assert result.status is Status.NEEDS_CONFIRMATION
+        assert result.status is Status.NEEDS_HUMAN
         assert device.wait_until_settled(2)
         assert device.url == pay_url
     assert site.state.payments == [] and site.state.paid_orders() == []
     (order,) = site.state.orders.values()
     assert order.status == "awaiting_payment"
     trace = read_trace(result.trace_dir)
-    assert trace.steps[-1].outcome == "denied" and trace.result.status == "needs_confirmation"
+    assert trace.steps[-1].outcome == "denied" and trace.result.status is Status.NEEDS_HUMAN
 
 
 def test_lost_browser_ends_the_run_and_keeps_the_trace(site: DemoSite, tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ from autoagent.grammar import format_action
 from autoagent.policy.base import StepInput, Turn
 from autoagent.policy.local_engine import LocalGLMPolicy
 from autoagent.policy.tiny import build_tiny_glm, teach_reply
-from autoagent.trace import read_trace
+from autoagent.safety import Answer
+from autoagent.trace import Outcome, Status, read_trace
 from emulator import Phone
 from tests.chat_server import ChatServer, Reply
 
@@ -144,10 +145,10 @@ MAIN_JOB = "In the Shop app, buy a White T-shirt in size M."
 def test_main_job_without_a_human_pays_nothing(tmp_path: Path) -> None:
     out = autoagent("run", MAIN_JOB, "--device", "emulator", cwd=tmp_path)
     assert out.returncode == 3, out.stderr
-    assert out.stdout.startswith("needs_confirmation")
+    assert out.stdout.startswith("needs_human: purchase needs your confirmation")
     trace = read_trace(only_trace(tmp_path))
     last = trace.steps[-1]
-    assert last.outcome == "denied" and last.human["by"] == "none"
+    assert last.outcome is Outcome.DENIED and last.human.by == "none" and not last.human.approved
 
 
 def final_screen(trace) -> str:
@@ -160,13 +161,13 @@ def test_main_job_with_approvals_buys_the_shirt(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     trace = read_trace(only_trace(tmp_path))
     assert trace.meta.policy == "expert"
-    approved = [s for s in trace.steps if s.human and s.human.get("approved")]
-    assert approved and all(s.human["by"] == "scenario" for s in approved)
-    assert any(s.guard and s.guard.get("category") == "payment" for s in approved)
-    assert trace.result.status == "success"
+    approved = [s for s in trace.steps if isinstance(s.human, Answer) and s.human.approved]
+    assert approved and all(s.human.by == "scenario" for s in approved)
+    assert any(s.guard and s.guard.category == "payment" for s in approved)
+    assert trace.result.status is Status.SUCCESS
     # Judged by the shop's own screens: the payment sheet that was approved holds one White T-shirt
     # in size M, and the shop then says the payment went through.
-    pay = next(s for s in trace.steps if s.guard and s.guard.get("category") == "payment"
+    pay = next(s for s in trace.steps if s.guard and s.guard.category == "payment"
                and "Pay ¥" in (trace.path / s.hierarchy).read_text(encoding="utf-8"))
     sheet = (trace.path / pay.hierarchy).read_text(encoding="utf-8")
     assert "White T-shirt 白色T恤 Size 尺码 M · White 白色 x1" in sheet

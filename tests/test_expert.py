@@ -62,7 +62,7 @@ def test_expert_completes_every_task(task: Task, seed: int, hazards: bool, lang:
 @pytest.mark.parametrize("task", [t for t in TASKS if t.payment], ids=[t.id for t in TASKS if t.payment])
 def test_without_a_human_payment_tasks_stop_before_paying(task: Task, tmp_path) -> None:
     result, phone, _ = run(task, 2, True, task.goal, tmp_path, human=NoHuman())
-    assert result.status is Status.NEEDS_CONFIRMATION
+    assert result.status is Status.NEEDS_HUMAN
     assert phone.payments == []
     assert not task.check(phone)
 

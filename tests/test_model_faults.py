@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from autoagent.actions import Type
 from autoagent.trace import MAX_RAW_CHARS, StepRecord, TraceMeta, TraceWriter, clip_middle, read_trace
 from tests.chat_server import ChatServer, Reply
 
@@ -38,7 +39,7 @@ def only_trace(root: Path) -> Path:
 
 
 def typed(trace_dir: Path) -> list[str]:
-    return [s.action["text"] for s in read_trace(trace_dir).steps if s.action and s.action["kind"] == "Type"]
+    return [s.action.text for s in read_trace(trace_dir).steps if isinstance(s.action, Type)]
 
 
 @pytest.fixture

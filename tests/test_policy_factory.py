@@ -13,7 +13,7 @@ from autoagent.perception.observation import Observation
 from autoagent.policy import make_policy
 from autoagent.policy.base import PolicyError, StepInput
 from autoagent.policy.openai_engine import OpenAIPolicy
-from autoagent.policy.replay import ReplayPolicy
+from autoagent.policy.reply_replay import ReplayPolicy
 from autoagent.trace import StepRecord, TraceMeta, TraceWriter
 
 REPLIES = ['<think>a</think><answer>do(action="Tap", element=[1,2])</answer>', "no action here", "",

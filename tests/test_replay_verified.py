@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from autoagent.actions import Finish
+from autoagent.actions import Finish, Swipe, Tap
 from autoagent.agent import Agent, Status
 from autoagent.policy.scripted import ScriptedPolicy
-from autoagent.replay import (
-    VerifiedReplayPolicy, compare_screens, hierarchy_similarity, image_similarity, recorded_steps, replay,
-)
 from autoagent.safety import NoHuman, ScreenGuard
 from autoagent.scenarios.recorder import CommandError, PromptPolicy, parse_command
 from autoagent.trace import read_trace
+from autoagent.verified_replay import (
+    VerifiedReplayPolicy, compare_screens, hierarchy_similarity, image_similarity, recorded_steps, replay,
+)
 from emulator import Phone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,15 +56,15 @@ def test_recording_holds_actions_screens_and_hierarchies(recorded: Path) -> None
 
 
 def test_replay_on_a_seed_with_another_list_order_refinds_the_element(recorded: Path, tmp_path: Path) -> None:
-    recorded_tap = read_trace(recorded).steps[1].action["element"]
+    recorded_tap = read_trace(recorded).steps[1].action.element
     phone = Phone(seed=7)  # the phone case is below the fold here
     result = replay(phone, recorded, artifacts_dir=tmp_path)
     assert result.status is Status.SUCCESS, result.message
     assert _cart(phone) == [("phone-case", "Black")]
     # The replay scrolled and tapped the element where it now is, not the recorded point.
-    replayed = [s for s in read_trace(result.trace_dir).steps if s.action and s.action["kind"] == "Tap"]
-    assert any(s.action["kind"] == "Swipe" for s in read_trace(result.trace_dir).steps if s.action)
-    assert replayed[0].action["element"] != recorded_tap
+    replayed = [s for s in read_trace(result.trace_dir).steps if isinstance(s.action, Tap)]
+    assert any(isinstance(s.action, Swipe) for s in read_trace(result.trace_dir).steps)
+    assert replayed[0].action.element != recorded_tap
     assert not list(tmp_path.glob("mismatch-*.png"))
 
 

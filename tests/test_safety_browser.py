@@ -29,7 +29,7 @@ from autoagent.safety import (
     ScenarioApprovals,
     ScreenGuard,
 )
-from autoagent.trace import read_trace
+from autoagent.trace import Outcome, read_trace
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 from autoagent.actuators.browser import BrowserDevice
@@ -106,11 +106,11 @@ def run(tmp_path: Path, browser, site, attack: list, then) -> tuple:
 def test_web_attack_without_a_yes_pays_nothing(tmp_path: Path, browser, site, name: str) -> None:
     result, _ = run(tmp_path, browser, site, ATTACKS[name], NoHuman())
     assert site.state.payments == [], f"{name} paid without a yes"
-    assert result.status is Status.NEEDS_CONFIRMATION, result
+    assert result.status is Status.NEEDS_HUMAN, result
     trace = read_trace(result.trace_dir)
     last = trace.steps[-1]
     assert "/shop/pay/" in (trace.path / last.hierarchy).read_text(encoding="utf-8")  # it was on the pay page
-    assert last.outcome == "denied" and last.guard["category"] == "payment" and last.human["by"] == "none"
+    assert last.outcome is Outcome.DENIED and last.guard.category == "payment" and last.human.by == "none"
     assert len(site.state.orders) == 1  # the order exists, unpaid
 
 
@@ -127,9 +127,9 @@ def test_scenario_approvals_never_pay_in_a_browser(tmp_path: Path, browser, site
     with BrowserDevice.attach(browser, site.url + "/shop", **PHONE) as device:
         scenario = ScenarioApprovals(device=device, categories={"payment", "purchase", "personal_data"})
     result, _ = run(tmp_path, browser, site, ATTACKS["tap_pay_now"], scenario)
-    assert site.state.payments == [] and result.status is Status.NEEDS_CONFIRMATION
+    assert site.state.payments == [] and result.status is Status.NEEDS_HUMAN
     last = read_trace(result.trace_dir).steps[-1]
-    assert last.human["by"] == "scenario" and "only on the emulator" in last.human["note"]
+    assert last.human.by == "scenario" and "only on the emulator" in last.human.note
 
 
 def test_chinese_pay_button_on_the_hotel_page(tmp_path: Path, browser, site) -> None:
@@ -142,6 +142,6 @@ def test_chinese_pay_button_on_the_hotel_page(tmp_path: Path, browser, site) -> 
         agent = Agent(device=device, policy=LiveScript([tap(resource_id="pay")]), guard=ScreenGuard(),
                       human=NoHuman(), trace_root=tmp_path, max_steps=3)
         result = agent.run("book the hotel")
-    assert st.payments == [] and result.status is Status.NEEDS_CONFIRMATION
+    assert st.payments == [] and result.status is Status.NEEDS_HUMAN
     last = read_trace(result.trace_dir).steps[-1]
-    assert last.guard["category"] == "payment" and "确认支付" in last.guard["reason"]
+    assert last.guard.category == "payment" and "确认支付" in last.guard.reason

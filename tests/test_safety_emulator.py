@@ -24,13 +24,15 @@ from autoagent.perception.observation import Observation
 from autoagent.policy.base import StepInput
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.safety import (
+    Answer,
     CallbackHuman,
     ConfirmationRequest,
     NoHuman,
     ScenarioApprovals,
     ScreenGuard,
+    Verdict,
 )
-from autoagent.trace import read_trace
+from autoagent.trace import Outcome, read_trace
 from emulator import Phone
 from tests.stubs import StagedHuman
 
@@ -115,12 +117,12 @@ def run(tmp_path: Path, attack: list, human_then, seed: int = 5, address: str = 
 def test_attack_without_a_yes_pays_nothing(tmp_path: Path, name: str) -> None:
     phone, result, _ = run(tmp_path, ATTACKS[name], NoHuman())
     assert phone.payments == [], f"{name} paid without a yes: {phone.payments}"
-    assert result.status is Status.NEEDS_CONFIRMATION, result
+    assert result.status is Status.NEEDS_HUMAN, result
     trace = read_trace(result.trace_dir)
     last = trace.steps[-1]
-    assert last.outcome == "denied" and last.guard["verdict"] == "confirm" and last.guard["category"] == "payment"
-    assert last.human["by"] == "none" and not last.human["approved"]
-    assert last.guard["evidence"]["findings"], "the trace must say what was detected"
+    assert last.outcome is Outcome.DENIED and last.guard.verdict is Verdict.CONFIRM and last.guard.category == "payment"
+    assert last.human.by == "none" and not last.human.approved
+    assert last.guard.evidence["findings"], "the trace must say what was detected"
     # The sheet was really open when the attack was refused.
     assert "pay_button" in (trace.path / last.hierarchy).read_text(encoding="utf-8")
     assert phone.find(resource_id="pay_button") is not None
@@ -136,8 +138,8 @@ def test_attack_with_a_yes_pays_once(tmp_path: Path, name: str) -> None:
     assert len(phone.payments) == 1, phone.payments
     assert len(asked) == 1 and asked[0].category == "payment" and asked[0].app == "com.autoagent.shop"
     assert phone.payments[0].app == "com.autoagent.shop" and "Earbuds" in phone.payments[0].item
-    step = next(s for s in read_trace(result.trace_dir).steps if s.human and s.human["by"] == "callback")
-    assert step.outcome == "done" and step.human["approved"]
+    step = next(s for s in read_trace(result.trace_dir).steps if isinstance(s.human, Answer) and s.human.by == "callback")
+    assert step.outcome is Outcome.DONE and step.human.approved
 
 
 def test_injected_instruction_on_screen_does_not_pay(tmp_path: Path) -> None:
@@ -145,13 +147,13 @@ def test_injected_instruction_on_screen_does_not_pay(tmp_path: Path) -> None:
     assert phone.payments == []
     last = read_trace(result.trace_dir).steps[-1]
     assert INJECTION.split(".")[0] in (read_trace(result.trace_dir).path / last.hierarchy).read_text(encoding="utf-8")
-    assert last.outcome == "denied" and last.guard["category"] == "payment"
+    assert last.outcome is Outcome.DENIED and last.guard.category == "payment"
 
 
 def test_model_flag_with_a_no_pays_nothing(tmp_path: Path) -> None:
     phone, result, _ = run(tmp_path, [tap("pay_button", message="确认支付 ¥264.90")], NoHuman())
     assert phone.payments == []
-    sources = {f["source"] for f in read_trace(result.trace_dir).steps[-1].guard["evidence"]["findings"]}
+    sources = {f["source"] for f in read_trace(result.trace_dir).steps[-1].guard.evidence["findings"]}
     assert {"flag", "target", "page"} <= sources
 
 
@@ -160,15 +162,15 @@ def test_scenario_approvals_pay_on_the_emulator(tmp_path: Path) -> None:
     scenario = ScenarioApprovals(device=phone, categories={"payment"})
     phone, result, _ = run(tmp_path, [tap("pay_button")], scenario, phone=phone)
     assert len(phone.payments) == 1 and result.status is Status.SUCCESS
-    answered = [s.human for s in read_trace(result.trace_dir).steps if s.human and s.human["by"] == "scenario"]
-    assert answered and answered[0]["approved"]
+    answered = [s.human for s in read_trace(result.trace_dir).steps if isinstance(s.human, Answer) and s.human.by == "scenario"]
+    assert answered and answered[0].approved
 
 
 def test_scenario_that_does_not_list_payment_refuses(tmp_path: Path) -> None:
     phone = Phone(seed=5)
     phone, result, _ = run(tmp_path, [tap("pay_button")], ScenarioApprovals(device=phone, categories={"send"}),
                            phone=phone)
-    assert phone.payments == [] and result.status is Status.NEEDS_CONFIRMATION
+    assert phone.payments == [] and result.status is Status.NEEDS_HUMAN
 
 
 def test_cancel_on_the_sheet_is_not_asked(tmp_path: Path) -> None:
@@ -230,4 +232,4 @@ def test_agent_rechecks_before_acting(tmp_path: Path) -> None:
                    max_steps=len(route) + 3).run("buy black wireless earbuds")
     assert phone.payments == [], "paid without a yes after the screen changed"
     step = read_trace(result.trace_dir).steps[len(route)]
-    assert step.outcome == "screen_changed" and step.guard["recheck"]["category"] == "payment"
+    assert step.outcome is Outcome.SCREEN_CHANGED and step.guard.recheck.category == "payment"

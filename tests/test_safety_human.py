@@ -16,6 +16,7 @@ from autoagent.agent import Agent, Status
 from autoagent.geometry import to_relative
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.safety import (
+    Answer,
     CallbackHuman,
     ConfirmationRequest,
     NoHuman,
@@ -187,8 +188,8 @@ def test_agent_with_the_queue_pays_once_after_a_yes(tmp_path: Path) -> None:
     thread.join()
     assert result.status is Status.SUCCESS and device.taps_on("Pay ¥59.00") == 1
     step = read_trace(result.trace_dir).steps[0]
-    assert step.human == {"approved": True, "by": "web:alice", "note": "clicked"}
-    assert step.guard["category"] == "payment" and step.guard["evidence"]["targets"][0]["text"] == "Pay ¥59.00"
+    assert step.human == Answer(approved=True, by="web:alice", note="clicked")
+    assert step.guard.category == "payment" and step.guard.evidence["targets"][0]["text"] == "Pay ¥59.00"
 
 
 def test_agent_with_an_unanswered_queue_pays_nothing(tmp_path: Path) -> None:
@@ -196,4 +197,4 @@ def test_agent_with_an_unanswered_queue_pays_nothing(tmp_path: Path) -> None:
     centre = to_relative((540, 2175), device.size)
     result = Agent(device=device, policy=ScriptedPolicy.of([Tap(element=centre)]),
                    human=PendingConfirmations(timeout=0.1), trace_root=tmp_path).run("buy")
-    assert result.status is Status.NEEDS_CONFIRMATION and device.taps_on("Pay ¥59.00") == 0
+    assert result.status is Status.NEEDS_HUMAN and device.taps_on("Pay ¥59.00") == 0

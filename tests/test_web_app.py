@@ -176,7 +176,7 @@ def test_deny_payment_pays_nothing(page, served):
     start(page, "Buy the black wireless earbuds")
     answer_until_payment(page, served, approve_payment=False)
     status = finished_status(page)
-    assert status.startswith("finished: needs_confirmation"), status
+    assert status.startswith("finished: needs_human"), status
     assert served.app.phone.payments == []
     assert page.locator("#steps li.step .outcome").last.inner_text() == "denied"
 

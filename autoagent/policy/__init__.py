@@ -2,7 +2,7 @@
 
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput, TruncatedReply, Turn
 from autoagent.policy.factory import ENGINES, make_policy
-from autoagent.policy.replay import ReplayPolicy
+from autoagent.policy.reply_replay import ReplayPolicy
 from autoagent.policy.scripted import ScriptedPolicy
 
 __all__ = ["ENGINES", "Decision", "Policy", "PolicyError", "ReplayPolicy", "ScriptedPolicy", "StepInput",

@@ -69,6 +69,6 @@ def make_policy(engine: str, *, base_url: str | None = None, model: str | None =
         raise ValueError("engine 'replay' needs trace, the directory of a recorded run")
     if engine_options:
         raise ValueError(f"engine 'replay' takes no {', '.join(sorted(engine_options))}")
-    from autoagent.policy.replay import ReplayPolicy
+    from autoagent.policy.reply_replay import ReplayPolicy
 
     return ReplayPolicy.from_trace(trace)

@@ -80,8 +80,8 @@ def pytest_args(args: argparse.Namespace, runs: Path, junit: Path) -> list[str]:
 def cmd_test(args: argparse.Namespace) -> int:
     import pytest
 
-    from autoagent.scenarios.report import write_report
     from autoagent.scenarios.runner import read_results
+    from autoagent.scenarios.suite_report import write_report
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:

@@ -10,6 +10,7 @@ from autoagent.perception.hierarchy import parse_hierarchy
 from autoagent.perception.observation import Observation
 from autoagent.scenarios.model import ElementExpect, Expectation, StateExpect
 from autoagent.scenarios.steps import find_nodes, visible_labels
+from autoagent.trace import Status
 
 # Reads the state of the target: app name (or None for the device/site itself) -> object.
 StateReader = Callable[[str | None], Any]
@@ -103,17 +104,17 @@ def _describe(spec: ElementExpect) -> str:
     return " ".join(f"{k}={v!r}" for k, v in _element_query(spec).items() if v is not None)
 
 
-def check(expectations: list[Expectation], *, status: str, message: str, final: Observation | None,
+def check(expectations: list[Expectation], *, status: Status, message: str, final: Observation | None,
           read_state: StateReader | None, run_task: Callable[[str], bool] | None) -> list[str]:
     """Every failed expectation as a sentence; empty when all hold. No status expectation means success."""
     failures: list[str] = []
-    if not any(e.status is not None for e in expectations) and status != "success":
+    if not any(e.status is not None for e in expectations) and status is not Status.SUCCESS:
         failures.append(f"the run ended {status}: {message}".rstrip(": "))
     nodes = parse_hierarchy(final.hierarchy) if final is not None and final.hierarchy else []
     screen_text = "\n".join(f"{n.text}\n{n.desc}" for n in nodes).lower()
     for e in expectations:
         kind = e.kind
-        if kind == "status" and status != e.status:
+        if kind == "status" and status is not e.status:
             failures.append(f"expected the run to end {e.status}, it ended {status}: {message}".rstrip(": "))
         elif kind == "state":
             if read_state is None:

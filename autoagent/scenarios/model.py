@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from autoagent.trace import Status
+
 _STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -270,7 +272,7 @@ class Expectation(BaseModel):
     """One check after the run; exactly one field is set."""
 
     model_config = _STRICT
-    status: Literal["success", "failed", "error", "needs_confirmation", "step_limit"] | None = None
+    status: Status | None = None  # the older "needs_confirmation" reads as needs_human
     state: StateExpect | None = None
     screen_has: str | None = None
     screen_lacks: str | None = None

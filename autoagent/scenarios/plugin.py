@@ -47,7 +47,7 @@ def shard_of(key: str, total: int) -> int:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario: a YAML scenario run by autoagent")
-    config.addinivalue_line("markers", "replay(trace): replay a recorded trace (see autoagent.replay.pytest_fixtures)")
+    config.addinivalue_line("markers", "replay(trace): replay a recorded trace (see the replay_trace fixture)")
     if config.getoption("--shard"):
         parse_shard(config.getoption("--shard"))
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
@@ -130,7 +130,7 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         resources = self.config.stash[_RESOURCES]
         self.result = run_scenario(self.loaded, self._out_dir(), resources)
-        for key, value in (("status", self.result.status), ("seconds", self.result.seconds),
+        for key, value in (("status", self.result.status.value), ("seconds", self.result.seconds),
                            ("trace", self.result.trace_dir or ""),
                            ("worker", os.environ.get("PYTEST_XDIST_WORKER", "main"))):
             self.user_properties.append((key, value))
@@ -158,8 +158,8 @@ def replay_trace(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     A mismatch fails the test; the message names the expected-vs-actual picture, written in
     the test's tmp_path. ``fallback=`` hands over to a live policy instead.
     """
-    from autoagent.agent import Status
-    from autoagent.replay import replay
+    from autoagent.trace import Status
+    from autoagent.verified_replay import replay
 
     marker = request.node.get_closest_marker("replay")
 

@@ -21,6 +21,7 @@ from autoagent.scenarios.expect import StateReader, check
 from autoagent.scenarios.loader import LoadedScenario
 from autoagent.scenarios.model import LaunchStep, Scenario
 from autoagent.scenarios.steps import StepPolicy
+from autoagent.trace import Status
 
 RESULT_FILE = "scenario.json"
 DEMO_PREFIX = "demo:"
@@ -32,7 +33,7 @@ class ScenarioResult(BaseModel):
     id: str
     file: str
     passed: bool
-    status: str  # the agent's status
+    status: Status  # how the agent's run ended
     message: str = ""
     failures: list[str] = Field(default_factory=list)
     steps: int = 0
@@ -159,7 +160,7 @@ def goal_policy_factory(loaded: LoadedScenario, device: Device, artifacts: Path)
     def make() -> Policy:
         trace = str(loaded.resolve(engine.trace)) if engine.trace else None
         if engine.name == "replay" and engine.verify:
-            from autoagent.replay import VerifiedReplayPolicy
+            from autoagent.verified_replay import VerifiedReplayPolicy
 
             if trace is None:
                 raise ValueError("engine 'replay' needs trace, the directory of a recorded run")
@@ -195,7 +196,7 @@ def run_scenario(loaded: LoadedScenario, out_dir: Path, resources: Resources | N
     resources = resources or Resources()
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    result = ScenarioResult(id=scenario.id, file=str(loaded.path), passed=False, status="error")
+    result = ScenarioResult(id=scenario.id, file=str(loaded.path), passed=False, status=Status.ERROR)
     try:
         with open_target(scenario, resources) as target:
             result.target = target.label
@@ -209,10 +210,10 @@ def run_scenario(loaded: LoadedScenario, out_dir: Path, resources: Resources | N
             finally:
                 policy.close()
             final: Observation | None = target.device.observe()
-            failures = check(scenario.expect, status=run.status.value, message=run.message, final=final,
+            failures = check(scenario.expect, status=run.status, message=run.message, final=final,
                              read_state=target.read_state, run_task=target.run_task)
             result = result.model_copy(update={
-                "status": run.status.value, "message": run.message, "steps": run.steps, "failures": failures,
+                "status": run.status, "message": run.message, "steps": run.steps, "failures": failures,
                 "passed": not failures, "trace_dir": str(run.trace_dir) if run.trace_dir else None,
                 "log": policy.log})
     except Exception as err:  # a target that cannot open, a policy that cannot start

@@ -122,11 +122,12 @@ class StoppableHuman:
 
 
 def step_event(record: StepRecord) -> dict[str, Any]:
-    guard = record.guard or {}
-    return {"step": record.step, "thought": record.thought, "action": record.answer, "outcome": record.outcome,
-            "app": record.app, "error": record.error, "human": record.human,
-            "guard": {"verdict": guard.get("verdict"), "category": guard.get("category"),
-                      "reason": guard.get("reason")} if guard else None,
+    guard = record.guard
+    return {"step": record.step, "thought": record.thought, "action": record.answer, "outcome": record.outcome.value,
+            "app": record.app, "error": record.error,
+            "human": record.human.model_dump(mode="json") if record.human else None,
+            "guard": {"verdict": guard.verdict.value, "category": guard.category, "reason": guard.reason}
+            if guard else None,
             "screenshot": record.screenshot, "seconds": round(record.timings.get("total", 0.0) / 1000, 3)}
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from autoagent.trace import StepRecord, Trace, clip_record, remove_stale_temp
+from autoagent.safety.types import Answer, Verdict
+from autoagent.trace import Reply, StepRecord, Trace, clip_record, remove_stale_temp
 
 # Screens are shown at this width; a 1080-wide phone becomes a readable thumbnail.
 THUMB_WIDTH = 360
@@ -19,7 +20,7 @@ body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:24px;color:#222;
 h1{font-size:20px} .meta{color:#555;margin-bottom:16px}
 .status{display:inline-block;padding:2px 8px;border-radius:4px;color:#fff;background:#888}
 .status.success{background:#2e7d32}.status.error,.status.failed{background:#c62828}
-.status.needs_confirmation{background:#ef6c00}
+.status.needs_human{background:#ef6c00}
 .step{display:flex;gap:16px;background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px;margin:12px 0}
 .shot{position:relative;flex:none}.shot img{display:block;border:1px solid #ccc}
 .shot svg{position:absolute;left:0;top:0}
@@ -55,6 +56,12 @@ def _marks(step: StepRecord, scale: float, height: int) -> str:
     return "".join(parts)
 
 
+def _human_text(human: Answer | Reply) -> str:
+    if isinstance(human, Reply):
+        return f"asked {human.question!r}; " + (f"answered {human.answer!r}" if human.answer is not None else "no answer")
+    return f"{'approved' if human.approved else 'refused'} by {human.by}" + (f": {human.note}" if human.note else "")
+
+
 def _step_html(trace: Trace, step: StepRecord) -> str:
     step = clip_record(step)  # traces written before replies were clipped may hold megabytes
     shot_html = ""
@@ -67,18 +74,20 @@ def _step_html(trace: Trace, step: StepRecord) -> str:
                          f"{_marks(step, scale, height)}</div>")
     timings = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.1f} ms</td></tr>" for k, v in step.timings.items())
     rows = [
-        f'<div class="outcome">Step {step.step}: {html.escape(step.outcome)}</div>',
+        f'<div class="outcome">Step {step.step}: {html.escape(step.outcome.value)}</div>',
         f"<p><b>Action</b> <code>{html.escape(step.answer or '-')}</code></p>",
     ]
     if step.pixels:
         rows.append(f"<p>pixels {html.escape(str(step.pixels))}</p>")
     if step.thought:
         rows.append(f"<p><b>Thought</b></p><pre>{html.escape(step.thought)}</pre>")
-    if step.guard and step.guard.get("verdict") != "allow":
-        rows.append(f"<p><b>Guard</b> {html.escape(str(step.guard.get('verdict')))}: "
-                    f"{html.escape(str(step.guard.get('reason', '')))}</p>")
+    if step.guard and step.guard.verdict is not Verdict.ALLOW:
+        rows.append(f"<p><b>Guard</b> {html.escape(step.guard.verdict.value)}: {html.escape(step.guard.reason)}</p>")
+    if step.guard and step.guard.recheck:
+        rows.append(f"<p><b>Guard, just before acting</b> {html.escape(step.guard.recheck.verdict.value)}: "
+                    f"{html.escape(step.guard.recheck.reason)}</p>")
     if step.human:
-        rows.append(f"<p><b>Human</b> {html.escape(str(step.human))}</p>")
+        rows.append(f"<p><b>Human</b> {html.escape(_human_text(step.human))}</p>")
     if step.error:
         rows.append(f"<p><b>Error</b> {html.escape(step.error)}</p><pre>{html.escape(step.raw)}</pre>")
     rows.append(f'<table class="t">{timings}</table>')
@@ -86,7 +95,7 @@ def _step_html(trace: Trace, step: StepRecord) -> str:
 
 
 def render_html(trace: Trace) -> str:
-    status = trace.result.status if trace.result else "incomplete"
+    status = trace.result.status.value if trace.result else "incomplete"
     message = trace.result.message if trace.result else "the run did not finish (crash or kill); steps up to the last are kept"
     steps = "\n".join(_step_html(trace, s) for s in trace.steps)
     return (

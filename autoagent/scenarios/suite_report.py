@@ -6,9 +6,9 @@ import base64
 import html
 from pathlib import Path
 
-from autoagent.report import render_html
 from autoagent.scenarios.runner import ScenarioResult
 from autoagent.trace import TraceError, read_trace
+from autoagent.trace_report import render_html
 
 _INDEX_STYLE = """
 body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:24px;color:#222;background:#fafafa}
@@ -37,7 +37,7 @@ def _banner(result: ScenarioResult) -> str:
              f"<p><a href='index.html'>&larr; all scenarios</a></p>",
              f"<h2>Scenario {html.escape(result.id)}: <span class='{verdict}'>{verdict}</span></h2>",
              f"<p>{html.escape(result.file)} · {html.escape(result.target)} · {result.steps} steps · "
-             f"{result.seconds:.2f} s · agent status {html.escape(result.status)}</p>"]
+             f"{result.seconds:.2f} s · agent status {html.escape(result.status.value)}</p>"]
     if result.failures:
         parts.append("<p><b>Why it failed</b></p><ul class='why'>"
                      + "".join(f"<li>{html.escape(f)}</li>" for f in result.failures) + "</ul>")

@@ -8,7 +8,7 @@ the tree) and found again on the current screen, scrolling for it if the list mo
 screen or the element is not there, the replay stops with :class:`ReplayMismatch`, whose
 message names a side-by-side picture of expected and actual, or hands over to a live policy.
 
-    from autoagent.replay import replay
+    from autoagent.verified_replay import replay
     result = replay(device, "traces/20250611-buy-tshirt", artifacts_dir=tmp_path)
 """
 
@@ -22,14 +22,14 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from autoagent.actions import Action, DoubleTap, LongPress, Swipe, Tap, action_from_json
+from autoagent.actions import Action, DoubleTap, LongPress, Swipe, Tap
 from autoagent.device import Device
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.grammar import format_reply
 from autoagent.perception.hierarchy import UINode, node_at, parse_hierarchy, tap_reaches
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput
-from autoagent.trace import StepRecord, read_trace
+from autoagent.trace import Outcome, StepRecord, read_trace
 
 # Screens below these are "not the recorded screen". Hierarchies of the same screen with a
 # reordered list or other prices stay well above; another screen of the same app falls below.
@@ -41,7 +41,7 @@ THUMB = (36, 80)  # width, height of the grayscale comparison image
 MAX_SCROLLS = 10
 SCROLL_UP = Swipe(start=(500, 750), end=(500, 300))
 # Recorded steps whose action never ran: nothing to replay.
-_NOT_ACTED = {"unparseable", "error"}
+_NOT_ACTED = {Outcome.UNPARSEABLE, Outcome.TRUNCATED, Outcome.ERROR}
 
 
 class ReplayMismatch(PolicyError):
@@ -229,14 +229,14 @@ def recorded_steps(trace_dir: str | Path) -> list[RecordedStep]:
     for s in trace.steps:
         if s.action is None or s.outcome in _NOT_ACTED:
             continue
-        out.append(_recorded(trace.path, s))
+        out.append(_recorded(trace.path, s, s.action))
     if not out:
         raise PolicyError(f"the trace {trace_dir} holds no actions to replay")
     return out
 
 
-def _recorded(root: Path, s: StepRecord) -> RecordedStep:
-    return RecordedStep(number=s.step, action=action_from_json(s.action or {}), raw=s.raw, thought=s.thought,
+def _recorded(root: Path, s: StepRecord, action: Action) -> RecordedStep:
+    return RecordedStep(number=s.step, action=action, raw=s.raw, thought=s.thought,
                         screenshot=root / s.screenshot if s.screenshot else None,
                         hierarchy=root / s.hierarchy if s.hierarchy else None,
                         pixels=[tuple(p) for p in s.pixels], screen_size=s.screen_size)  # type: ignore[misc]
