@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-extras=""
-[ "${1:-}" = "--dev" ] && extras="[dev]"
+dev=""
+[ "${1:-}" = "--dev" ] && dev=1
+# Every extra (local engine and training, browser, voice); --dev adds the test tools.
+extras="all${dev:+,dev}"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -20,7 +22,7 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v tesseract >/dev/null || need+=(tesseract-ocr)
 tesseract --list-langs 2>/dev/null | grep -qx chi_sim || need+=(tesseract-ocr-chi-sim)
 # Tests drive the served emulator with Debian's real adb client, as users' scripts do.
-if [ -n "$extras" ]; then command -v adb >/dev/null || need+=(adb); fi
+if [ -n "$dev" ]; then command -v adb >/dev/null || need+=(adb); fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}"
   as_root apt-get update -qq
@@ -33,8 +35,8 @@ fi
 
 # The CPU build of torch first, so the loose requirement in pyproject.toml does not pull a CUDA build.
 python3 -m pip install -q --disable-pip-version-check -c constraints.txt "torch==2.13.0"
-python3 -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extras}"
-if [ -n "$extras" ]; then
+python3 -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[${extras}]"
+if [ -n "$dev" ]; then
   # autoglm-gui, a published AutoGLM client: tests drive the emulator through its adb layer. Its web
   # app's dependencies are left out; its adb, device and action modules import only these three.
   python3 -m pip install -q --disable-pip-version-check --no-deps "autoglm-gui==1.5.21"

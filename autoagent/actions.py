@@ -128,12 +128,3 @@ def action_from_json(data: dict[str, object]) -> Action:
 
 def action_to_json(action: Action) -> dict[str, object]:
     return action.model_dump(mode="json", exclude_none=True)
-
-
-def target_point(action: Action) -> RelativePoint | None:
-    """The point an action lands on: where a tap hits, or where a swipe is released."""
-    if isinstance(action, (Tap, DoubleTap, LongPress)):
-        return action.element
-    if isinstance(action, Swipe):
-        return action.end
-    return None

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from autoagent.extras import MissingExtra, require
 from autoagent.targets import DEVICE_HELP
 
 EXIT_CODES = {
@@ -284,6 +285,7 @@ def _passthrough(command: str, argv: list[str]) -> int:
     if command == "emulator":
         from emulator.__main__ import main as run
     elif command == "train":
+        require("local", "training")
         from autoagent.training.train import main as run
     elif command == "eval":
         from autoagent.training.evaluate import main as run
@@ -335,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _passthrough(argv[0], argv[1:])
         args = build_parser().parse_args(argv)
         return int(args.func(args))
-    except UsageError as err:
+    except (UsageError, MissingExtra) as err:
         return _fail(str(err))
     except KeyboardInterrupt:
         print("autoagent: interrupted", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from autoagent.device import Device
+from autoagent.extras import require
 
 DEVICE_HELP = (
     "emulator (the built-in virtual phone), android[:SERIAL] (a phone over adb/uiautomator2), "
@@ -22,6 +23,7 @@ def open_device(spec: str, *, seed: int = 0, mobile: bool = False, headless: boo
 
         return AndroidDevice.connect(arg or None)
     if kind == "browser":
+        require("browser", "the browser target")
         from autoagent.actuators.browser import BrowserDevice
 
         return BrowserDevice.start(arg or "about:blank", mobile=mobile, headless=headless)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PIL import Image
 
@@ -15,7 +14,6 @@ class Observation:
     # format so one parser and one guard serve both.
     hierarchy: str | None = None
     app: str | None = None
-    timestamp: float = field(default_factory=time.time)
 
     @property
     def size(self) -> tuple[int, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from autoagent.extras import require
 from autoagent.policy.base import Policy
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, MIN_PIXELS
 from autoagent.policy.prompts import LANGS
@@ -26,7 +27,8 @@ def make_policy(engine: str, *, base_url: str | None = None, model: str | None =
     package) or ``replay`` (the replies of a recorded trace).
 
     Raises ValueError for options that do not fit together; PolicyError when the engine
-    itself cannot start (missing checkpoint files, empty trace).
+    itself cannot start (missing checkpoint files, empty trace); MissingExtra when its extra
+    is not installed.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
@@ -54,6 +56,7 @@ def make_policy(engine: str, *, base_url: str | None = None, model: str | None =
         return OpenAIPolicy(base_url=base_url, model=model or DEFAULT_SERVED_MODEL, api_key=api_key,
                             lang=lang, max_pixels=pixels, ui_text=ui_text, **options)
     if engine == "local":
+        require("local", "the local engine")
         from autoagent.policy.embedded import embedded_checkpoint
         from autoagent.policy.local_engine import LocalGLMPolicy
 

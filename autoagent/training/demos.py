@@ -32,6 +32,7 @@ from typing import Any
 
 from autoagent.actions import Action
 from autoagent.agent import Agent, Result, Status
+from autoagent.extras import require
 from autoagent.grammar import UnparseableReply
 from autoagent.policy.base import Decision, StepInput
 from autoagent.policy.compact import FORMAT, Screen, build_prompt, encode_action, summarize
@@ -292,6 +293,7 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
                         progress: bool = True, max_steps: int = 30) -> CollectSummary:
     """Run the learner in ``checkpoint`` on training seeds ``start..start+count-1`` with the
     expert labelling each state; write ``out/dagger.jsonl`` (training reads it with train.jsonl)."""
+    require("local", "DAgger corrections")
     from autoagent.policy.local_engine import LocalGLMPolicy
 
     out = Path(out)

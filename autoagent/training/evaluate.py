@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from autoagent.agent import Agent
+from autoagent.extras import require
 from autoagent.safety.human import NoHuman
 from autoagent.trace import read_trace
 from autoagent.training.demos import ManualClock, Progress, approving_human, read_rows, run_expert
@@ -84,6 +85,7 @@ def row_accuracy(policy, rows: list[dict]) -> dict[str, Any]:
 
 def evaluate(checkpoint: str | Path, count: int = 10, start: int | None = None, device: str = "cpu",
              max_steps: int = 30, rows: list[dict] | None = None, progress: bool = True) -> dict[str, Any]:
+    require("local", "evaluation")
     from autoagent.policy.local_engine import LocalGLMPolicy
 
     policy = LocalGLMPolicy(checkpoint, device=device)

@@ -80,14 +80,3 @@ def to_int16(samples: np.ndarray) -> np.ndarray:
 
 def duration(samples: np.ndarray, rate: int = RATE) -> float:
     return samples.size / rate
-
-
-def to_wav_bytes(samples: np.ndarray, rate: int = RATE) -> bytes:
-    """int16 mono samples as a WAV file, e.g. to keep what was heard next to a trace."""
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(np.asarray(samples, dtype="<i2").tobytes())
-    return buf.getvalue()

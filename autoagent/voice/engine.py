@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from autoagent.extras import MissingExtra, require
 from autoagent.voice.audio import RATE, duration
 from autoagent.voice.domain import EXTRA_PRONUNCIATIONS, corpus, emulator_domain, spoken
 from autoagent.voice.text import numbers_to_digits
@@ -56,10 +57,11 @@ class Transcript(BaseModel):
 
 def _pocketsphinx():
     try:
-        import pocketsphinx
-    except ImportError:
-        raise SpeechError("speech recognition needs the pocketsphinx package: pip install pocketsphinx==5.1.1") \
-            from None
+        require("voice", "speech recognition")
+    except MissingExtra as err:  # callers report SpeechError, whatever stopped recognition
+        raise SpeechError(str(err)) from None
+    import pocketsphinx
+
     return pocketsphinx
 
 

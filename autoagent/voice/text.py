@@ -18,7 +18,6 @@ UNIT = {w: i for i, w in enumerate(_UNITS)}
 TENS = {w: 10 * i for i, w in enumerate(_TENS) if w}
 ORDINAL = {**{w: i for i, w in enumerate(_ORD_UNITS) if i}, **{w: 10 * i for i, w in enumerate(_ORD_TENS) if w}}
 SCALE = {"hundred": 100, "thousand": 1000}
-NUMBER_WORDS = set(UNIT) | set(TENS) | set(ORDINAL) | set(SCALE)
 
 
 def number_to_words(n: int) -> str:

@@ -25,14 +25,13 @@ class Screen:
     focus: str | None = None
     ready_at: float = 0.0  # still loading until the phone's clock reaches this
     error: bool = False  # showing the error page until Retry
-    load_kind: str = ""
 
 
 @dataclass
 class Dialog:
     """A window over the app: a centred dialog or a bottom sheet."""
 
-    kind: str  # permission | ad | payment | picker | confirm
+    kind: str  # permission | ad | payment | picker
     build: Callable[[UI], None]
     cancellable: bool = True
     on_cancel: Handler | None = None
@@ -98,7 +97,6 @@ class App:
         return True
 
     def start_load(self, screen: Screen, kind: str) -> None:
-        screen.load_kind = kind
         screen.error = self.phone.hazard_error(self.package, kind)
         screen.ready_at = self.phone.schedule(self.phone.hazard_delay())
 
@@ -307,24 +305,6 @@ def ad_dialog(app: App) -> Dialog:
         ui.gap(40)
 
     return Dialog("ad", build, cancellable=True, on_cancel=close, outside_cancels=False)
-
-
-def confirm_dialog(app: App, title: str, message: str, ok: str, on_ok: Handler, rid: str = "confirm") -> Dialog:
-    def accept() -> None:
-        app.close_dialog()
-        on_ok()
-
-    def build(ui: UI) -> None:
-        ui.gap(40)
-        ui.text(title, size=46, bold=True, wrap=True, rid=f"{rid}_title")
-        ui.text(message, size=38, color=theme.TEXT_2, wrap=True, rid=f"{rid}_message")
-        ui.gap(30)
-        ui.button(ok, accept, rid=f"{rid}_ok_button", height=120)
-        ui.gap(10)
-        ui.button("Cancel 取消", app.close_dialog, rid=f"{rid}_cancel_button", style="text", height=120)
-        ui.gap(20)
-
-    return Dialog("confirm", build, cancellable=True, on_cancel=app.close_dialog)
 
 
 def build_dialog(app: App, dialog: Dialog) -> Node:
