@@ -18,10 +18,10 @@ pytest.importorskip("transformers")
 
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import StepInput, Turn
-from autoagent.policy.compact import Screen, build_prompt, decode_answer, summarize
+from autoagent.policy.compact import FORMAT, Screen, build_prompt, decode_answer, encode_action, summarize
 from autoagent.training import demos, phrasing, taskgen
 from autoagent.training.evaluate import evaluate
-from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, train
+from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, lr_at, train
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def test_training_learns_and_saves_a_resumable_checkpoint(checkpoint) -> None:
     for name in ("config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja",
                  "preprocessor_config.json", "generation_config.json", POLICY_FILE, STATE_FILE):
         assert (folder / name).is_file(), name
-    assert json.loads((folder / POLICY_FILE).read_text())["format"] == "autoagent-compact-v1"
+    assert json.loads((folder / POLICY_FILE).read_text())["format"] == FORMAT
 
 
 def test_resume_continues_from_the_saved_step(checkpoint, data: Path, tmp_path: Path) -> None:
@@ -172,3 +172,11 @@ def test_demos_cli_stops_cleanly_on_bad_input(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(tmp_path / "none"), "--out",
                           str(tmp_path / "c")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "autoagent demos" in out.stderr
+
+
+def test_a_time_budget_decays_the_learning_rate_like_a_step_budget() -> None:
+    cfg = TrainConfig(data="d", out="o", steps=10_000, warmup=10, lr=1e-3, min_lr_ratio=0.05, minutes=30)
+    assert lr_at(20, cfg) > 0.99e-3  # early by steps and by time
+    assert lr_at(20, cfg, time_used=0.5) == pytest.approx(1e-3 * (0.05 + 0.95 * 0.5))
+    assert lr_at(20, cfg, time_used=1.0) == pytest.approx(1e-3 * 0.05)  # the clock ran out first
+

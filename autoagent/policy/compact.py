@@ -155,14 +155,19 @@ class Screen:
         return self.elements[number - 1]
 
 
-def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) -> str:
+def render_screen(screen: Screen) -> list[str]:
+    """The element lines of the prompt: what the model sees of the screen."""
     goal_keys = match_keys(screen.goal)
+    return [render_element(i, node, goal_keys) for i, node in enumerate(screen.elements, 1)]
+
+
+def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) -> str:
     lines = [f"goal: {render_goal(screen.goal)}",
              f"app: {(app or 'unknown').rsplit('.', 1)[-1]}",
              f"step: {step}",
              f"done: {' | '.join(done[-HISTORY_TURNS:]) or '-'}",
-             "screen:"]
-    lines.extend(render_element(i, node, goal_keys) for i, node in enumerate(screen.elements, 1))
+             "screen:",
+             *render_screen(screen)]
     return "\n".join(lines)
 
 

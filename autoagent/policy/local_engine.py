@@ -19,7 +19,7 @@ from typing import Any
 from autoagent.grammar import UnparseableReply
 from autoagent.policy.base import Decision, PolicyError, StepInput
 from autoagent.policy.compact import FORMAT as COMPACT_FORMAT
-from autoagent.policy.compact import CompactError, Screen, build_prompt, decode_answer, summarize
+from autoagent.policy.compact import CompactError, Screen, build_prompt, decode_answer, render_screen, summarize
 from autoagent.policy.decode import GreedyDecoder
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens
 from autoagent.policy.prompts import PromptOptions, build_messages, image_count
@@ -150,7 +150,11 @@ class LocalGLMPolicy:
     # default otherwise.
     cpu_threads: int | None = None
     name: str = "local"
+    # Compact checkpoints: how many ranked answers to consider when the best one was already
+    # given on this very screen in this run (it changed nothing then); 0 or 1 turns this off.
+    alternatives: int = 4
     _model: Any = field(default=None, init=False, repr=False)
+    _tried: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.model_path = Path(self.model_path).expanduser()
@@ -341,12 +345,38 @@ class LocalGLMPolicy:
         done = [turn.thought for turn in step.history if turn.thought]
         return self.prompt_inputs(build_prompt(screen, obs.app, step.step, done)), screen
 
+    def ranked_answers(self, inputs: dict[str, Any], count: int) -> list[str]:
+        """The ``count`` most likely answers (beam search), best first."""
+        import torch
+
+        batch = self._batch(inputs)
+        prompt_len = batch["input_ids"].shape[1]
+        with torch.inference_mode(), self._threads_for_step():
+            output = self._model.generate(
+                **batch, do_sample=False, num_beams=count, num_return_sequences=count,
+                max_new_tokens=self.max_new_tokens, eos_token_id=self.stop_ids, pad_token_id=self.pad_id)
+        return [_strip_control(self.tokenizer.decode(seq[prompt_len:], skip_special_tokens=False)).strip()
+                for seq in output]
+
     def _decide_compact(self, step: StepInput) -> Decision:
         started = time.perf_counter()
         inputs, screen = self.compact_inputs(step)
         prepared = time.perf_counter()
         answer, timings = self.generate(inputs)
         timings["prepare"] = (prepared - started) * 1000
+        if not step.history:
+            self._tried.clear()  # a new run
+        # An answer given before on this same screen left it unchanged: giving it again would
+        # loop. The next most likely answer that is new here is taken instead (waiting excepted:
+        # a slow screen may need it twice).
+        tried = self._tried.setdefault("\n".join(render_screen(screen)), set())
+        if answer.strip() in tried and answer.strip() != "wait" and self.alternatives > 1:
+            fresh = next((a for a in self.ranked_answers(inputs, self.alternatives)
+                          if a not in tried and _names_something(a, screen)), None)
+            if fresh is not None:
+                answer = fresh
+                timings["alternative"] = 1.0
+        tried.add(answer.strip())
         try:
             action = decode_answer(answer, screen)
         except CompactError as err:
@@ -355,6 +385,14 @@ class LocalGLMPolicy:
 
     def close(self) -> None:
         self._model = None
+
+
+def _names_something(answer: str, screen: Screen) -> bool:
+    try:
+        decode_answer(answer, screen)
+    except CompactError:
+        return False
+    return True
 
 
 def _shapes_logits(config: Any) -> bool:

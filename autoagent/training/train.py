@@ -260,10 +260,13 @@ def evaluate_answers(model, examples: list[Example], pad: int, batch: int = 32) 
 # ---------------------------------------------------------------------------- the loop
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def lr_at(step: int, cfg: TrainConfig, time_used: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay to ``min_lr_ratio``. ``time_used`` is the share of a
+    ``--minutes`` budget spent: the decay follows steps or time, whichever runs out first, so a
+    run cut by the clock still ends at a low learning rate."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
-    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    progress = max((step - cfg.warmup) / max(1, cfg.steps - cfg.warmup), time_used)
     cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
 
@@ -349,7 +352,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         if deadline and time.perf_counter() > deadline:
             log(f"time budget of {cfg.minutes} minutes reached at step {step}")
             break
-        lr = lr_at(step, cfg)
+        lr = lr_at(step, cfg, (time.perf_counter() - started) / (deadline - started) if deadline else 0.0)
         for group in optimizer.param_groups:
             group["lr"] = lr
         if not queue:
@@ -428,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="checkpoint folder to write (or to resume)")
     parser.add_argument("--size", choices=sorted(SIZES), default="small", help="model size [default: small]")
     parser.add_argument("--steps", type=int, default=3000, help="optimizer steps; sets the schedule [default: 3000]")
-    parser.add_argument("--minutes", type=float, default=None, help="stop and save after this long")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="stop and save after this long; the learning rate decays over it as over --steps")
     parser.add_argument("--device", default="cpu", help="cpu (the only one the recipe is tested on)")
     parser.add_argument("--batch", type=int, default=16, help="examples per optimizer step [default: 16]")
     parser.add_argument("--lr", type=float, default=2e-3)
