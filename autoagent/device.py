@@ -56,3 +56,13 @@ class Device(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+# Optional abilities: a device offers them when it can do better than the Device protocol's way.
+
+@runtime_checkable
+class ReadsHierarchy(Protocol):
+    """Reads the current hierarchy alone, far cheaper than a whole observation (the guard's
+    re-check right before acting uses it)."""
+
+    def hierarchy_xml(self) -> str: ...

@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import autoagent.agent as agent_module  # noqa: E402
+import autoagent.engine as engine_module  # noqa: E402
 from benchtools import cpu_model, record_expert, summarize_ms  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.agent import Agent  # noqa: E402
 from autoagent.policy.base import Decision, StepInput  # noqa: E402
@@ -96,17 +96,18 @@ def run_once(task_id: str, recording: Path, root: Path, baseline: bool, sync_tra
     phone = task.make_phone()
     device = FixedSleepDevice(phone) if baseline else phone
     policy = EncodingReplay(ReplayPolicy.from_trace(recording), think_s=think_s)
-    original = agent_module.TraceWriter
+    original = engine_module.TraceWriter
     if sync_trace:
-        agent_module.TraceWriter = type("SyncTraceWriter", (TraceWriter,), {  # type: ignore[misc]
-            "create": classmethod(lambda cls, r, m: TraceWriter.create.__func__(cls, r, m, background=False))})
+        engine_module.TraceWriter = type("SyncTraceWriter", (TraceWriter,), {  # type: ignore[misc]
+            "create": classmethod(lambda cls, r, m, **kw: TraceWriter.create.__func__(cls, r, m, background=False,
+                                                                                       **kw))})
     try:
         started = time.perf_counter()
         result = Agent(device=device, policy=policy, human=CallbackHuman(on_confirm=lambda r: True),
                        trace_root=root, max_steps=60).run(task.goal)
         wall = time.perf_counter() - started
     finally:
-        agent_module.TraceWriter = original
+        engine_module.TraceWriter = original
     if not result.ok or not task.check(phone):
         raise SystemExit(f"the replay failed: {result.status} {result.message}")
     steps = read_trace(result.trace_dir).steps

@@ -3,21 +3,24 @@
 ``reset(seed, options) -> (observation, info)`` and ``step(action) -> (observation, reward,
 terminated, truncated, info)``. Observations are :class:`autoagent.perception.observation.Observation`;
 actions are autoagent Action models in 0-999 space. The reward is 1.0 when the agent finishes and the
-task's check passes. Every action goes through a guard first, and one it flags (a payment, a
-purchase, a message) runs only if ``human`` approves; the default human is never there.
+task's check passes. Each action is one step of autoagent's :class:`StepEngine`, exactly as in an agent
+run: the guard judges it, one it flags (a payment, a purchase, a message) runs only if ``human``
+approves (the default human is never there), and the screen is checked again right before acting.
+``info["outcome"]`` is the step's outcome as a trace records it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from autoagent.actions import Action, Finish, Interact, Note, TakeOver, Wait, action_to_json
-from autoagent.actuators.execute import execute
-from autoagent.device import DeviceError
+from autoagent.actions import Action, Finish, action_to_json
+from autoagent.engine import StepEngine
+from autoagent.grammar import format_action
 from autoagent.perception.observation import Observation
+from autoagent.policy.base import Decision
 from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
-from autoagent.safety.types import ConfirmationRequest, Guard, Human, Verdict
+from autoagent.safety.types import Guard, Human
 from emulator.phone import Phone
 from emulator.tasks import TASKS, Task, get
 
@@ -37,8 +40,12 @@ class EmulatorEnv:
         self.language = language
         self.phone: Phone | None = None
         self.task: Task | None = None
-        self.steps = 0
+        self.engine: StepEngine | None = None
         self._episode = 0
+
+    @property
+    def steps(self) -> int:
+        return 0 if self.engine is None else self.engine.steps
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Observation, dict]:
         options = options or {}
@@ -47,55 +54,36 @@ class EmulatorEnv:
         else:
             task = self.tasks[(seed if seed is not None else self._episode) % len(self.tasks)]
         self._episode += 1
-        if self.phone is not None:
-            self.phone.close()
+        self.close()
         self.task = task
         self.phone = task.make_phone(seed=seed, hazards=options.get("hazards"))
-        self.steps = 0
-        return self.phone.observe(), self._info(outcome="reset")
+        # No trace: an environment's caller keeps what it wants of each step.
+        self.engine = StepEngine(device=self.phone, guard=self.guard, human=self.human,
+                                 settle_timeout=self.settle_timeout, trace_root=None)
+        observation = self.engine.reset(task.goal_in(self.language), policy="gym")
+        return observation, self._info("reset")
 
     def step(self, action: Action) -> tuple[Observation, float, bool, bool, dict]:
-        if self.phone is None or self.task is None:
+        if self.engine is None or self.task is None or self.phone is None:
             raise RuntimeError("call reset() before step()")
-        phone = self.phone
-        self.steps += 1
-        truncated = self.steps >= self.max_steps
-        before = phone.observe()
-        if isinstance(action, Finish):
-            success = self.task.check(phone)
-            return before, 1.0 if success else 0.0, True, False, self._info("finished", action)
-        if isinstance(action, (Note, Interact, TakeOver)):
-            return before, 0.0, False, truncated, self._info("agent_only", action)
-        decision = self.guard.review(action, before)
-        if decision.verdict is Verdict.DENY:
-            return before, 0.0, True, False, self._info("blocked", action, reason=decision.reason)
-        if decision.verdict is Verdict.CONFIRM:
-            answer = self.human.confirm(ConfirmationRequest(
-                task=self.task.goal_in(self.language), step=self.steps, category=decision.category,
-                reason=decision.reason, action=str(action_to_json(action)), app=before.app))
-            if not answer.approved:
-                return before, 0.0, True, False, self._info("needs_confirmation", action, reason=decision.reason)
-        error = ""
-        try:
-            if isinstance(action, Wait):
-                phone.wait_until_settled(timeout=action.seconds)
-            else:
-                execute(action, phone)
-                phone.wait_until_settled(timeout=self.settle_timeout)
-        except DeviceError as err:
-            error = str(err)
-        return phone.observe(), 0.0, False, truncated, self._info("error" if error else "done", action, reason=error)
+        observation, stepped = self.engine.step(Decision(raw=format_action(action), thought="", action=action))
+        terminated = stepped.ending is not None
+        reward = 1.0 if isinstance(action, Finish) and self.task.check(self.phone) else 0.0
+        truncated = not terminated and self.engine.steps >= self.max_steps
+        reason = stepped.ending.message if stepped.ending else (stepped.record.error or stepped.feedback)
+        return observation, reward, terminated, truncated, self._info(stepped.outcome.value, action, reason)
 
     def render(self):
         return None if self.phone is None else self.phone.screenshot()
 
     def close(self) -> None:
+        self.engine = None
         if self.phone is not None:
             self.phone.close()
 
     def _info(self, outcome: str, action: Action | None = None, reason: str = "") -> dict:
-        assert self.task is not None and self.phone is not None
+        assert self.task is not None and self.phone is not None and self.engine is not None
         return {"task": self.task.id, "goal": self.task.goal_in(self.language), "app": self.phone.current_package(),
-                "step": self.steps, "outcome": outcome, "reason": reason,
+                "step": self.engine.steps, "outcome": outcome, "reason": reason,
                 "action": action_to_json(action) if action is not None else None,
                 "success": self.task.check(self.phone), "payments": len(self.phone.payments)}

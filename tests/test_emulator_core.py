@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from autoagent.actions import Finish, Launch, Tap, Type
+from autoagent.actions import Finish, Interact, Launch, Tap, TakeOver, Type
 from autoagent.device import Device, DeviceError, UnknownApp
 from autoagent.geometry import to_relative
 from autoagent.perception.hierarchy import parse_hierarchy
@@ -203,7 +203,8 @@ def test_gym_env_needs_a_human_for_payments() -> None:
 
     obs, reward, terminated, truncated, info = shop_until_buy_now(env)
     # "Buy now 立即购买" is a purchase control: with nobody to approve, it is not pressed.
-    assert terminated and info["outcome"] == "needs_confirmation" and reward == 0.0
+    assert terminated and info["outcome"] == "denied" and reward == 0.0
+    assert info["reason"].startswith("purchase needs your confirmation")
     assert env.phone.current_activity().endswith("ProductActivity") and env.phone.payments == []
 
     approving = EmulatorEnv([task], human=CallbackHuman(on_confirm=lambda request: True))
@@ -220,6 +221,25 @@ def test_gym_env_needs_a_human_for_payments() -> None:
     assert info["outcome"] == "done" and len(phone.payments) == 1 and info["success"]
     _, reward, terminated, _, info = approving.step(Finish(message="bought"))
     assert terminated and reward == 1.0
+
+
+def test_gym_env_steps_as_an_agent_run_does() -> None:
+    """The environment's steps are the agent's steps: a question or a take-over with nobody
+    there ends the episode waiting for a person, and an unknown app is the model's error."""
+    env = EmulatorEnv([get("shop_buy_black_earbuds")])
+    env.reset(seed=0)
+    *_, info = env.step(Launch(app="WeChat"))
+    assert info["outcome"] == "error" and "WeChat" in info["reason"] and env.steps == 1
+    _, _, terminated, _, info = env.step(Interact(message="Which colour?"))
+    assert terminated and info["outcome"] == "needs_human" and "Which colour?" in info["reason"]
+    env.reset(seed=0)
+    _, _, terminated, _, info = env.step(TakeOver(message="log in"))
+    assert terminated and info["outcome"] == "needs_human" and env.steps == 1
+    answering = EmulatorEnv([get("shop_buy_black_earbuds")], human=CallbackHuman(on_confirm=lambda r: False,
+                                                                                on_ask=lambda q: "black"))
+    answering.reset(seed=0)
+    _, _, terminated, _, info = answering.step(Interact(message="Which colour?"))
+    assert not terminated and info["outcome"] == "answered"
 
 
 def test_cli_help_and_screenshot(tmp_path) -> None:

@@ -46,7 +46,7 @@ from autoagent.actuators.browser_settle import (
     wait_settled,
 )
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
-from autoagent.perception.dom import collect, render_hierarchy
+from autoagent.perception.dom import collect, dom_tree, render_hierarchy
 from autoagent.perception.observation import Observation
 
 T = TypeVar("T")
@@ -297,7 +297,7 @@ class BrowserDevice:
         assert self._size is not None
         return self._size
 
-    def hierarchy(self) -> str:
+    def hierarchy_xml(self) -> str:
         size = self.screen_size()
         snapshot = self._run("reading the page", lambda: collect(self.page))
         return render_hierarchy(snapshot, size, package=self.app_of(snapshot.url))
@@ -310,7 +310,7 @@ class BrowserDevice:
         image, snapshot, url = self._run("observing the page", both)
         self._size = image.size
         app = self.app_of(url)
-        return Observation(screenshot=image, hierarchy=render_hierarchy(snapshot, image.size, package=app), app=app)
+        return Observation(screenshot=image, tree=dom_tree(snapshot, image.size, package=app), app=app)
 
     def app_of(self, url: str) -> str:
         """The "app" a URL belongs to: a named site it lives under, else its host."""

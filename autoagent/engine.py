@@ -1,0 +1,266 @@
+"""One step, done one way: guard -> human -> re-check -> execute -> settle -> record.
+
+Drivers decide what to do; the engine does it. ``Agent.run`` (a policy deciding), the
+Gymnasium-style emulator environment (a caller's actions), web runs, scenarios, replay and
+training are all drivers over :class:`StepEngine`, whose contract follows Gymnasium:
+
+    observation = engine.reset(task, policy="...")
+    observation, stepped = engine.step(decision)   # until stepped.ending is set
+    engine.close(ending)
+
+Every step is recorded once, in order, before the next one is decided (when a trace is kept).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autoagent.actions import POINTER_ACTIONS, Action, Finish, Interact, Note, TakeOver, Type
+from autoagent.actuators.execute import execute
+from autoagent.device import Device, ReadsHierarchy, UnknownApp
+from autoagent.grammar import format_action
+from autoagent.perception.observation import Observation
+from autoagent.policy.base import Decision
+from autoagent.safety.guard import ScreenGuard
+from autoagent.safety.human import NoHuman
+from autoagent.safety.types import Answer, ConfirmationRequest, Guard, GuardDecision, Human, Verdict
+from autoagent.trace import GuardRecord, Outcome, Reply, RunResult, Status, StepRecord, TraceMeta, TraceWriter, clip_record
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run ends, when a step ends it."""
+
+    status: Status
+    message: str = ""
+
+
+@dataclass
+class Stepped:
+    """What one step came to."""
+
+    outcome: Outcome
+    record: StepRecord
+    ending: Ending | None = None  # set when the run ends here
+    feedback: str = ""  # for the model's next turn
+
+
+@dataclass
+class _Acted:
+    """The phases' verdict on a decision, before it becomes the step's record."""
+
+    outcome: Outcome
+    ending: Ending | None = None
+    feedback: str = ""
+    guard: GuardRecord | None = None
+    human: Answer | Reply | None = None
+    pixels: list[tuple[int, int]] = field(default_factory=list)
+    error: str | None = None
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+@dataclass
+class StepEngine:
+    device: Device
+    guard: Guard = field(default_factory=ScreenGuard)
+    human: Human = field(default_factory=NoHuman)
+    settle_timeout: float = 5.0
+    # None: keep no trace (the Gymnasium environment); otherwise runs are written under it.
+    trace_root: Path | None = Path("traces")
+    # False: the trace keeps hierarchies but no screenshots (text-only training data).
+    save_screenshots: bool = True
+    on_step: Callable[[StepRecord], None] | None = None
+    task: str = field(default="", init=False)
+    steps: int = field(default=0, init=False)  # begun, the one in flight included
+    recorded: int = field(default=0, init=False)  # on record: what a run that stops now has done
+    observation: Observation | None = field(default=None, init=False)
+    writer: TraceWriter | None = field(default=None, init=False)
+    _saved: tuple[str | None, str | None] = field(default=(None, None), init=False)
+    _timings: dict[str, float] = field(default_factory=dict, init=False)
+    _started: float = field(default=0.0, init=False)
+
+    # ------------------------------------------------------------------ the contract
+
+    def reset(self, task: str, policy: str = "") -> Observation:
+        """Start a run of ``task`` (``policy`` names who decides, for the trace); the first screen."""
+        if not task.strip():
+            raise ValueError("the task is empty: say what the agent should do")
+        size = self.device.screen_size()
+        self.task, self.steps, self.recorded = task, 0, 0
+        if self.trace_root is not None:
+            meta = TraceMeta(task=task, device=self.device.name, policy=policy, screen_size=size)
+            self.writer = TraceWriter.create(Path(self.trace_root), meta, screenshots=self.save_screenshots)
+        return self._look()
+
+    def step(self, decision: Decision) -> tuple[Observation, Stepped]:
+        """Carry out ``decision`` on the current screen; the next screen and what the step came to."""
+        observation = self._current()
+        self.steps += 1
+        timings = self._timings
+        timings.update({f"model_{k}": v for k, v in decision.timings.items() if k != "model"})
+        answer = format_action(decision.action)
+        acted = self._act(decision.action, observation, answer, timings)
+        timings["total"] = _ms(self._started)
+        record = self._record(raw=decision.raw, thought=decision.thought, answer=answer, action=decision.action,
+                              pixels=acted.pixels, guard=acted.guard, human=acted.human, outcome=acted.outcome,
+                              error=acted.error)
+        stepped = Stepped(acted.outcome, record, acted.ending, acted.feedback)
+        return (observation if acted.ending else self._look()), stepped
+
+    def reject(self, raw: str, outcome: Outcome, error: str, ending: Ending | None = None) -> tuple[Observation, Stepped]:
+        """Record a step whose reply held no action (cut off, unreadable, or the policy failed)."""
+        observation = self._current()
+        self.steps += 1
+        record = self._record(raw=raw, outcome=outcome, error=error)
+        stepped = Stepped(outcome, record, ending)
+        return (observation if ending else self._look()), stepped
+
+    def time_model(self, milliseconds: float) -> None:
+        """The policy's time on the current step, kept with the step's other timings."""
+        self._timings["model"] = milliseconds
+
+    def close(self, ending: Ending) -> Path | None:
+        """Write how the run ended; the trace's folder (None when no trace is kept)."""
+        if self.writer is None:
+            return None
+        writer, self.writer = self.writer, None
+        writer.finish(RunResult(status=ending.status, message=ending.message, steps=self.recorded))
+        return writer.path
+
+    # ------------------------------------------------------------------ one step's phases
+
+    def _act(self, action: Action, observation: Observation, answer: str, timings: dict[str, float]) -> _Acted:
+        if isinstance(action, Finish):
+            return _Acted(Outcome.FINISHED, Ending(Status.SUCCESS, action.message))
+        if isinstance(action, Note):
+            return _Acted(Outcome.NOTED)
+        if isinstance(action, Interact):
+            return self._ask(action)
+
+        t = time.perf_counter()
+        reviewed = self.guard.review(action, observation)
+        timings["guard"] = _ms(t)
+        guard = GuardRecord(**reviewed.model_dump())
+
+        taken_over = self._take_over(action, reviewed, guard)
+        if taken_over is not None:
+            return taken_over
+        if reviewed.verdict is Verdict.DENY:
+            return _Acted(Outcome.BLOCKED, Ending(Status.FAILED, f"blocked by the safety policy: {reviewed.reason}"),
+                          guard=guard)
+        confirmed: Answer | None = None
+        if reviewed.verdict is Verdict.CONFIRM:
+            confirmed = self.human.confirm(ConfirmationRequest(
+                task=self.task, step=self.steps, category=reviewed.category, reason=reviewed.reason,
+                action=answer, app=observation.app))
+            if not confirmed.approved:
+                return _Acted(Outcome.DENIED, Ending(Status.NEEDS_HUMAN,
+                                                     f"{reviewed.category} needs your confirmation: {reviewed.reason}"),
+                              guard=guard, human=confirmed)
+
+        changed = self._recheck(action, reviewed, observation, timings)
+        if changed is not None:
+            return _Acted(Outcome.SCREEN_CHANGED,
+                          feedback=f"The screen changed before the action ran ({changed.reason}). "
+                                   "Look at the new screen and decide again.",
+                          guard=guard.model_copy(update={"recheck": changed}), human=confirmed)
+
+        t = time.perf_counter()
+        try:
+            pixels = execute(action, self.device)
+        except UnknownApp as err:
+            # A wrong app name is the model's mistake, not the device's: let it try again.
+            return _Acted(Outcome.ERROR, feedback=f"That failed: {err}", guard=guard, human=confirmed, error=str(err))
+        timings["act"] = _ms(t)
+        t = time.perf_counter()
+        self.device.wait_until_settled(timeout=self.settle_timeout)
+        timings["settle"] = _ms(t)
+        return _Acted(Outcome.DONE, guard=guard, human=confirmed, pixels=pixels)
+
+    def _ask(self, action: Interact) -> _Acted:
+        """The model's question to the user (AutoGLM's Interact)."""
+        reply = self.human.ask(action.message)
+        asked = Reply(question=action.message, answer=reply)
+        if reply is None:
+            return _Acted(Outcome.NEEDS_HUMAN,
+                          Ending(Status.NEEDS_HUMAN, f"the agent needs a choice from you: {action.message}"), human=asked)
+        return _Acted(Outcome.ANSWERED, feedback=f"The user answered: {reply}", human=asked)
+
+    def _take_over(self, action: Action, reviewed: GuardDecision, guard: GuardRecord) -> _Acted | None:
+        """A person does this step on the device (the model asked, or the guard saw a login,
+        CAPTCHA, password field or secure black screen); then the agent looks again."""
+        if isinstance(action, TakeOver):
+            reason = action.message
+        elif reviewed.category == "takeover" and reviewed.verdict is Verdict.CONFIRM:
+            reason = reviewed.reason
+        else:
+            return None
+        answer = self.human.take_over(reason)
+        if not answer.approved:
+            return _Acted(Outcome.NEEDS_HUMAN, Ending(Status.NEEDS_HUMAN, f"a human must take over: {reason}"),
+                          guard=guard, human=answer)
+        return _Acted(Outcome.TAKEN_OVER, feedback="The user has finished the manual step; continue.",
+                      guard=guard, human=answer)
+
+    def _recheck(self, action: Action, reviewed: GuardDecision, observation: Observation,
+                 timings: dict[str, float]) -> GuardDecision | None:
+        """The guard's look at the screen right before a touch or keystroke lands; a decision when
+        it differs. The screen may have changed since it was observed (a slow load, a sheet sliding
+        up, minutes spent waiting for the human)."""
+        if not isinstance(action, POINTER_ACTIONS + (Type,)):
+            return None
+        t = time.perf_counter()
+        later = self.guard.recheck(action, reviewed, self._reread(observation))
+        timings["recheck"] = _ms(t)
+        return later
+
+    def _reread(self, before: Observation) -> Observation:
+        """The screen as it is now, as cheaply as the device allows: the current hierarchy with
+        ``before``'s screenshot where the device reads hierarchies alone; otherwise, or when the
+        hierarchy comes back empty, a whole new observation, so that the guard never judges the
+        old screenshot alone."""
+        if isinstance(self.device, ReadsHierarchy):
+            hierarchy = self.device.hierarchy_xml()
+            if hierarchy:
+                return Observation(screenshot=before.screenshot, hierarchy=hierarchy, app=before.app)
+        return self.device.observe()
+
+    # ------------------------------------------------------------------ observing and recording
+
+    def _look(self) -> Observation:
+        """Observe the next step's screen and hand it to the trace writer."""
+        self._started = time.perf_counter()
+        self._timings = {}
+        observation = self.device.observe()
+        self._timings["capture"] = _ms(self._started)
+        t = time.perf_counter()
+        step = self.steps + 1
+        self._saved = self.writer.save_observation(step, observation) if self.writer else (None, None)
+        self._timings["save"] = _ms(t)
+        self.observation = observation
+        return observation
+
+    def _current(self) -> Observation:
+        if self.observation is None:
+            raise RuntimeError("call reset() before step()")
+        return self.observation
+
+    def _record(self, **fields: object) -> StepRecord:
+        observation = self._current()
+        shot, xml = self._saved
+        # Clipped here, not only in the writer, so that progress callbacks (the terminal, the web
+        # page) never carry a multi-megabyte reply either.
+        record = clip_record(StepRecord(step=self.steps, screenshot=shot, hierarchy=xml, app=observation.app,
+                                        screen_size=observation.size, timings=self._timings, **fields))
+        if self.writer is not None:
+            self.writer.append(record)
+        self.recorded = self.steps
+        if self.on_step:
+            self.on_step(record)
+        return record
