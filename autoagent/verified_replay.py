@@ -26,8 +26,8 @@ from autoagent.actions import Action, DoubleTap, LongPress, Swipe, Tap
 from autoagent.device import Device
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.grammar import format_reply
-from autoagent.perception.hierarchy import UINode, node_at, parse_hierarchy, tap_reaches
 from autoagent.perception.observation import Observation
+from autoagent.perception.tree import ScreenTree, UINode, node_at
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput
 from autoagent.trace import Outcome, StepRecord, read_trace
 
@@ -67,8 +67,13 @@ def _tokens(nodes: list[UINode]) -> Counter[str]:
 
 
 def hierarchy_similarity(a: str, b: str) -> float:
+    """:func:`tree_similarity` of two hierarchy dumps."""
+    return tree_similarity(ScreenTree.from_xml(a), ScreenTree.from_xml(b))
+
+
+def tree_similarity(a: ScreenTree, b: ScreenTree) -> float:
     """Multiset overlap of labels and ids, 0..1; the order of elements does not matter."""
-    ta, tb = _tokens(parse_hierarchy(a)), _tokens(parse_hierarchy(b))
+    ta, tb = _tokens(a.nodes), _tokens(b.nodes)
     if not ta and not tb:
         return 1.0
     return sum((ta & tb).values()) / max(sum(ta.values()), sum(tb.values()))
@@ -101,7 +106,8 @@ class ScreenMatch:
 
 
 def compare_screens(expected_xml: str | None, expected_image: Image.Image, actual: Observation) -> ScreenMatch:
-    h = hierarchy_similarity(expected_xml, actual.hierarchy) if expected_xml and actual.hierarchy else None
+    tree = actual.tree
+    h = tree_similarity(ScreenTree.from_xml(expected_xml), tree) if expected_xml and tree else None
     return ScreenMatch(h, image_similarity(expected_image, actual.screenshot))
 
 
@@ -322,16 +328,16 @@ class VerifiedReplayPolicy:
         action = rec.action
         if not isinstance(action, (Tap, DoubleTap, LongPress)):
             return action
-        if rec.hierarchy is None or not rec.hierarchy.is_file() or not observation.hierarchy:
+        tree = observation.tree
+        if rec.hierarchy is None or not rec.hierarchy.is_file() or tree is None:
             return action  # no identity to go by: the recorded point is all there is
         size = rec.screen_size or observation.size
         pixel = rec.pixels[0] if rec.pixels else to_pixels(action.element, size)
-        identity = identify(parse_hierarchy(rec.hierarchy.read_text(encoding="utf-8")), pixel)
+        identity = identify(ScreenTree.from_xml(rec.hierarchy.read_text(encoding="utf-8")).nodes, pixel)
         if identity is None:
             return action
-        nodes = parse_hierarchy(observation.hierarchy)
-        node = refind(identity, nodes)
-        if node is not None and tap_reaches(node, nodes, observation.size):
+        node = refind(identity, tree.nodes)
+        if node is not None and tree.tap_reaches(node, observation.size):
             rel = to_relative(node.center, observation.size)
             return action.model_copy(update={"element": rel})
         # Below the fold, or gone: scroll until it shows or the list stops moving.

@@ -6,22 +6,22 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
 from pydantic import BaseModel
 
 from autoagent.device import DeviceError, UnknownApp
-from autoagent.perception.hierarchy import UINode, parse_hierarchy
 from autoagent.perception.observation import Observation
+from autoagent.perception.tree import ScreenTree, UINode
 from emulator import theme
 from emulator.apps.base import App
 from emulator.apps.launcher import LAUNCHER, Launcher
 from emulator.models import InputEvent, Payment
 from emulator.render import render
 from emulator.widgets import UI, Field, Node
-from emulator.xmldump import hierarchy_xml, hit_test
+from emulator.xmldump import hit_test, screen_tree
 
 HAZARDS = frozenset({"ads", "permissions", "slow", "errors"})
 KEYS = ("back", "home", "enter", "delete", "recent")
@@ -63,7 +63,7 @@ class _Frame:
     phase: float
     image: Image.Image | None = None
     xml: str | None = None
-    nodes: list[UINode] | None = field(default=None)
+    tree: ScreenTree | None = None
 
 
 class Phone:
@@ -254,8 +254,8 @@ class Phone:
 
     def observe(self) -> Observation:
         with self.lock:
-            return Observation(screenshot=self.screenshot(), hierarchy=self.hierarchy_xml(),
-                               app=self.current_package())
+            # The tree straight from the widgets: nothing on this path parses XML.
+            return Observation(screenshot=self.screenshot(), tree=self.screen_tree(), app=self.current_package())
 
     def tap(self, x: int, y: int) -> None:
         with self.lock:
@@ -348,11 +348,19 @@ class Phone:
             # A copy, so a caller drawing on it cannot corrupt the cached frame.
             return frame.image.copy()
 
+    def screen_tree(self) -> ScreenTree:
+        """The current screen's nodes, as an observation carries them."""
+        with self.lock:
+            frame = self._frame()
+            if frame.tree is None:
+                frame.tree = screen_tree(frame.windows)
+            return frame.tree
+
     def hierarchy_xml(self) -> str:
         with self.lock:
             frame = self._frame()
             if frame.xml is None:
-                frame.xml = hierarchy_xml(frame.windows)
+                frame.xml = self.screen_tree().to_xml()
             return frame.xml
 
     def current_package(self) -> str:
@@ -449,11 +457,8 @@ class Phone:
                  cls: str | None = None, contains: bool = False, clickable: bool | None = None) -> list[UINode]:
         """Nodes on the current screen matching every given criterion (bounds as on screen)."""
         with self.lock:
-            frame = self._frame()
-            if frame.nodes is None:
-                frame.nodes = parse_hierarchy(self.hierarchy_xml())
             out = []
-            for node in frame.nodes:
+            for node in self.screen_tree().nodes:
                 if text is not None and not _match(node.text, text, contains):
                     continue
                 if desc is not None and not _match(node.desc, desc, contains):

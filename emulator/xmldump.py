@@ -1,42 +1,35 @@
-"""The widget tree as uiautomator's window_dump XML."""
+"""The widget tree as the agent sees it (a ScreenTree, written out as uiautomator XML), and hit-testing."""
 
 from __future__ import annotations
 
-
-from autoagent.perception.hierarchy import node_attributes
+from autoagent.perception.tree import ScreenTree, TreeBuilder
 from emulator import theme
 from emulator.widgets import Bounds, Node, intersect
 
 SCREEN: Bounds = (0, 0, theme.WIDTH, theme.HEIGHT)
 
 
-def hierarchy_xml(windows: list[Node]) -> str:
-    out = ["<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>", '<hierarchy rotation="0">']
+def screen_tree(windows: list[Node]) -> ScreenTree:
+    """The windows as the agent sees them: nodes clipped to what shows, the hidden ones left out."""
+    builder = TreeBuilder()
     for index, window in enumerate(windows):
-        _emit(window, index, SCREEN, out, 1)
-    out.append("</hierarchy>")
-    return "\n".join(out)
+        _add(builder, window, None, index, SCREEN)
+    return builder.build()
 
 
-def _emit(node: Node, index: int, clip: Bounds, out: list[str], depth: int) -> None:
+def _add(builder: TreeBuilder, node: Node, parent: int | None, sibling: int, clip: Bounds) -> None:
     shown = intersect(node.bounds, clip)
     if shown is None:
         return
-    rid = f"{node.package}:id/{node.rid}" if node.rid else ""
-    attrs = node_attributes(
-        index=index, text=node.text, resource_id=rid, cls=node.cls, package=node.package, desc=node.desc,
-        bounds=shown, checkable=node.checkable, checked=node.checked, clickable=node.clickable,
-        enabled=node.enabled, focusable=node.focusable, focused=node.focused, scrollable=node.scrollable,
-        long_clickable=node.long_clickable, password=node.password, selected=node.selected)
-    pad = "  " * depth
-    if not node.children:
-        out.append(f"{pad}<node {attrs} />")
-        return
-    out.append(f"{pad}<node {attrs}>")
+    me = builder.add(
+        parent, sibling=sibling, text=node.text, resource_id=f"{node.package}:id/{node.rid}" if node.rid else "",
+        cls=node.cls, package=node.package, desc=node.desc, bounds=shown, checkable=node.checkable,
+        checked=node.checked, clickable=node.clickable, enabled=node.enabled, focusable=node.focusable,
+        focused=node.focused, scrollable=node.scrollable, long_clickable=node.long_clickable,
+        password=node.password, selected=node.selected)
     inner = shown if node.scroll_key is not None else clip
     for i, child in enumerate(node.children):
-        _emit(child, i, inner, out, depth + 1)
-    out.append(f"{pad}</node>")
+        _add(builder, child, me, i, inner)
 
 
 def hit_test(windows: list[Node], x: int, y: int) -> list[Node]:

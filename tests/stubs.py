@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageDraw
 
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
-from autoagent.perception.hierarchy import node_attributes
 from autoagent.perception.observation import Observation
+from autoagent.perception.tree import TreeBuilder
 from autoagent.safety import Answer, ConfirmationRequest
 
 
@@ -41,16 +41,13 @@ class StubDevice:
             raise DeviceLost("stub device unplugged")
         img = Image.new("RGB", self.size, "white")
         draw = ImageDraw.Draw(img)
-        nodes = []
-        for i, b in enumerate(self.buttons):
+        tree = TreeBuilder()
+        screen = tree.add(None, cls="android.widget.FrameLayout", bounds=(0, 0, *self.size))
+        for b in self.buttons:
             draw.rectangle(b.bounds, fill=(40, 90, 200))
-            attrs = node_attributes(index=i, text=b.label, resource_id="", cls="android.widget.Button",
-                                    package="shop", desc="", bounds=b.bounds, clickable=True)
-            nodes.append(f"<node {attrs} />")
-        xml = ('<?xml version="1.0" encoding="UTF-8"?><hierarchy rotation="0">'
-               f'<node index="0" class="android.widget.FrameLayout" bounds="[0,0][{self.size[0]},{self.size[1]}]">'
-               + "".join(nodes) + "</node></hierarchy>")
-        return Observation(screenshot=img, hierarchy=xml, app="shop")
+            tree.add(screen, text=b.label, cls="android.widget.Button", package="shop", bounds=b.bounds,
+                     clickable=True)
+        return Observation(screenshot=img, tree=tree.build(), app="shop")
 
     def _check(self, x: int, y: int) -> None:
         if not (0 <= x < self.size[0] and 0 <= y < self.size[1]):

@@ -1,12 +1,12 @@
-"""A web page's DOM rendered as uiautomator hierarchy XML.
+"""A web page's DOM as a screen tree, the same nodes a phone's hierarchy gives.
 
-Phones give us ``window_dump`` XML; browsers give us a DOM. Rendering the DOM into the
-phone's format means one parser, one guard and one prompt renderer serve both targets.
+Phones give us ``window_dump`` XML; browsers give us a DOM. Turning the DOM into the
+phone's nodes means one guard and one prompt renderer serve both targets.
 
 The snapshot is collected with a single ``page.evaluate`` call (one round trip): the
 script walks the visible DOM, keeps the elements a user could see or touch, and returns a
-flat list with parent links and CSS-pixel boxes. :func:`render_hierarchy` scales the boxes
-to screenshot pixels and writes the XML.
+flat list with parent links and CSS-pixel boxes. :func:`dom_tree` scales the boxes
+to screenshot pixels and builds the tree.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from autoagent.perception.hierarchy import UINode, node_attributes, xml_attr
+from autoagent.perception.tree import ScreenTree, TreeBuilder, UINode
 
 # Walks the DOM once. Elements that carry nothing for the user (plain wrappers) are
 # flattened away so the hierarchy stays small; their children hang on the nearest kept
@@ -143,9 +143,6 @@ CLASS_OF_KIND: dict[str, str] = {
 }
 ROOT_CLASS = "android.webkit.WebView"
 
-# XML 1.0 forbids most control characters; page text may contain them.
-
-
 class DomNode(BaseModel):
     tag: str
     kind: str
@@ -184,47 +181,41 @@ def _bounds(box: tuple[float, float, float, float], sx: float, sy: float) -> tup
     return round(left * sx), round(top * sy), round(right * sx), round(bottom * sy)
 
 
-def render_hierarchy(snapshot: DomSnapshot, screen_size: tuple[int, int], package: str = "") -> str:
-    """uiautomator XML for ``snapshot``, with bounds in pixels of a ``screen_size`` screenshot."""
+def dom_tree(snapshot: DomSnapshot, screen_size: tuple[int, int], package: str = "") -> ScreenTree:
+    """The page as a screen tree, with bounds in pixels of a ``screen_size`` screenshot.
+
+    The root is the page itself (a WebView titled like the page, described by its URL).
+    """
     width, height = screen_size
     sx = width / snapshot.width if snapshot.width else 1.0
     sy = height / snapshot.height if snapshot.height else 1.0
     children: dict[int, list[int]] = {}
     for i, node in enumerate(snapshot.nodes):
         children.setdefault(node.parent, []).append(i)
-    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<hierarchy rotation="0">\n']
+    builder = TreeBuilder()
 
-    def emit(i: int, index: int, depth: int) -> None:
+    def add(i: int, parent: int) -> None:
         n = snapshot.nodes[i]
-        pad = "  " * depth
-        attrs = node_attributes(
-            index=index, text=n.text, resource_id=n.rid, cls=CLASS_OF_KIND.get(n.kind, CLASS_OF_KIND["view"]),
-            package=package, desc=n.desc, bounds=_bounds(n.box, sx, sy), checkable=n.checkable,
-            checked=n.checked, clickable=n.clickable, enabled=n.enabled,
-            focusable=n.clickable or n.kind == "edit", focused=n.focused, scrollable=n.scrollable)
-        out.append(f"{pad}<node {attrs} tag={xml_attr(n.tag)}")
-        kids = children.get(i, [])
-        if not kids:
-            out.append(" />\n")
-            return
-        out.append(">\n")
-        for k, child in enumerate(kids):
-            emit(child, k, depth + 2)
-        out.append(f"{pad}</node>\n")
+        me = builder.add(
+            parent, text=n.text, resource_id=n.rid,
+            cls=CLASS_OF_KIND.get(n.kind, CLASS_OF_KIND["view"]), package=package, desc=n.desc,
+            bounds=_bounds(n.box, sx, sy), checkable=n.checkable, checked=n.checked, clickable=n.clickable,
+            enabled=n.enabled, focusable=n.clickable or n.kind == "edit", focused=n.focused,
+            scrollable=n.scrollable)
+        for child in children.get(i, []):
+            add(child, me)
 
-    root = node_attributes(index=0, text=snapshot.title, resource_id="", cls=ROOT_CLASS, package=package,
-                           desc=snapshot.url, bounds=(0, 0, width, height), scrollable=snapshot.scrollable)
-    out.append(f"  <node {root}")
-    roots = children.get(-1, [])
-    if roots:
-        out.append(">\n")
-        for k, child in enumerate(roots):
-            emit(child, k, 2)
-        out.append("  </node>\n")
-    else:
-        out.append(" />\n")
-    out.append("</hierarchy>\n")
-    return "".join(out)
+    root = builder.add(None, text=snapshot.title, cls=ROOT_CLASS, package=package,
+                       desc=snapshot.url, bounds=(0, 0, width, height),
+                       scrollable=snapshot.scrollable)
+    for child in children.get(-1, []):
+        add(child, root)
+    return builder.build()
+
+
+def render_hierarchy(snapshot: DomSnapshot, screen_size: tuple[int, int], package: str = "") -> str:
+    """uiautomator XML for ``snapshot`` (see :func:`dom_tree`)."""
+    return dom_tree(snapshot, screen_size, package).to_xml()
 
 
 def find_node(nodes: list[UINode], *, text: str | None = None, resource_id: str | None = None,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint, Swipe, Tap, Type, Wait
 from autoagent.geometry import to_pixels, to_relative
-from autoagent.perception.hierarchy import UINode, parse_hierarchy
+from autoagent.perception.tree import ScreenTree, UINode
 
 FORMAT = "autoagent-compact-v1"
 MAX_ELEMENTS = 90
@@ -146,8 +146,13 @@ class Screen:
 
     @classmethod
     def read(cls, goal: str, hierarchy: str | None, size: tuple[int, int]) -> Screen:
-        nodes = parse_hierarchy(hierarchy) if hierarchy else []
-        return cls(goal=goal, elements=screen_elements(nodes, size), size=size)
+        """The screen of a recorded hierarchy (training rows keep only the XML)."""
+        return cls.of(goal, ScreenTree.from_xml(hierarchy) if hierarchy else None, size)
+
+    @classmethod
+    def of(cls, goal: str, tree: ScreenTree | None, size: tuple[int, int]) -> Screen:
+        """The screen of an observation's tree."""
+        return cls(goal=goal, elements=screen_elements(tree.nodes if tree else [], size), size=size)
 
     def element(self, number: int) -> UINode:
         if not 1 <= number <= len(self.elements):

@@ -340,7 +340,7 @@ class LocalGLMPolicy:
     def compact_inputs(self, step: StepInput) -> tuple[dict[str, Any], Screen]:
         """The compact prompt's inputs and the screen its numbers refer to."""
         obs = step.observation
-        screen = Screen.read(step.task, obs.hierarchy, obs.size)
+        screen = Screen.of(step.task, obs.tree, obs.size)
         # Earlier turns of this policy carry their summary as the thought (see _decide_compact).
         done = [turn.thought for turn in step.history if turn.thought]
         return self.prompt_inputs(build_prompt(screen, obs.app, step.step, done)), screen

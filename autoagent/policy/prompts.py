@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from autoagent.perception.hierarchy import parse_hierarchy, render_compact
+from autoagent.perception.hierarchy import render_compact
 from autoagent.policy.base import StepInput, Turn
 
 Message = dict[str, Any]
@@ -153,11 +153,12 @@ def screen_text(step: StepInput, lang: str, ui_text: bool = True, max_elements: 
     labels = _LABELS[lang]
     info = json.dumps({"current_app": step.observation.app or "unknown"}, ensure_ascii=False)
     parts = [labels["screen"], info]
-    if ui_text and step.observation.hierarchy:
+    if ui_text:
         try:
-            nodes = parse_hierarchy(step.observation.hierarchy)
-        except Exception:  # a broken dump must not stop the step; the screenshot still speaks
-            nodes = []
+            tree = step.observation.tree
+        except ValueError:  # a broken dump must not stop the step; the screenshot still speaks
+            tree = None
+        nodes = tree.nodes if tree else []
         lines = render_compact(nodes, step.observation.size).splitlines()[:max_elements] if nodes else []
         if lines:
             parts.append(labels["elements"] + "\n" + "\n".join(lines))

@@ -53,8 +53,8 @@ from autoagent.actions import (
     Type,
 )
 from autoagent.actuators.execute import pixel_points
-from autoagent.perception.hierarchy import UINode
 from autoagent.perception.observation import Observation
+from autoagent.perception.tree import TreeBuilder, UINode
 from autoagent.safety import keywords as kw
 from autoagent.safety.keywords import (
     FLAGGED,
@@ -330,15 +330,11 @@ class ScreenGuard:
         except OcrUnavailable as err:
             evidence["ocr"] = f"unavailable: {err}"
             return
-        nodes = [UINode(index=0, depth=0, path="", cls="ocr.Screen", text="", desc="", resource_id="",
-                        package="", bounds=(0, 0, width, height), clickable=False, focused=False,
-                        enabled=True, parent=None)]
-        for i, line in enumerate(lines, start=1):
-            nodes.append(UINode(index=i, depth=1, path=str(i - 1), cls="ocr.Line", text=line.text, desc="",
-                                resource_id="", package="", bounds=line.bounds, clickable=False,
-                                focused=False, enabled=True, parent=0))
-        screen.nodes = nodes
-        screen.__post_init__()
+        builder = TreeBuilder()
+        page = builder.add(None, cls="ocr.Screen", bounds=(0, 0, width, height))
+        for line in lines:
+            builder.add(page, cls="ocr.Line", text=line.text, bounds=line.bounds)
+        screen.tree = builder.build()
         screen.source = "ocr"
         evidence["source"] = "ocr"
         evidence["ocr"] = f"{len(lines)} lines read"

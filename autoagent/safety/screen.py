@@ -1,7 +1,7 @@
 """What the guard reads off one observation: nodes, their families, password fields, a black screen.
 
-Everything here is computed once per observation and cached on the object, so a review and
-a re-check of the same screen parse the hierarchy once.
+The nodes come from the observation's tree, built once per observation, so a review and a
+re-check of the same screen, and the policy's prompt, all read one set of nodes.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ from functools import cached_property
 
 from PIL import Image
 
-from autoagent.perception.hierarchy import UINode, parse_hierarchy
 from autoagent.perception.observation import Observation
+from autoagent.perception.tree import ScreenTree, UINode
 
-# One <node ...> start tag, attribute values may hold ">" (quoted).
-_NODE_TAG = re.compile(r"<node\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
-_PASSWORD = re.compile(r"\bpassword=\"true\"")
 _SECURE_DOTS = re.compile(r"^[•●*·∙]+$")
 EDIT_CLASSES = ("EditText", "AutoCompleteTextView", "SearchView")
 
@@ -50,32 +47,26 @@ class Screen:
     """One observation as the guard sees it."""
 
     size: tuple[int, int]
-    nodes: list[UINode]
-    xml: str | None
+    tree: ScreenTree = field(default_factory=lambda: ScreenTree([]))
     screenshot: Image.Image | None = None
     app: str | None = None
     source: str = "hierarchy"  # hierarchy | ocr | none
     parse_error: str | None = None
-    _children: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        for node in self.nodes:
-            if node.parent is not None:
-                self._children.setdefault(node.parent, []).append(node.index)
 
     @classmethod
     def of(cls, observation: Observation) -> Screen:
-        xml = observation.hierarchy
-        if not xml:
-            return cls(size=observation.size, nodes=[], xml=None, screenshot=observation.screenshot,
-                       app=observation.app, source="none")
+        common = {"size": observation.size, "screenshot": observation.screenshot, "app": observation.app}
         try:
-            nodes = parse_hierarchy(xml)
+            tree = observation.tree
         except ValueError as err:
-            return cls(size=observation.size, nodes=[], xml=None, screenshot=observation.screenshot,
-                       app=observation.app, source="none", parse_error=str(err))
-        return cls(size=observation.size, nodes=nodes, xml=xml, screenshot=observation.screenshot,
-                   app=observation.app)
+            return cls(**common, source="none", parse_error=str(err))
+        if tree is None:
+            return cls(**common, source="none")
+        return cls(**common, tree=tree)
+
+    @property
+    def nodes(self) -> list[UINode]:
+        return self.tree.nodes
 
     # -- geometry ------------------------------------------------------------------------
     @property
@@ -87,24 +78,13 @@ class Screen:
         return _area(node.bounds) / self.area
 
     def children(self, node: UINode) -> list[UINode]:
-        return [self.nodes[i] for i in self._children.get(node.index, [])]
+        return self.tree.children(node)
 
     def ancestors(self, node: UINode) -> list[UINode]:
-        out = []
-        parent = node.parent
-        while parent is not None:
-            out.append(self.nodes[parent])
-            parent = self.nodes[parent].parent
-        return out
+        return self.tree.ancestors(node)
 
     def descendants(self, node: UINode) -> list[UINode]:
-        out: list[UINode] = []
-        stack = list(reversed(self._children.get(node.index, [])))
-        while stack:
-            child = self.nodes[stack.pop()]
-            out.append(child)
-            stack.extend(reversed(self._children.get(child.index, [])))
-        return out
+        return self.tree.descendants(node)
 
     def inside_other_clickable(self, node: UINode, container: UINode) -> bool:
         """Whether ``node`` belongs to some clickable control below ``container``."""
@@ -118,16 +98,9 @@ class Screen:
     # -- derived facts --------------------------------------------------------------------
     @cached_property
     def passwords(self) -> frozenset[int]:
-        """Indices of password fields: the XML's password flag, or a field showing only dots."""
-        found: set[int] = set()
-        if self.xml and "password=\"true\"" in self.xml:
-            tags = _NODE_TAG.findall(self.xml)
-            if len(tags) == len(self.nodes):
-                found.update(i for i, tag in enumerate(tags) if _PASSWORD.search(tag))
-        for node in self.nodes:
-            if is_edit(node) and node.text and _SECURE_DOTS.match(node.text):
-                found.add(node.index)
-        return frozenset(found)
+        """Indices of password fields: flagged as one, or a field showing only dots."""
+        return frozenset(node.index for node in self.nodes
+                         if node.password or (is_edit(node) and node.text and _SECURE_DOTS.match(node.text)))
 
     @cached_property
     def focused(self) -> UINode | None:

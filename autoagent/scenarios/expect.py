@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from autoagent.perception.hierarchy import parse_hierarchy
 from autoagent.perception.observation import Observation
 from autoagent.scenarios.model import ElementExpect, Expectation, StateExpect
 from autoagent.scenarios.steps import find_nodes, visible_labels
@@ -110,7 +109,8 @@ def check(expectations: list[Expectation], *, status: Status, message: str, fina
     failures: list[str] = []
     if not any(e.status is not None for e in expectations) and status is not Status.SUCCESS:
         failures.append(f"the run ended {status}: {message}".rstrip(": "))
-    nodes = parse_hierarchy(final.hierarchy) if final is not None and final.hierarchy else []
+    tree = final.tree if final is not None else None
+    nodes = tree.nodes if tree else []
     screen_text = "\n".join(f"{n.text}\n{n.desc}" for n in nodes).lower()
     for e in expectations:
         kind = e.kind

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from autoagent.actions import Finish
 from autoagent.device import Device
 from autoagent.grammar import format_reply
-from autoagent.perception.hierarchy import parse_hierarchy, render_compact
+from autoagent.perception.hierarchy import render_compact
 from autoagent.policy.base import Decision, StepInput
 from autoagent.scenarios.model import KeyStep, LaunchStep, LongPressStep, Selector, Step, SwipeStep, TapStep, TypeStep
 from autoagent.scenarios.steps import StepFailed, StepPolicy
@@ -94,7 +94,7 @@ class PromptPolicy:
 
     def _show(self, step: StepInput) -> None:
         obs = step.observation
-        screen = render_compact(parse_hierarchy(obs.hierarchy), obs.size) if obs.hierarchy else "(no hierarchy)"
+        screen = render_compact(obs.tree.nodes, obs.size) if obs.tree else "(no hierarchy)"
         self.out.write(f"\n--- step {step.step} · {obs.app or '?'} ---\n{screen}\n")
 
     def decide(self, step: StepInput) -> Decision:

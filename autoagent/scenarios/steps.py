@@ -16,7 +16,7 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, LongPress, Not
 from autoagent.device import Device
 from autoagent.geometry import to_relative
 from autoagent.grammar import format_reply
-from autoagent.perception.hierarchy import UINode, parse_hierarchy, tap_reaches
+from autoagent.perception.hierarchy import UINode, tap_reaches
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput
 from autoagent.scenarios.model import (
@@ -76,10 +76,11 @@ def _has_text(nodes: list[UINode], wait: WaitFor) -> bool:
 
 
 def _nodes(observation: Observation) -> list[UINode]:
-    if not observation.hierarchy:
+    tree = observation.tree
+    if tree is None:
         raise StepFailed("the device gave no view hierarchy, so steps by text or id cannot be found; "
                          "use point: [x, y]")
-    return parse_hierarchy(observation.hierarchy)
+    return tree.nodes
 
 
 @dataclass
