@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autoagent.extras import MissingExtra, require
+from autoagent.plugins import Command, target, targets
 from autoagent.targets import DEVICE_HELP
 
 EXIT_CODES = {
@@ -106,17 +107,16 @@ def _engine_from_args(args: argparse.Namespace) -> str:
 
 def _expert_for(args: argparse.Namespace, device):  # -> Policy
     """The emulator's demonstrator drives the emulator's own tasks, recognised by their goal or id."""
-    from emulator.expert import ExpertPolicy
-    from emulator.tasks import TASKS
-
-    if not _on_emulator(args):
+    emulator = target("emulator")
+    if not _on_emulator(args) or emulator is None or emulator.expert is None or emulator.tasks is None:
         raise UsageError("--engine expert drives the emulator only; for a phone or a browser choose "
                          "--engine openai or --engine local")
+    tasks = emulator.tasks()
     wanted = _normalise_goal(args.task)
-    for task in TASKS:
+    for task in tasks:
         if wanted in (_normalise_goal(task.goal), _normalise_goal(task.goal_zh), task.id):
-            return ExpertPolicy(device, task, lang="zh" if wanted == _normalise_goal(task.goal_zh) else "en")
-    known = "\n".join(f"  {t.goal}" for t in TASKS)
+            return emulator.expert(device, task, "zh" if wanted == _normalise_goal(task.goal_zh) else "en")
+    known = "\n".join(f"  {t.goal}" for t in tasks)
     raise UsageError(f"the built-in expert knows only the emulator's tasks; try one of:\n{known}\n"
                      "or let a model read the request: --engine local (the embedded policy; see its success "
                      "rate in the README), --engine openai --base-url URL, or --engine local --model-path DIR")
@@ -282,24 +282,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _passthrough(command: str, argv: list[str]) -> int:
     """Commands whose module owns its parser: everything after the name goes to it, --help included."""
-    if command == "emulator":
-        from emulator.__main__ import main as run
-    elif command == "train":
+    if command == "train":
         require("local", "training")
         from autoagent.training.train import main as run
-    elif command == "eval":
-        from autoagent.training.evaluate import main as run
-    else:
-        from autoagent.training.demos import main as run
-    return int(run(argv) or 0)
+
+        return int(run(argv) or 0)
+    return int(_target_commands()[command].main(argv) or 0)
 
 
-PASSTHROUGH = {
-    "emulator": "the built-in virtual phone: serve it over adb, list apps, screenshot",
-    "demos": "collect expert demonstrations (and DAgger corrections) on the emulator: training rows",
-    "train": "train the embedded policy, a small Glm4v, from demonstrations on the CPU",
-    "eval": "evaluate a checkpoint (default: the embedded one) on held-out emulator tasks",
-}
+def _target_commands() -> dict[str, Command]:
+    """Commands installed targets add (the emulator: emulator, demos, eval)."""
+    return {name: command for plugged in targets().values() for name, command in plugged.commands.items()}
+
+
+def _passthrough_commands() -> dict[str, str]:
+    return {**{name: command.help for name, command in _target_commands().items()},
+            "train": "train the embedded policy, a small Glm4v, from demonstrations on the CPU"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -325,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("trace", type=Path, help="trace directory (written by `autoagent run`)")
     p.add_argument("-o", "--output", type=Path, help="output file [default: TRACE/report.html]")
     p.set_defaults(func=_cmd_report)
-    for name, summary in PASSTHROUGH.items():
+    for name, summary in _passthrough_commands().items():
         sub.add_parser(name, help=summary, add_help=False)
     return parser
 
@@ -333,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv[:1] and argv[0] in PASSTHROUGH:
+        if argv[:1] and argv[0] in _passthrough_commands():
             return _passthrough(argv[0], argv[1:])
         args = build_parser().parse_args(argv)
         return int(args.func(args))

@@ -52,7 +52,7 @@ def _ours(task: tasks.Task, recording: Path, root: Path, device: Any, phone: Any
                    trace_root=root, max_steps=60).run(task.goal)
     wall = time.perf_counter() - started
     steps = read_trace(result.trace_dir).steps
-    return {"wall_s": wall, "done": bool(result.ok and task.check(phone)), "steps": len(steps),
+    return {"wall_s": wall, "done": bool(result.ok and task.is_successful(phone)), "steps": len(steps),
             "step_ms": [s.timings.get("total", 0.0) for s in steps], "asked": asked,
             "payments": [p.cause.kind for p in phone.payments]}
 
@@ -90,7 +90,7 @@ def peer_over_adb(task: tasks.Task, recording: Path, root: Path, waits: float | 
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-        return {"wall_s": run.wall_s, "done": bool(run.finished and task.check(srv.phone)), "steps": len(run.steps),
+        return {"wall_s": run.wall_s, "done": bool(run.finished and task.is_successful(srv.phone)), "steps": len(run.steps),
                 "step_ms": [s.timings_ms["total"] for s in run.steps], "asked": run.confirmations,
                 "payments": [p.cause.kind for p in srv.phone.payments]}
 

@@ -108,7 +108,7 @@ def run_once(task_id: str, recording: Path, root: Path, baseline: bool, sync_tra
         wall = time.perf_counter() - started
     finally:
         engine_module.TraceWriter = original
-    if not result.ok or not task.check(phone):
+    if not result.ok or not task.is_successful(phone):
         raise SystemExit(f"the replay failed: {result.status} {result.message}")
     steps = read_trace(result.trace_dir).steps
     rows = []

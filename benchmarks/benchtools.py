@@ -37,6 +37,6 @@ def record_expert(task, root: Path) -> Path:  # task: emulator.tasks.Task
     phone = task.make_phone()
     result = Agent(device=phone, policy=ExpertPolicy(phone, task), human=CallbackHuman(on_confirm=lambda r: True),
                    trace_root=root, max_steps=60).run(task.goal)
-    if not result.ok or not task.check(phone):
+    if not result.ok or not task.is_successful(phone):
         raise SystemExit(f"the expert could not record {task.id}: {result.status} {result.message}")
     return result.trace_dir

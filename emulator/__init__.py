@@ -51,7 +51,7 @@ button and a trap button on an app's first launch, a permission prompt on first 
 show a spinner for 1-3 s of the injected clock, and the first load of each kind failing once with a
 Retry page. Seeds fix catalogues, prices, list order, ads and load times; another seed reorders lists.
 
-Also: ``emulator.tasks`` (AndroidWorld-style tasks with ``check(phone)``), ``emulator.gym``
+Also: ``emulator.tasks`` (AndroidWorld-style tasks: ``initialize_task``, ``is_successful``, ``tear_down``), ``emulator.gym``
 (Gymnasium-style ``EmulatorEnv``), ``python -m emulator`` (``serve`` starts the adb/uiautomator2 server).
 """
 

@@ -35,7 +35,7 @@ def expert_replies(task: Task, trace_root: str) -> list[str]:
     phone = task.make_phone()
     result = Agent(device=phone, policy=ExpertPolicy(phone, task), human=CallbackHuman(on_confirm=lambda r: True),
                    trace_root=trace_root, max_steps=60).run(task.goal)
-    if not result.ok or not task.check(phone):
+    if not result.ok or not task.is_successful(phone):
         raise RuntimeError(f"the expert could not record {task.id}: {result.status} {result.message}")
     return [step.raw for step in read_trace(result.trace_dir).steps if step.raw]
 

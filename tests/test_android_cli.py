@@ -100,7 +100,7 @@ def test_a_whole_purchase_over_uiautomator2_pays_once_after_three_yeses(recorded
     assert out.stdout.startswith("success"), out.stdout
     # Buy now (purchase), Place order on the checkout page and Pay (payment) were each asked.
     assert out.stderr.count("[confirm]") == 3
-    assert SHOP_TASK.check(phone), "the phone's shop has no paid order for a White T-shirt in M"
+    assert SHOP_TASK.is_successful(phone), "the phone's shop has no paid order for a White T-shirt in M"
     assert len(phone.payments) == 1
     assert_trace_complete(new_trace(tmp_path, set()), "success")
 
@@ -111,7 +111,7 @@ def test_a_no_on_the_terminal_leaves_the_phone_unpaid(recorded, tmp_path):
         out = replay_over_wire(SHOP_TASK, recorded[SHOP_TASK.id], server, tmp_path, answers="n\n")
     assert out.returncode == 3, out.stdout + out.stderr
     assert out.stderr.count("[confirm]") == 1
-    assert phone.payments == [] and not SHOP_TASK.check(phone)
+    assert phone.payments == [] and not SHOP_TASK.is_successful(phone)
     assert phone.current_package() == "com.autoagent.shop"  # it stopped where it asked
     assert_trace_complete(new_trace(tmp_path, set()), "needs_human")
 
@@ -130,4 +130,4 @@ def test_several_runs_in_a_row_on_one_served_phone(recorded, tmp_path):
         assert out.returncode == 0, out.stdout + out.stderr
         assert_trace_complete(new_trace(tmp_path, seen), "success")
     assert phone.payments == []
-    assert MESSAGE_TASK.check(phone), "the message with its Chinese text was not sent"
+    assert MESSAGE_TASK.is_successful(phone), "the message with its Chinese text was not sent"

@@ -34,8 +34,8 @@ def test_every_expert_step_survives_the_compact_format(tmp_path) -> None:
     format can say everything the demonstrations need (judged by the apps' state)."""
     from autoagent.agent import Agent
     from autoagent.policy.base import Decision, StepInput
-    from autoagent.training.demos import ManualClock, approving_human
-    from autoagent.training.taskgen import cases
+    from emulator.training.demos import ManualClock, approving_human
+    from emulator.training.taskgen import cases
     from emulator.expert import ExpertPolicy
 
     class ThroughTheFormat:
@@ -63,4 +63,4 @@ def test_every_expert_step_survives_the_compact_format(tmp_path) -> None:
         agent = Agent(device=phone, policy=ThroughTheFormat(ExpertPolicy(phone, case.task, case.spec)),
                       human=approving_human(), max_steps=60, trace_root=tmp_path, save_screenshots=False)
         result = agent.run(case.goal)
-        assert result.ok and case.task.check(phone), (case.task.id, case.goal, result.status)
+        assert result.ok and case.task.is_successful(phone), (case.task.id, case.goal, result.status)

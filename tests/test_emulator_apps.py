@@ -62,7 +62,7 @@ def test_hotel_booking_to_payment() -> None:
     booking = phone.app_state("travel").bookings[0]
     assert (booking.hotel, booking.nights, booking.adults, booking.room) == (name, 2, 2, "deluxe")
     assert booking.check_in == dt.date(2025, 6, 20)
-    assert get("travel_book_shanghai").check(phone)
+    assert get("travel_book_shanghai").is_successful(phone)
     assert phone.find(resource_id="success_title").text.startswith("Booking confirmed")
 
 
@@ -84,7 +84,7 @@ def test_restaurant_reservation_without_payment() -> None:
     phone.tap_on(resource_id="confirm_reservation_button")
     assert phone.find(resource_id="success_title").text.startswith("Table reserved")
     assert phone.payments == []
-    assert get("restaurant_reserve_sichuan").check(phone)
+    assert get("restaurant_reserve_sichuan").is_successful(phone)
 
 
 def test_restaurant_food_order_to_payment() -> None:
@@ -104,7 +104,7 @@ def test_restaurant_food_order_to_payment() -> None:
     phone.tap_on(resource_id="place_order_button")
     phone.tap_on(resource_id="pay_button")
     assert len(phone.payments) == 1 and "Pork Dumplings" in phone.payments[0].item
-    assert get("restaurant_order_dumplings").check(phone)
+    assert get("restaurant_order_dumplings").is_successful(phone)
 
 
 def test_messages_send_and_contacts_handover() -> None:
@@ -120,7 +120,7 @@ def test_messages_send_and_contacts_handover() -> None:
     sent = phone.app_state("messages").sent
     assert [(m.to_name, m.text) for m in sent] == [("Li Na 李娜", "I will be late 我会晚到")]
     assert phone.find(resource_id="message_outgoing", text="I will be late 我会晚到") is not None
-    assert get("messages_send_li_na").check(phone)
+    assert get("messages_send_li_na").is_successful(phone)
 
     phone.home()
     phone.launch("Contacts")
@@ -128,7 +128,7 @@ def test_messages_send_and_contacts_handover() -> None:
     phone.tap_on(resource_id="message_button")
     assert phone.current_package() == "com.autoagent.messages"
     phone.type_text("Meeting at 3pm 下午三点开会\n")  # Enter sends
-    assert get("contacts_then_message_zhang_wei").check(phone)
+    assert get("contacts_then_message_zhang_wei").is_successful(phone)
     assert phone.payments == []
 
 
@@ -137,7 +137,7 @@ def test_contacts_add() -> None:
     phone.launch("联系人")
     phone.tap_on(resource_id="add_contact_button")
     phone.type_text("Chen Jie 陈杰\n13900001234\n")
-    assert get("contacts_add_chen_jie").check(phone)
+    assert get("contacts_add_chen_jie").is_successful(phone)
     assert phone.find(text="Chen Jie 陈杰") is not None
 
 
@@ -145,22 +145,22 @@ def test_settings_switches_and_language() -> None:
     phone = Phone()
     phone.launch("设置")
     phone.tap_on(resource_id="wifi_switch")
-    assert get("settings_wifi_off").check(phone)
+    assert get("settings_wifi_off").is_successful(phone)
     assert phone.find(resource_id="wifi_switch").text == "OFF"
     phone.tap_on(resource_id="display_row")
     phone.tap_on(resource_id="dark_mode_switch")
-    assert get("settings_dark_mode").check(phone)
+    assert get("settings_dark_mode").is_successful(phone)
     phone.back()
     phone.tap_on(resource_id="language_row")
     phone.tap_on(resource_id="language_zh")
-    assert get("settings_language_zh").check(phone)
+    assert get("settings_language_zh").is_successful(phone)
 
 
 def test_every_task_starts_unsolved_and_names_its_app() -> None:
     assert len({t.id for t in TASKS}) == len(TASKS) >= 12
     for task in TASKS:
         phone = task.make_phone()
-        assert not task.check(phone), task.id
+        assert not task.is_successful(phone), task.id
         phone.launch(task.app)
         assert phone.current_package() == task.app
         assert task.goal and task.goal_zh and task.goal != task.goal_zh

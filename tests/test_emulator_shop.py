@@ -114,8 +114,8 @@ def test_full_purchase_records_payment_with_the_causing_tap() -> None:
     assert [n.text for n in phone.find_all(resource_id="order_title")] == ["White T-shirt 白色T恤"]
     order = phone.app_state("shop").orders[0]
     assert order.payment_id == payment.id and order.lines[0].qty == 2
-    assert get("shop_buy_white_tshirt_m").check(phone)
-    assert not get("shop_buy_black_earbuds").check(phone)
+    assert get("shop_buy_white_tshirt_m").is_successful(phone)
+    assert not get("shop_buy_black_earbuds").is_successful(phone)
 
 
 def test_buy_now_with_colour_and_cancelled_sheet_pays_nothing() -> None:
@@ -131,26 +131,26 @@ def test_buy_now_with_colour_and_cancelled_sheet_pays_nothing() -> None:
     phone.tap_on(resource_id="place_order_button")
     phone.tap_on(resource_id="sheet_close")
     assert phone.payments == [] and phone.find(resource_id="pay_button") is None
-    assert not get("shop_buy_black_earbuds").check(phone)
+    assert not get("shop_buy_black_earbuds").is_successful(phone)
     # Enter on the open sheet is the other way to pay, and is recorded as such.
     phone.tap_on(resource_id="place_order_button")
     phone.press_key("enter")
     assert len(phone.payments) == 1
     assert phone.payments[0].cause.kind == "key" and phone.payments[0].cause.key == "enter"
-    assert get("shop_buy_black_earbuds").check(phone)
+    assert get("shop_buy_black_earbuds").is_successful(phone)
 
 
 def test_cart_task_check_reads_state() -> None:
     phone = Phone(seed=2)
     phone.launch("Shop")
     task = get("shop_cart_two_mugs")
-    assert not task.check(phone)
+    assert not task.is_successful(phone)
     _search(phone, "mug")
     phone.tap_on(text="Coffee Mug 马克杯")
     phone.tap_on(resource_id="colour_Blue")
     phone.tap_on(resource_id="quantity_plus")
     phone.tap_on(resource_id="add_to_cart_button")
-    assert task.check(phone)
+    assert task.is_successful(phone)
 
 
 def test_the_input_that_opens_the_payment_sheet_cannot_pay_on_it() -> None:

@@ -14,8 +14,8 @@ from autoagent.grammar import parse_reply
 from autoagent.safety import CallbackHuman, NoHuman
 from autoagent.safety.types import ConfirmationRequest
 from autoagent.trace import read_trace
-from autoagent.training.demos import ManualClock
-from autoagent.training.taskgen import FAMILIES, generate
+from emulator.training.demos import ManualClock
+from emulator.training.taskgen import FAMILIES, generate
 from emulator.expert import ExpertPolicy, spec_for
 from emulator.tasks import TASKS, Task
 
@@ -54,7 +54,7 @@ def assert_clean(result, phone, approver) -> None:
 def test_expert_completes_every_task(task: Task, seed: int, hazards: bool, lang: str, tmp_path) -> None:
     result, phone, approver = run(task, seed, hazards, task.goal_in(lang), tmp_path)
     assert result.status is Status.SUCCESS, result.message
-    assert task.check(phone)
+    assert task.is_successful(phone)
     assert_clean(result, phone, approver)
     assert (len(phone.payments) == 1) == task.payment
 
@@ -64,14 +64,14 @@ def test_without_a_human_payment_tasks_stop_before_paying(task: Task, tmp_path) 
     result, phone, _ = run(task, 2, True, task.goal, tmp_path, human=NoHuman())
     assert result.status is Status.NEEDS_HUMAN
     assert phone.payments == []
-    assert not task.check(phone)
+    assert not task.is_successful(phone)
 
 
 def test_slow_loads_are_waited_out_and_errors_retried(tmp_path) -> None:
     # With no settling after actions, the expert itself sees spinners and error pages.
     task = next(t for t in TASKS if t.id == "travel_book_shanghai")
     result, phone, approver = run(task, 3, {"slow", "errors"}, task.goal, tmp_path, settle_timeout=0.0)
-    assert result.ok and task.check(phone)
+    assert result.ok and task.is_successful(phone)
     answers = [s.answer for s in read_trace(result.trace_dir).steps]
     assert any(a.startswith('do(action="Wait"') for a in answers)
     thoughts = " ".join(s.thought for s in read_trace(result.trace_dir).steps)
@@ -92,7 +92,7 @@ def test_recovers_when_the_screen_changes_under_it(tmp_path) -> None:
         return on_step
 
     result, phone, approver = run(task, 4, False, task.goal, tmp_path, on_step=interrupt)
-    assert result.ok and task.check(phone)
+    assert result.ok and task.is_successful(phone)
     answers = [s.answer for s in read_trace(result.trace_dir).steps]
     assert answers.count('do(action="Launch", app="Shop")') >= 2
     assert_clean(result, phone, approver)
@@ -103,8 +103,9 @@ def test_list_order_differs_by_seed_and_expert_scrolls(tmp_path) -> None:
     import datetime as dt
 
     from emulator import Phone
-    from emulator.expert import TableReservation, register_spec
-    from emulator.tasks import _reservation
+    from emulator.apps.restaurant_expert import TableReservation
+    from emulator.expert import register_spec
+    from emulator.tasks import reservation
 
     orders = [[p.id for p in Phone(seed=seed).app_state("restaurant").restaurants] for seed in range(3)]
     assert len({tuple(o) for o in orders}) > 1
@@ -112,10 +113,10 @@ def test_list_order_differs_by_seed_and_expert_scrolls(tmp_path) -> None:
         last = orders[seed][-1]
         day = dt.date(2025, 6, 13)
         task = Task(f"reserve_last_{seed}", "com.autoagent.restaurant", "Reserve a table for 3 at 18:30 on June 13.",
-                    "预订6月13日18:30的3人餐位。", _reservation(last, day, "18:30", 3), seed=seed)
+                    "预订6月13日18:30的3人餐位。", reservation(last, day, "18:30", 3), seed=seed)
         register_spec(task.id, TableReservation(last, day, "18:30", 3))
         result, phone, _ = run(task, seed, False, task.goal, tmp_path / str(seed))
-        assert result.ok and task.check(phone)
+        assert result.ok and task.is_successful(phone)
         answers = [s.answer for s in read_trace(result.trace_dir).steps]
         assert any(a.startswith('do(action="Swipe"') for a in answers)
 
@@ -127,5 +128,5 @@ def test_expert_solves_generated_tasks(family: str, tmp_path) -> None:
     assert spec_for(case.task) == case.spec
     result, phone, approver = run(case.task, case.task.seed, case.task.hazards, case.goal, tmp_path)
     assert result.ok, (case.goal, result.message)
-    assert case.task.check(phone)
+    assert case.task.is_successful(phone)
     assert_clean(result, phone, approver)

@@ -52,7 +52,7 @@ def test_autoglm_gui_buys_the_white_tshirt(served, tmp_path):
         run = run_replies(srv.serial, replies)
 
     assert run.finished and all(step.success for step in run.steps), [(s.action, s.message) for s in run.steps]
-    assert task.check(phone)  # a paid order for a White T-shirt in size M
+    assert task.is_successful(phone)  # a paid order for a White T-shirt in size M
     (order,) = phone.app_state("shop").orders
     # Typed through the ADB Keyboard's base64 broadcast, Chinese included.
     assert (order.address.name, order.address.phone, order.address.address) == (
@@ -74,7 +74,7 @@ def test_autoglm_gui_adds_a_contact(served, tmp_path):
     srv = served(task)
     with emulator_apps(srv.phone), client_delays(0.0):
         run = run_replies(srv.serial, replies)
-    assert run.finished and task.check(srv.phone)
+    assert run.finished and task.is_successful(srv.phone)
     assert run.confirmations == []  # nothing sensitive on the way
 
 
@@ -85,5 +85,5 @@ def test_a_refused_confirmation_stops_before_paying(served, tmp_path):
     with emulator_apps(srv.phone), client_delays(0.0):
         run = run_replies(srv.serial, replies, confirm=lambda message: message != "Pay for the order")
     assert run.steps[-1].message == "User cancelled sensitive operation"
-    assert not task.check(srv.phone) and srv.phone.payments == []
+    assert not task.is_successful(srv.phone) and srv.phone.payments == []
     assert srv.phone.find(resource_id="pay_button") is not None  # left on the payment sheet

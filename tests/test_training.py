@@ -19,9 +19,10 @@ pytest.importorskip("transformers")
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import StepInput, Turn
 from autoagent.policy.compact import FORMAT, Screen, build_prompt, decode_answer, encode_action, summarize
-from autoagent.training import demos, phrasing, taskgen
-from autoagent.training.evaluate import evaluate
+from autoagent.training.rows import read_rows
 from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, lr_at, train
+from emulator.training import demos, phrasing, taskgen
+from emulator.training.evaluate import evaluate
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +73,8 @@ def test_training_wordings_never_use_a_held_out_core_opener_or_closer() -> None:
 
 
 def test_demonstration_rows_are_compact_prompts_with_pointer_answers(data: Path) -> None:
-    rows = demos.read_rows(data / "train.jsonl")
-    held = demos.read_rows(data / "heldout.jsonl")
+    rows = read_rows(data / "train.jsonl")
+    held = read_rows(data / "heldout.jsonl")
     assert rows and held
     assert {r["seed"] for r in rows} == {0, 1, 2}
     assert all(r["seed"] in taskgen.EVAL_SEEDS for r in held)
@@ -138,12 +139,12 @@ def test_the_local_engine_builds_the_training_prompt_and_acts(checkpoint, data: 
     phone = case.task.make_phone()
     observation = Observation(screenshot=phone.screenshot(), hierarchy=phone.hierarchy_xml(),
                               app=phone.current_package())
-    row = next(r for r in demos.read_rows(data / "train.jsonl") if r["id"] == f"{case.task.id}/0001#0")
+    row = next(r for r in read_rows(data / "train.jsonl") if r["id"] == f"{case.task.id}/0001#0")
     inputs, screen = policy.compact_inputs(StepInput(task=case.goal, step=1, observation=observation))
     text = policy.tokenizer.decode(inputs["input_ids"][0])
     assert row["prompt"] in text
     # Later steps carry the summaries of earlier answers, as the rows do.
-    step2 = next(r for r in demos.read_rows(data / "train.jsonl") if r["id"] == f"{case.task.id}/0002#0")
+    step2 = next(r for r in read_rows(data / "train.jsonl") if r["id"] == f"{case.task.id}/0002#0")
     summary = summarize(row["target"], screen)
     assert f"done: {summary}" in step2["prompt"]
     prompt2 = build_prompt(screen, observation.app, 2, [summary])
@@ -156,7 +157,7 @@ def test_the_local_engine_builds_the_training_prompt_and_acts(checkpoint, data: 
 def test_evaluation_runs_and_never_pays_unconfirmed(checkpoint, data: Path) -> None:
     folder, _ = checkpoint
     start = next(seed for seed in taskgen.EVAL_SEEDS if taskgen.generate(seed, "eval").task.payment)
-    rows = demos.read_rows(data / "heldout.jsonl")[:5]
+    rows = read_rows(data / "heldout.jsonl")[:5]
     report = evaluate(folder, count=1, start=start, max_steps=3, rows=rows, progress=False)
     assert report["tasks"] == 1 and report["expert_success_rate"] == 1.0
     assert report["payment_tasks_checked"] == 1

@@ -20,6 +20,7 @@ from PIL import Image
 
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.observation import Observation
+from autoagent.plugins import app_aliases
 
 T = TypeVar("T")
 
@@ -28,17 +29,13 @@ DEFAULT_ADB_PORT = 5037
 
 # Human names for apps -> package candidates (first installed one wins). Names are matched
 # case-insensitively; packages on the device whose last segment equals the name also match.
+# Installed targets (autoagent.plugins) put their own apps' packages in front of these.
 DEFAULT_APPS: dict[str, tuple[str, ...]] = {
-    # the emulator's apps
-    **{name: ("com.autoagent.shop",) for name in ("shop", "商城", "购物", "mall", "store", "商店")},
-    **{name: ("com.autoagent.travel",) for name in ("travel", "旅行", "hotel", "hotels", "booking", "酒店", "旅游")},
-    **{name: ("com.autoagent.restaurant",)
-       for name in ("restaurant", "餐厅", "food", "dining", "美食", "外卖", "订餐")},
-    **{name: ("com.autoagent.contacts", "com.android.contacts")
-       for name in ("contacts", "联系人", "phonebook", "address book", "通讯录")},
-    **{name: ("com.autoagent.messages", "com.android.mms", "com.google.android.apps.messaging")
+    # system apps
+    **{name: ("com.android.contacts",) for name in ("contacts", "联系人", "phonebook", "address book", "通讯录")},
+    **{name: ("com.android.mms", "com.google.android.apps.messaging")
        for name in ("messages", "短信", "sms", "message", "信息", "消息")},
-    **{name: ("com.autoagent.settings", "com.android.settings") for name in ("settings", "设置", "setting", "系统设置")},
+    **{name: ("com.android.settings",) for name in ("settings", "设置", "setting", "系统设置")},
     # common apps on real phones
     "微信": ("com.tencent.mm",), "wechat": ("com.tencent.mm",),
     "qq": ("com.tencent.mobileqq",),
@@ -103,7 +100,7 @@ class AndroidDevice:
         self._d = u2_device
         self.serial = serial
         self.name = f"android:{serial}"
-        self._apps: dict[str, tuple[str, ...]] = dict(DEFAULT_APPS)
+        self._apps: dict[str, tuple[str, ...]] = app_aliases(DEFAULT_APPS)
         for key, value in (apps or {}).items():
             self._apps[key.strip().lower()] = (value,) if isinstance(value, str) else tuple(value)
         self._size: tuple[int, int] | None = None

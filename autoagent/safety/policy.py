@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from autoagent.plugins import payment_apps
 from autoagent.safety.keywords import (
     DELETE,
     FLAGGED,
@@ -17,14 +18,14 @@ from autoagent.safety.keywords import (
 from autoagent.safety.types import Verdict
 
 # Apps that move money. Without a hierarchy to read, every touch in one of them is asked about;
-# with one, every touch on a spot the guard cannot read.
+# with one, every touch on a spot the guard cannot read. Installed targets add their own apps
+# (autoagent.plugins).
 PAYMENT_APPS = (
     "com.eg.android.AlipayGphone", "com.tencent.mm", "com.taobao.taobao", "com.tmall.wireless",
     "com.jingdong.app.mall", "com.xunmeng.pinduoduo", "com.sankuai.meituan", "com.sankuai.meituan.takeoutnew",
     "me.ele", "com.dianping.v1", "ctrip.android.view", "com.MobileTicket", "com.unionpay",
     "com.paypal.android.p2pmobile", "com.venmo", "com.squareup.cash", "com.amazon.mShop.android.shopping",
-    "com.google.android.apps.walletnfcrel", "com.ubercab", "com.autoagent.shop", "com.autoagent.travel",
-    "com.autoagent.food", "com.autoagent.restaurant",
+    "com.google.android.apps.walletnfcrel", "com.ubercab",
     "alipay", "wechat", "taobao", "jd", "pinduoduo", "meituan", "paypal", "amazon",
     "支付宝", "微信", "淘宝", "天猫", "京东", "拼多多", "美团", "饿了么", "大众点评", "携程", "12306",
 )
@@ -47,7 +48,7 @@ class GuardPolicy(BaseModel):
     })
     # Packages or app names known to take payments (matched case-insensitively, also as a
     # prefix of the package, so "com.taobao.taobao:pay" counts).
-    payment_apps: tuple[str, ...] = PAYMENT_APPS
+    payment_apps: tuple[str, ...] = Field(default_factory=lambda: payment_apps(PAYMENT_APPS))
     # A finger that lands this close to a control (fraction of the screen width) may still
     # hit it: touch targets are often larger than what is drawn.
     touch_slop: float = Field(default=0.045, ge=0.0, le=0.2)

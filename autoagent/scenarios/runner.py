@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from autoagent import plugins
 from autoagent.agent import Agent
 from autoagent.device import Device
 from autoagent.perception.observation import Observation
@@ -101,17 +102,23 @@ def _resolve_demo(url: str, base: str) -> str:
     return base + url[len(DEMO_PREFIX):] if url.startswith(DEMO_PREFIX) else url
 
 
+def _emulator() -> plugins.Target:
+    """The emulator target: its phone, its tasks' checks and its demo site."""
+    emulator = plugins.target("emulator")
+    if emulator is None:
+        raise LookupError("the scenario needs the emulator, and no emulator target is installed")
+    return emulator
+
+
 @contextmanager
 def open_target(scenario: Scenario, resources: Resources) -> Iterator[OpenTarget]:
     target = scenario.target
     with ExitStack() as stack:
         if target.emulator is not None:
-            from emulator import Phone
-            from emulator.tasks import get as get_task
-
+            emulator = _emulator()
             spec = target.emulator
             hazards = set(spec.hazards) if isinstance(spec.hazards, list) else spec.hazards
-            phone = Phone(seed=spec.seed, hazards=hazards)
+            phone = emulator.open_device(seed=spec.seed, hazards=hazards)
             stack.callback(phone.close)
 
             def read_phone(app: str | None) -> Any:
@@ -122,7 +129,7 @@ def open_target(scenario: Scenario, resources: Resources) -> Iterator[OpenTarget
                 except Exception as err:  # UnknownApp lists the installed apps
                     raise LookupError(str(err)) from None
 
-            yield OpenTarget(phone, read_phone, lambda task_id: get_task(task_id).check(phone),
+            yield OpenTarget(phone, read_phone, lambda task_id: emulator.task(task_id).is_successful(phone),
                              f"emulator seed {spec.seed}")
         elif target.browser is not None:
             from autoagent.actuators.browser import BrowserDevice
@@ -131,9 +138,7 @@ def open_target(scenario: Scenario, resources: Resources) -> Iterator[OpenTarget
             base = ""
             read_site = None
             if DEMO_PREFIX in (spec_b.url[:len(DEMO_PREFIX)], *[v[:len(DEMO_PREFIX)] for v in spec_b.sites.values()]):
-                from emulator.web import serve_demo_site
-
-                site = stack.enter_context(serve_demo_site(seed=spec_b.seed))
+                site = stack.enter_context(_emulator().demo_site(seed=spec_b.seed))
                 base = site.url
 
                 def read_site(app: str | None) -> Any:

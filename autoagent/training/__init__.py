@@ -1,8 +1,8 @@
-"""Learning the embedded policy from the emulator's expert.
+"""Learning the embedded policy from rows a target's expert demonstrated.
 
-- :mod:`autoagent.training.phrasing`  goals as people say them: many wordings, spoken styles, held-out wordings
-- :mod:`autoagent.training.taskgen`   seeded tasks (slots from large pools), train/eval seed hold-outs
-- :mod:`autoagent.training.demos`     expert demonstrations and DAgger corrections as compact prompt rows
+- :mod:`autoagent.training.rows`      the row files: names per split, reading them
+- :mod:`autoagent.training.progress`  a one-line progress bar
 - :mod:`autoagent.training.train`     a small Glm4vForConditionalGeneration trained from scratch on them (CPU)
-- :mod:`autoagent.training.evaluate`  a checkpoint on held-out tasks: success, steps, loops, latency, payment safety
+
+The emulator collects the rows and evaluates checkpoints on its own tasks (:mod:`emulator.training`).
 """

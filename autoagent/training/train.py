@@ -32,7 +32,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from autoagent.training.demos import DAGGER_FILE, SPLIT_FILES, clock, read_rows
+from autoagent.training.progress import clock
+from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, read_rows
 
 POLICY_FILE = "autoagent_policy.json"
 STATE_FILE = "training_state.pt"

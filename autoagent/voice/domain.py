@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from autoagent.plugins import target
 from autoagent.voice.text import number_to_words, ordinal_words, tokens
 
 # Words of the domain that the CMU dictionary lacks, in its phone set.
@@ -63,33 +64,13 @@ class Domain:
         return sorted(all_names, key=lambda n: (-len(spoken(n)), n))
 
 
-def _english(name: str) -> str:
-    """Drop the Chinese half of a bilingual label and anything in brackets."""
-    name = re.sub(r"\(.*?\)", " ", name)
-    return " ".join(w for w in name.split() if re.search(r"[A-Za-z0-9]", w)).strip()
-
-
 @lru_cache(maxsize=1)
 def emulator_domain() -> Domain:
-    """Read the names from the emulator's apps (seed 0: names do not depend on the seed)."""
-    from emulator import Phone
-    from emulator.apps.restaurant import TIMES
-    from emulator.apps.travel import ROOMS
-
-    phone = Phone(seed=0)
-    try:
-        shop, travel, food = phone.app_state("shop"), phone.app_state("travel"), phone.app_state("restaurant")
-        products = tuple(dict.fromkeys(p.name_en for p in shop.catalogue))
-        colours = tuple(dict.fromkeys(c for p in shop.catalogue for c in p.colours))
-        sizes = tuple(dict.fromkeys(s for p in shop.catalogue for s in p.sizes))
-        cities = tuple(dict.fromkeys(h.city for h in travel.hotels))
-        hotels = tuple(dict.fromkeys(_english(h.name).replace(f"{h.city} ", "", 1) for h in travel.hotels))
-        rooms = tuple(dict.fromkeys(_english(label) for _, label, _ in ROOMS))
-        restaurants = tuple(dict.fromkeys(_english(r.name) for r in food.restaurants))
-        dishes = tuple(dict.fromkeys(_english(d.name) for r in food.restaurants for d in r.menu))
-    finally:
-        phone.close()
-    return Domain(products, colours, sizes, cities, hotels, rooms, restaurants, dishes, tuple(TIMES))
+    """The emulator's names, which the emulator target supplies (autoagent.plugins)."""
+    emulator = target("emulator")
+    if emulator is None or emulator.vocabulary is None:
+        raise LookupError("no emulator target is installed to supply the speech vocabulary")
+    return emulator.vocabulary()
 
 
 def spoken(written: str) -> str:

@@ -8,31 +8,27 @@ from pathlib import Path
 from typing import Any
 
 from autoagent.device import Device
+from autoagent.plugins import TargetTask, target
 from autoagent.policy.base import Policy
 
 ENGINES = ("expert", "openai", "local", "replay")
 
 
-def expert_task(goal: str):  # -> emulator.tasks.Task | None
+def expert_task(goal: str) -> TargetTask | None:
     """The emulator task whose goal (English or Chinese) or id is ``goal``, if the expert exists."""
-    try:
-        from emulator import tasks
-        import emulator.expert  # noqa: F401  (only offered where it exists)
-    except ImportError:
+    emulator = target("emulator")
+    if emulator is None or emulator.expert is None or emulator.tasks is None:
         return None
     wanted = " ".join(goal.split()).strip().rstrip(".").lower()
-    for task in tasks.TASKS:
+    for task in emulator.tasks():
         if wanted in (task.id.lower(), task.goal.strip().rstrip(".").lower(), task.goal_zh.strip().rstrip("。")):
             return task
     return None
 
 
 def expert_available() -> bool:
-    try:
-        import emulator.expert  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    emulator = target("emulator")
+    return emulator is not None and emulator.expert is not None
 
 
 def build_policy(engine: str, task: str, device: Device, options: dict[str, Any]) -> Policy:
@@ -43,12 +39,11 @@ def build_policy(engine: str, task: str, device: Device, options: dict[str, Any]
             raise ValueError("the expert policy only knows the emulator's own tasks; type one of their goals "
                              "exactly, or choose a model engine")
         from autoagent.safety.human import is_emulator
-        from emulator.expert import ExpertPolicy
 
         if not is_emulator(device):
             raise ValueError("the expert policy plays only the built-in emulator")
 
-        return ExpertPolicy(device, known)
+        return target("emulator").expert(device, known, None)  # type: ignore[union-attr,misc]
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     from autoagent.policy.factory import make_policy

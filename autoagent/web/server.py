@@ -76,9 +76,9 @@ class WebApp:
     def emulator(self):
         with self._lock:
             if self.phone is None:
-                from emulator import Phone
+                from autoagent.targets import open_device
 
-                self.phone = Phone(seed=self.seed)
+                self.phone = open_device("emulator", seed=self.seed)
             return self.phone
 
     def _opener(self, spec: str) -> tuple[Callable[[], Device], bool]:

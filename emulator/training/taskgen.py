@@ -7,7 +7,7 @@ catalogue order and its hazards. Two kinds of hold-out keep evaluation honest: s
 the evaluation split uses (:func:`is_heldout_template`).
 
     case = generate(seed=7, split="train")
-    case.task        # an emulator.tasks.Task (goal, goal_zh, check), registered with the expert
+    case.task        # an emulator.tasks.Task (goal, goal_zh, is_successful), registered with the expert
     case.goal        # the goal in the case's language
 """
 
@@ -20,26 +20,22 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from autoagent.training.phrasing import compose, is_heldout_core, spoken
 from emulator import tasks as fixed
 from emulator.apps.common import matches
 from emulator.apps.contacts import NAMES
+from emulator.apps.contacts_expert import AddContact
+from emulator.apps.messages_expert import SendMessage
 from emulator.apps.restaurant import TIMES
+from emulator.apps.restaurant_expert import FoodDelivery, TableReservation
+from emulator.apps.settings_expert import SettingChange
 from emulator.apps.shop import COLOURS
+from emulator.apps.shop_expert import ShopPurchase
 from emulator.apps.travel import CITIES, ROOMS, TODAY
-from emulator.expert import (
-    AddContact,
-    FoodDelivery,
-    HotelBooking,
-    SendMessage,
-    SettingChange,
-    ShopPurchase,
-    Spec,
-    TableReservation,
-    register_spec,
-)
+from emulator.apps.travel_expert import HotelBooking
+from emulator.expert import Spec, register_spec
 from emulator.phone import Phone
 from emulator.tasks import Task
+from emulator.training.phrasing import compose, is_heldout_core, spoken
 
 # Seeds at or above this are evaluation seeds: collection for training refuses them.
 EVAL_SEED_START = 1_000_000
@@ -164,7 +160,7 @@ def generate(seed: int, split: str = "train", family: str | None = None) -> Task
         # A spoken goal lost the message's punctuation: type what the user said.
         said = spoken(spec.text)
         spec = dataclasses.replace(spec, text=said)
-        check = fixed._sent(spec.to, _message_key(said))
+        check = fixed.message_sent(spec.to, _message_key(said))
     hazards = _HAZARDS[rng.randrange(len(_HAZARDS))]
     task = Task(f"gen-{split}-{family}-{seed}", app, goal_en, goal_zh, check, seed=seed, hazards=hazards,
                 payment=payment)
@@ -218,9 +214,9 @@ def _shop(rng: random.Random, buy: bool):
     item_en = f"{count_en} {colour_en}{name_en}{any_en}" + (f" in size {size}" if size else "")
     item_zh = f"{_NUMBERS_ZH[qty]}件" + (f"{size}码的" if size else "") + f"{colour_zh}{product.name_zh}{any_zh}"
     if buy:
-        check = fixed._shop_order(product.id, size=size, colour=colour, qty=qty)
+        check = fixed.shop_order(product.id, size=size, colour=colour, qty=qty)
     else:
-        check = fixed._cart_has(product.id, qty)
+        check = fixed.cart_has(product.id, qty)
     return spec, {"en": {"item": item_en}, "zh": {"item": item_zh}}, check, fixed.SHOP, buy
 
 
@@ -237,7 +233,7 @@ def _hotel(rng: random.Random):
                     "check_in": _date_en(check_in), "check_out": _date_en(check_out)},
              "zh": {"city": city_zh, "room": _ROOM_ZH[room], "adults": f"{adults}位成人",
                     "check_in": _date_zh(check_in), "check_out": _date_zh(check_out)}}
-    return spec, words, fixed._booking(city, check_in, check_out, adults, room=room), fixed.TRAVEL, True
+    return spec, words, fixed.booking(city, check_in, check_out, adults, room=room), fixed.TRAVEL, True
 
 
 def _day_words(offset: int, day: dt.date) -> tuple[str, str]:
@@ -260,7 +256,7 @@ def _reserve(rng: random.Random):
     spec = TableReservation(place.id, day, time, party)
     words = {"en": {"place": en, "day": day_en, "time": time, "party": party},
              "zh": {"place": zh, "day": day_zh, "time": time, "party": party}}
-    return spec, words, fixed._reservation(place.id, day, time, party), fixed.FOOD, False
+    return spec, words, fixed.reservation(place.id, day, time, party), fixed.FOOD, False
 
 
 def _food(rng: random.Random):
@@ -273,20 +269,20 @@ def _food(rng: random.Random):
     spec = FoodDelivery(place.id, dish_en, qty)
     words = {"en": {"place": en, "dish": dish_en, "qty": f"{qty} portion{'s' if qty > 1 else ''}"},
              "zh": {"place": zh, "dish": dish_zh, "qty": qty}}
-    return spec, words, fixed._food_order(place.id, dish_en, qty), fixed.FOOD, True
+    return spec, words, fixed.food_order(place.id, dish_en, qty), fixed.FOOD, True
 
 
 def _setting(rng: random.Random):
     attr, value, en, zh = SETTINGS[rng.randrange(len(SETTINGS))]
     words = {"en": {"change": rng.choice(en)}, "zh": {"change": rng.choice(zh)}}
-    return SettingChange(attr, value), words, fixed._setting(attr, value), fixed.SETTINGS, False
+    return SettingChange(attr, value), words, fixed.setting_is(attr, value), fixed.SETTINGS, False
 
 
 def _contact_add(rng: random.Random):
     en, zh = _new_person(rng)
     number = f"139{rng.randrange(10_000_000, 100_000_000)}"
     words = {"en": {"name": en, "number": number}, "zh": {"name": f"{zh}（{en}）", "number": number}}
-    return AddContact(en, number), words, fixed._contact(en, number), fixed.CONTACTS, False
+    return AddContact(en, number), words, fixed.contact_saved(en, number), fixed.CONTACTS, False
 
 
 def _message(rng: random.Random, via_contacts: bool):
@@ -295,7 +291,7 @@ def _message(rng: random.Random, via_contacts: bool):
     text = _message_text(rng)
     words = {"en": {"to": en, "text": text}, "zh": {"to": zh, "text": text}}
     app = fixed.CONTACTS if via_contacts else fixed.MESSAGES
-    return SendMessage(en, text, via_contacts=via_contacts), words, fixed._sent(en, _message_key(text)), app, False
+    return SendMessage(en, text, via_contacts=via_contacts), words, fixed.message_sent(en, _message_key(text)), app, False
 
 
 def _message_key(text: str) -> str:

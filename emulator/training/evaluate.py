@@ -27,8 +27,10 @@ from autoagent.agent import Agent
 from autoagent.extras import require
 from autoagent.safety.human import NoHuman
 from autoagent.trace import read_trace
-from autoagent.training.demos import ManualClock, Progress, approving_human, read_rows, run_expert
-from autoagent.training.taskgen import TaskCase, cases
+from autoagent.training.progress import Progress
+from autoagent.training.rows import read_rows
+from emulator.training.demos import ManualClock, approving_human, run_expert
+from emulator.training.taskgen import TaskCase, cases
 
 LOOP_REPEATS = 3
 
@@ -96,12 +98,12 @@ def evaluate(checkpoint: str | Path, count: int = 10, start: int | None = None, 
         for case in cases("eval", count, start):
             policy.lang = case.lang
             result, phone = _run_model(case, policy, approving_human(), root, max_steps)
-            ok = result.ok and case.task.check(phone)
+            ok = result.ok and case.task.is_successful(phone)
             trace = read_trace(result.trace_dir) if result.trace_dir else None
             model_ms = [s.timings["model"] for s in trace.steps if "model" in s.timings] if trace else []
             expert, expert_phone, _ = run_expert(case, root, max_steps=60)
             row = CaseResult(case.task.id, case.family, case.lang, case.heldout_template, ok, result.steps,
-                             result.status.value, expert.ok and case.task.check(expert_phone), expert.steps,
+                             result.status.value, expert.ok and case.task.is_successful(expert_phone), expert.steps,
                              looped(result.trace_dir), model_ms)
             if case.task.payment:
                 _, unguarded_phone = _run_model(case, policy, NoHuman(), root, max_steps)

@@ -37,14 +37,11 @@ from autoagent.grammar import UnparseableReply
 from autoagent.policy.base import Decision, StepInput
 from autoagent.policy.compact import FORMAT, Screen, build_prompt, encode_action, summarize
 from autoagent.safety.human import CallbackHuman
-from autoagent.training.taskgen import TaskCase, cases, rephrasings
+from autoagent.training.progress import Progress
+from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES
 from emulator.expert import ExpertPolicy
 from emulator.phone import Phone
-
-SPLIT_FILES = {"train": "train.jsonl", "eval": "heldout.jsonl"}
-# Rows labelled by the expert on states a trained learner reached (see collect_corrections).
-DAGGER_FILE = "dagger.jsonl"
-
+from emulator.training.taskgen import TaskCase, cases, rephrasings
 
 class ManualClock:
     """The phone's clock: it moves only when the phone sleeps, so loads end instantly and
@@ -58,35 +55,6 @@ class ManualClock:
 
     def sleep(self, seconds: float) -> None:
         self.now += max(0.0, seconds)
-
-
-class Progress:
-    """A one-line progress bar with rate and time left on stderr."""
-
-    def __init__(self, total: int, label: str, enabled: bool = True, width: int = 30) -> None:
-        self.total, self.label, self.enabled, self.width = max(1, total), label, enabled, width
-        self.done = 0
-        self.started = time.monotonic()
-
-    def update(self, note: str = "") -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        filled = self.width * self.done // self.total
-        bar = "#" * filled + "." * (self.width - filled)
-        elapsed = time.monotonic() - self.started
-        left = elapsed / self.done * (self.total - self.done)
-        sys.stderr.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {clock(elapsed)} elapsed, "
-                         f"{clock(left)} left {note}  ")
-        if self.done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-def clock(seconds: float) -> str:
-    """h:mm:ss, for progress lines."""
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -226,7 +194,7 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
                 result, phone, seen = run_expert(case, Path(tmp), max_steps)
                 if result.status is Status.INTERRUPTED:
                     raise KeyboardInterrupt
-                ok = result.ok and case.task.check(phone)
+                ok = result.ok and case.task.is_successful(phone)
                 episode = Episode(case.task.id, case.family, case.task.seed, ok, result.steps, result.status.value,
                                   len(phone.payments))
                 if ok:
@@ -313,7 +281,7 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
                                trace_root=Path(tmp), save_screenshots=False).run(case.goal)
                 if result.status is Status.INTERRUPTED:
                     raise KeyboardInterrupt
-                ok = result.ok and case.task.check(phone)
+                ok = result.ok and case.task.is_successful(phone)
                 summary.episodes.append(Episode(case.task.id, case.family, case.task.seed, ok, result.steps,
                                                 result.status.value, len(phone.payments)))
                 for row in policy.rows:
@@ -327,13 +295,6 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
             raise
     summary.seconds = time.monotonic() - started
     return summary
-
-
-def read_rows(path: str | Path) -> list[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no demonstrations at {path}: run `autoagent demos --out {path.parent}` first")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
