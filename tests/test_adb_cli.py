@@ -266,7 +266,6 @@ def test_exec_out_and_display_ids(adb, phone):
     assert bad.returncode == 1 and b"Display Id '7' is not valid." in bad.stdout
 
 
-@pytest.mark.slow
 def test_a_thousand_screenshots_none_empty(adb):
     """`adb shell screencap -p` in a loop: every one a whole PNG (a reset connection used to
     lose the output now and then, with exit status 0)."""
