@@ -66,3 +66,11 @@ class ReadsHierarchy(Protocol):
     re-check right before acting uses it)."""
 
     def hierarchy_xml(self) -> str: ...
+
+
+@runtime_checkable
+class SettlesToObservation(Protocol):
+    """Watches the screen until it is still and returns what it saw then, so the next step's
+    observation is not captured a second time (a screenshot and a dump over the wire)."""
+
+    def settle(self, timeout: float) -> Observation: ...

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from autoagent.actions import POINTER_ACTIONS, Action, Finish, Interact, Note, TakeOver, Type
 from autoagent.actuators.execute import execute
-from autoagent.device import Device, ReadsHierarchy, UnknownApp
+from autoagent.device import Device, ReadsHierarchy, SettlesToObservation, UnknownApp
 from autoagent.grammar import format_action
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision
@@ -59,6 +59,7 @@ class _Acted:
     human: Answer | Reply | None = None
     pixels: list[tuple[int, int]] = field(default_factory=list)
     error: str | None = None
+    settled: Observation | None = None  # the still screen, where the device's settling returns it
 
 
 def _ms(start: float) -> float:
@@ -111,7 +112,7 @@ class StepEngine:
                               pixels=acted.pixels, guard=acted.guard, human=acted.human, outcome=acted.outcome,
                               error=acted.error)
         stepped = Stepped(acted.outcome, record, acted.ending, acted.feedback)
-        return (observation if acted.ending else self._look()), stepped
+        return (observation if acted.ending else self._look(acted.settled)), stepped
 
     def reject(self, raw: str, outcome: Outcome, error: str, ending: Ending | None = None) -> tuple[Observation, Stepped]:
         """Record a step whose reply held no action (cut off, unreadable, or the policy failed)."""
@@ -179,9 +180,13 @@ class StepEngine:
             return _Acted(Outcome.ERROR, feedback=f"That failed: {err}", guard=guard, human=confirmed, error=str(err))
         timings["act"] = _ms(t)
         t = time.perf_counter()
-        self.device.wait_until_settled(timeout=self.settle_timeout)
+        settled = None
+        if isinstance(self.device, SettlesToObservation):
+            settled = self.device.settle(timeout=self.settle_timeout)
+        else:
+            self.device.wait_until_settled(timeout=self.settle_timeout)
         timings["settle"] = _ms(t)
-        return _Acted(Outcome.DONE, guard=guard, human=confirmed, pixels=pixels)
+        return _Acted(Outcome.DONE, guard=guard, human=confirmed, pixels=pixels, settled=settled)
 
     def _ask(self, action: Interact) -> _Acted:
         """The model's question to the user (AutoGLM's Interact)."""
@@ -233,11 +238,12 @@ class StepEngine:
 
     # ------------------------------------------------------------------ observing and recording
 
-    def _look(self) -> Observation:
-        """Observe the next step's screen and hand it to the trace writer."""
+    def _look(self, settled: Observation | None = None) -> Observation:
+        """The next step's screen (``settled``, when settling already captured it), handed to the
+        trace writer."""
         self._started = time.perf_counter()
         self._timings = {}
-        observation = self.device.observe()
+        observation = settled or self.device.observe()
         self._timings["capture"] = _ms(self._started)
         t = time.perf_counter()
         step = self.steps + 1

@@ -146,6 +146,29 @@ def test_wait_until_settled_sees_a_spinner_and_times_out():
             device.close()
 
 
+def test_settling_hands_over_the_still_screen_as_the_next_observation(wire_server, phone, tmp_path):
+    """Over the wire the screen is fetched once per step: the agent's next observation is the
+    sample settling ended on, which is the phone's screen then."""
+    from autoagent.agent import Agent
+    from autoagent.policy.scripted import ScriptedPolicy
+
+    device = AndroidDevice.connect(wire_server.serial, adb_host="127.0.0.1", adb_port=wire_server.adb_port)
+    observed: list[str] = []
+    observe = device.observe
+    device.observe = lambda: observed.append("observe") or observe()  # type: ignore[method-assign]
+    try:
+        settled = device.settle(timeout=3)
+        assert settled.hierarchy == phone.hierarchy_xml() and settled.app == phone.current_package()
+        assert settled.screenshot.tobytes() == phone.screenshot().convert(settled.screenshot.mode).tobytes()
+        policy = ScriptedPolicy(['do(action="Launch", app="Shop")', 'do(action="Back")', 'do(action="Home")',
+                                 'finish(message="done")'])
+        result = Agent(device=device, policy=policy, trace_root=tmp_path).run("open the shop and come back")
+    finally:
+        device.close()
+    assert result.ok and result.steps == 4
+    assert observed == ["observe"]  # the first screen only; each later one came from settling
+
+
 # -- end to end: shop flow up to the payment sheet -------------------------------------------
 
 def test_shop_flow_to_the_payment_sheet(dev, phone):

@@ -287,11 +287,22 @@ class AndroidDevice:
             raise UnknownApp(f"{package} is installed on {self.serial} but has no launcher activity")
 
     def wait_until_settled(self, timeout: float) -> bool:
-        """True once consecutive samples (hierarchy + screenshot) stay equal for ``quiet_s``.
+        """True once consecutive samples (hierarchy + screenshot) stay equal for ``quiet_s``;
+        False when ``timeout`` passes first."""
+        return self._settle(timeout)[0]
 
-        Two equal samples are not enough on their own: a spinner that moves eight times a
-        second looks still to two reads 30 ms apart. False when ``timeout`` passes first.
-        """
+    def settle(self, timeout: float) -> Observation:
+        """Wait as :meth:`wait_until_settled` does; the last sample is the next observation, so
+        the screen is not fetched again right after settling."""
+        _, (xml, shot, _) = self._settle(timeout)
+        with self._errors("observe"):
+            app = self._d.app_current().get("package")
+        self._size = shot.size
+        return Observation(screenshot=shot, hierarchy=xml, app=app)
+
+    def _settle(self, timeout: float) -> tuple[bool, tuple[str, Image.Image, str]]:
+        # Two equal samples are not enough on their own: a spinner that moves eight times a
+        # second looks still to two reads 30 ms apart.
         deadline = time.monotonic() + max(0.0, timeout)
         previous = self._sample()
         since = time.monotonic()
@@ -299,18 +310,19 @@ class AndroidDevice:
             # Each sample is two round trips to the phone, which spaces the samples out.
             current = self._sample()
             now = time.monotonic()
-            if current != previous:
+            if (current[0], current[2]) != (previous[0], previous[2]):
                 previous, since = current, now
             elif now - since >= self.quiet_s:
-                return True
+                return True, current
             if now >= deadline:
-                return False
+                return False, current
 
-    def _sample(self) -> tuple[str, str]:
+    def _sample(self) -> tuple[str, Image.Image, str]:
+        """The hierarchy, the screenshot and the screenshot's digest."""
         with self._errors("settle"):
             xml = self._d.dump_hierarchy()
             shot = self._screenshot()
-        return xml, hashlib.sha1(shot.tobytes()).hexdigest()
+        return xml, shot, hashlib.sha1(shot.tobytes()).hexdigest()
 
     def close(self) -> None:
         if self._closed:
