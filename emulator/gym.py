@@ -57,6 +57,7 @@ class EmulatorEnv:
         self.close()
         self.task = task
         self.phone = task.make_phone(seed=seed, hazards=options.get("hazards"))
+        task.initialize_task(self.phone)
         # No trace: an environment's caller keeps what it wants of each step.
         self.engine = StepEngine(device=self.phone, guard=self.guard, human=self.human,
                                  settle_timeout=self.settle_timeout, trace_root=None)
@@ -68,7 +69,7 @@ class EmulatorEnv:
             raise RuntimeError("call reset() before step()")
         observation, stepped = self.engine.step(Decision(raw=format_action(action), thought="", action=action))
         terminated = stepped.ending is not None
-        reward = 1.0 if isinstance(action, Finish) and self.task.check(self.phone) else 0.0
+        reward = 1.0 if isinstance(action, Finish) and self.task.is_successful(self.phone) else 0.0
         truncated = not terminated and self.engine.steps >= self.max_steps
         reason = stepped.ending.message if stepped.ending else (stepped.record.error or stepped.feedback)
         return observation, reward, terminated, truncated, self._info(stepped.outcome.value, action, reason)
@@ -79,6 +80,8 @@ class EmulatorEnv:
     def close(self) -> None:
         self.engine = None
         if self.phone is not None:
+            if self.task is not None:
+                self.task.tear_down(self.phone)
             self.phone.close()
 
     def _info(self, outcome: str, action: Action | None = None, reason: str = "") -> dict:
@@ -86,4 +89,4 @@ class EmulatorEnv:
         return {"task": self.task.id, "goal": self.task.goal_in(self.language), "app": self.phone.current_package(),
                 "step": self.engine.steps, "outcome": outcome, "reason": reason,
                 "action": action_to_json(action) if action is not None else None,
-                "success": self.task.check(self.phone), "payments": len(self.phone.payments)}
+                "success": self.task.is_successful(self.phone), "payments": len(self.phone.payments)}

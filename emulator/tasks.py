@@ -44,9 +44,6 @@ class Task:
     def tear_down(self, phone: Phone) -> None:
         """Nothing outlives the phone, which its owner closes."""
 
-    # emulator/gym.py still calls this name; it goes once the gym calls is_successful.
-    check = is_successful
-
 
 def paid(phone: Phone, payment_id: str) -> bool:
     return any(p.id == payment_id for p in phone.payments)
