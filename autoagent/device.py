@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from autoagent.perception.observation import Observation
+from autoagent.perception.tree import ScreenTree
 
 
 class DeviceError(RuntimeError):
@@ -61,11 +62,11 @@ class Device(Protocol):
 # Optional abilities: a device offers them when it can do better than the Device protocol's way.
 
 @runtime_checkable
-class ReadsHierarchy(Protocol):
-    """Reads the current hierarchy alone, far cheaper than a whole observation (the guard's
-    re-check right before acting uses it)."""
+class ReadsTree(Protocol):
+    """Reads the current screen's nodes alone, far cheaper than a whole observation (the
+    guard's re-check right before acting uses it)."""
 
-    def hierarchy_xml(self) -> str: ...
+    def screen_tree(self) -> ScreenTree: ...
 
 
 @runtime_checkable

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from autoagent.actions import POINTER_ACTIONS, Action, Finish, Interact, Note, TakeOver, Type
 from autoagent.actuators.execute import execute
-from autoagent.device import Device, ReadsHierarchy, SettlesToObservation, UnknownApp
+from autoagent.device import Device, ReadsTree, SettlesToObservation, UnknownApp
 from autoagent.grammar import format_action
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision
@@ -226,14 +226,13 @@ class StepEngine:
         return later
 
     def _reread(self, before: Observation) -> Observation:
-        """The screen as it is now, as cheaply as the device allows: the current hierarchy with
-        ``before``'s screenshot where the device reads hierarchies alone; otherwise, or when the
-        hierarchy comes back empty, a whole new observation, so that the guard never judges the
-        old screenshot alone."""
-        if isinstance(self.device, ReadsHierarchy):
-            hierarchy = self.device.hierarchy_xml()
-            if hierarchy:
-                return Observation(screenshot=before.screenshot, hierarchy=hierarchy, app=before.app)
+        """The screen as it is now, as cheaply as the device allows: the current nodes with
+        ``before``'s screenshot where the device reads its nodes alone; otherwise, or when no node
+        comes back, a whole new observation, so that the guard never judges the old screenshot alone."""
+        if isinstance(self.device, ReadsTree):
+            tree = self.device.screen_tree()
+            if tree.nodes:
+                return Observation(screenshot=before.screenshot, tree=tree, app=before.app)
         return self.device.observe()
 
     # ------------------------------------------------------------------ observing and recording

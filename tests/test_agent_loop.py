@@ -215,3 +215,29 @@ def test_cli_run_without_policy_explains(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "autoagent", "run", "buy", "--engine", "openai"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "Traceback" not in out.stderr and "base" in out.stderr.lower()
+
+
+def test_the_recheck_reads_the_emulators_nodes_without_a_screenshot(tmp_path: Path) -> None:
+    """Each tap is judged again on the screen right before it lands; on the emulator that
+    re-read is its node tree alone: one screenshot per step, not two."""
+    from emulator import Phone
+
+    phone = Phone(seed=0)
+    shots = 0
+    screenshot = phone.screenshot
+
+    def counted():
+        nonlocal shots
+        shots += 1
+        return screenshot()
+
+    phone.screenshot = counted  # type: ignore[method-assign]
+    icon = phone.find(text="Settings")
+    assert icon is not None
+    tap = Tap(element=to_relative(icon.center, phone.screen_size()))
+    policy = ScriptedPolicy.of([tap, Back(), tap, Finish(message="done")])
+    result = Agent(device=phone, policy=policy, trace_root=tmp_path).run("open settings twice")
+    steps = read_trace(result.trace_dir).steps
+    assert result.ok and [s.outcome for s in steps] == [Outcome.DONE] * 3 + [Outcome.FINISHED]
+    assert all("recheck" in s.timings for s in steps if isinstance(s.action, Tap))
+    assert shots == 4  # the first screen and one after each action

@@ -46,8 +46,9 @@ from autoagent.actuators.browser_settle import (
     wait_settled,
 )
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
-from autoagent.perception.dom import collect, dom_tree, render_hierarchy
+from autoagent.perception.dom import collect, dom_tree
 from autoagent.perception.observation import Observation
+from autoagent.perception.tree import ScreenTree
 
 T = TypeVar("T")
 
@@ -297,10 +298,11 @@ class BrowserDevice:
         assert self._size is not None
         return self._size
 
-    def hierarchy_xml(self) -> str:
+    def screen_tree(self) -> ScreenTree:
+        """The page's nodes without a screenshot (the guard's re-check right before acting)."""
         size = self.screen_size()
         snapshot = self._run("reading the page", lambda: collect(self.page))
-        return render_hierarchy(snapshot, size, package=self.app_of(snapshot.url))
+        return dom_tree(snapshot, size, package=self.app_of(snapshot.url))
 
     def observe(self) -> Observation:
         def both() -> tuple[Image.Image, Any, str]:
