@@ -26,7 +26,7 @@ from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision
 from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
-from autoagent.safety.types import Answer, ConfirmationRequest, Guard, GuardDecision, Human, Verdict
+from autoagent.safety.types import Approval, ConfirmationRequest, Guard, GuardDecision, Human, Verdict
 from autoagent.trace import GuardRecord, Outcome, Reply, RunResult, Status, StepRecord, TraceMeta, TraceWriter, clip_record
 
 
@@ -56,7 +56,7 @@ class _Acted:
     ending: Ending | None = None
     feedback: str = ""
     guard: GuardRecord | None = None
-    human: Answer | Reply | None = None
+    human: Approval | Reply | None = None
     pixels: list[tuple[int, int]] = field(default_factory=list)
     error: str | None = None
     settled: Observation | None = None  # the still screen, where the device's settling returns it
@@ -155,7 +155,7 @@ class StepEngine:
         if reviewed.verdict is Verdict.DENY:
             return _Acted(Outcome.BLOCKED, Ending(Status.FAILED, f"blocked by the safety policy: {reviewed.reason}"),
                           guard=guard)
-        confirmed: Answer | None = None
+        confirmed: Approval | None = None
         if reviewed.verdict is Verdict.CONFIRM:
             confirmed = self.human.confirm(ConfirmationRequest(
                 task=self.task, step=self.steps, category=reviewed.category, reason=reviewed.reason,

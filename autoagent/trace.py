@@ -42,7 +42,7 @@ from pydantic import BaseModel, Field, ValidationError, field_serializer
 
 from autoagent.actions import Action, action_to_json
 from autoagent.perception.observation import Observation
-from autoagent.safety.types import Answer, GuardDecision
+from autoagent.safety.types import Approval, GuardDecision
 
 STEPS_FILE = "steps.jsonl"
 META_FILE = "meta.json"
@@ -138,7 +138,7 @@ class StepRecord(BaseModel):
     pixels: list[tuple[int, int]] = Field(default_factory=list)
     guard: GuardRecord | None = None
     # A confirmation or take-over answered (or refused), or the model's question and its reply.
-    human: Answer | Reply | None = None
+    human: Approval | Reply | None = None
     outcome: Outcome = Outcome.DONE
     error: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)  # milliseconds

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from autoagent.safety.types import Answer, Verdict
+from autoagent.safety.types import Approval, Verdict
 from autoagent.trace import Reply, StepRecord, Trace, clip_record, remove_stale_temp
 
 # Screens are shown at this width; a 1080-wide phone becomes a readable thumbnail.
@@ -56,7 +56,7 @@ def _marks(step: StepRecord, scale: float, height: int) -> str:
     return "".join(parts)
 
 
-def _human_text(human: Answer | Reply) -> str:
+def _human_text(human: Approval | Reply) -> str:
     if isinstance(human, Reply):
         return f"asked {human.question!r}; " + (f"answered {human.answer!r}" if human.answer is not None else "no answer")
     return f"{'approved' if human.approved else 'refused'} by {human.by}" + (f": {human.note}" if human.note else "")

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.observation import Observation
 from autoagent.perception.tree import TreeBuilder
-from autoagent.safety import Answer, ConfirmationRequest
+from autoagent.safety import Approval, ConfirmationRequest
 
 
 @dataclass
@@ -106,14 +106,14 @@ class StagedHuman:
     then: object
     asked: list[ConfirmationRequest] = field(default_factory=list)
 
-    def confirm(self, request: ConfirmationRequest) -> Answer:
+    def confirm(self, request: ConfirmationRequest) -> Approval:
         self.asked.append(request)
         if request.step <= self.setup_steps:
-            return Answer(approved=True, by="test-setup")
+            return Approval(approved=True, by="test-setup")
         return self.then.confirm(request)
 
-    def take_over(self, message: str) -> Answer:
-        return Answer(approved=False, by="test-setup")
+    def take_over(self, message: str) -> Approval:
+        return Approval(approved=False, by="test-setup")
 
     def ask(self, message: str) -> str | None:
         return None

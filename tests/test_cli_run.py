@@ -15,7 +15,7 @@ from autoagent.grammar import format_action
 from autoagent.policy.base import StepInput, Turn
 from autoagent.policy.local_engine import LocalGLMPolicy
 from autoagent.policy.tiny import build_tiny_glm, teach_reply
-from autoagent.safety import Answer
+from autoagent.safety import Approval
 from autoagent.trace import Outcome, Status, read_trace
 from emulator import Phone
 from tests.chat_server import ChatServer, Reply
@@ -161,7 +161,7 @@ def test_main_job_with_approvals_buys_the_shirt(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     trace = read_trace(only_trace(tmp_path))
     assert trace.meta.policy == "expert"
-    approved = [s for s in trace.steps if isinstance(s.human, Answer) and s.human.approved]
+    approved = [s for s in trace.steps if isinstance(s.human, Approval) and s.human.approved]
     assert approved and all(s.human.by == "scenario" for s in approved)
     assert any(s.guard and s.guard.category == "payment" for s in approved)
     assert trace.result.status is Status.SUCCESS

@@ -24,7 +24,7 @@ from autoagent.perception.observation import Observation
 from autoagent.policy.base import StepInput
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.safety import (
-    Answer,
+    Approval,
     CallbackHuman,
     ConfirmationRequest,
     NoHuman,
@@ -138,7 +138,7 @@ def test_attack_with_a_yes_pays_once(tmp_path: Path, name: str) -> None:
     assert len(phone.payments) == 1, phone.payments
     assert len(asked) == 1 and asked[0].category == "payment" and asked[0].app == "com.autoagent.shop"
     assert phone.payments[0].app == "com.autoagent.shop" and "Earbuds" in phone.payments[0].item
-    step = next(s for s in read_trace(result.trace_dir).steps if isinstance(s.human, Answer) and s.human.by == "callback")
+    step = next(s for s in read_trace(result.trace_dir).steps if isinstance(s.human, Approval) and s.human.by == "callback")
     assert step.outcome is Outcome.DONE and step.human.approved
 
 
@@ -162,7 +162,7 @@ def test_scenario_approvals_pay_on_the_emulator(tmp_path: Path) -> None:
     scenario = ScenarioApprovals(device=phone, categories={"payment"})
     phone, result, _ = run(tmp_path, [tap("pay_button")], scenario, phone=phone)
     assert len(phone.payments) == 1 and result.status is Status.SUCCESS
-    answered = [s.human for s in read_trace(result.trace_dir).steps if isinstance(s.human, Answer) and s.human.by == "scenario"]
+    answered = [s.human for s in read_trace(result.trace_dir).steps if isinstance(s.human, Approval) and s.human.by == "scenario"]
     assert answered and answered[0].approved
 
 

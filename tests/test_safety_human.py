@@ -16,7 +16,7 @@ from autoagent.agent import Agent, Status
 from autoagent.geometry import to_relative
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.safety import (
-    Answer,
+    Approval,
     CallbackHuman,
     ConfirmationRequest,
     NoHuman,
@@ -188,7 +188,7 @@ def test_agent_with_the_queue_pays_once_after_a_yes(tmp_path: Path) -> None:
     thread.join()
     assert result.status is Status.SUCCESS and device.taps_on("Pay ¥59.00") == 1
     step = read_trace(result.trace_dir).steps[0]
-    assert step.human == Answer(approved=True, by="web:alice", note="clicked")
+    assert step.human == Approval(approved=True, by="web:alice", note="clicked")
     assert step.guard.category == "payment" and step.guard.evidence["targets"][0]["text"] == "Pay ¥59.00"
 
 

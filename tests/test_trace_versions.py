@@ -13,7 +13,7 @@ from pathlib import Path
 
 from autoagent.actions import Launch, Tap, Type
 from autoagent.policy.reply_replay import ReplayPolicy
-from autoagent.safety import Answer, Verdict
+from autoagent.safety import Approval, Verdict
 from autoagent.scenarios.model import Expectation
 from autoagent.trace import SCHEMA_VERSION, Outcome, Status, read_trace
 from autoagent.trace_report import render_html
@@ -33,7 +33,7 @@ def test_a_version_1_trace_reads_into_the_typed_records() -> None:
     assert isinstance(last.action, Tap) and last.action.message == "Buy the product"
     assert last.guard is not None and last.guard.verdict is Verdict.CONFIRM and last.guard.category == "purchase"
     assert last.guard.recheck is None and last.guard.evidence["findings"]
-    assert last.human == Answer(approved=False, by="none", note="no confirmation channel")
+    assert last.human == Approval(approved=False, by="none", note="no confirmation channel")
     assert all(s.guard and s.guard.verdict is Verdict.ALLOW and s.human is None for s in trace.steps[:-1])
 
 

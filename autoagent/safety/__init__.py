@@ -28,7 +28,7 @@ from autoagent.safety.keywords import (
 from autoagent.safety.pending import PendingConfirmations, PendingRequest, QueueHuman
 from autoagent.safety.policy import GuardPolicy
 from autoagent.safety.types import (
-    Answer,
+    Approval,
     ConfirmationRequest,
     Guard,
     GuardDecision,
@@ -46,7 +46,7 @@ __all__ = [
     "SEND",
     "TAKEOVER",
     "UNREADABLE",
-    "Answer",
+    "Approval",
     "CallbackHuman",
     "ConfirmationRequest",
     "Guard",

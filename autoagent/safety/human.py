@@ -10,17 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from autoagent.safety.types import Answer, ConfirmationRequest
+from autoagent.safety.types import Approval, ConfirmationRequest
 
 
 class NoHuman:
     """Non-interactive runs: every question is answered no."""
 
-    def confirm(self, request: ConfirmationRequest) -> Answer:
-        return Answer(approved=False, by="none", note="no confirmation channel")
+    def confirm(self, request: ConfirmationRequest) -> Approval:
+        return Approval(approved=False, by="none", note="no confirmation channel")
 
-    def take_over(self, message: str) -> Answer:
-        return Answer(approved=False, by="none", note="no one to take over")
+    def take_over(self, message: str) -> Approval:
+        return Approval(approved=False, by="none", note="no one to take over")
 
     def ask(self, message: str) -> str | None:
         return None
@@ -39,18 +39,18 @@ class TerminalHuman:
         line = self.stdin.readline()
         return None if not line else line.strip()
 
-    def confirm(self, request: ConfirmationRequest) -> Answer:
+    def confirm(self, request: ConfirmationRequest) -> Approval:
         reply = self._read(
             f"\n[confirm] step {request.step}: {request.reason}\n"
             f"  action: {request.action}\n  Allow this {request.category or 'action'}? [y/N] "
         )
         approved = (reply or "").lower() in ("y", "yes")
-        return Answer(approved=approved, by="terminal", note=reply or "")
+        return Approval(approved=approved, by="terminal", note=reply or "")
 
-    def take_over(self, message: str) -> Answer:
+    def take_over(self, message: str) -> Approval:
         reply = self._read(f"\n[take over] {message}\n  Do it on the device, then press Enter (or type 'stop'): ")
         approved = reply is not None and reply.lower() != "stop"
-        return Answer(approved=approved, by="terminal", note=reply or "")
+        return Approval(approved=approved, by="terminal", note=reply or "")
 
     def ask(self, message: str) -> str | None:
         reply = self._read(f"\n[question] {message or 'The agent needs your choice.'}\n  > ")
@@ -69,23 +69,23 @@ class CallbackHuman:
     on_take_over: Callable[[str], bool] | None = None
     on_ask: Callable[[str], str | None] | None = None
 
-    def confirm(self, request: ConfirmationRequest) -> Answer:
+    def confirm(self, request: ConfirmationRequest) -> Approval:
         return _callback_answer(self.on_confirm(request))
 
-    def take_over(self, message: str) -> Answer:
+    def take_over(self, message: str) -> Approval:
         if self.on_take_over is None:
-            return Answer(approved=False, by="callback", note="take-over not supported")
+            return Approval(approved=False, by="callback", note="take-over not supported")
         return _callback_answer(self.on_take_over(message))
 
     def ask(self, message: str) -> str | None:
         return self.on_ask(message) if self.on_ask else None
 
 
-def _callback_answer(reply: object) -> Answer:
+def _callback_answer(reply: object) -> Approval:
     if reply is True:
-        return Answer(approved=True, by="callback")
+        return Approval(approved=True, by="callback")
     note = "" if reply is False or reply is None else f"not an explicit True: {reply!r}"[:120]
-    return Answer(approved=False, by="callback", note=note)
+    return Approval(approved=False, by="callback", note=note)
 
 
 EMULATOR_NAME = "emulator"
@@ -114,20 +114,20 @@ class ScenarioApprovals:
     asked: list[ConfirmationRequest] = field(default_factory=list)
     _answer_cursor: int = field(default=0, init=False)
 
-    def confirm(self, request: ConfirmationRequest) -> Answer:
+    def confirm(self, request: ConfirmationRequest) -> Approval:
         self.asked.append(request)
         if not is_emulator(self.device):
             name = getattr(self.device, "name", type(self.device).__name__)
-            return Answer(approved=False, by="scenario",
+            return Approval(approved=False, by="scenario",
                           note=f"scenario approvals apply only on the emulator, not on {name!r}")
         if request.category in set(self.categories):
-            return Answer(approved=True, by="scenario", note=f"{request.category} pre-approved by the scenario")
-        return Answer(approved=False, by="scenario", note=f"the scenario does not approve {request.category!r}")
+            return Approval(approved=True, by="scenario", note=f"{request.category} pre-approved by the scenario")
+        return Approval(approved=False, by="scenario", note=f"the scenario does not approve {request.category!r}")
 
-    def take_over(self, message: str) -> Answer:
+    def take_over(self, message: str) -> Approval:
         if is_emulator(self.device) and "takeover" in set(self.categories):
-            return Answer(approved=True, by="scenario", note="take-over pre-approved by the scenario")
-        return Answer(approved=False, by="scenario", note="the scenario does not take over")
+            return Approval(approved=True, by="scenario", note="take-over pre-approved by the scenario")
+        return Approval(approved=False, by="scenario", note="the scenario does not take over")
 
     def ask(self, message: str) -> str | None:
         if self._answer_cursor >= len(self.answers):

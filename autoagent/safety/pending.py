@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from autoagent.safety.types import Answer, ConfirmationRequest
+from autoagent.safety.types import Approval, ConfirmationRequest
 
 Kind = Literal["confirm", "take_over", "ask"]
 
@@ -39,7 +39,7 @@ class PendingRequest(BaseModel):
 @dataclass
 class _Slot:
     request: PendingRequest
-    answer: Answer | None = None
+    answer: Approval | None = None
     text: str | None = None
 
 
@@ -60,17 +60,17 @@ class PendingConfirmations:
             raise ValueError(f"timeout must be positive seconds, got {self.timeout}")
 
     # -- the agent's side (Human protocol) ----------------------------------------------------
-    def confirm(self, request: ConfirmationRequest) -> Answer:
+    def confirm(self, request: ConfirmationRequest) -> Approval:
         message = f"{request.reason}\naction: {request.action}"
         slot = self._wait(self._publish("confirm", message, request))
         if slot.answer is None:
-            return Answer(approved=False, by="queue", note=self._why_none())
+            return Approval(approved=False, by="queue", note=self._why_none())
         return slot.answer
 
-    def take_over(self, message: str) -> Answer:
+    def take_over(self, message: str) -> Approval:
         slot = self._wait(self._publish("take_over", message, None))
         if slot.answer is None:
-            return Answer(approved=False, by="queue", note=self._why_none())
+            return Approval(approved=False, by="queue", note=self._why_none())
         return slot.answer
 
     def ask(self, message: str) -> str | None:
@@ -95,7 +95,7 @@ class PendingConfirmations:
             slot = self._slots.get(request_id)
             if slot is None or slot.answer is not None or slot.request.kind == "ask":
                 return False
-            slot.answer = Answer(approved=bool(approved), by=by, note=note)
+            slot.answer = Approval(approved=bool(approved), by=by, note=note)
             self._cond.notify_all()
             return True
 
@@ -106,7 +106,7 @@ class PendingConfirmations:
             if slot is None or slot.request.kind != "ask" or slot.answer is not None:
                 return False
             slot.text = text
-            slot.answer = Answer(approved=text is not None, by="web")
+            slot.answer = Approval(approved=text is not None, by="web")
             self._cond.notify_all()
             return True
 

@@ -33,7 +33,10 @@ class ConfirmationRequest(BaseModel):
     app: str | None = None
 
 
-class Answer(BaseModel):
+class Approval(BaseModel):
+    """A person's yes or no to a confirmation or a take-over (a free-text reply to the model's
+    question is a :class:`autoagent.trace.Reply`)."""
+
     approved: bool
     by: str  # which channel answered: terminal, callback, scenario, none...
     note: str = ""
@@ -60,9 +63,9 @@ class Guard(Protocol):
 class Human(Protocol):
     """The person watching the run. Every method must be safe to call with no one there."""
 
-    def confirm(self, request: ConfirmationRequest) -> Answer: ...
+    def confirm(self, request: ConfirmationRequest) -> Approval: ...
 
-    def take_over(self, message: str) -> Answer:
+    def take_over(self, message: str) -> Approval:
         """Hand control to the human; approved means they are done and the agent may resume."""
         ...
 

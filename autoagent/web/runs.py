@@ -19,7 +19,7 @@ from autoagent.agent import Agent, Result
 from autoagent.device import Device
 from autoagent.policy.base import Decision, Policy, StepInput
 from autoagent.safety.pending import PendingConfirmations, PendingRequest
-from autoagent.safety.types import Answer, ConfirmationRequest
+from autoagent.safety.types import Approval, ConfirmationRequest
 from autoagent.trace import StepRecord
 
 
@@ -111,10 +111,10 @@ class StoppableHuman:
             raise KeyboardInterrupt("stopped from the web page")
         return answer
 
-    def confirm(self, request: ConfirmationRequest) -> Answer:
+    def confirm(self, request: ConfirmationRequest) -> Approval:
         return self._after(self.pending.confirm(request))
 
-    def take_over(self, message: str) -> Answer:
+    def take_over(self, message: str) -> Approval:
         return self._after(self.pending.take_over(message))
 
     def ask(self, message: str) -> str | None:
