@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autoagent.extras import MissingExtra, require
+from autoagent.extras import MissingExtra
 from autoagent.plugins import Command, target, targets
 from autoagent.targets import DEVICE_HELP
 
@@ -283,7 +283,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _passthrough(command: str, argv: list[str]) -> int:
     """Commands whose module owns its parser: everything after the name goes to it, --help included."""
     if command == "train":
-        require("local", "training")
         from autoagent.training.train import main as run
 
         return int(run(argv) or 0)

@@ -83,19 +83,6 @@ def spec_for(task: Task) -> Spec:
                           "emulator.expert.register_spec") from None
 
 
-def register_spec(task_id: str, spec: Spec) -> None:
-    """Tell the expert what a generated task asks for (ExpertPolicy(phone, task) looks it up)."""
-    SPECS[task_id] = spec
-
-
-def spec_for(task: Task) -> Spec:
-    try:
-        return SPECS[task.id]
-    except KeyError:
-        raise PolicyError(f"the expert does not know task {task.id!r}: register its spec with "
-                          "emulator.expert.register_spec") from None
-
-
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 

@@ -100,7 +100,7 @@ def test_the_simulated_core_install_lacks_every_extra(blocked: list[str]) -> Non
 
 
 def test_help_needs_no_extra(blocked: list[str], tmp_path: Path) -> None:
-    for args in (["--help"], ["run", "--help"]):
+    for args in (["--help"], ["run", "--help"], ["train", "--help"]):
         out = core_only(blocked, *args, cwd=tmp_path)
         assert out.returncode == 0, out.stderr
         assert out.stdout.startswith("usage: autoagent")
@@ -140,7 +140,7 @@ def silent_wav(path: Path) -> Path:
       "--base-url", "http://127.0.0.1:9/v1"], "the browser target", "browser"),
     (["run", "--voice", "{wav}", "--engine", "openai", "--base-url", "http://127.0.0.1:9/v1"],
      "speech recognition", "voice"),
-    (["train", "--out", "model"], "training", "local"),
+    (["train", "--data", "data", "--out", "model"], "training", "local"),
     (["eval", "--tasks", "1"], "evaluation", "local"),
 ], ids=["local-engine", "browser", "voice", "train", "eval"])
 def test_a_missing_extra_is_one_line_naming_its_install(blocked: list[str], tmp_path: Path, args: list[str],

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from autoagent import plugins
 from autoagent.agent import Agent
 from autoagent.device import Device
+from autoagent.extras import require
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Policy
 from autoagent.scenarios.expect import StateReader, check
@@ -67,6 +68,7 @@ class Resources:
 
     def browser(self) -> Any:
         if self._browser is None:
+            require("browser", "a browser scenario")
             from autoagent.actuators.browser_runtime import acquire_playwright, launch_chromium
 
             self._browser = launch_chromium(acquire_playwright(), headless=self.headless)

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from autoagent.extras import require
 from autoagent.training.progress import clock
 from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, read_rows
 
@@ -452,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init", metavar="CHECKPOINT",
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
     args = parser.parse_args(argv)
+    require("local", "training")  # after parsing: --help needs no extra
     cfg = TrainConfig(data=args.data, out=args.out, size=args.size, steps=args.steps, minutes=args.minutes,
                       device=args.device, batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed,
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
