@@ -70,7 +70,9 @@ def run_tree(tree: Path, task: str, runs: int) -> dict[str, Any]:
     if out.returncode != 0:
         raise SystemExit(f"measuring {tree} failed:\n{out.stderr[-3000:]}")
     data = json.loads(out.stdout.splitlines()[-1])
-    return {"code": data["code"], **summarize(data["rows"])}
+    if not Path(data["code"]).is_relative_to(tree):
+        raise SystemExit(f"measuring {tree} ran the code in {data['code']}: check PYTHONPATH")
+    return summarize(data["rows"])
 
 
 def main(argv: list[str] | None = None) -> int:
