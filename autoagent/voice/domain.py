@@ -42,7 +42,6 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
           "october", "november", "december"]
 DAYS = ["today", "tomorrow", "tonight", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
         "sunday"]
-APPS = ["shop", "travel", "restaurant"]
 
 
 @dataclass(frozen=True)
