@@ -246,3 +246,27 @@ def test_connect_over_cdp_and_lose_the_browser(remote_chromium, site: DemoSite) 
         dev.close()
     with pytest.raises(DeviceLost, match="could not connect"):
         BrowserDevice.connect(f"http://127.0.0.1:{port}", timeout=2)
+
+
+DESKTOP_FIRST_PAGE = """<!doctype html><html><head><title>wide</title></head><body style="margin:0;width:980px">
+<button id="near" style="position:absolute;left:250px;top:200px;width:200px;height:80px"
+        onclick="window.hit='near'">Near</button>
+<button id="far" style="position:absolute;left:700px;top:200px;width:200px;height:80px"
+        onclick="window.hit='far'">Far</button>
+</body></html>"""
+
+
+@pytest.mark.parametrize("mobile", [False, True], ids=["desktop", "phone"])
+def test_a_tap_lands_on_what_the_hierarchy_shows_on_a_page_without_a_viewport_tag(
+        browser: Browser, mobile: bool) -> None:
+    """Most desktop-first pages have no <meta name="viewport">: a phone lays them out 980 CSS px
+    wide and shows them zoomed out. Taps must be converted as the hierarchy is scaled."""
+    import urllib.parse
+
+    url = "data:text/html," + urllib.parse.quote(DESKTOP_FIRST_PAGE)
+    with BrowserDevice.attach(browser, url, mobile=mobile) as dev:
+        assert dev.wait_until_settled(5)
+        far = find_node(nodes(dev), resource_id="far")
+        assert far is not None
+        dev.tap(*far.center)
+        assert dev.page.evaluate("window.hit || null") == "far"

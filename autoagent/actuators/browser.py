@@ -329,12 +329,20 @@ class BrowserDevice:
     # ---- acting ----------------------------------------------------------------------------
 
     def _css(self, x: float, y: float) -> tuple[float, float]:
-        """Screenshot pixels -> CSS pixels of the viewport."""
+        """Screenshot pixels -> the page's CSS pixels, the space of mouse and touch input."""
         width, height = self.screen_size()
-        vw, vh = self._viewport()
+        vw, vh = self._layout_viewport()
         return x * vw / width, y * vh / height
 
+    def _layout_viewport(self) -> tuple[float, float]:
+        # innerWidth, not the configured viewport: a phone lays a page without <meta
+        # name="viewport"> out 980 CSS px wide and zooms it out to fit. The hierarchy is scaled
+        # by the same numbers (perception.dom), so a tap lands where the model saw the node.
+        w, h = self._run("reading the viewport", lambda: self.page.evaluate("[innerWidth, innerHeight]"))
+        return float(w), float(h)
+
     def _viewport(self) -> tuple[int, int]:
+        """The window's size in CSS pixels: what a screenshot at CSS scale measures."""
         size = self.page.viewport_size
         if size:
             return size["width"], size["height"]
