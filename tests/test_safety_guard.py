@@ -563,3 +563,26 @@ def test_generic_submit_of_a_personal_data_form() -> None:
     confirm_of(review(Tap(element=centre(PAY)), obs), "personal_data", "form")
     plain = screen(N("EditText", (40, 400, 1040, 530), text="", desc="Search", clickable=True), button("Submit", PAY))
     assert review(Tap(element=centre(PAY)), plain).verdict is Verdict.ALLOW
+
+
+# -- vocabulary: bills, renewals, top-ups, tips, replies, removals (issue #16) -----------------------------
+@pytest.mark.parametrize("text,category", [
+    ("Settle bill", "payment"), ("Settle the bill ¥86", "payment"), ("Settle", "payment"), ("Top up ¥100", "payment"),
+    ("Top-up", "payment"), ("Donate $5", "payment"), ("Tip", "payment"), ("Add a tip", "payment"),
+    ("结账", "payment"), ("去结帐", "payment"), ("缴费", "payment"), ("付费解锁", "payment"), ("充值", "payment"),
+    ("打赏", "payment"),
+    ("Renew", "purchase"), ("Renew membership", "purchase"), ("Subscribe", "purchase"), ("Upgrade to Pro", "purchase"),
+    ("Pre-order now", "purchase"), ("续费", "purchase"), ("立即续费", "purchase"), ("订阅", "purchase"),
+    ("Reply", "send"), ("Send reply", "send"), ("回复", "send"),
+    ("移除", "delete"), ("移除商品", "delete"),
+])
+def test_vocabulary_gaps_are_asked_about_on_screen(text: str, category: str) -> None:
+    assert classify_text(text) == category
+    confirm_of(review(Tap(element=centre(PAY)), screen(button(text, PAY))), category, "target")
+
+
+@pytest.mark.parametrize("text", ["Tips", "Travel tips 旅行小贴士", "Multiple choice", "3 replies", "1 reply",
+                                  "12条回复", "Renewal date Jun 12", "Settled 已处理", "tooltip"])
+def test_words_that_only_contain_the_new_vocabulary_are_harmless(text: str) -> None:
+    assert classify(text) == [], classify(text)
+    assert review(Tap(element=centre(CART)), screen(button(text, CART), button("Pay", PAY))).verdict is Verdict.ALLOW

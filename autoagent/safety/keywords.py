@@ -26,31 +26,37 @@ CATEGORIES = (PAYMENT, PURCHASE, SEND, DELETE, PERSONAL_DATA, TAKEOVER, UNREADAB
 KEYWORDS: dict[str, tuple[str, ...]] = {
     PAYMENT: (
         "pay", "pay now", "payment", "confirm payment", "complete payment", "make payment", "checkout",
-        "check out", "pay with", "authorize payment", "transfer", "send money", "top up", "recharge",
+        "check out", "pay with", "authorize payment", "transfer", "send money", "top up", "topup", "recharge",
+        "settle bill", "settle the bill", "settle a bill", "settle up", "settle payment", "donate", "tip",
         "支付", "付款", "确认支付", "立即支付", "确认付款", "结算", "去结算", "买单", "收银台", "转账", "汇款",
-        "充值", "提现", "红包", "付钱", "扫码付",
+        "充值", "提现", "红包", "付钱", "扫码付", "结账", "结帐", "缴费", "付费", "打赏",
     ),
     PURCHASE: (
         "place order", "buy now", "buy", "purchase", "submit order", "order now", "book now", "reserve now",
         "confirm booking", "confirm order", "complete order", "complete purchase", "subscribe",
+        "renew", "renew membership", "upgrade", "pre order", "preorder",
         "提交订单", "立即购买", "确认下单", "下单", "立即预订", "确认预订", "立即抢购", "购买", "订阅", "预订",
-        "预定", "确认订单",
+        "预定", "确认订单", "续费", "续订",
     ),
-    SEND: ("send", "send message", "post", "publish", "tweet", "发送", "发布", "发表", "转发"),
+    SEND: ("send", "send message", "send reply", "reply", "post", "publish", "tweet", "发送", "发布", "发表", "转发",
+           "回复"),
     DELETE: (
         "delete", "erase", "clear all", "clear data", "empty trash", "uninstall", "factory reset",
-        "remove account", "delete account", "删除", "清空", "卸载", "注销", "永久删除",
+        "remove account", "delete account", "删除", "清空", "卸载", "注销", "永久删除", "移除",
     ),
 }
 
 # Ambiguous words that are sensitive only when they are the whole label ("Book", "Order").
 EXACT_LABELS: dict[str, tuple[str, ...]] = {
     PURCHASE: ("book", "order", "reserve", "rent", "订", "买"),
+    PAYMENT: ("settle",),
     SEND: ("reply all",),
 }
 
 # Brand names that contain a keyword without meaning it: 支付宝 (Alipay) is an app, not a payment.
 _NOT_KEYWORDS = ("支付宝",)
+# A count of replies ("1 reply", "3条回复") labels a thread; it is not a Reply button.
+_REPLY_COUNT = re.compile(r"\d[\d,.]*\s*(?:k\s*)?(?:repl(?:y|ies)\b|条?回复)")
 
 # Text that makes the whole screen a payment page: every confirming control on it pays.
 PAYMENT_PAGE_MARKERS = (
@@ -122,7 +128,7 @@ def normalise(text: str) -> str:
     text = text.lower()
     for brand in _NOT_KEYWORDS:
         text = text.replace(brand, " ")
-    return text
+    return _REPLY_COUNT.sub(" ", text)
 
 
 class _Table:
