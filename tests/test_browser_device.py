@@ -270,3 +270,28 @@ def test_a_tap_lands_on_what_the_hierarchy_shows_on_a_page_without_a_viewport_ta
         assert far is not None
         dev.tap(*far.center)
         assert dev.page.evaluate("window.hit || null") == "far"
+
+
+def test_a_sentence_with_markup_in_it_is_one_node(browser: Browser) -> None:
+    """Inline markup does not split a sentence: the value keeps its place in the instruction,
+    and a button's emphasised amount is part of its label."""
+    import urllib.parse
+
+    page = ('<!doctype html><meta name="viewport" content="width=device-width">'
+            '<div id="query">Enter "<b>Kasie</b>" into the text field and press <i>Submit</i>.</div>'
+            '<button id="pay">Pay <strong>$5.00</strong></button>'
+            '<p><span>Price</span> <span>$3</span></p>'
+            "<p id='due'>Amount due: <span id='amount'>$9.50</span></p>")
+    with BrowserDevice.attach(browser, "data:text/html," + urllib.parse.quote(page), mobile=True) as dev:
+        assert dev.wait_until_settled(5)
+        found = nodes(dev)
+        query = find_node(found, resource_id="query")
+        assert query is not None and query.text == 'Enter "Kasie" into the text field and press Submit.'
+        assert not any(n.text == "Kasie" for n in found)
+        pay = find_node(found, resource_id="pay")
+        assert pay is not None and pay.text == "Pay $5.00"
+        # Markup with no sentence of its own around it keeps its nodes.
+        assert {"Price", "$3"} <= {n.text for n in found}
+        # Markup with an id is read in its sentence and stays a node that can be named.
+        assert find_node(found, resource_id="due").text == "Amount due: $9.50"
+        assert find_node(found, resource_id="amount").text == "$9.50"

@@ -54,9 +54,11 @@ def test_snapshot_of_a_real_page(browser: Browser, mobile: bool, hidpi: bool) ->
         assert scale == (2.0 if hidpi else 1.0)
         nodes = parse_hierarchy(obs.hierarchy)
         buy = find_node(nodes, resource_id="buy")
-        assert buy.text == "Buy" and buy.clickable and buy.cls.endswith("Button")
+        # "Buy <b>it</b>": the emphasis is part of the label, not a node of its own.
+        assert buy.text == "Buy it" and buy.clickable and buy.cls.endswith("Button")
         assert buy.bounds == tuple(round(v * scale) for v in (10, 10, 110, 50))
         assert subtree_text(nodes, buy) == "Buy it"
+        assert all(n.parent != buy.index for n in nodes)  # no separate "it" node
         q = find_node(nodes, resource_id="q")
         assert (q.text, q.desc, q.focused, q.cls) == ("茶", "Search 搜索", True, "android.widget.EditText")
         assert find_node(nodes, desc="Logo").cls.endswith("ImageView")

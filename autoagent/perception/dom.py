@@ -37,6 +37,22 @@ SNAPSHOT_JS = r"""
     for (const c of el.childNodes) if (c.nodeType === 3) t += c.nodeValue + " ";
     return squash(t);
   };
+  // Phrasing markup inside a sentence (<b>, <span>, <code>...) with nothing interactive in it.
+  const INLINE = new Set(["B", "I", "EM", "STRONG", "SPAN", "CODE", "SMALL", "MARK", "U", "S", "SUB", "SUP",
+                          "ABBR", "Q", "CITE", "KBD", "SAMP", "VAR", "TIME", "DATA", "BR", "FONT"]);
+  const plainInline = (c) => INLINE.has(c.tagName) && !c.getAttribute("role") && typeof c.onclick !== "function" &&
+                             !c.hasAttribute("tabindex") && [...c.children].every(plainInline);
+  // A sentence with markup in it, read whole ('Enter "Kasie" into...'), so a value keeps its place;
+  // null where the element has no text of its own beside such markup.
+  const sentence = (el) => {
+    let t = "", own = false, inline = false;
+    for (const c of el.childNodes) {
+      if (c.nodeType === 3) { t += c.nodeValue; own = own || c.nodeValue.trim() !== ""; }
+      else if (c.nodeType === 1 && plainInline(c)) { t += c.tagName === "BR" ? " " : c.textContent; inline = true; }
+      else if (c.nodeType === 1) t += " ";
+    }
+    return own && inline ? squash(t) : null;
+  };
   const intersect = (a, b) => [Math.max(a[0], b[0]), Math.max(a[1], b[1]),
                                Math.min(a[2], b[2]), Math.min(a[3], b[3])];
   const empty = (r) => r[2] - r[0] < 1 || r[3] - r[1] < 1;
@@ -62,12 +78,12 @@ SNAPSHOT_JS = r"""
       else kind = "edit";
     } else if (tag === "TEXTAREA") { kind = "edit"; text = el.value; }
     else if (tag === "SELECT") { kind = "select"; const o = el.selectedOptions && el.selectedOptions[0]; text = o ? o.text : ""; }
-    else if (tag === "BUTTON" || role === "button") { kind = "button"; text = ownText(el); }
-    else if (tag === "A") { kind = "link"; text = ownText(el); }
+    else if (tag === "BUTTON" || role === "button") { kind = "button"; text = sentence(el) ?? ownText(el); }
+    else if (tag === "A") { kind = "link"; text = sentence(el) ?? ownText(el); }
     else if (tag === "IMG" || tag === "SVG" || tag === "svg" || tag === "CANVAS" || tag === "PICTURE" || role === "img") { kind = "image"; }
     else if (role === "checkbox" || role === "switch") kind = "checkbox";
     else if (role === "radio") kind = "radio";
-    else { text = ownText(el); if (text) kind = "text"; }
+    else { text = sentence(el) ?? ownText(el); if (text) kind = "text"; }
     // A link or button labelled only by its children (a product card) still gets a label.
     if ((kind === "link" || kind === "button") && !text && !desc) desc = el.innerText || "";
     const pointer = style.cursor === "pointer";
@@ -83,6 +99,7 @@ SNAPSHOT_JS = r"""
     const checkable = kind === "checkbox" || kind === "radio";
     const checked = checkable && (el.checked === true || el.getAttribute("aria-checked") === "true");
     return {tag: tag.toLowerCase(), kind, text: squash(text), desc: squash(desc),
+            whole: (kind === "text" || kind === "button" || kind === "link") && sentence(el) !== null,
             rid: el.id || el.getAttribute("data-testid") || el.getAttribute("name") || "",
             clickable, scrollable: scrollY || scrollX, focused: el === active, enabled: !disabled,
             checkable, checked, pointer};
@@ -97,14 +114,15 @@ SNAPSHOT_JS = r"""
     const r = el.getBoundingClientRect();
     const box = intersect([r.left, r.top, r.right, r.bottom], clip);
     const visible = style.visibility !== "hidden" && parseFloat(style.opacity || "1") > 0.01 && !empty(box);
-    let me = parent, pointer = parentPointer;
+    let me = parent, pointer = parentPointer, whole = false;
     if (visible) {
       const d = describe(el, style, parentPointer);
       if (d === null) return;
       pointer = d.pointer;
+      whole = d.whole;
       const keep = d.clickable || d.scrollable || d.text || d.desc || d.kind !== "view" || d.focused;
       if (keep) {
-        d.parent = parent; d.box = box; delete d.pointer;
+        d.parent = parent; d.box = box; delete d.pointer; delete d.whole;
         me = nodes.length; nodes.push(d);
       }
     }
@@ -116,7 +134,12 @@ SNAPSHOT_JS = r"""
     if (style.position === "fixed") childClip = [0, 0, vw, vh];
     if (tag === "SELECT" || tag === "TEXTAREA") return;
     const kids = el.shadowRoot ? [...el.shadowRoot.children, ...el.children] : el.children;
-    for (const c of kids) walk(c, me, childClip, pointer, depth + 1);
+    // The markup of a sentence read whole is in its text already; markup with an id stays a
+    // node of its own too, since scripts and people name it.
+    for (const c of kids) {
+      if (whole && plainInline(c) && !c.id && !c.querySelector("[id]")) continue;
+      walk(c, me, childClip, pointer, depth + 1);
+    }
   }
   const se = document.scrollingElement || document.documentElement;
   if (document.body) walk(document.body, -1, [0, 0, vw, vh], false, 0);
