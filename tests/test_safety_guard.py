@@ -52,6 +52,7 @@ class N:
     focused: bool = False
     password: bool = False
     checkable: bool = False
+    enabled: bool = True
     package: str = "com.example"
     children: list[N] = field(default_factory=list)
 
@@ -61,7 +62,7 @@ class N:
         rid = f"com.example:id/{self.rid}" if self.rid else ""
         attrs = (f'index="{index}" text={quoteattr(self.text)} resource-id="{rid}" class="{cls}" '
                  f'package="{self.package}" content-desc={quoteattr(self.desc)} checkable="{_b(self.checkable)}" '
-                 f'clickable="{_b(self.clickable)}" enabled="true" focused="{_b(self.focused)}" '
+                 f'clickable="{_b(self.clickable)}" enabled="{_b(self.enabled)}" focused="{_b(self.focused)}" '
                  f'password="{_b(self.password)}" bounds="[{left},{top}][{right},{bottom}]"')
         if not self.children:
             return f"<node {attrs} />"
@@ -586,3 +587,31 @@ def test_vocabulary_gaps_are_asked_about_on_screen(text: str, category: str) -> 
 def test_words_that_only_contain_the_new_vocabulary_are_harmless(text: str) -> None:
     assert classify(text) == [], classify(text)
     assert review(Tap(element=centre(CART)), screen(button(text, CART), button("Pay", PAY))).verdict is Verdict.ALLOW
+
+
+# -- a stepper's "−" at quantity 1 removes the line -------------------------------------------------------------
+def stepper(value: str, minus: N, plus_enabled: bool = True) -> N:
+    return N("LinearLayout", (0, 1200, 1080, 1330), children=[
+        label("Quantity 数量", (40, 1200, 600, 1330)), minus, label(value, (740, 1215, 900, 1315), rid="qty"),
+        N("Button", (900, 1215, 1000, 1315), text="+", clickable=plus_enabled)])
+
+
+MINUS = (640, 1215, 740, 1315)
+
+
+@pytest.mark.parametrize("minus", [
+    N("Button", MINUS, text="−", clickable=True), N("Button", MINUS, text="-", clickable=True),
+    N("Button", MINUS, text="减", clickable=True), N("ImageButton", MINUS, desc="Decrease 减少", clickable=True),
+])
+@pytest.mark.parametrize("value", ["1", "x1"])
+def test_minus_beside_a_quantity_of_one_deletes(minus: N, value: str) -> None:
+    confirm_of(review(Tap(element=centre(MINUS)), screen(stepper(value, minus))), "delete", "stepper")
+
+
+def test_minus_above_one_and_a_disabled_minus_are_harmless() -> None:
+    minus = N("Button", MINUS, text="−", clickable=True)
+    assert review(Tap(element=centre(MINUS)), screen(stepper("2", minus))).verdict is Verdict.ALLOW
+    disabled = N("Button", MINUS, text="−", clickable=False, enabled=False)
+    assert review(Tap(element=centre(MINUS)), screen(stepper("1", disabled))).verdict is Verdict.ALLOW
+    assert review(Tap(element=centre((900, 1215, 1000, 1315))), screen(stepper("1", minus))).verdict is Verdict.ALLOW
+

@@ -13,6 +13,7 @@ Signals, for each point an action touches (a tap's point; a swipe's start, end a
 * slop     controls within touch slop of the point (a near miss still hits);
 * container/nearby  for an unlabeled or generically labeled control ("OK", an icon), the
            labels of its row or sheet and of its neighbours (an ImageButton in a "Pay" row);
+* stepper  a decrement control ("−") beside a quantity of 1: the tap removes the line;
 * page     on a payment page (checkout, 收银台, a payment sheet) every confirming control pays;
 * flag     the model's own sensitive flag (``Tap(message=...)``);
 * screen   a black (secure) screen, a CAPTCHA, a password or one-time-code field: a human
@@ -71,6 +72,7 @@ from autoagent.safety.keywords import (
 from autoagent.safety.ocr import OcrLine, OcrUnavailable, button_bands, read_lines
 from autoagent.safety.policy import GuardPolicy
 from autoagent.safety.screen import Screen, is_checkable_class, is_edit, is_keyboard
+from autoagent.safety.stepper import removes_line
 from autoagent.safety.types import GuardDecision, Verdict
 
 __all__ = ["ScreenGuard", "classify_text", "escalates", "looks_like_url"]
@@ -112,7 +114,7 @@ def looks_like_url(app: str) -> bool:
 @dataclass(frozen=True)
 class Finding:
     category: str
-    source: str  # target, overlap, slop, container, nearby, page, form, flag, screen, ocr, app
+    source: str  # target, overlap, slop, container, nearby, stepper, page, form, flag, screen, ocr, app
     detail: str  # what was read, for the trace and the question to the human
     node: dict[str, Any] | None = None
 
@@ -464,6 +466,11 @@ class ScreenGuard:
         if target is not None and (is_negative(label) or is_edit(target) or is_checkable_class(target)
                                    or target.index in screen.passwords):
             return target, findings
+        if target is not None and is_tap and (found := removes_line(screen, target,
+                                                                  self.policy.touch_slop * screen.size[0] * 3)):
+            quantity, value = found
+            findings.append(Finding(kw.DELETE, "stepper", f"{label[:20]!r} beside the quantity {value}: taking it "
+                                                          "to zero removes the line", _summary(quantity)))
         if target is not None and is_tap and is_generic(label):
             findings += self._context(screen, target)
             if target.clickable and (field_kind := self._personal_field(screen)):
