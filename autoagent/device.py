@@ -75,3 +75,10 @@ class SettlesToObservation(Protocol):
     observation is not captured a second time (a screenshot and a dump over the wire)."""
 
     def settle(self, timeout: float) -> Observation: ...
+
+
+@runtime_checkable
+class Pauses(Protocol):
+    """Lets time pass on the device's own clock (the emulator's may be simulated), for Wait."""
+
+    def pause(self, seconds: float) -> None: ...

@@ -105,6 +105,12 @@ class Phone:
     def now(self) -> float:
         return self.clock()
 
+    def pause(self, seconds: float) -> None:
+        """Let ``seconds`` pass on the phone's clock: loads finish and timers fire meanwhile."""
+        self._sleep(max(0.0, seconds))
+        with self.lock:
+            self._tick()
+
     def schedule(self, delay: float) -> float:
         """Register a moment the screen will change by itself; returns it."""
         end = self.now() + delay

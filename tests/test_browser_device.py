@@ -117,8 +117,19 @@ def test_wait_covers_a_slow_script_and_a_slow_server(device: BrowserDevice, site
     started = time.monotonic()
     assert device.wait_until_settled(0.5) is False
     assert time.monotonic() - started < 1.5
-    execute(Wait(seconds=5), device)  # Wait means "until settled", at most the model's seconds
+    execute(Wait(seconds=2), device)
     assert "数据加载完成" in device.observe().hierarchy
+
+
+def test_wait_waits_the_whole_duration_even_on_a_still_page(device: BrowserDevice) -> None:
+    """A model asks to wait because it expects something a still page does not show yet (a
+    debounced suggestion list): Wait lasts what it asked for."""
+    device.page.evaluate("setTimeout(() => { const p = document.createElement('p'); p.id = 'late';"
+                         " p.textContent = 'Suggestions'; document.body.prepend(p); }, 800)")
+    started = time.monotonic()
+    execute(Wait(seconds=1.2), device)
+    assert time.monotonic() - started >= 1.2
+    assert find_node(nodes(device), resource_id="late") is not None
 
 
 def test_back_home_and_launch(device: BrowserDevice, site: DemoSite) -> None:

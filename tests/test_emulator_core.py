@@ -242,6 +242,20 @@ def test_gym_env_steps_as_an_agent_run_does() -> None:
     assert not terminated and info["outcome"] == "answered"
 
 
+def test_wait_lets_the_phones_own_time_pass() -> None:
+    """Wait passes the whole duration on the phone's own clock (simulated here, so no real time
+    goes by), though nothing on the screen is loading."""
+    from autoagent.actions import Wait
+    from autoagent.actuators.execute import execute
+    from emulator.training.demos import ManualClock
+
+    clock = ManualClock()
+    phone = Phone(seed=1, hazards={"slow"}, clock=clock, sleep=clock.sleep)
+    started = clock()
+    execute(Wait(seconds=7.5), phone)
+    assert clock() - started == pytest.approx(7.5)
+
+
 def test_cli_help_and_screenshot(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-m", "emulator", "--help"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "serve" in out.stdout

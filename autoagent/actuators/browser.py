@@ -358,6 +358,10 @@ class BrowserDevice:
         self._cdp_session().send("Input.dispatchTouchEvent", {
             "type": kind, "touchPoints": [{"x": x, "y": y, "id": 1} for x, y in points]})
 
+    def pause(self, seconds: float) -> None:
+        with self._op("waiting"):
+            self.page.wait_for_timeout(max(0.0, seconds) * 1000)
+
     def tap(self, x: int, y: int) -> None:
         cx, cy = self._css(x, y)
         with self._op("tap"):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from autoagent.actions import Action, Back, DoubleTap, Home, Launch, LongPress, Swipe, Tap, Type, Wait
-from autoagent.device import Device
+from autoagent.device import Device, Pauses
 from autoagent.geometry import to_pixels
 
 
@@ -41,8 +43,12 @@ def execute(action: Action, device: Device) -> list[tuple[int, int]]:
     elif isinstance(action, Home):
         device.home()
     elif isinstance(action, Wait):
-        # Waiting means "until the screen is stable", bounded by what the model asked for.
-        device.wait_until_settled(timeout=action.seconds)
+        # The whole duration: a model asks to wait because it expects something (a debounced
+        # list, a slow search) that a still screen does not yet show. Settling follows.
+        if isinstance(device, Pauses):
+            device.pause(action.seconds)
+        else:
+            time.sleep(max(0.0, action.seconds))
     else:
         raise TypeError(f"{action.kind} is not a device action")
     return points
