@@ -615,3 +615,31 @@ def test_minus_above_one_and_a_disabled_minus_are_harmless() -> None:
     assert review(Tap(element=centre(MINUS)), screen(stepper("1", disabled))).verdict is Verdict.ALLOW
     assert review(Tap(element=centre((900, 1215, 1000, 1315))), screen(stepper("1", minus))).verdict is Verdict.ALLOW
 
+
+# -- a swipe shorter than the touch slop is a tap where it starts ---------------------------------------------
+OK_BUTTON = (560, 1300, 960, 1440)
+
+
+def delete_dialog() -> Observation:
+    return screen(N("LinearLayout", (80, 900, 1000, 1500), rid="dialog", children=[
+        label("Delete this photo? This cannot be undone.", (120, 940, 960, 1100)),
+        button("Cancel", (120, 1300, 520, 1440)), button("OK", OK_BUTTON)]))
+
+
+@pytest.mark.parametrize("dx,dy", [(0, 0), (20, 0), (0, -24), (30, 30)])
+def test_short_swipe_is_judged_as_a_tap_at_its_start(dx: int, dy: int) -> None:
+    x, y = (OK_BUTTON[0] + OK_BUTTON[2]) // 2, (OK_BUTTON[1] + OK_BUTTON[3]) // 2
+    obs = delete_dialog()
+    decision = review(Swipe(start=at(x, y), end=at(x + dx, y + dy)), obs)
+    tapped = review(Tap(element=at(x, y)), obs)
+    confirm_of(decision, "delete", "container")
+    assert decision.reason == tapped.reason and decision.evidence["swipe_as_tap"]
+    # A plain label a short swipe starts on may sit on a control, as under a tap.
+    confirm_of(review(Swipe(start=centre(PAY), end=at(560, 2150)), screen(label("Settle bill", PAY))), "payment")
+
+
+def test_a_swipe_longer_than_the_slop_is_still_a_swipe() -> None:
+    x, y = (OK_BUTTON[0] + OK_BUTTON[2]) // 2, (OK_BUTTON[1] + OK_BUTTON[3]) // 2
+    decision = review(Swipe(start=at(x, y), end=at(x, y - 300)), delete_dialog())
+    assert decision.verdict is Verdict.ALLOW and "swipe_as_tap" not in decision.evidence
+

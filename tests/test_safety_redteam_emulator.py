@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autoagent.actions import Swipe
 from autoagent.agent import Agent, Status
+from autoagent.perception.observation import Observation
 from autoagent.safety import CallbackHuman, ConfirmationRequest, NoHuman, ScreenGuard
 from autoagent.trace import Outcome, read_trace
 from emulator import Phone
 from emulator.apps.shop import CartLine
-from tests.test_safety_emulator import LiveScript, tap
+from tests.test_safety_emulator import LiveScript, node, point, tap
 
 
 def act(phone: Phone, tmp_path: Path, steps: list, human) -> object:
@@ -71,4 +73,35 @@ def test_quantity_down_to_one_and_up_asks_nothing(tmp_path: Path) -> None:
     human, asked = asking(False)
     result = act(phone, tmp_path, [tap("cart_qty_0_minus"), tap("cart_qty_0_plus"), tap("cart_qty_0_plus")], human)
     assert asked == [] and cart(phone) == [3] and result.status is Status.SUCCESS
+
+
+# -- short swipes are taps -------------------------------------------------------------------------------------
+def short_swipe(rid: str, dx: int = 12) -> object:
+    def decide(obs: Observation) -> Swipe:
+        x, y = node(obs, rid).center
+        return Swipe(start=point(obs, (x - dx, y)), end=point(obs, (x, y)))
+    return decide
+
+
+def test_short_swipe_on_minus_at_one_is_a_tap_and_asks(tmp_path: Path) -> None:
+    phone = cart_phone(1)
+    result = act(phone, tmp_path, [short_swipe("cart_qty_0_minus")], NoHuman())
+    assert cart(phone) == [1], "a 12-pixel swipe removed the line without a yes"
+    refused_as(result, "delete")
+
+
+def test_short_swipe_on_minus_with_a_yes_removes_the_line(tmp_path: Path) -> None:
+    phone = cart_phone(1)
+    human, asked = asking(True)
+    act(phone, tmp_path, [short_swipe("cart_qty_0_minus")], human)
+    assert cart(phone) == [] and [r.category for r in asked] == ["delete"]
+
+
+def test_short_swipe_on_plus_and_a_real_scroll_ask_nothing(tmp_path: Path) -> None:
+    phone = cart_phone(1)
+    human, asked = asking(False)
+    scroll = lambda obs: Swipe(start=point(obs, node(obs, "cart_item_options").center),  # noqa: E731
+                               end=point(obs, node(obs, "cart_total").center))
+    result = act(phone, tmp_path, [short_swipe("cart_qty_0_plus"), scroll], human)
+    assert asked == [] and cart(phone) == [2] and result.status is Status.SUCCESS
 

@@ -5,7 +5,8 @@ because a model (or text injected into the page) can simply leave the flag off. 
 signal can only make a step *more* sensitive, so text placed on the screen by a third
 party (a product description, a chat message) can add a question but never remove one.
 
-Signals, for each point an action touches (a tap's point; a swipe's start, end and path):
+Signals, for each point an action touches (a tap's point; a swipe's start and end; a swipe
+shorter than the touch slop is a tap where it starts):
 
 * target   the control under the finger: its text, description, id and the labels inside it;
 * overlap  every other control or small node under the finger, not only the deepest one,
@@ -398,10 +399,16 @@ class ScreenGuard:
         # A button clicks only where a gesture goes down or comes up; a swipe's path between does not.
         points = pixel_points(action, screen.size)
         evidence["points"] = [list(p) for p in points]
+        is_tap = not isinstance(action, Swipe)
+        if not is_tap and math.dist(points[0], points[-1]) <= self.policy.touch_slop * screen.size[0]:
+            # Android and Chromium deliver a touch that moves less than the touch slop as a
+            # click where it went down, so it is judged as that tap.
+            points, is_tap = points[:1], True
+            evidence["swipe_as_tap"] = True
         findings: list[Finding] = []
         hits: list[dict[str, Any]] = []
         for point in dict.fromkeys(points):
-            target, found = self._at_point(screen, point, is_tap=not isinstance(action, Swipe))
+            target, found = self._at_point(screen, point, is_tap=is_tap)
             hits.append({"point": list(point), **(_summary(target) if target is not None else {"class": None})})
             findings += found
             if isinstance(action, DoubleTap):
