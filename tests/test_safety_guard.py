@@ -643,3 +643,37 @@ def test_a_swipe_longer_than_the_slop_is_still_a_swipe() -> None:
     decision = review(Swipe(start=at(x, y), end=at(x, y - 300)), delete_dialog())
     assert decision.verdict is Verdict.ALLOW and "swipe_as_tap" not in decision.evidence
 
+
+# -- false alarms: a check-out date, a disabled control's words ------------------------------------------------
+@pytest.mark.parametrize("text", ["Check-in → Check-out 入住 → 离店", "Check-out date", "Check-out 离店 Jun 22",
+                                  "Check in / Check out", "Check-out: 2 nights"])
+def test_a_check_out_date_row_is_not_a_payment(text: str) -> None:
+    row = N("LinearLayout", (0, 600, 1080, 760), clickable=True, rid="dates_field",
+            children=[label("Dates 日期", (40, 610, 600, 680)), label(text, (40, 690, 1000, 750))])
+    assert classify(text) == []
+    assert review(Tap(element=centre((0, 600, 1080, 760))), screen(row, label(text, TITLE))).verdict is Verdict.ALLOW
+
+
+@pytest.mark.parametrize("text", ["Check out", "Check out ¥59", "Checkout", "Check out now 立即结算"])
+def test_check_out_without_a_stay_still_pays(text: str) -> None:
+    confirm_of(review(Tap(element=centre(PAY)), screen(button(text, PAY))), "payment", "target")
+
+
+PLUS = (900, 1215, 1000, 1315)
+
+
+def menu(checkout: N) -> Observation:
+    return screen(label("Menu 菜单", TITLE), stepper("0", N("Button", MINUS, text="−", enabled=False)),
+                  N("LinearLayout", (0, 2230, 1080, 2400), children=[label("0 items 件 ¥0.00", (40, 2230, 500, 2400)),
+                                                                      checkout]))
+
+
+def test_a_disabled_controls_words_do_not_make_another_control_risky() -> None:
+    disabled = N("Button", (510, 2255, 1040, 2375), text="Checkout 去结算", rid="food_checkout_button", enabled=False)
+    assert review(Tap(element=centre(PLUS)), menu(disabled)).verdict is Verdict.ALLOW
+    near = N("Button", (510, 1318, 1040, 1400), text="Pay", rid="pay", clickable=True, enabled=False)
+    assert review(Tap(element=at(950, 1300)), screen(stepper("1", N("Button", MINUS, text="−")), near)
+                  ).verdict is Verdict.ALLOW
+    # The same words as a page's own title still mark a payment page.
+    confirm_of(review(Tap(element=centre(PLUS)), menu(label("Checkout 确认订单", (510, 2255, 1040, 2375)))),
+               "payment", "page")

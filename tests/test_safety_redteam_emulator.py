@@ -8,15 +8,17 @@ steps next to it ask nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from autoagent.actions import Swipe
+from autoagent.actions import Back, Swipe, Type
 from autoagent.agent import Agent, Status
 from autoagent.perception.observation import Observation
 from autoagent.safety import CallbackHuman, ConfirmationRequest, NoHuman, ScreenGuard
 from autoagent.trace import Outcome, read_trace
 from emulator import Phone
 from emulator.apps.shop import CartLine
+from tests.test_emulator_apps import _scroll_to
 from tests.test_safety_emulator import LiveScript, node, point, tap
 
 
@@ -105,3 +107,54 @@ def test_short_swipe_on_plus_and_a_real_scroll_ask_nothing(tmp_path: Path) -> No
     result = act(phone, tmp_path, [short_swipe("cart_qty_0_plus"), scroll], human)
     assert asked == [] and cart(phone) == [2] and result.status is Status.SUCCESS
 
+
+# -- false alarms: a check-out date, a dish's "+" ----------------------------------------------------------------
+def test_picking_check_in_and_check_out_dates_asks_nothing(tmp_path: Path) -> None:
+    phone = Phone(seed=1)
+    phone.launch("Travel")
+    human, asked = asking(False)
+    steps = [tap("dates_field"), tap("day_2025-06-20"), tap("day_2025-06-22"), tap("dates_done_button")]
+    result = act(phone, tmp_path, steps, human)
+    assert asked == [], [(r.category, r.reason) for r in asked]
+    travel = phone.app_state("travel")
+    assert (travel.check_in, travel.check_out) == (dt.date(2025, 6, 20), dt.date(2025, 6, 22))
+    assert result.status is Status.SUCCESS
+
+
+def menu_phone() -> Phone:
+    phone = Phone(seed=1)
+    phone.launch("Restaurant")
+    _scroll_to(phone, "restaurant_list", text="Golden Dumpling House 金饺子馆")
+    phone.tap_on(text="Golden Dumpling House 金饺子馆")
+    phone.tap_on(resource_id="order_food_button")
+    assert not phone.find(resource_id="food_checkout_button").enabled
+    return phone
+
+
+def test_adding_a_dish_asks_nothing(tmp_path: Path) -> None:
+    phone = menu_phone()
+    human, asked = asking(False)
+    result = act(phone, tmp_path, [tap("dish_0_plus"), tap("dish_0_plus"), tap("dish_1_plus")], human)
+    assert asked == [], [(r.category, r.reason) for r in asked]
+    assert sorted(phone.app_state("restaurant").basket.values()) == [1, 2] and result.status is Status.SUCCESS
+
+
+ORDER = [tap("dish_0_plus"), tap("dish_0_plus"), tap("food_checkout_button"), tap("delivery_address"),
+         Type(text="Room 301, 88 Nanjing Rd 南京路88号"), Back(), tap("place_order_button"), tap("pay_button")]
+
+
+def test_a_dumpling_order_asks_only_on_the_way_to_paying(tmp_path: Path) -> None:
+    phone = menu_phone()
+    steps: list[int] = []
+    human = CallbackHuman(on_confirm=lambda req: steps.append(req.step) or True)
+    result = act(phone, tmp_path, ORDER, human)
+    assert result.status is Status.SUCCESS and len(phone.payments) == 1
+    # Checkout, Place order and Pay ask; adding the dishes does not (it asked four times in all).
+    assert steps == [3, 7, 8], steps
+
+
+def test_a_dumpling_order_without_a_yes_pays_nothing(tmp_path: Path) -> None:
+    phone = menu_phone()
+    result = act(phone, tmp_path, ORDER, NoHuman())
+    refused_as(result, "payment")
+    assert phone.payments == [] and phone.app_state("restaurant").basket

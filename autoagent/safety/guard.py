@@ -368,7 +368,8 @@ class ScreenGuard:
         in_control = self._in_control(screen)
         marker = None
         for node in screen.nodes:
-            if node.index in in_control or is_edit(node):
+            # A disabled control ("Checkout" before the basket holds anything) leads nowhere yet.
+            if node.index in in_control or node.index in screen.disabled or is_edit(node):
                 continue
             texts = [_rid(node), node.text, node.desc]
             for text in texts:
@@ -444,8 +445,9 @@ class ScreenGuard:
         if target is None:
             small = [n for n in under if screen.share(n) <= _CONTROL_MAX_SHARE]
             target = max(small, key=lambda n: (n.depth, n.index)) if small else None
+        # A near miss on a disabled control clicks nothing.
         near = [n for n in screen.nodes if (n.clickable or (ocr and n.parent is not None))
-                and not n.contains(x, y) and _distance(n, x, y) <= slop]
+                and n.index not in screen.disabled and not n.contains(x, y) and _distance(n, x, y) <= slop]
 
         findings: list[Finding] = []
         candidates: list[tuple[UINode, str]] = []
@@ -540,7 +542,7 @@ class ScreenGuard:
                 break
             labels = [n for n in screen.descendants(anc)
                       if n.label and n.index != target.index and not n.clickable
-                      and not screen.inside_other_clickable(n, anc)]
+                      and n.index not in screen.disabled and not screen.inside_other_clickable(n, anc)]
             texts = [t for t in (anc.text, anc.desc, _rid(anc)) if t] + [n.label for n in labels]
             if texts:
                 container = anc
@@ -556,7 +558,8 @@ class ScreenGuard:
         reach = self.policy.touch_slop * screen.size[0] * 3
         left, top, right, bottom = target.bounds
         for node in screen.nodes:
-            if not node.label or node.clickable or node.index == target.index or is_edit(node):
+            if (not node.label or node.clickable or node.index == target.index or is_edit(node)
+                    or node.index in screen.disabled):
                 continue
             if container is not None and node.parent == container.index:
                 continue

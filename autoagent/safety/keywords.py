@@ -55,6 +55,8 @@ EXACT_LABELS: dict[str, tuple[str, ...]] = {
 
 # Brand names that contain a keyword without meaning it: 支付宝 (Alipay) is an app, not a payment.
 _NOT_KEYWORDS = ("支付宝",)
+# Words that make "check-out" a date (a hotel stay: check-in and check-out, nights, 离店).
+_DATE_WORDS = re.compile(r"(?<![a-z])(?:check in|dates?|nights?)(?![a-z])|日期|入住|离店|退房")
 # A count of replies ("1 reply", "3条回复") labels a thread; it is not a Reply button.
 _REPLY_COUNT = re.compile(r"\d[\d,.]*\s*(?:k\s*)?(?:repl(?:y|ies)\b|条?回复)")
 
@@ -164,6 +166,8 @@ def _table(keywords: tuple[str, ...]) -> _Table:
 def _prepared(text: str) -> tuple[str, str]:
     """(normalised text, its English words joined by single spaces)."""
     norm = normalise(text)
+    if "check out" in norm and _DATE_WORDS.search(norm):
+        norm = norm.replace("check out", " ")  # a hotel's check-out date, not a till
     return norm, " ".join(_WORD.findall(norm))
 
 

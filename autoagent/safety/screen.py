@@ -103,6 +103,15 @@ class Screen:
                          if node.password or (is_edit(node) and node.text and _SECURE_DOTS.match(node.text)))
 
     @cached_property
+    def disabled(self) -> frozenset[int]:
+        """Indices of disabled nodes and of everything inside them: they act on nothing."""
+        out: set[int] = set()
+        for node in self.nodes:  # parents come before their children
+            if not node.enabled or (node.parent is not None and node.parent in out):
+                out.add(node.index)
+        return frozenset(out)
+
+    @cached_property
     def focused(self) -> UINode | None:
         for node in reversed(self.nodes):
             if node.focused and is_edit(node):
