@@ -306,3 +306,31 @@ def test_a_sentence_with_markup_in_it_is_one_node(browser: Browser) -> None:
         # Markup with an id is read in its sentence and stays a node that can be named.
         assert find_node(found, resource_id="due").text == "Amount due: $9.50"
         assert find_node(found, resource_id="amount").text == "$9.50"
+
+
+@pytest.mark.parametrize("mobile", [False, True], ids=["desktop", "phone"])
+def test_a_select_opens_as_a_list_whose_options_a_tap_chooses(browser: Browser, mobile: bool) -> None:
+    """Like an Android Spinner: tapping a <select> shows its options in the hierarchy and on the
+    screen, and tapping one chooses it (the page hears the change)."""
+    import urllib.parse
+
+    page = ('<!doctype html><meta name="viewport" content="width=device-width"><label>Colour '
+            '<select id="colour" onchange="window.changed = this.value">'
+            '<option value="red">Red</option><option value="blue">Blue</option>'
+            '<option value="green" disabled>Green</option></select></label>')
+    with BrowserDevice.attach(browser, "data:text/html," + urllib.parse.quote(page), mobile=mobile) as dev:
+        assert dev.wait_until_settled(5)
+        colour = find_node(nodes(dev), resource_id="colour")
+        assert colour is not None and colour.text == "Red"
+        dev.tap(*colour.center)
+        dev.wait_until_settled(5)
+        shown = nodes(dev)
+        options = [n for n in shown if n.text in ("Red", "Blue", "Green") and not n.cls.endswith("Spinner")]
+        assert [(n.text, n.clickable, n.enabled) for n in options] == [
+            ("Red", True, True), ("Blue", True, True), ("Green", True, False)]
+        dev.tap(*next(n for n in options if n.text == "Blue").center)
+        dev.wait_until_settled(5)
+        assert dev.page.evaluate("[document.getElementById('colour').value, window.changed]") == ["blue", "blue"]
+        after = nodes(dev)
+        assert find_node(after, resource_id="colour").text == "Blue"
+        assert not any(n.text == "Green" for n in after)  # the list is closed

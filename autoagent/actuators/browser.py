@@ -39,6 +39,7 @@ from autoagent.actuators.browser_runtime import (
     launch_chromium,
     release_playwright,
 )
+from autoagent.actuators.browser_select import OPEN_SELECT_JS
 from autoagent.actuators.browser_settle import (
     SCROLL_COUNTER_JS,
     SIGNATURE_JS,
@@ -365,6 +366,8 @@ class BrowserDevice:
     def tap(self, x: int, y: int) -> None:
         cx, cy = self._css(x, y)
         with self._op("tap"):
+            if self.page.evaluate(OPEN_SELECT_JS, [cx, cy]):
+                return  # a <select>: its options are now a list on the page
             if self.mobile:
                 self.page.touchscreen.tap(cx, cy)
             else:
