@@ -53,8 +53,6 @@ class Agent:
     on_step: Callable[[StepRecord], None] | None = None
 
     def run(self, task: str) -> Result:
-        if not task.strip():
-            raise ValueError("the task is empty: say what the agent should do")
         engine = StepEngine(device=self.device, guard=self.guard, human=self.human,
                             settle_timeout=self.settle_timeout, trace_root=Path(self.trace_root),
                             save_screenshots=self.save_screenshots, on_step=self.on_step)
