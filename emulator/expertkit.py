@@ -14,7 +14,8 @@ from typing import Any
 
 from autoagent.actions import Action, Back, RelativePoint, Swipe, Tap, Type
 from autoagent.geometry import to_relative
-from autoagent.perception.hierarchy import UINode, parse_hierarchy
+from autoagent.perception.hierarchy import parse_hierarchy
+from autoagent.perception.tree import UINode
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import PolicyError
 from emulator.phone import Phone

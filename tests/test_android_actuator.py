@@ -11,7 +11,8 @@ from autoagent.actuators.android import AndroidDevice
 from autoagent.actuators.execute import execute
 from autoagent.device import Device, DeviceError, DeviceLost, UnknownApp
 from autoagent.geometry import to_relative
-from autoagent.perception.hierarchy import UINode, parse_hierarchy
+from autoagent.perception.hierarchy import parse_hierarchy
+from autoagent.perception.tree import UINode
 from emulator import Phone
 from emulator.wire import serve
 

@@ -8,7 +8,8 @@ from playwright.sync_api import Browser
 
 from autoagent.actuators.browser import BrowserDevice
 from autoagent.perception.dom import DomNode, DomSnapshot, find_node, render_hierarchy
-from autoagent.perception.hierarchy import node_at, parse_hierarchy, subtree_text
+from autoagent.perception.hierarchy import parse_hierarchy
+from autoagent.perception.tree import node_at, subtree_text
 
 
 def test_render_scales_bounds_and_escapes_without_a_browser() -> None:

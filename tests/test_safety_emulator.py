@@ -19,7 +19,8 @@ import pytest
 from autoagent.actions import Back, DoubleTap, Launch, LongPress, Swipe, Tap, Type
 from autoagent.agent import Agent, Status
 from autoagent.geometry import to_relative
-from autoagent.perception.hierarchy import UINode, parse_hierarchy
+from autoagent.perception.hierarchy import parse_hierarchy
+from autoagent.perception.tree import UINode
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import StepInput
 from autoagent.policy.scripted import ScriptedPolicy

@@ -1,24 +1,12 @@
 """uiautomator's hierarchy as a list of nodes, and the policy's text rendering of it.
 
-The nodes, their parser and writer live in :mod:`autoagent.perception.tree`; these are the
-list-level helpers callers that hold a plain node list use.
+The nodes, their parser and writer live in :mod:`autoagent.perception.tree`; these two serve
+callers that hold a plain node list.
 """
 
 from __future__ import annotations
 
-from autoagent.perception.tree import (
-    ScreenTree,
-    UINode,
-    is_within,
-    node_at,
-    node_attributes,
-    subtree_text,
-    tap_reaches,
-    xml_attr,
-)
-
-__all__ = ["UINode", "is_within", "node_at", "node_attributes", "parse_hierarchy", "render_compact",
-           "subtree_text", "tap_reaches", "xml_attr"]
+from autoagent.perception.tree import ScreenTree, UINode
 
 
 def parse_hierarchy(xml: str) -> list[UINode]:

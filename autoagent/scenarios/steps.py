@@ -16,7 +16,7 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, LongPress, Not
 from autoagent.device import Device
 from autoagent.geometry import to_relative
 from autoagent.grammar import format_reply
-from autoagent.perception.hierarchy import UINode, tap_reaches
+from autoagent.perception.tree import UINode, tap_reaches
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput
 from autoagent.scenarios.model import (
