@@ -263,10 +263,19 @@ class ScreenGuard:
             return True
         return bool(node.resource_id) and screen.share(node) <= _CONTAINER_MAX_SHARE / 2
 
+    def _slop(self, screen: Screen, reading: bool = True) -> float:
+        """The touch slop in screen pixels. When reading what lies near a point on a screen read
+        by OCR, twice that: OCR boxes hug the words, not the button around them."""
+        return self.policy.touch_slop * screen.size[0] * (2 if reading and screen.source == "ocr" else 1)
+
+    def _row_reach(self, screen: Screen) -> float:
+        """How far along a row a label or a quantity still belongs to a control."""
+        return self._slop(screen, reading=False) * 3
+
     def _readable_at(self, screen: Screen, point: tuple[int, int]) -> bool:
         """Whether something labelled lies under or within touch slop of ``point``."""
         x, y = point
-        slop = self.policy.touch_slop * screen.size[0] * (2 if screen.source == "ocr" else 1)
+        slop = self._slop(screen)
         for node in screen.nodes:
             # A page, a list or a full-screen WebView says nothing about one spot on it.
             if screen.share(node) > _CONTAINER_MAX_SHARE / 2:
@@ -401,7 +410,7 @@ class ScreenGuard:
         points = pixel_points(action, screen.size)
         evidence["points"] = [list(p) for p in points]
         is_tap = not isinstance(action, Swipe)
-        if not is_tap and math.dist(points[0], points[-1]) <= self.policy.touch_slop * screen.size[0]:
+        if not is_tap and math.dist(points[0], points[-1]) <= self._slop(screen, reading=False):
             # Android and Chromium deliver a touch that moves less than the touch slop as a
             # click where it went down, so it is judged as that tap.
             points, is_tap = points[:1], True
@@ -437,8 +446,7 @@ class ScreenGuard:
     def _at_point(self, screen: Screen, point: tuple[int, int], is_tap: bool) -> tuple[UINode | None, list[Finding]]:
         x, y = point
         ocr = screen.source == "ocr"
-        # OCR boxes hug the words, not the button around them: reach further.
-        slop = self.policy.touch_slop * screen.size[0] * (2 if ocr else 1)
+        slop = self._slop(screen)
         under = [n for n in screen.nodes if n.contains(x, y)]
         clickable_under = [n for n in under if n.clickable]
         target = max(clickable_under, key=lambda n: (n.depth, n.index)) if clickable_under else None
@@ -475,8 +483,7 @@ class ScreenGuard:
         if target is not None and (is_negative(label) or is_edit(target) or is_checkable_class(target)
                                    or target.index in screen.passwords):
             return target, findings
-        if target is not None and is_tap and (found := removes_line(screen, target,
-                                                                  self.policy.touch_slop * screen.size[0] * 3)):
+        if target is not None and is_tap and (found := removes_line(screen, target, self._row_reach(screen))):
             quantity, value = found
             findings.append(Finding(kw.DELETE, "stepper", f"{label[:20]!r} beside the quantity {value}: taking it "
                                                           "to zero removes the line", _summary(quantity)))
@@ -555,7 +562,7 @@ class ScreenGuard:
                                                     f"or generic control", _summary(anc)))
                 break
         # Neighbours on the same row, for flat hierarchies (a web page rendered flat).
-        reach = self.policy.touch_slop * screen.size[0] * 3
+        reach = self._row_reach(screen)
         left, top, right, bottom = target.bounds
         for node in screen.nodes:
             if (not node.label or node.clickable or node.index == target.index or is_edit(node)
