@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 
 from autoagent.perception.observation import Observation
 from autoagent.perception.tree import ScreenTree
+from autoagent.touch import Gesture, NodeIdentity, TouchCheck
 
 
 class DeviceError(RuntimeError):
@@ -22,6 +23,14 @@ class DeviceLost(DeviceError):
 
 class UnknownApp(DeviceError):
     """``launch`` was given an app the device does not have."""
+
+
+class ScreenChangedError(DeviceError):
+    """The node under the finger was not the one the guard judged; nothing was touched."""
+
+    def __init__(self, message: str, check: TouchCheck | None = None):
+        super().__init__(message)
+        self.check = check
 
 
 @runtime_checkable
@@ -82,3 +91,12 @@ class Pauses(Protocol):
     """Lets time pass on the device's own clock (the emulator's may be simulated), for Wait."""
 
     def pause(self, seconds: float) -> None: ...
+
+
+@runtime_checkable
+class TouchesIfUnchanged(Protocol):
+    """Sends a touch only if the node under the finger, read as late as the device can, is the
+    node the guard judged (``expected``; None: no control was there). The emulator checks and
+    touches in one operation; a phone reads its hierarchy right before the touch."""
+
+    def touch_if_unchanged(self, gesture: Gesture, expected: NodeIdentity | None) -> TouchCheck: ...

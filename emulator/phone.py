@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from autoagent.device import DeviceError, UnknownApp
 from autoagent.perception.observation import Observation
 from autoagent.perception.tree import ScreenTree, UINode
+from autoagent.touch import Gesture, NodeIdentity, TouchCheck, check_touch
 from emulator import theme
 from emulator.apps.base import App
 from emulator.apps.launcher import LAUNCHER, Launcher
@@ -330,6 +331,33 @@ class Phone:
         with self.lock:
             self.closed = True
 
+    def touch_if_unchanged(self, gesture: Gesture, expected: NodeIdentity | None) -> TouchCheck:
+        """Touch only if the node under the finger is ``expected``, as one operation: the check
+        and the touch read one frame under the phone's lock, with no clock tick between them,
+        so a timer or a load that comes due cannot swap the control after the check."""
+        with self.lock:
+            x, y = gesture.x, gesture.y
+            self._check_point(x, y, gesture.kind.replace("_", "-"))
+            if gesture.to is not None:
+                self._check_point(*gesture.to, "swipe end")
+            frame = self._frame()  # the last tick before the touch
+            check = check_touch(self._tree(frame), x, y, expected).model_copy(update={"atomic": True})
+            if not check.touched:
+                return check
+            if gesture.kind == "tap":
+                event, handler = InputEvent(kind="tap", x=x, y=y), lambda: self._tap(x, y, frame)
+            elif gesture.kind == "double_tap":
+                event = InputEvent(kind="double_tap", x=x, y=y)
+                handler = lambda: (self._tap(x, y, frame), self._tap(x, y))  # noqa: E731 - the second sees the first's result
+            elif gesture.kind == "long_press":
+                event, handler = InputEvent(kind="long_press", x=x, y=y), lambda: self._long_press(x, y, frame)
+            else:
+                x2, y2 = gesture.to or (x, y)
+                event = InputEvent(kind="swipe", x=x, y=y, detail=f"to {x2},{y2}")
+                handler = lambda: self._swipe(x, y, x2, y2, frame)  # noqa: E731
+            self._dispatch(event, handler, tick=False)
+            return check
+
     def force_stop(self, package: str) -> bool:
         """Kill an app as ``am force-stop`` does: its screens, dialogs and focus are gone, so it
         starts on its first screen when launched again; what it saved (cart, orders, settings)
@@ -357,10 +385,13 @@ class Phone:
     def screen_tree(self) -> ScreenTree:
         """The current screen's nodes, as an observation carries them."""
         with self.lock:
-            frame = self._frame()
-            if frame.tree is None:
-                frame.tree = screen_tree(frame.windows)
-            return frame.tree
+            return self._tree(self._frame())
+
+    @staticmethod
+    def _tree(frame: _Frame) -> ScreenTree:
+        if frame.tree is None:
+            frame.tree = screen_tree(frame.windows)
+        return frame.tree
 
     def hierarchy_xml(self) -> str:
         with self.lock:
@@ -517,8 +548,10 @@ class Phone:
         if not (0 <= x < theme.WIDTH and 0 <= y < theme.HEIGHT):
             raise DeviceError(f"{what} at ({x}, {y}) is outside the {theme.WIDTH}x{theme.HEIGHT} screen")
 
-    def _dispatch(self, event: InputEvent, handler: Callable[[], object]) -> None:
-        self._tick()
+    def _dispatch(self, event: InputEvent, handler: Callable[[], object], tick: bool = True) -> None:
+        # tick=False: the caller has just ticked and holds the frame the input must land on.
+        if tick:
+            self._tick()
         self.events.append(event)
         self._event = event
         try:
@@ -527,8 +560,8 @@ class Phone:
             self._event = None
             self._version += 1
 
-    def _tap(self, x: int, y: int) -> None:
-        frame = self._frame()
+    def _tap(self, x: int, y: int, frame: _Frame | None = None) -> None:
+        frame = frame or self._frame()
         for node in hit_test(frame.windows, x, y):
             if node.cls == "android.widget.Toast":
                 continue
@@ -539,8 +572,8 @@ class Phone:
             if node.modal:
                 return
 
-    def _long_press(self, x: int, y: int) -> None:
-        frame = self._frame()
+    def _long_press(self, x: int, y: int, frame: _Frame | None = None) -> None:
+        frame = frame or self._frame()
         for node in hit_test(frame.windows, x, y):
             if node.on_long is not None:
                 node.on_long()
@@ -548,11 +581,11 @@ class Phone:
             if node.modal:
                 return
 
-    def _swipe(self, x1: int, y1: int, x2: int, y2: int) -> None:
+    def _swipe(self, x1: int, y1: int, x2: int, y2: int, frame: _Frame | None = None) -> None:
         if abs(x2 - x1) < 20 and abs(y2 - y1) < 20:
-            self._tap(x1, y1)
+            self._tap(x1, y1, frame)
             return
-        frame = self._frame()
+        frame = frame or self._frame()
         for node in hit_test(frame.windows, x1, y1):
             if node.scroll_key is not None:
                 app = self.foreground

@@ -20,7 +20,9 @@ from PIL import Image
 
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.observation import Observation
+from autoagent.perception.tree import ScreenTree
 from autoagent.plugins import app_aliases
+from autoagent.touch import Gesture, NodeIdentity, TouchCheck, check_touch
 
 T = TypeVar("T")
 
@@ -64,6 +66,9 @@ DEFAULT_APPS: dict[str, tuple[str, ...]] = {
 
 
 QUIET_S = 0.15
+# JSON-RPC's code for a method the server does not have: a phone's own uiautomator server
+# answers autoagent's clickIfMatches with it.
+METHOD_NOT_FOUND = -32601
 
 
 def _adb_client_class() -> type:
@@ -107,6 +112,8 @@ class AndroidDevice:
         self._closed = False
         # How long the screen must hold still to count as settled.
         self.quiet_s = QUIET_S
+        # Whether the server checks and touches in one call (clickIfMatches); None: not asked yet.
+        self.atomic_touch: bool | None = None
 
     # -- connecting -----------------------------------------------------------------------
     @classmethod
@@ -240,6 +247,47 @@ class AndroidDevice:
         steps = max(2, int(seconds * 200))
         self._call("swipe", lambda: self._d.jsonrpc.swipe(a, b, c, e, steps))
 
+    def touch_if_unchanged(self, gesture: Gesture, expected: NodeIdentity | None) -> TouchCheck:
+        """Touch only if the node under the finger is ``expected``.
+
+        A server that has autoagent's ``clickIfMatches`` (the emulator's) checks and touches in
+        one operation. A phone's own server does not (it says "method not found", once, and is
+        not asked again): the hierarchy is read right before the touch is sent, which leaves
+        the time from that read to the touch landing for the screen to change.
+        """
+        self._pixels(gesture.kind.replace("_", " "), gesture.x, gesture.y, *(gesture.to or ()))
+        if self.atomic_touch is not False:
+            import uiautomator2
+
+            with self._errors(gesture.kind.replace("_", " ")):
+                try:
+                    answer = self._d.jsonrpc.clickIfMatches(gesture.model_dump(mode="json"),
+                                                            expected.model_dump(mode="json") if expected else None)
+                except uiautomator2.RPCError as err:
+                    if _rpc_code(err) != METHOD_NOT_FOUND:
+                        raise
+                    self.atomic_touch = False
+                else:
+                    self.atomic_touch = True
+                    return TouchCheck.model_validate(answer)
+        with self._errors("read the screen before touching"):
+            tree = ScreenTree.from_xml(self._d.dump_hierarchy())
+        check = check_touch(tree, gesture.x, gesture.y, expected)
+        if check.touched:
+            self._send(gesture)
+        return check
+
+    def _send(self, gesture: Gesture) -> None:
+        if gesture.kind == "tap":
+            self.tap(gesture.x, gesture.y)
+        elif gesture.kind == "double_tap":
+            self.double_tap(gesture.x, gesture.y)
+        elif gesture.kind == "long_press":
+            self.long_press(gesture.x, gesture.y, gesture.seconds)
+        else:
+            x2, y2 = gesture.to or (gesture.x, gesture.y)
+            self.swipe(gesture.x, gesture.y, x2, y2, gesture.seconds)
+
     def type_text(self, text: str) -> None:
         """Type into the focused field (any script, via the clipboard); each newline is Enter."""
         parts = text.split("\n")
@@ -333,6 +381,13 @@ class AndroidDevice:
             self._d.stop_uiautomator(wait=False)
         except Exception:  # closing a phone that is already gone is not an error
             pass
+
+
+def _rpc_code(err: BaseException) -> int | None:
+    """The JSON-RPC error code uiautomator2 puts at the front of its message, if any."""
+    text = str(err.args[0]) if err.args else ""
+    code = text.removeprefix("Unknown RPC error: ").split(" ", 1)[0]
+    return int(code) if code.lstrip("-").isdigit() else None
 
 
 def _rpc_message(err: Exception) -> str:

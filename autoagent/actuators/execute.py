@@ -5,8 +5,13 @@ from __future__ import annotations
 import time
 
 from autoagent.actions import Action, Back, DoubleTap, Home, Launch, LongPress, Swipe, Tap, Type, Wait
-from autoagent.device import Device, Pauses
+from autoagent.device import Device, Pauses, ScreenChangedError, TouchesIfUnchanged
 from autoagent.geometry import to_pixels
+from autoagent.touch import ExpectedTouch, Gesture
+
+# The Device protocol's default durations; a gesture sent with a check uses the same.
+LONG_PRESS_S = 0.8
+SWIPE_S = 0.3
 
 
 def pixel_points(action: Action, size: tuple[int, int]) -> list[tuple[int, int]]:
@@ -18,13 +23,39 @@ def pixel_points(action: Action, size: tuple[int, int]) -> list[tuple[int, int]]
     return []
 
 
-def execute(action: Action, device: Device) -> list[tuple[int, int]]:
+def gesture(action: Action, points: list[tuple[int, int]]) -> Gesture | None:
+    """The touch a pointer action sends, for a device that checks before it touches."""
+    (x, y), *rest = points or [(0, 0)]
+    if isinstance(action, Tap):
+        return Gesture(kind="tap", x=x, y=y)
+    if isinstance(action, DoubleTap):
+        return Gesture(kind="double_tap", x=x, y=y)
+    if isinstance(action, LongPress):
+        return Gesture(kind="long_press", x=x, y=y, seconds=LONG_PRESS_S)
+    if isinstance(action, Swipe):
+        return Gesture(kind="swipe", x=x, y=y, to=rest[0], seconds=SWIPE_S)
+    return None
+
+
+def execute(action: Action, device: Device, expected: ExpectedTouch | None = None) -> list[tuple[int, int]]:
     """Perform a device-level action and return the pixels it touched.
+
+    With ``expected`` (the node the guard judged under the finger, see
+    :func:`autoagent.touch.expected_touch`) a device that offers :class:`TouchesIfUnchanged`
+    sends the touch only onto that node; otherwise it raises :class:`ScreenChangedError` and
+    touches nothing. A device without that ability touches as it always does.
 
     Actions that are for the agent itself (Finish, Note, TakeOver, Interact) are not
     device operations; passing one is a programming error.
     """
     points = pixel_points(action, device.screen_size())
+    touch = gesture(action, points) if expected is not None else None
+    if touch is not None and isinstance(device, TouchesIfUnchanged):
+        check = device.touch_if_unchanged(touch, expected.node if expected is not None else None)
+        if not check.touched:
+            raise ScreenChangedError(f"the screen changed under the finger, so nothing was touched: {check.reason}",
+                                     check)
+        return points
     if isinstance(action, Tap):
         device.tap(*points[0])
     elif isinstance(action, DoubleTap):

@@ -14,6 +14,11 @@ Where this phone is not like every phone, it answers as a phone of its kind woul
   slow scroll of the same length.
 - Toasts: ``getLastToast`` reports the toast on screen (each shows for 2.5 s) until
   ``clearLastToast``; a toast that has already faded is not reported.
+
+One method is an autoagent extension, not uiautomator's: ``clickIfMatches(gesture, expected)``
+touches only if the node under the finger is the node the guard judged, checked and touched in
+one operation on the phone (see :mod:`autoagent.touch`). A phone's own uiautomator server answers
+it with JSON-RPC "method not found" (-32601), which is how a client tells the two apart.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import uuid
 from typing import Any, Callable
 
 from autoagent.device import DeviceError
+from autoagent.touch import Gesture, NodeIdentity
 from emulator.wire import selectors
 from emulator.wire.device_state import PROPS, DeviceState
 from emulator.wire.keys import phone_key
@@ -52,6 +58,8 @@ SCROLL_STEPS = 55
 MAX_SEARCH_SWIPES = 30
 # UiObject's pinch: each finger is 20 px from the centre at the near end of the gesture.
 FINGER_TOUCH_HALF_WIDTH = 20
+# autoagent's own methods; a server made to answer as a phone's stock uiautomator has none.
+EXTENSIONS = frozenset({"clickIfMatches"})
 # The server forgets a named UiObject (childByText & co.) a minute after handing it out.
 UI_OBJECT_TTL_S = 60.0
 
@@ -66,7 +74,7 @@ class RpcError(Exception):
 class UiautomatorRpc:
     """The method table of one device's uiautomator server."""
 
-    def __init__(self, state: DeviceState, screenshot_format: str = "png"):
+    def __init__(self, state: DeviceState, screenshot_format: str = "png", extensions: bool = True):
         if screenshot_format not in ("png", "jpeg"):
             raise ValueError(f"screenshot_format must be 'png' or 'jpeg', not {screenshot_format!r}")
         self.state = state
@@ -81,7 +89,8 @@ class UiautomatorRpc:
         # The toast getLastToast already reported before clearLastToast: (text, disappears at).
         self._cleared_toast: tuple[str, float] | None = None
         self.methods: dict[str, Callable[..., Any]] = {
-            name[4:]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
+            name[4:]: getattr(self, name) for name in dir(self)
+            if name.startswith("rpc_") and (extensions or name[4:] not in EXTENSIONS)
         }
 
     # -- HTTP entry ----------------------------------------------------------------------
@@ -220,6 +229,19 @@ class UiautomatorRpc:
         else:
             self.phone.tap(px, py)
         return True
+
+    def rpc_clickIfMatches(self, gesture: Any, expected: Any = None) -> dict[str, Any]:
+        """autoagent's extension: the gesture (``{"kind", "x", "y", "to", "seconds"}``) goes out
+        only if the node under its point is ``expected`` (a NodeIdentity; null: no control was
+        there). The answer says whether it touched and what was under the finger."""
+        if not isinstance(gesture, dict) or not (expected is None or isinstance(expected, dict)):
+            raise RpcError(INVALID_PARAMS, "clickIfMatches takes a gesture object and an expected node object or null")
+        touch = Gesture.model_validate(gesture)
+        self._point(touch.x, touch.y)
+        if touch.to is not None:
+            self._point(*touch.to)
+        judged = NodeIdentity.model_validate(expected) if expected is not None else None
+        return self.phone.touch_if_unchanged(touch, judged).model_dump(mode="json")
 
     def rpc_injectInputEvent(self, action: int, x: Any, y: Any, meta_state: int = 0) -> bool:
         """Raw touch events (ACTION_DOWN=0, UP=1, MOVE=2), turned into a gesture on UP."""

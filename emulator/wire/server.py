@@ -36,9 +36,11 @@ class WireServer:
         adb_port: int = 0,
         serial: str = DEFAULT_SERIAL,
         screenshot_format: str = "png",
+        extensions: bool = True,
     ):
         self.device = DeviceState(phone=phone, serial=serial)
-        self.rpc = UiautomatorRpc(self.device, screenshot_format=screenshot_format)
+        # extensions=False: answer as a phone's stock uiautomator server (no clickIfMatches).
+        self.rpc = UiautomatorRpc(self.device, screenshot_format=screenshot_format, extensions=extensions)
         self.host = host
         self._requested_port = adb_port
         self._listener: socket.socket | None = None
@@ -226,9 +228,12 @@ def serve(
     adb_port: int = 0,
     serial: str = DEFAULT_SERIAL,
     screenshot_format: str = "png",
+    extensions: bool = True,
 ) -> WireServer:
-    """Start serving ``phone`` and return the running server (a context manager)."""
-    return WireServer(phone, host=host, adb_port=adb_port, serial=serial, screenshot_format=screenshot_format).start()
+    """Start serving ``phone`` and return the running server (a context manager). Without
+    ``extensions`` its uiautomator server has only the methods a phone's own one has."""
+    return WireServer(phone, host=host, adb_port=adb_port, serial=serial, screenshot_format=screenshot_format,
+                      extensions=extensions).start()
 
 
 def serve_main(argv: Sequence[str] | None = None) -> int:
