@@ -49,6 +49,19 @@ class LateSwap:
             phone.invalidate()
             return swap
 
+    def arm(self, delay: float) -> None:
+        """Make the swap come ``delay`` seconds from now on the phone's clock."""
+        with self.phone.lock:
+            self.swap_at = self.phone.schedule(delay)
+            self.phone.invalidate()
+
+    @staticmethod
+    def close_all(phone: Phone) -> None:
+        """Close every sheet and dialog over the app in front (between runs of a race)."""
+        with phone.lock:
+            phone.foreground.dialogs.clear()
+            phone.invalidate()
+
     @property
     def swapped(self) -> bool:
         return self.swap_at is not None and self.phone.now() >= self.swap_at
