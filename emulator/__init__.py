@@ -12,6 +12,9 @@ Device protocol (``autoagent.device.Device``)::
     phone.observe() -> Observation(screenshot, hierarchy XML, app=current package)
     tap / double_tap / long_press / swipe / type_text ("\\n" = Enter) / back / home / launch / close
     phone.wait_until_settled(timeout) -> True as soon as nothing loads (sleeps only until a load's end)
+    phone.touch_if_unchanged(gesture, expected) -> TouchCheck   (``autoagent.device.TouchesIfUnchanged``:
+        the touch lands only if the node under the finger is the one the guard judged, checked and
+        touched in one operation; the wire server offers it as the JSON-RPC extension ``clickIfMatches``)
 
 ``launch`` takes a package or an English/Chinese name ("Shop"/"商城", "Travel"/"旅行",
 "Restaurant"/"餐厅", "Settings"/"设置", "Contacts"/"联系人", "Messages"/"短信") and raises
@@ -50,6 +53,9 @@ Hazards: ``hazards=True`` or a subset of {"ads", "permissions", "slow", "errors"
 button and a trap button on an app's first launch, a permission prompt on first launch, loads that
 show a spinner for 1-3 s of the injected clock, and the first load of each kind failing once with a
 Retry page. Seeds fix catalogues, prices, list order, ads and load times; another seed reorders lists.
+
+Race tests: ``emulator.late_swap.LateSwap`` (a sheet whose "Later" becomes "Pay ¥5900.00" at a set moment)
+and ``emulator.race.race_once`` (one guarded step with that swap between the re-check and the touch).
 
 Also: ``emulator.tasks`` (AndroidWorld-style tasks: ``initialize_task``, ``is_successful``, ``tear_down``), ``emulator.gym``
 (Gymnasium-style ``EmulatorEnv``), ``python -m emulator`` (``serve`` starts the adb/uiautomator2 server).

@@ -344,17 +344,7 @@ class Phone:
             check = check_touch(self._tree(frame), x, y, expected).model_copy(update={"atomic": True})
             if not check.touched:
                 return check
-            if gesture.kind == "tap":
-                event, handler = InputEvent(kind="tap", x=x, y=y), lambda: self._tap(x, y, frame)
-            elif gesture.kind == "double_tap":
-                event = InputEvent(kind="double_tap", x=x, y=y)
-                handler = lambda: (self._tap(x, y, frame), self._tap(x, y))  # noqa: E731 - the second sees the first's result
-            elif gesture.kind == "long_press":
-                event, handler = InputEvent(kind="long_press", x=x, y=y), lambda: self._long_press(x, y, frame)
-            else:
-                x2, y2 = gesture.to or (x, y)
-                event = InputEvent(kind="swipe", x=x, y=y, detail=f"to {x2},{y2}")
-                handler = lambda: self._swipe(x, y, x2, y2, frame)  # noqa: E731
+            event, handler = self._gesture_input(gesture, frame)
             self._dispatch(event, handler, tick=False)
             return check
 
@@ -372,6 +362,20 @@ class Phone:
             app.dialogs.clear()
             self._version += 1
             return True
+
+    def _gesture_input(self, gesture: Gesture, frame: _Frame) -> tuple[InputEvent, Callable[[], object]]:
+        """The input a checked gesture makes, landing on ``frame`` (the one it was checked on)."""
+        x, y = gesture.x, gesture.y
+        if gesture.kind == "tap":
+            return InputEvent(kind="tap", x=x, y=y), lambda: self._tap(x, y, frame)
+        if gesture.kind == "double_tap":
+            # The second tap lands on whatever the first one brought up, as on a phone.
+            return InputEvent(kind="double_tap", x=x, y=y), lambda: (self._tap(x, y, frame), self._tap(x, y))
+        if gesture.kind == "long_press":
+            return InputEvent(kind="long_press", x=x, y=y), lambda: self._long_press(x, y, frame)
+        x2, y2 = gesture.to or (x, y)
+        return (InputEvent(kind="swipe", x=x, y=y, detail=f"to {x2},{y2}"),
+                lambda: self._swipe(x, y, x2, y2, frame))
 
     # ------------------------------------------------------------------ extras for the wire server
     def screenshot(self) -> Image.Image:

@@ -116,7 +116,8 @@ def test_with_nothing_judged_a_control_that_arrives_is_a_change_and_a_label_is_n
     empty = tree_of()
     assert check_touch(empty, 540, 1070, None).touched
     assert not check_touch(tree_of({"text": "Pay", "bounds": (100, 1000, 980, 1140)}), 540, 1070, None).touched
-    label = {"cls": "android.widget.TextView", "clickable": False, "text": "Total ¥59", "bounds": (100, 1000, 980, 1140)}
+    label = {"cls": "android.widget.TextView", "clickable": False, "text": "Total ¥59",
+             "bounds": (100, 1000, 980, 1140)}
     judged = NodeIdentity.of(tree_of(label).nodes[1])
     assert check_touch(tree_of(label), 540, 1070, judged).touched
     assert not check_touch(tree_of({**label, "text": "Total ¥5900"}), 540, 1070, judged).touched
