@@ -326,7 +326,10 @@ def test_race_sweep_over_the_wire_pays_nothing_with_identity() -> None:
 def test_race_sweep_without_identity_pays_so_the_sweep_can_fail() -> None:
     phone = Phone(seed=5)
     phone.launch("Shop")
-    runs = sweep(phone, phone, 12, identity=False)
-    paid = [r for r in runs if r.outcome == "paid"]
-    assert paid and all(r.swap_after_s is not None and r.swap_after_s < r.lag_s for r in paid)
-    assert len(phone.payments) == len(paid)
+    runs = sweep(phone, phone, 24, identity=False)
+    for r in runs:
+        if r.swap_after_s is None:
+            assert r.outcome == "later", r
+        elif r.swap_after_s < r.lag_s:
+            assert r.outcome == "paid", r  # the swap came before the touch, and nothing held the touch to "Later"
+    assert len(phone.payments) == sum(r.outcome == "paid" for r in runs) > 0
