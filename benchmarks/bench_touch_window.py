@@ -182,8 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     raced = races(args.runs)
     meta = {"device": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "n": args.n, "runs": args.runs,
-            "lags_ms": [lag * 1000 for lag in LAGS]}
-    print(f"touch window — {meta['device']} ({meta['cores']} cores), {meta['date']}, n={args.n}")
+            "lags_ms": [lag * 1000 for lag in LAGS],
+            # Other work on the machine stretches the tails (p95) most.
+            "load_average_1m": round(os.getloadavg()[0], 2)}
+    print(f"touch window — {meta['device']} ({meta['cores']} cores, load {meta['load_average_1m']}), "
+          f"{meta['date']}, n={args.n}")
     header = f"{'path':28}{'window median/p95 ms':>24}{'check+touch median/p95 ms':>30}"
     print(header)
     print("-" * len(header))
