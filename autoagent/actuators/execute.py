@@ -25,7 +25,9 @@ def pixel_points(action: Action, size: tuple[int, int]) -> list[tuple[int, int]]
 
 def gesture(action: Action, points: list[tuple[int, int]]) -> Gesture | None:
     """The touch a pointer action sends, for a device that checks before it touches."""
-    (x, y), *rest = points or [(0, 0)]
+    if not points:
+        return None
+    (x, y), *rest = points
     if isinstance(action, Tap):
         return Gesture(kind="tap", x=x, y=y)
     if isinstance(action, DoubleTap):
@@ -49,9 +51,9 @@ def execute(action: Action, device: Device, expected: ExpectedTouch | None = Non
     device operations; passing one is a programming error.
     """
     points = pixel_points(action, device.screen_size())
-    touch = gesture(action, points) if expected is not None else None
-    if touch is not None and isinstance(device, TouchesIfUnchanged):
-        check = device.touch_if_unchanged(touch, expected.node if expected is not None else None)
+    touch = gesture(action, points)
+    if expected is not None and touch is not None and isinstance(device, TouchesIfUnchanged):
+        check = device.touch_if_unchanged(touch, expected.node)
         if not check.touched:
             raise ScreenChangedError(f"the screen changed under the finger, so nothing was touched: {check.reason}",
                                      check)
