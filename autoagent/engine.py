@@ -20,13 +20,14 @@ from pathlib import Path
 
 from autoagent.actions import POINTER_ACTIONS, Action, Finish, Interact, Note, TakeOver, Type
 from autoagent.actuators.execute import execute
-from autoagent.device import Device, ReadsTree, SettlesToObservation, UnknownApp
+from autoagent.device import Device, ReadsTree, ScreenChangedError, SettlesToObservation, UnknownApp
 from autoagent.grammar import format_action
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision
 from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
 from autoagent.safety.types import Approval, ConfirmationRequest, Guard, GuardDecision, Human, Verdict
+from autoagent.touch import expected_touch
 from autoagent.trace import GuardRecord, Outcome, Reply, RunResult, Status, StepRecord, TraceMeta, TraceWriter, clip_record
 
 
@@ -174,7 +175,13 @@ class StepEngine:
 
         t = time.perf_counter()
         try:
-            pixels = execute(action, self.device)
+            pixels = execute(action, self.device, expected=expected_touch(reviewed))
+        except ScreenChangedError as err:
+            # The control under the finger is not the one the guard judged: nothing was touched.
+            return _Acted(Outcome.SCREEN_CHANGED,
+                          feedback=f"The screen changed before the action ran ({err}). "
+                                   "Look at the new screen and decide again.",
+                          guard=guard, human=confirmed, error=str(err))
         except UnknownApp as err:
             # A wrong app name is the model's mistake, not the device's: let it try again.
             return _Acted(Outcome.ERROR, feedback=f"That failed: {err}", guard=guard, human=confirmed, error=str(err))
