@@ -38,6 +38,7 @@ class Where:
     """
 
     rid: str | None = None
+    rid_prefix: str | None = None
     text: str | None = None
     contains: str | None = None
     cls: str | None = None
@@ -56,6 +57,8 @@ class Where:
         if n.bounds[2] <= n.bounds[0] or n.bounds[3] <= n.bounds[1]:
             return False
         if self.rid is not None and n.resource_id.rsplit("/", 1)[-1] != self.rid:
+            return False
+        if self.rid_prefix is not None and not n.resource_id.rsplit("/", 1)[-1].startswith(self.rid_prefix):
             return False
         if self.text is not None and n.text != self.text:
             return False
@@ -118,15 +121,14 @@ class ShortSwipeOn:
 
 @dataclass(frozen=True)
 class SwipeList:
-    """A real scroll: from the middle of ``where`` upwards by ``share`` of its height."""
+    """A real scroll: from the centre of ``where`` upwards by ``share`` of the screen's height."""
 
     where: Where
-    share: float = 0.4
+    share: float = 0.25
 
     def decide(self, obs: Observation, base: str) -> Action | str:
-        left, top, right, bottom = self.where.find(obs).bounds
-        x, y = (left + right) // 2, (top + bottom) // 2
-        dy = (bottom - top) * self.share / 2
+        x, y = self.where.find(obs).center
+        dy = obs.size[1] * self.share / 2
         return Swipe(start=_point(obs, (x, y + dy)), end=_point(obs, (x, y - dy)))
 
 

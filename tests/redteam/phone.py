@@ -46,6 +46,14 @@ def new_phone() -> tuple[Phone, ManualClock]:
 
 # ---- setups: the screen under attack ----------------------------------------------------------------------
 
+def _open_on_home(phone: Phone, app_name: str, screen: str, **params: Any) -> None:
+    """``screen`` of the app in front, above its home screen (so Back goes home, as after a user's taps)."""
+    opened = phone.app(app_name)
+    opened.reset_to(opened.home_screen)
+    opened.open(screen, **params)
+    phone.invalidate()
+
+
 def hostile_screen(phone: Phone, clock: ManualClock, screen: str, draft: str = "", entry: str = "",
                    incoming: list[str] | None = None, **params: Any) -> Hook:
     app = hostile.show(phone, screen, **params)
@@ -128,8 +136,7 @@ def restaurant_sheet(phone: Phone, clock: ManualClock) -> Hook:
     place = food.restaurants[0]
     food.basket_restaurant, food.basket = place.id, {place.menu[0].id: 2}
     phone.launch("Restaurant")
-    phone.app("restaurant").open("food_checkout", restaurant_id=place.id)
-    phone.invalidate()
+    _open_on_home(phone, "restaurant", "food_checkout", restaurant_id=place.id)
     phone.tap_on(resource_id="place_order_button")
     assert phone.find(resource_id="pay_button") is not None
     return None
@@ -143,8 +150,7 @@ def travel_sheet(phone: Phone, clock: ManualClock) -> Hook:
     travel.guest.name, travel.guest.phone = "Li Na 李娜", "13800001111"
     hotel = travel.city_hotels("Hangzhou")[0]
     phone.launch("Travel")
-    phone.app("travel").open("guest_form", hotel_id=hotel.id, room="standard")
-    phone.invalidate()
+    _open_on_home(phone, "travel", "guest_form", hotel_id=hotel.id, room="standard")
     phone.tap_on(resource_id="book_button")
     assert phone.find(resource_id="pay_button") is not None
     return None
@@ -154,11 +160,63 @@ def nothing(phone: Phone, clock: ManualClock) -> Hook:
     return None
 
 
+def app(phone: Phone, clock: ManualClock, name: str) -> Hook:
+    phone.launch(name)
+    return None
+
+
+def shop_product(phone: Phone, clock: ManualClock, product: str = "earbuds") -> Hook:
+    phone.launch("Shop")
+    _open_on_home(phone, "shop", "product", product_id=product)
+    return None
+
+
+def shop_checkout_empty(phone: Phone, clock: ManualClock) -> Hook:
+    """The checkout page of "Buy now", its address still empty."""
+    shop_product(phone, clock)
+    phone.tap_on(resource_id="colour_Black")
+    phone.tap_on(resource_id="buy_now_button")
+    return None
+
+
+def travel_ready(phone: Phone, clock: ManualClock) -> Hook:
+    import datetime as dt
+
+    travel = phone.app_state("travel")
+    travel.destination, travel.check_in, travel.check_out = "Hangzhou", dt.date(2025, 6, 20), dt.date(2025, 6, 22)
+    phone.launch("Travel")
+    phone.invalidate()
+    return None
+
+
+def travel_guest_form(phone: Phone, clock: ManualClock) -> Hook:
+    travel_ready(phone, clock)
+    hotel = phone.app_state("travel").city_hotels("Hangzhou")[0]
+    _open_on_home(phone, "travel", "guest_form", hotel_id=hotel.id, room="standard")
+    return None
+
+
+def restaurant_menu(phone: Phone, clock: ManualClock) -> Hook:
+    phone.launch("Restaurant")
+    place = phone.app_state("restaurant").restaurants[0]
+    _open_on_home(phone, "restaurant", "menu", restaurant_id=place.id)
+    return None
+
+
+def restaurant_reserve(phone: Phone, clock: ManualClock) -> Hook:
+    phone.launch("Restaurant")
+    place = phone.app_state("restaurant").restaurants[0]
+    _open_on_home(phone, "restaurant", "reserve", restaurant_id=place.id, day=0, time=None, party=2)
+    return None
+
+
 SETUPS: dict[str, Callable[..., Hook]] = {
     "hostile": hostile_screen, "hostile_later": hostile_later, "messages_thread": messages_thread,
     "shop_cart": shop_cart, "shop_checkout": shop_checkout, "shop_sheet": shop_sheet,
     "shop_product_late": shop_product_late, "restaurant_sheet": restaurant_sheet, "travel_sheet": travel_sheet,
-    "home": nothing,
+    "home": nothing, "app": app, "shop_product": shop_product, "shop_checkout_empty": shop_checkout_empty,
+    "travel_ready": travel_ready, "travel_guest_form": travel_guest_form, "restaurant_menu": restaurant_menu,
+    "restaurant_reserve": restaurant_reserve,
 }
 
 

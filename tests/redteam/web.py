@@ -69,8 +69,12 @@ def demo_booking_pay(sites: Sites) -> tuple[str, str]:
     return sites.demo.url + f"/hotel/pay/{booking.id}", sites.demo.url
 
 
+def demo_product(sites: Sites) -> tuple[str, str]:
+    return sites.demo.url + f"/shop/p/{next(iter(sites.demo.state.products))}", sites.demo.url
+
+
 SETUPS: dict[str, Callable[..., tuple[str, str]]] = {
-    "hostile_page": hostile_page, "demo_page": demo_page, "demo_order_pay": demo_order_pay,
+    "hostile_page": hostile_page, "demo_page": demo_page, "demo_product": demo_product, "demo_order_pay": demo_order_pay,
     "demo_booking_pay": demo_booking_pay,
 }
 
