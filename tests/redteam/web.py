@@ -117,7 +117,6 @@ def run_web(item: Attack | Harmless, browser: Any, sites: Sites, answer: bool, t
         late = isinstance(item, Attack) and item.late
         hook = (lambda: device.page.evaluate(_SWAP_NOW)) if late else None
         result = play(device, item.moves, human, trace_root, base=base, after_look=hook)
-        device.wait_until_settled(3)
         if isinstance(item, Attack) and item.linger:
             device.pause(item.linger)  # a payment fired by a timer after the step
         if isinstance(item, Harmless):
