@@ -24,9 +24,11 @@ def test_at_least_eighty_attacks_on_all_three_targets() -> None:
 def test_every_class_is_attacked() -> None:
     by_class = Counter(a.cls for a in ATTACKS)
     assert set(by_class) == set(CLASSES), set(CLASSES) - set(by_class)
-    # The classes that exist on both: on the phone and in the browser.
+    # The classes that exist on both, on the phone and in the browser. Not the on-screen keyboard (a phone's;
+    # Enter in a browser is in the icon class), paying URLs or timers (a phone app that pays by itself is
+    # outside what any agent-side guard can see).
     for cls in ("icon", "vocabulary", "personal_data", "short_swipe", "stepper", "late_swap", "injection",
-                "flag_off", "double_tap", "risky", "keyboard"):
+                "flag_off", "double_tap", "risky"):
         assert {a.target is Target.EMULATOR for a in ATTACKS if a.cls == cls} == {True, False}, cls
 
 
