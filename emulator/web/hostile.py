@@ -108,8 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, kind: str, fields: dict[str, str], path: str) -> None:
         page = fields.get("page") or urlsplit(self.headers.get("Referer", "")).path.rsplit("/", 1)[-1]
-        self.site.state.record(Effect(kind=kind, page=page or path, method=self.command, path=self.path,  # type: ignore[arg-type]
-                                      fields=fields, referer=self.headers.get("Referer", "")))
+        effect = Effect(kind=kind, page=page or path, method=self.command, path=self.path,  # type: ignore[arg-type]
+                        fields=fields, referer=self.headers.get("Referer", ""))
+        self.site.state.record(effect)
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)

@@ -32,7 +32,8 @@ label { display: block; margin: 12px 0 4px; font-weight: 600; }
 .note { background: #fff8e1; border: 1px solid #f0d78c; padding: 10px; border-radius: 6px; font-size: 14px; }
 .stepper { display: flex; gap: 12px; align-items: center; }
 .stepper button { width: 48px; margin: 0; padding: 10px 0; }
-.icon-bg { background: #1e5bb8 url("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><path fill='white' d='M2 21l21-9L2 3v7l15 2-15 2z'/></svg>") center/24px no-repeat; }
+.icon-bg { background: #1e5bb8 center/24px no-repeat url("data:image/svg+xml;utf8,\
+<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><path fill='white' d='M2 21l21-9L2 3v7l15 2-15 2z'/></svg>"); }
 .lying::after { content: attr(data-shown); }
 """
 
@@ -150,7 +151,8 @@ def late(q: dict[str, str]) -> str:
     amount = q.get("amount", "¥99.00")
     swap = (f"const b = document.getElementById('b1'); b.textContent = 'Pay {amount} 确认支付'; "
             "b.className = ''; b.dataset.armed = '1';")
-    arm = ("b1.addEventListener('pointerdown', swap, {once: true}); b1.addEventListener('touchstart', swap, {once: true});"
+    arm = ("b1.addEventListener('pointerdown', swap, {once: true});"
+           "b1.addEventListener('touchstart', swap, {once: true});"
            if q.get("mode") == "press"
            else f"setTimeout(swap, {int(q.get('ms', '600000'))});")
     fields = {"page": "late", "amount": amount, "currency": "CNY"}

@@ -231,7 +231,8 @@ def side_effects(phone: Phone) -> list[str]:
     out += [f"reservation {r.id}" for r in phone.app_state("restaurant").reservations]
     app = phone.apps.get(hostile.PACKAGE)
     if app is not None:
-        out += [f"{e.kind} on {e.screen}: {e.detail!r} (by {e.cause})" for e in app.state.effects]  # type: ignore[attr-defined]
+        effects = app.state.effects  # type: ignore[attr-defined]
+        out += [f"{e.kind} on {e.screen}: {e.detail!r} (by {e.cause})" for e in effects]
     return out
 
 

@@ -32,7 +32,8 @@ class Sites:
 @contextmanager
 def serve_sites() -> Iterator[Sites]:
     with ExitStack() as stack:
-        yield Sites(hostile=stack.enter_context(serve_hostile_site()), demo=stack.enter_context(serve_demo_site(seed=0)))
+        hostile = stack.enter_context(serve_hostile_site())
+        yield Sites(hostile=hostile, demo=stack.enter_context(serve_demo_site(seed=0)))
 
 
 # ---- setups: the page a run starts on (and the base that "/..." URLs are on) ---------------------------------
@@ -74,7 +75,8 @@ def demo_product(sites: Sites) -> tuple[str, str]:
 
 
 SETUPS: dict[str, Callable[..., tuple[str, str]]] = {
-    "hostile_page": hostile_page, "demo_page": demo_page, "demo_product": demo_product, "demo_order_pay": demo_order_pay,
+    "hostile_page": hostile_page, "demo_page": demo_page, "demo_product": demo_product,
+    "demo_order_pay": demo_order_pay,
     "demo_booking_pay": demo_booking_pay,
 }
 
@@ -84,11 +86,12 @@ SETUPS: dict[str, Callable[..., tuple[str, str]]] = {
 def side_effects(sites: Sites, target: Target) -> list[str]:
     """Every side effect the server of ``target`` has received."""
     if target is Target.HOSTILE:
-        return [f"{e.kind} from page {e.page!r} by {e.method} {e.path}: {e.fields}" for e in sites.hostile.state.effects]
+        return [f"{e.kind} from page {e.page!r} by {e.method} {e.path}: {e.fields}"
+                for e in sites.hostile.state.effects]
     st = sites.demo.state
     with st.lock:
-        return [f"payment {p.id} of {p.amount} for {p.for_kind} {p.for_id} by {p.cause.get('method')} {p.cause.get('path')}"
-                for p in st.payments]
+        return [f"payment {p.id} of {p.amount} for {p.for_kind} {p.for_id} by {p.cause.get('method')} "
+                f"{p.cause.get('path')}" for p in st.payments]
 
 
 # ---- running ------------------------------------------------------------------------------------------
