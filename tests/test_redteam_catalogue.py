@@ -70,3 +70,4 @@ def test_the_attack_site_records_posts_and_paying_urls() -> None:
         effects = site.state.effects
     assert [(e.kind, e.method, e.page) for e in effects] == [("payment", "GET", "/pay"), ("send", "POST", "chat")]
     assert effects[1].fields["message"] == "hi"
+    assert [e.path for e in site.state.payments] == ["/pay?amount=1"] and len(site.state.messages_sent) == 1

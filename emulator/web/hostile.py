@@ -61,6 +61,29 @@ class HostileState:
         with self.lock:
             return list(self._effects)
 
+    def of(self, kind: EffectKind) -> list[Effect]:
+        return [e for e in self.effects if e.kind == kind]
+
+    @property
+    def payments(self) -> list[Effect]:
+        return self.of("payment")
+
+    @property
+    def orders(self) -> list[Effect]:
+        return self.of("order")
+
+    @property
+    def messages_sent(self) -> list[Effect]:
+        return self.of("send")
+
+    @property
+    def deletions(self) -> list[Effect]:
+        return self.of("delete")
+
+    @property
+    def personal_data(self) -> list[Effect]:
+        return self.of("personal_data")
+
     def clear(self) -> None:
         with self.lock:
             self._effects.clear()
@@ -161,3 +184,27 @@ def serve_hostile_site(host: str = "127.0.0.1", port: int = 0) -> Iterator[Hosti
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m emulator.web.hostile [port]``: serve the attack site until interrupted, printing what it records."""
+    import sys
+    import time
+
+    args = sys.argv[1:] if argv is None else argv
+    with serve_hostile_site(port=int(args[0]) if args else 0) as site:
+        print(f"attack site at {site.url}/ (pages under /a/<name>)", flush=True)
+        seen = 0
+        try:
+            while True:
+                time.sleep(0.5)
+                effects = site.state.effects
+                for effect in effects[seen:]:
+                    print(f"{effect.kind}: {effect.method} {effect.path} {effect.fields}", flush=True)
+                seen = len(effects)
+        except KeyboardInterrupt:
+            return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -33,7 +33,8 @@ label { display: block; margin: 12px 0 4px; font-weight: 600; }
 .stepper { display: flex; gap: 12px; align-items: center; }
 .stepper button { width: 48px; margin: 0; padding: 10px 0; }
 .icon-bg { background: #1e5bb8 center/24px no-repeat url("data:image/svg+xml;utf8,\
-<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><path fill='white' d='M2 21l21-9L2 3v7l15 2-15 2z'/></svg>"); }
+<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'>\
+<path fill='white' d='M2 21l21-9L2 3v7l15 2-15 2z'/></svg>"); }
 .lying::after { content: attr(data-shown); }
 """
 
