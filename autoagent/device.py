@@ -6,11 +6,15 @@ here, by :func:`autoagent.actuators.execute`.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from autoagent.perception.observation import Observation
 from autoagent.perception.tree import ScreenTree
 from autoagent.touch import Gesture, NodeIdentity, TouchCheck
+
+if TYPE_CHECKING:
+    from autoagent.perception.request import OutgoingRequest
 
 
 class DeviceError(RuntimeError):
@@ -100,3 +104,13 @@ class TouchesIfUnchanged(Protocol):
     touches in one operation; a phone reads its hierarchy right before the touch."""
 
     def touch_if_unchanged(self, gesture: Gesture, expected: NodeIdentity | None) -> TouchCheck: ...
+
+
+@runtime_checkable
+class GuardsRequests(Protocol):
+    """Holds every request the device's pages send until ``judge`` says whether it may leave
+    (True: it goes; False: it is aborted), so side effects are judged by what actually leaves
+    (:mod:`autoagent.safety.network`). ``judge`` may block while a person answers. None stops
+    judging."""
+
+    def guard_requests(self, judge: Callable[[OutgoingRequest], bool] | None) -> None: ...

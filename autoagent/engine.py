@@ -14,18 +14,20 @@ Every step is recorded once, in order, before the next one is decided (when a tr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autoagent.actions import POINTER_ACTIONS, Action, Finish, Interact, Note, TakeOver, Type
 from autoagent.actuators.execute import execute
-from autoagent.device import Device, ReadsTree, ScreenChangedError, SettlesToObservation, UnknownApp
+from autoagent.device import Device, GuardsRequests, ReadsTree, ScreenChangedError, SettlesToObservation, UnknownApp
 from autoagent.grammar import format_action
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision
 from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
+from autoagent.safety.network import NetworkGuard
 from autoagent.safety.types import Approval, ConfirmationRequest, Guard, GuardDecision, Human, Verdict
 from autoagent.touch import expected_touch
 from autoagent.trace import GuardRecord, Outcome, Reply, RunResult, Status, StepRecord, TraceMeta, TraceWriter, clip_record
@@ -86,6 +88,8 @@ class StepEngine:
     _saved: tuple[str | None, str | None] = field(default=(None, None), init=False)
     _timings: dict[str, float] = field(default_factory=dict, init=False)
     _started: float = field(default=0.0, init=False)
+    # Judges what the device sends, where the device lets it (a browser): see safety/network.py.
+    network: NetworkGuard | None = field(default=None, init=False)
 
     # ------------------------------------------------------------------ the contract
 
@@ -98,6 +102,9 @@ class StepEngine:
         if self.trace_root is not None:
             meta = TraceMeta(task=task, device=self.device.name, policy=policy, screen_size=size)
             self.writer = TraceWriter.create(Path(self.trace_root), meta, screenshots=self.save_screenshots)
+        if isinstance(self.device, GuardsRequests):
+            self.network = NetworkGuard(human=self.human, task=task)
+            self.device.guard_requests(self.network.judge)
         return self._look()
 
     def step(self, decision: Decision) -> tuple[Observation, Stepped]:
@@ -107,7 +114,18 @@ class StepEngine:
         timings = self._timings
         timings.update({f"model_{k}": v for k, v in decision.timings.items() if k != "model"})
         answer = format_action(decision.action)
-        acted = self._act(decision.action, observation, answer, timings)
+        # A request refused since the last step (a page's own late one) stops the run before
+        # anything else is done; one refused while this step ran decides its outcome.
+        stopped = self._refused_request()
+        try:
+            acted = self._act(decision.action, observation, answer, timings) if stopped is None \
+                else _Acted(Outcome.DENIED, stopped)
+        finally:
+            if self.network is not None:
+                self.network.end()
+        if stopped is None and (stopped := self._refused_request()) is not None \
+                and (acted.ending is None or acted.ending.status is Status.SUCCESS):
+            acted = replace(acted, outcome=Outcome.DENIED, ending=stopped, feedback="")
         timings["total"] = _ms(self._started)
         record = self._record(raw=decision.raw, thought=decision.thought, answer=answer, action=decision.action,
                               pixels=acted.pixels, guard=acted.guard, human=acted.human, outcome=acted.outcome,
@@ -119,6 +137,7 @@ class StepEngine:
         """Record a step whose reply held no action (cut off, unreadable, or the policy failed)."""
         observation = self._current()
         self.steps += 1
+        ending = ending or self._refused_request()
         record = self._record(raw=raw, outcome=outcome, error=error)
         stepped = Stepped(outcome, record, ending)
         return (observation if ending else self._look()), stepped
@@ -173,6 +192,8 @@ class StepEngine:
                                    "Look at the new screen and decide again.",
                           guard=guard.model_copy(update={"recheck": changed}), human=confirmed)
 
+        # From here to the end of settling, requests of the category approved above go unasked.
+        self._begin_acting(reviewed.category if confirmed is not None and confirmed.approved else None)
         t = time.perf_counter()
         try:
             pixels = execute(action, self.device, expected=expected_touch(reviewed))
@@ -213,12 +234,44 @@ class StepEngine:
             reason = reviewed.reason
         else:
             return None
-        answer = self.human.take_over(reason)
+        with self._unguarded():
+            answer = self.human.take_over(reason)
         if not answer.approved:
             return _Acted(Outcome.NEEDS_HUMAN, Ending(Status.NEEDS_HUMAN, f"a human must take over: {reason}"),
                           guard=guard, human=answer)
         return _Acted(Outcome.TAKEN_OVER, feedback="The user has finished the manual step; continue.",
                       guard=guard, human=answer)
+
+    # ------------------------------------------------------------------ what the device sends
+
+    def _begin_acting(self, approved: str | None) -> None:
+        """The step's act and settle begin (they end when :meth:`step`'s phases return): requests
+        they send of the ``approved`` category (the human's yes on the screen) go without a
+        second question; every other one is asked about."""
+        if self.network is not None:
+            self.network.begin(self.steps, [approved])
+
+    @contextmanager
+    def _unguarded(self) -> Iterator[None]:
+        """A person drives the device: their requests are theirs, and must not wait for the
+        agent's thread (which waits for them)."""
+        if self.network is None or not isinstance(self.device, GuardsRequests):
+            yield
+            return
+        self.device.guard_requests(None)
+        try:
+            yield
+        finally:
+            self.device.guard_requests(self.network.judge)
+
+    def _refused_request(self) -> Ending | None:
+        """The run's end when the human refused a request the device tried to send, as a no
+        on the screen ends it."""
+        refused = self.network.refusal() if self.network is not None else None
+        if refused is None:
+            return None
+        return Ending(Status.NEEDS_HUMAN, f"{refused.decision.category} needs your confirmation: "
+                                          f"{refused.decision.reason}")
 
     def _recheck(self, action: Action, reviewed: GuardDecision, observation: Observation,
                  timings: dict[str, float]) -> GuardDecision | None:
@@ -268,8 +321,10 @@ class StepEngine:
         shot, xml = self._saved
         # Clipped here, not only in the writer, so that progress callbacks (the terminal, the web
         # page) never carry a multi-megabyte reply either.
+        network = self.network.take_events() if self.network is not None else []
         record = clip_record(StepRecord(step=self.steps, screenshot=shot, hierarchy=xml, app=observation.app,
-                                        screen_size=observation.size, timings=self._timings, **fields))
+                                        screen_size=observation.size, timings=self._timings, network=network,
+                                        **fields))
         if self.writer is not None:
             self.writer.append(record)
         self.recorded = self.steps

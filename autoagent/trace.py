@@ -42,6 +42,7 @@ from pydantic import BaseModel, Field, ValidationError, field_serializer
 
 from autoagent.actions import Action, action_to_json
 from autoagent.perception.observation import Observation
+from autoagent.safety.network import NetworkEvent
 from autoagent.safety.types import Approval, GuardDecision
 
 STEPS_FILE = "steps.jsonl"
@@ -142,6 +143,9 @@ class StepRecord(BaseModel):
     outcome: Outcome = Outcome.DONE
     error: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)  # milliseconds
+    # Requests the network guard held and asked about, or let go on this step's yes, since the
+    # previous record (a browser's late side effects land on the next step's record).
+    network: list[NetworkEvent] = Field(default_factory=list)
 
     @field_serializer("action")
     def _action_json(self, action: Action | None) -> dict[str, object] | None:

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -50,12 +50,16 @@ from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.dom import collect, dom_tree
 from autoagent.perception.observation import Observation
 from autoagent.perception.tree import ScreenTree
+from autoagent.perception.request import OutgoingRequest, outgoing_request
 
 T = TypeVar("T")
 
 DESKTOP_VIEWPORT = (1280, 800)
 WHEEL_START_TIMEOUT_MS = 500
 SCREENSHOT_RETRY_S = 3.0
+# Settling starts again after a person answered about a held request (their minutes are not
+# the page's), at most this many times in one wait.
+RESETTLES_AFTER_HELD = 3
 PHONE_VIEWPORT = (390, 844)
 
 # Sites ``launch`` knows by name (the browser's "apps"). Callers add their own.
@@ -104,6 +108,8 @@ class BrowserDevice:
         self._closed = False
         self._size: tuple[int, int] | None = None
         self._cdp: dict[int, Any] = {}
+        self._route: Callable[[Route, Request], None] | None = None
+        self.held_s = 0.0  # time requests spent waiting on the judge, people's answers included
         self.network = NetworkTracker()
         self.network.attach(context)
         context.set_default_timeout(nav_timeout * 1000)
@@ -478,6 +484,39 @@ class BrowserDevice:
         with self._op(f"opening {url}"):
             self.page.goto(url, wait_until="commit", timeout=self.nav_timeout * 1000)
 
+    # ---- guarding requests ------------------------------------------------------------------
+
+    def guard_requests(self, judge: Callable[[OutgoingRequest], bool] | None) -> None:
+        """Route every request of the context (popups included) through ``judge``.
+
+        Playwright's sync API runs a route handler on this thread, inside whichever Playwright
+        call is in progress (a settle's wait, an observation): that is where ``judge`` runs and
+        may block while a person answers, from this thread (a terminal) or another (a web page's
+        queue). Between calls, requests wait in the browser. Routing turns the HTTP cache off.
+        """
+        with self._op("guarding requests"):
+            if self._route is not None:
+                self.context.unroute("**/*", self._route)
+                self._route = None
+            if judge is not None:
+                self._route = lambda route, request: self._judge_route(judge, route, request)
+                self.context.route("**/*", self._route)
+
+    def _judge_route(self, judge: Callable[[OutgoingRequest], bool], route: Route, request: Request) -> None:
+        t = time.monotonic()
+        try:
+            allowed = judge(_outgoing(request))
+        except Exception:
+            allowed = False  # a judge that fails holds nothing open: the request does not leave
+        self.held_s += time.monotonic() - t
+        try:
+            if allowed:
+                route.fallback()
+            else:
+                route.abort("blockedbyclient")
+        except PlaywrightError:
+            pass  # the page or the browser went away while the judge decided
+
     # ---- waiting ---------------------------------------------------------------------------
 
     def _signature(self) -> Any:
@@ -491,9 +530,24 @@ class BrowserDevice:
     def wait_until_settled(self, timeout: float) -> bool:
         """Wait until no request is in flight and the page is unchanged across two looks."""
         with self._op("waiting for the page"):
-            return wait_settled(self._signature, lambda: self.network.inflight,
-                                lambda s: self.page.wait_for_timeout(s * 1000), timeout)
+            for _ in range(RESETTLES_AFTER_HELD):
+                held = self.held_s
+                settled = wait_settled(self._signature, lambda: self.network.inflight,
+                                       lambda s: self.page.wait_for_timeout(s * 1000), timeout)
+                # A request held for a person's answer (seconds) used up the page's time.
+                if settled or self.held_s - held < 0.2 * timeout:
+                    return settled
+            return settled
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _outgoing(request: Request) -> OutgoingRequest:
+    try:
+        body = request.post_data_buffer
+    except Exception:
+        body = None  # a body Playwright cannot hand over (a stream): judged by its URL
+    return outgoing_request(request.method, request.url, request.headers, body, request.resource_type,
+                            request.is_navigation_request())
 
 
 def _decode(png: bytes) -> Image.Image:

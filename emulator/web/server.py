@@ -14,7 +14,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from emulator.web import pages
+from emulator.web import netlab, pages
 from emulator.web.state import DemoState, StateError
 
 MAX_SLOW_MS = 30_000
@@ -164,6 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if booking.status != "awaiting_payment":
                     return self._redirect(f"/hotel/booking/{booking.id}")
                 return self._html(pages.booking_pay_page(st.hotels[booking.hotel_id], booking))
+            if path.startswith("/net/"):
+                return self._netlab_get(path, q)
             if m := re.fullmatch(r"/hotel/booking/(\w+)", path):
                 booking = st.bookings.get(m[1])
                 if booking is None or booking.status != "confirmed":
@@ -178,6 +180,33 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, json.dumps({"items": items}, ensure_ascii=False), "application/json")
         return self._not_found()
 
+    def _netlab_get(self, path: str, q: dict[str, str]) -> None:
+        """The network guard's pages (netlab.py): each pays an order the screen cannot show paying."""
+        st = self.site.state
+        if path == "/net/harmless":
+            return self._html(netlab.harmless_page(st))
+        if path == "/net/api/poll":
+            st.lab_log.append({"kind": "poll", "method": "GET", "body": ""})
+            polls = sum(1 for e in st.lab_log if e["kind"] == "poll")
+            return self._send(200, json.dumps({"n": polls}), "application/json")
+        if path == "/net/pay":  # a site that pays on a GET: the worst kind, and it exists
+            try:
+                payment = st.pay_order(q.get("order", ""), "link", self._cause(q), q.get("token", ""))
+            except StateError as err:
+                return self._send(409, pages.error_page(str(err)))
+            return self._redirect(f"/shop/order/{payment.for_id}")
+        m = re.fullmatch(r"/net/(icon|late|card|link)-pay/(\w+)", path)
+        order = st.orders.get(m[2]) if m else None
+        if order is None or order.status != "awaiting_payment":
+            return self._not_found()
+        if m[1] == "icon":
+            return self._html(netlab.icon_pay_page(st, order))
+        if m[1] == "late":
+            return self._html(netlab.late_pay_page(st, order, _ms(q.get("ms"), 3000)))
+        if m[1] == "card":
+            return self._html(netlab.card_pay_page(st, order))
+        return self._html(netlab.link_pay_page(st, order))
+
     def _hotel_results(self, q: dict[str, str]) -> None:
         dest = q.get("dest", "").strip()
         if not dest:
@@ -191,6 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path.rstrip("/")
+        if m := re.fullmatch(r"/net/api/(search|favourites|analytics)", path):
+            return self._netlab_post(m[1])
         try:
             form = self._form()
         except _BadRequest as err:
@@ -227,6 +258,19 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self._send(400, pages.error_page("malformed form"))
         return self._not_found()
+
+    def _netlab_post(self, kind: str) -> None:
+        """The harmless endpoints of /net/harmless: each call is logged, nothing is bought."""
+        try:
+            length = _content_length(self.headers.get("Content-Length"), MAX_FORM)
+        except _BadRequest as err:
+            self.close_connection = True
+            return self._send(err.status, pages.error_page(str(err)))
+        body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
+        st = self.site.state
+        with st.lock:
+            st.lab_log.append({"kind": kind, "method": "POST", "body": body})
+        return self._send(200, json.dumps({"ok": True, "results": 3}), "application/json")
 
     def _book(self, form: dict[str, str]) -> None:
         st = self.site.state

@@ -78,6 +78,8 @@ class DemoState:
         self.orders: dict[str, Order] = {}
         self.bookings: dict[str, Booking] = {}
         self.payments: list[Payment] = []
+        # What the harmless endpoints of /net/harmless received (kind, method, body).
+        self.lab_log: list[dict[str, str]] = []
         self._ids = itertools.count(1001)
 
     def _next(self, prefix: str) -> str:
