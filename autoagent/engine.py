@@ -192,6 +192,9 @@ class StepEngine:
                                    "Look at the new screen and decide again.",
                           guard=guard.model_copy(update={"recheck": changed}), human=confirmed)
 
+        stopped = self._refused_request()  # refused while the re-check read the page: act no further
+        if stopped is not None:
+            return _Acted(Outcome.DENIED, stopped, guard=guard, human=confirmed)
         # From here to the end of settling, requests of the category approved above go unasked.
         self._begin_acting(reviewed.category if confirmed is not None and confirmed.approved else None)
         t = time.perf_counter()

@@ -83,7 +83,7 @@ _ACTION_KEYS = ("action", "op", "operation", "cmd", "command", "method override"
 _AMOUNT_KEYS = ("amount", "total", "sum", "price", "money", "fee", "金额", "总额", "价格")
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_CARD_RUN = re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])")
+_CARD_RUN = re.compile(r"(?<!\d)(?<!\d\.)\d(?:[ -]?\d){12,18}(?!\.?\d)")  # not part of a longer number
 # Issuer prefixes of the card networks (Visa, Mastercard, Amex, Discover, UnionPay, JCB,
 # Diners, Maestro): a millisecond timestamp (17...) or an order number passes Luhn one time
 # in ten, but starts with none of these.
@@ -199,7 +199,7 @@ def _url_findings(req: OutgoingRequest, acts: frozenset[str] | None) -> list[Req
     host = (parts.hostname or "").split(".")[:-1]  # "pay.example.com" says pay; the TLD says nothing
     words = " ".join(_words(p) for p in [*host, *parts.path.split("/")] if p)
     found = [(m.category, m.keyword) for m in classify(words)]
-    for category, table in _API_WORDS.items():
+    for category, table in _API_WORDS.items() if acts is None else ():  # "GET /api/orders" lists them
         if (hit := find(words, table)) and all(c != category for c, _ in found):
             found.append((category, hit))
     return [RequestFinding(category=c, source="url", detail=f"the URL says {k!r}")
