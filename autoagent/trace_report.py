@@ -88,6 +88,11 @@ def _step_html(trace: Trace, step: StepRecord) -> str:
                     f"{html.escape(step.guard.recheck.reason)}</p>")
     if step.human:
         rows.append(f"<p><b>Human</b> {html.escape(_human_text(step.human))}</p>")
+    for event in step.network:
+        answer = f"; {_human_text(event.human)}" if event.human else ""
+        rows.append(f"<p><b>Network</b> {html.escape(event.method)} {html.escape(event.url)}: "
+                    f"{html.escape(event.decision.verdict.value)}, {html.escape(event.decision.reason)}"
+                    f"{html.escape(answer)}</p>")
     if step.error:
         rows.append(f"<p><b>Error</b> {html.escape(step.error)}</p><pre>{html.escape(step.raw)}</pre>")
     rows.append(f'<table class="t">{timings}</table>')

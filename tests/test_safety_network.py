@@ -48,6 +48,7 @@ from autoagent.safety.network import (
     ssns,
 )
 from autoagent.trace import Outcome, StepRecord, read_trace
+from autoagent.trace_report import render_html
 from tests.chat_server import ChatServer, Reply
 from tests.test_safety_browser import LiveScript, tap
 
@@ -271,6 +272,7 @@ def test_icon_only_pay_button_is_held_and_a_no_pays_nothing(tmp_path: Path, brow
     assert event.method == "POST" and event.url.endswith(f"/shop/pay/{order}") and event.acting
     assert event.decision.verdict is Verdict.CONFIRM and event.decision.category == "payment"
     assert event.human.approved is False and event.human.by == "none"
+    assert f"<b>Network</b> POST {event.url}: confirm, the page is sending a payment request" in render_html(trace)
 
 
 def test_icon_only_pay_button_with_a_yes_pays_once(tmp_path: Path, browser, site) -> None:

@@ -254,6 +254,9 @@ class BrowserDevice:
         if self.browser is not None:
             # Devices come and go on one shared browser: each takes its listener with it.
             _quietly(lambda: self.browser.remove_listener("disconnected", self._on_disconnected))
+        if self._route is not None:
+            # A request held for a person's answer must not fail the close, nor the close it.
+            _quietly(lambda: self.context.unroute_all(behavior="ignoreErrors"))
         _quietly(self.context.close)
         if self._on_close:
             self._on_close()
