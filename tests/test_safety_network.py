@@ -166,6 +166,9 @@ def test_findings_mask_the_numbers_they_found() -> None:
     details = " ".join(f.detail for f in found)
     assert "•••• 4242" in details and "•••• 002X" in details
     assert "4242424242424242" not in details and "11010519491231002X" not in details
+    (card, message) = classify_request(outgoing_request("POST", "http://x.test/api", JSON,
+                                                        b'{"message": "my card is 4242 4242 4242 4242"}'))
+    assert card.source == "card" and message.detail == "message: 'my card is •••'"
 
 
 # ---------------------------------------------------------------------------- the guard's context
@@ -209,6 +212,11 @@ def test_the_guard_asks_records_and_fails_closed() -> None:
     assert "4242424242424242" not in request.reason and "•••• 4242" in request.reason
     (event,) = guard.take_events()
     assert event.decision.verdict is Verdict.CONFIRM and event.human.approved and event.acting
+
+    no = Asked(answer=lambda request: False)
+    guard = NetworkGuard(human=no.human)
+    assert not guard.judge(PAY) and not guard.judge(ID)  # after a no, the page's next try is refused unasked
+    assert no.categories == ["payment"] and guard.events[1].human.by == "network guard"
 
     def broken(_r: ConfirmationRequest) -> bool:
         raise ConnectionError("the front end went away")

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from autoagent.perception.request import OutgoingRequest
 from autoagent.safety.keywords import (
@@ -77,8 +77,7 @@ _API_WORDS: dict[str, tuple[str, ...]] = {
 _MESSAGE_KEYS = ("message", "msg", "content", "body", "comment", "reply", "post", "tweet", "chat",
                  "留言", "评论", "内容", "消息", "正文")
 # Field names whose value names the act itself.
-_ACTION_KEYS = ("action", "op", "operation", "cmd", "command", "method override", "intent", "operation name",
-                "mutation")
+_ACTION_KEYS = ("action", "op", "operation", "cmd", "command", "intent", "operation name", "mutation")
 # Field names of an amount, worth reading as money when a currency field stands beside them.
 _AMOUNT_KEYS = ("amount", "total", "sum", "price", "money", "fee", "金额", "总额", "价格")
 
@@ -99,6 +98,7 @@ _AMOUNT = re.compile(
     rf"|(?:{_NUMBER})\s?(?:元|块|人民币|(?:RMB|CNY|USD|EUR|GBP|HKD|JPY|dollars?|euros?)(?![A-Za-z]))",
     re.IGNORECASE)
 _LETTERS = re.compile(r"[A-Za-z]{2}|[\u3400-\u9fff]")
+_LONG_NUMBER = re.compile(r"\d[\d -]{4,}\d")
 
 
 class RequestFinding(BaseModel):
@@ -230,7 +230,9 @@ def _field_findings(name: str, value: str, everything: bool) -> list[RequestFind
         return found
     found += [RequestFinding(category=PAYMENT, source="amount", detail=f"{name}: {a}") for a in amounts(value)]
     if find(key, _MESSAGE_KEYS) and _LETTERS.search(value):
-        found.append(RequestFinding(category=SEND, source="message", detail=f"{name}: {value[:60]!r}"))
+        # Quoted for the person to recognise, with long numbers masked (the trace keeps it).
+        shown = _LONG_NUMBER.sub("•••", value[:60])
+        found.append(RequestFinding(category=SEND, source="message", detail=f"{name}: {shown!r}"))
     if find(key, _ACTION_KEYS) or name.lower() == "_method":
         acts = {m.category: m.keyword for m in classify(_words(value))}
         if value.strip().upper() == "DELETE":
@@ -358,15 +360,24 @@ class NetworkGuard:
             self.events.append(event)
             return True
         t = time.perf_counter()
-        try:
-            answer = self.human.confirm(ConfirmationRequest(
-                task=self.task, step=self.step, category=decision.category, reason=decision.reason,
-                action=request_line(req), app=urlsplit(req.url).hostname))
-        except Exception as err:  # a broken channel must not let the request through
-            answer = Approval(approved=False, by="error", note=f"asking failed: {err!r}"[:200])
+        answer = self._answer(req, decision)
         event.human, event.waited_ms = answer, round((time.perf_counter() - t) * 1000, 3)
         self.events.append(event)
         return answer.approved
+
+    def _answer(self, req: OutgoingRequest, decision: GuardDecision) -> Approval:
+        """The human's answer about a held request. Once they refused one, the run is stopping:
+        what else the page tries meanwhile is refused without asking again."""
+        earlier = self.refusal()
+        if earlier is not None:
+            return Approval(approved=False, by="network guard",
+                            note=f"you refused {earlier.method} {earlier.url} just before")
+        try:
+            return self.human.confirm(ConfirmationRequest(
+                task=self.task, step=self.step, category=decision.category, reason=decision.reason,
+                action=request_line(req), app=urlsplit(req.url).hostname))
+        except Exception as err:  # a broken channel must not let the request through
+            return Approval(approved=False, by="error", note=f"asking failed: {err!r}"[:200])
 
     def refusal(self) -> NetworkEvent | None:
         """The first held request the human refused, among those not yet recorded."""
