@@ -9,6 +9,7 @@ submits on Enter, a link that pays with a GET.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from autoagent.safety import (
     NoHuman,
     PendingConfirmations,
     ScreenGuard,
+    TerminalHuman,
     Verdict,
 )
 from autoagent.safety.network import (
@@ -321,6 +323,50 @@ def test_a_held_request_waits_for_an_answer_from_another_thread(tmp_path: Path, 
     event = trace.steps[0].network[0]
     assert event.human.by == "web:test" and event.waited_ms >= 500
     assert time.monotonic() - t < 20  # nothing waited for a timeout
+
+
+def test_a_held_request_waits_for_a_person_typing_at_the_terminal(tmp_path: Path, browser, site) -> None:
+    """The terminal's read blocks the agent's thread inside Playwright's dispatch; the browser waits."""
+    order = an_order(site)
+    read_fd, write_fd = os.pipe()
+
+    prompts = io.StringIO()
+
+    def person() -> None:  # reads the question, then types
+        deadline = time.monotonic() + 30
+        while "Allow this" not in prompts.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        os.write(write_fd, b"y\n")
+
+    with os.fdopen(read_fd, "r") as stdin:
+        thread = threading.Thread(target=person, daemon=True)
+        thread.start()
+        result, trace = run(browser, site.page(f"/net/icon-pay/{order}"), [tap(resource_id="go"), Finish(message="ok")],
+                            TerminalHuman(stdin=stdin, stderr=prompts), tmp_path)
+        thread.join(timeout=5)
+    os.close(write_fd)
+    assert len(site.state.payments) == 1 and result.status is Status.SUCCESS
+    assert "Allow this payment? [y/N]" in prompts.getvalue() and "/shop/pay/" in prompts.getvalue()
+    assert trace.steps[0].network[0].human.by == "terminal" and trace.steps[0].network[0].waited_ms >= 300
+
+
+def test_the_person_may_look_at_the_page_while_a_request_is_held(tmp_path: Path, browser, site) -> None:
+    """A front end that shows the live page beside the question calls the browser from inside the hold."""
+    order = an_order(site)
+    seen: list[str] = []
+    with BrowserDevice.attach(browser, site.page(f"/net/icon-pay/{order}"), **PHONE) as device:
+        device.wait_until_settled(5)
+
+        def confirm(request: ConfirmationRequest) -> bool:
+            seen.extend(node.text for node in device.observe().tree.nodes if node.text)
+            return True
+
+        agent = Agent(device=device, policy=LiveScript([tap(resource_id="go"), Finish(message="ok")]),
+                      guard=ScreenGuard(), human=CallbackHuman(on_confirm=confirm), trace_root=tmp_path, max_steps=3)
+        result = agent.run("pay for my order")
+    assert "Your basket" in seen and "Thank you" not in seen  # the page as it was: the payment had not left
+    assert result.status is Status.SUCCESS and len(site.state.payments) == 1
 
 
 def test_a_step_confirmed_on_the_screen_asks_no_second_question(tmp_path: Path, browser, site) -> None:

@@ -86,7 +86,7 @@ document.getElementById('search-form').addEventListener('submit', (e) => {
 document.getElementById('fav').addEventListener('click', () => {
   beacon('favourite');
   fetch('/net/api/favourites', {method: 'POST', headers: {'Content-Type': 'application/json'},
-    body: JSON.stringify({product: 'p01'})}).then(() => {
+    body: JSON.stringify({product: 'p01'})}).then(r => r.json()).then(() => {
       document.getElementById('fav-state').textContent = 'Saved to favourites'; });
 });
 """
