@@ -260,11 +260,11 @@ class Asked:
         return [r.category for r in self.requests]
 
 
-def run(browser, url: str, script: list, human, tmp_path: Path, policy=None):
+def run(browser, url: str, script: list, human, tmp_path: Path, policy=None, settle_timeout: float = 5.0):
     with BrowserDevice.attach(browser, url, **PHONE) as device:
         device.wait_until_settled(5)
         agent = Agent(device=device, policy=policy or LiveScript(list(script)), guard=ScreenGuard(), human=human,
-                      trace_root=tmp_path, max_steps=len(script) + 2)
+                      trace_root=tmp_path, max_steps=len(script) + 2, settle_timeout=settle_timeout)
         result = agent.run("pay for my order")
     return result, read_trace(result.trace_dir)
 
@@ -307,22 +307,25 @@ def test_a_held_request_waits_for_an_answer_from_another_thread(tmp_path: Path, 
     def front_end() -> None:
         request = pending.wait_for_request(timeout=30)
         if request is not None:
-            time.sleep(0.5)  # a person reading the question
+            time.sleep(1.5)  # a person reading the question, longer than the page is given to settle
             answered.append((request.message, time.monotonic()))
             pending.answer(request.id, approved=approve, by="web:test")
 
     thread = threading.Thread(target=front_end, daemon=True)
     thread.start()
+    site.slow_ms = 800  # the page the payment's reply redirects to takes its time
     t = time.monotonic()
     result, trace = run(browser, site.page(f"/net/icon-pay/{order}"), [tap(resource_id="go"), Finish(message="ok")],
-                        pending, tmp_path)
+                        pending, tmp_path, settle_timeout=1.0)
     thread.join(timeout=5)
     assert len(answered) == 1 and "payment" in answered[0][0]
     assert len(site.state.payments) == (1 if approve else 0)
     assert result.status is (Status.SUCCESS if approve else Status.NEEDS_HUMAN)
     event = trace.steps[0].network[0]
-    assert event.human.by == "web:test" and event.waited_ms >= 500
+    assert event.human.by == "web:test" and event.waited_ms >= 1500
     assert time.monotonic() - t < 20  # nothing waited for a timeout
+    if approve:  # the page settled again after the answer: the next step saw what the payment did
+        assert "Thank you" in (trace.path / trace.steps[1].hierarchy).read_text(encoding="utf-8")
 
 
 def test_a_held_request_waits_for_a_person_typing_at_the_terminal(tmp_path: Path, browser, site) -> None:
@@ -369,6 +372,26 @@ def test_the_person_may_look_at_the_page_while_a_request_is_held(tmp_path: Path,
     assert result.status is Status.SUCCESS and len(site.state.payments) == 1
 
 
+def test_settling_starts_again_after_a_person_answered(browser, site) -> None:
+    """Minutes spent on a question are not the page's: after the answer, the page is given its time again."""
+    order = an_order(site)
+    with BrowserDevice.attach(browser, site.page(f"/net/icon-pay/{order}"), **PHONE) as device:
+        device.wait_until_settled(5)
+
+        def slow_yes(request) -> bool:
+            if request.method == "POST":
+                time.sleep(1.5)  # longer than the whole settle below
+            return True
+
+        device.guard_requests(slow_yes)
+        site.slow_ms = 500  # and the page the payment redirects to is slow
+        device.page.evaluate("setTimeout(payNow, 30)")  # fires while the device is settling
+        held = device.held_s
+        assert device.wait_until_settled(1.0)
+        assert device.held_s - held >= 1.5  # the request was held inside the settle
+        assert device.page.inner_text("h1") == "Thank you" and len(site.state.payments) == 1
+
+
 def test_a_step_confirmed_on_the_screen_asks_no_second_question(tmp_path: Path, browser, site) -> None:
     order = an_order(site)
     person = Asked()
@@ -389,15 +412,15 @@ def test_a_payment_a_timer_sends_after_a_harmless_click_is_held(tmp_path: Path, 
 
         def decide(self, step: StepInput):
             if step.step == 2:
-                time.sleep(1.5)
+                time.sleep(3.0)
             return super().decide(step)
 
     if late == "during_a_later_step":
-        script, policy = [tap(resource_id="delivery"), Wait(seconds=2.5), Finish(message="ok")], None
+        script, policy = [tap(resource_id="delivery"), Wait(seconds=3.5), Finish(message="ok")], None
     else:
         script = [tap(resource_id="delivery"), tap(resource_id="times"), Finish(message="ok")]
         policy = Thinking(list(script))
-    result, trace = run(browser, site.page(f"/net/late-pay/{order}?ms=1000"), script, NoHuman(), tmp_path, policy)
+    result, trace = run(browser, site.page(f"/net/late-pay/{order}?ms=2000"), script, NoHuman(), tmp_path, policy)
     assert site.state.payments == [] and result.status is Status.NEEDS_HUMAN
     first, second = trace.steps
     assert first.outcome is Outcome.DONE and first.network == []  # the click itself sent nothing
