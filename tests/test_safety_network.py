@@ -58,7 +58,6 @@ pytest.importorskip("playwright.sync_api")
 from autoagent.actuators.browser import BrowserDevice  # noqa: E402
 from emulator import web  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 PHONE = {"mobile": True, "viewport": (390, 844)}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
@@ -502,8 +501,7 @@ def test_the_command_line_holds_what_an_icon_pays(tmp_path: Path, site) -> None:
             [sys.executable, "-m", "autoagent", "run", "Pay for my order", "--device",
              f"browser:{site.page(f'/net/icon-pay/{order}')}", "--engine", "openai", "--base-url", chat.base_url,
              "--model", "m", "--api-key", "k", "--traces", str(tmp_path)],
-            cwd=tmp_path, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(ROOT)})  # this checkout's autoagent, wherever it is installed
+            cwd=tmp_path, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
     finally:
         chat.close()
     assert out.returncode == 3, out.stdout + out.stderr  # needs_human
