@@ -450,8 +450,8 @@ def test_a_yes_to_personal_data_does_not_cover_the_payment_it_makes(tmp_path: Pa
 
 def test_a_link_that_pays_with_a_get_is_held(tmp_path: Path, browser, site) -> None:
     order = an_order(site)
-    result, trace = run(browser, site.page(f"/net/link-pay/{order}"), [tap(resource_id="details"), Finish(message="ok")],
-                        NoHuman(), tmp_path)
+    script = [tap(resource_id="details"), Finish(message="ok")]
+    result, trace = run(browser, site.page(f"/net/link-pay/{order}"), script, NoHuman(), tmp_path)
     assert site.state.payments == [] and result.status is Status.NEEDS_HUMAN
     event = trace.steps[0].network[0]
     assert event.method == "GET" and event.url.endswith("/net/pay?…") and event.decision.category == "payment"
