@@ -1,0 +1,319 @@
+"""The screen's context: whether a control that does not say what it does may still commit.
+
+A screen is a *risky context* when it shows
+
+* an amount with a currency (¥59.00, $5, 12 元, RMB 100: :func:`amounts`) or an order total
+  ("Total", "合计", "实付" beside a number);
+* a card (a card number field, a masked card "•••• 1234", 尾号 1234);
+* a form with personal data in it (an ID number, a card number typed into its field);
+* a message composer with text in it.
+
+There, any commit-like control that is not known to be harmless asks (:func:`context`); an icon-only
+control (no text, no description, an id that says nothing) asks too, and so does Enter beside
+one or in a composer with text (:func:`icon`, :func:`enter_risks`). Harmless (:func:`harmless`)
+means: navigation (a list row or card, a tab, a link by its words: Details, Search, 查看), choosing
+an option (radio, checkbox, spinner, chips), quantity up ("+"), a text field, Back/Cancel/Close.
+A control whose own words already classify it (Pay, Place order) is left to ``target``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from pydantic import BaseModel, ConfigDict
+
+from autoagent.perception.tree import UINode
+from autoagent.safety import keywords as kw
+from autoagent.safety.screen import CONTROL_MAX_SHARE, Screen, is_checkable_class, is_edit, is_keyboard
+from autoagent.safety.signals.controls import acts
+from autoagent.safety.signals.look import Finding, Look, Touch, rid, summary, words_of
+from autoagent.safety.signals.personal import filled_personal_field
+from autoagent.safety.stepper import is_decrement, quantity_beside
+
+
+class Amount(BaseModel):
+    """A money amount shown on screen: its value, its currency (ISO code) and the text it was read from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: Decimal
+    currency: str
+    text: str
+
+
+class Risk(BaseModel):
+    """Why a screen is a risky context: the kind of thing it shows and the class of step it makes a commit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # amount, total, card, personal, composer
+    category: str  # payment, personal_data, send
+    detail: str
+
+
+# -- amounts ------------------------------------------------------------------------------------
+
+_CURRENCY_CODES = {"¥": "CNY", "￥": "CNY", "元": "CNY", "块": "CNY", "rmb": "CNY", "cny": "CNY", "yuan": "CNY",
+                   "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
+                   "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP",
+                   "hk$": "HKD", "hkd": "HKD", "jpy": "JPY", "円": "JPY", "₩": "KRW", "krw": "KRW", "₹": "INR",
+                   "inr": "INR"}
+_NUMBER = r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_BEFORE = r"us\$|hk\$|[¥￥$€£₩₹]|(?<![a-z])(?:rmb|cny|usd|eur|gbp|hkd|jpy|krw|inr)"
+_AFTER = r"元|块|円|(?:rmb|cny|usd|eur|gbp|hkd|jpy|krw|inr|yuan|dollars?|euros?)(?![a-z])"
+_MONEY = re.compile(rf"(?P<pre>{_BEFORE})\s?(?P<num>{_NUMBER})|(?P<num2>{_NUMBER})\s?(?P<post>{_AFTER})",
+                    re.IGNORECASE)
+
+
+def amounts(screen: Screen) -> list[Amount]:
+    """Every money amount the screen shows (value and currency), in reading order.
+
+    Read from texts and descriptions, fields included (an amount typed into a transfer), not
+    from ids; the on-screen keyboard shows none. A bare "¥" is read as yuan.
+    """
+    return screen.memo("amounts", lambda: _amounts(screen))
+
+
+def _amounts(screen: Screen) -> list[Amount]:
+    found: list[Amount] = []
+    for node in screen.nodes:
+        if is_keyboard(node):
+            continue
+        for text in (node.text, node.desc):
+            for m in _MONEY.finditer(text):
+                number = (m.group("num") or m.group("num2")).replace(",", "").replace("，", "")
+                symbol = (m.group("pre") or m.group("post")).lower()
+                try:
+                    value = Decimal(number)
+                except InvalidOperation:
+                    continue
+                found.append(Amount(value=value, currency=_CURRENCY_CODES.get(symbol, symbol.upper()),
+                                    text=m.group(0)))
+    return found
+
+
+# -- what makes a context risky -------------------------------------------------------------------
+
+_TOTAL = ("total", "subtotal", "grand total", "order total", "amount due", "to pay", "合计", "总计", "实付", "应付",
+          "总价", "小计", "总额")
+_MASKED_CARD = re.compile(r"(?:[•●*·∙xX]{2,}[\s-]?){1,3}\d{4}\b|尾号\s?\d{4}|ending in \d{4}", re.IGNORECASE)
+_CARD_FIELDS = ("card number", "credit card", "debit card", "cvv", "cvc", "卡号", "银行卡", "信用卡")
+_DIGITS = re.compile(r"\d")
+# What names a field for writing a message.
+_MESSAGE_FIELDS = ("message", "msg", "chat", "comment", "reply", "compose", "composer", "say something", "write",
+                   "消息", "短信", "评论", "回复", "留言", "说点什么", "写点什么", "聊天")
+_SEARCH_FIELDS = ("search", "find", "query", "filter", "url", "address bar", "搜索", "查找", "筛选", "网址")
+
+
+def risks(screen: Screen) -> list[Risk]:
+    """Why this screen is a risky context; empty when it is not one."""
+    return screen.memo("risks", lambda: _risks(screen))
+
+
+def _risks(screen: Screen) -> list[Risk]:
+    out: list[Risk] = []
+    if money := amounts(screen):
+        out.append(Risk(kind="amount", category=kw.PAYMENT, detail=f"the screen shows {money[0].text!r}"))
+    elif total := _order_total(screen):
+        out.append(Risk(kind="total", category=kw.PAYMENT, detail=f"the screen shows an order total ({total!r})"))
+    if card := _card(screen):
+        out.append(Risk(kind="card", category=kw.PAYMENT, detail=f"the screen shows a card ({card})"))
+    if personal := filled_personal_field(screen):
+        out.append(Risk(kind="personal", category=kw.PERSONAL_DATA,
+                        detail=f"a form holds personal data ({personal})"))
+    if (field := composer(screen)) is not None:
+        out.append(Risk(kind="composer", category=kw.SEND,
+                        detail=f"a message composer holds text ({rid(field) or field.text[:30]!r})"))
+    return out
+
+
+def _order_total(screen: Screen) -> str | None:
+    for node in screen.nodes:
+        if is_edit(node) or is_keyboard(node):
+            continue
+        if (word := kw.find(node.label, _TOTAL)) and _DIGITS.search(node.label):
+            return node.label[:40]
+    return None
+
+
+def _card(screen: Screen) -> str | None:
+    for node in screen.nodes:
+        if is_keyboard(node):
+            continue
+        if m := _MASKED_CARD.search(node.text) or _MASKED_CARD.search(node.desc):
+            return repr(m.group(0))
+        if is_edit(node) and (word := kw.find(" ".join((node.desc, rid(node), node.text)), _CARD_FIELDS)):
+            return f"a {word!r} field"
+    return None
+
+
+def composer(screen: Screen) -> UINode | None:
+    """A field for writing a message that holds text: named for messages, or beside a Send control.
+
+    A field shows its hint as its text on many phones, so an empty composer may count too; the
+    cost is a question about an icon or Enter in an empty chat, never a message sent unasked.
+    """
+    return screen.memo("composer", lambda: _composer(screen))
+
+
+def _composer(screen: Screen) -> UINode | None:
+    return next((n for n in screen.nodes if n.text.strip() and message_field(screen, n)), None)
+
+
+def message_field(screen: Screen, node: UINode) -> bool:
+    """A field for writing a message: named for messages, or on a row with a Send or icon-only control."""
+    if not is_edit(node) or is_keyboard(node) or node.index in screen.passwords:
+        return False
+    words = " ".join((node.desc, rid(node)))
+    if kw.find(words, _SEARCH_FIELDS):
+        return False
+    return bool(kw.find(words + " " + node.text, _MESSAGE_FIELDS)) or _beside_send(screen, node)
+
+
+def _beside_send(screen: Screen, field: UINode) -> bool:
+    """A control on the field's row that sends, or says nothing at all (a paper-plane icon)."""
+    _, top, _, bottom = field.bounds
+    for node in screen.nodes:
+        if not node.clickable or node.index == field.index or is_edit(node) or is_keyboard(node):
+            continue
+        _, nt, _, nb = node.bounds
+        if nt < bottom and nb > top and (icon_only(screen, node) or any(
+                m.category == kw.SEND for m in kw.classify(words_of(node)))):
+            return True
+    return False
+
+
+# -- controls --------------------------------------------------------------------------------------
+
+# Words of controls that move around or choose, never commit. Matched like keywords (whole
+# English words, Chinese substrings), and only for a control that no keyword classifies.
+NAVIGATION = (
+    "details", "detail", "view", "view all", "see all", "see more", "show more", "more", "learn more", "read more",
+    "open", "browse", "search", "filter", "sort", "help", "info", "reviews", "share", "edit", "change", "modify",
+    "select", "choose", "pick", "add to cart", "add to basket", "add to bag", "add to wishlist", "add to favourites",
+    "add to favorites", "favourite", "favorite", "save for later", "copy", "expand", "collapse", "home", "menu",
+    "order food", "view cart", "go to cart", "cart", "while using the app", "only this time", "don't allow",
+    "do not allow", "deny",
+    "详情", "查看", "更多", "全部", "搜索", "筛选", "排序", "帮助", "分享", "编辑", "修改", "选择", "加入购物车", "加购",
+    "收藏", "复制", "展开", "收起", "首页", "菜单", "点餐", "购物车", "使用时允许", "仅本次允许", "仅在使用中允许",
+    "不允许", "拒绝",
+)
+_PLUS_GLYPHS = frozenset(("+", "＋", "➕", "⊕", "加"))
+_PLUS_WORDS = re.compile(r"^\s*(?:increase|increment|add one|plus|more|增加|加一)\b", re.IGNORECASE)
+# Classes that choose or move rather than act: tabs, spinners, chips, sliders.
+_CHOOSER_CLASSES = ("Spinner", "Chip", "Tab", "TabView", "SeekBar", "RatingBar", "RadioGroup", "NumberPicker")
+
+
+def icon_only(screen: Screen, node: UINode) -> bool:
+    """A control that says nothing about itself: no text, no description, an id without meaning."""
+    if not node.clickable or is_edit(node) or screen.share(node) > CONTROL_MAX_SHARE:
+        return False
+    if any(c.label.strip() for c in [node, *screen.descendants(node)]):
+        return False
+    node_id = rid(node)
+    return not node_id or kw.is_generic(node_id) or _meaningless_id(node_id)
+
+
+def _meaningless_id(node_id: str) -> bool:
+    """``btn_1``, ``iv3``, ``button``, ``img``: an id made of a widget word and numbers."""
+    words = kw.normalise(node_id).split()
+    widget = {"btn", "button", "iv", "img", "image", "icon", "ib", "imagebutton", "view", "v", "action", "fab", "item"}
+    return all(w.isdigit() or w in widget or re.fullmatch(r"[a-z]{1,3}\d+", w) for w in words)
+
+
+def harmless(screen: Screen, node: UINode, label: str, reach: float) -> str | None:
+    """Why touching ``node`` cannot commit anything, or None when it might."""
+    if is_edit(node):
+        return "a text field"
+    if kw.is_negative(label):
+        return "it backs out"
+    if node.checkable or is_checkable_class(node) or node.cls.endswith(_CHOOSER_CLASSES):
+        return "it chooses an option"
+    text = label.strip()
+    if text in _PLUS_GLYPHS or (not node.text.strip() and _PLUS_WORDS.match(node.desc)):
+        return "it raises a quantity"
+    if is_decrement(node) and (found := quantity_beside(screen, node, reach)) and found[1] > 1:
+        return "it lowers a quantity that stays above zero"
+    if _is_row(screen, node):
+        return "a list row or card: it opens what it shows"
+    if "tab" in kw.normalise(rid(node)).split():
+        return "a tab"
+    if text and not kw.is_generic(text) and kw.find(text, NAVIGATION):
+        return "its words name navigation or a choice"
+    return None
+
+
+def _is_row(screen: Screen, node: UINode) -> bool:
+    """A list row or a card (a product, a hotel, a contact): a clickable layout with several labels."""
+    if node.cls.endswith(("Button", "ImageButton")) or not node.clickable:
+        return False
+    if screen.share(node) > CONTROL_MAX_SHARE:
+        return True
+    return sum(1 for c in screen.descendants(node) if c.label.strip()) >= 2
+
+
+def commit_like(screen: Screen, touch: Touch) -> bool:
+    """A control that may go ahead with something: clickable, or a button or "OK" the hierarchy does
+    not mark clickable (a web handler attached with addEventListener)."""
+    node = touch.target
+    if node is None or not acts(touch):
+        return False
+    if node.clickable:
+        return True
+    return touch.is_tap and (node.cls.endswith(("Button", "ImageButton"))
+                             or (touch.label.strip() != "" and kw.is_generic(touch.label)))
+
+
+# -- signals --------------------------------------------------------------------------------------
+
+
+def context(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
+    """context: in a risky context, a commit-like control that no other signal explained and that
+    is not known to be harmless asks."""
+    if found or not (screen_risks := risks(look.screen)) or not commit_like(look.screen, touch):
+        return []
+    node = touch.target
+    assert node is not None
+    if icon_only(look.screen, node):
+        return []  # the icon signal's
+    if harmless(look.screen, node, touch.label, look.row_reach()):
+        return []
+    return [Finding(r.category, "context", f"{touch.label[:40]!r} may commit: {r.detail}", summary(node))
+            for r in screen_risks]
+
+
+def icon(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
+    """icon: an icon-only control (a send or confirm button with no words) in a risky context asks."""
+    node = touch.target
+    if found or node is None or not acts(touch) or not icon_only(look.screen, node):
+        return []
+    return [Finding(r.category, "icon", f"an icon-only control may commit: {r.detail}", summary(node))
+            for r in risks(look.screen)]
+
+
+def enter_risks(look: Look) -> list[Finding]:
+    """What Enter may commit beyond the words on screen: a composer with text sends; in a risky
+    context an icon-only control (a paper plane, a tick) may be what Enter presses."""
+    screen = look.screen
+    focused = screen.focused
+    if focused is not None and is_edit(focused) and kw.find(" ".join((focused.desc, rid(focused))), _SEARCH_FIELDS):
+        return []  # Enter in a search box searches
+    findings: list[Finding] = []
+    if focused is not None and is_edit(focused):
+        # Enter in a composer sends what it holds, or what this step types into it.
+        field: UINode | None = focused
+        typed = look.typing is not None and look.typing.text.strip() != ""
+        sends = message_field(screen, focused) and (focused.text.strip() != "" or typed)
+    else:
+        field = composer(screen)
+        sends = field is not None
+    if sends:
+        assert field is not None
+        findings.append(Finding(kw.SEND, "composer", f"Enter in a message composer with text "
+                                                     f"({rid(field) or 'a field'}) sends it", summary(field)))
+    icons = [n for n in screen.nodes if n.index not in screen.disabled and icon_only(screen, n)]
+    if icons:
+        findings += [Finding(r.category, "icon", f"Enter beside an icon-only control: {r.detail}", summary(icons[0]))
+                     for r in risks(screen) if not (sends and r.kind == "composer")]
+    return findings
