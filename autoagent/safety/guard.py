@@ -24,7 +24,7 @@ from autoagent.safety.keywords import classify_text
 from autoagent.safety.policy import GuardPolicy
 from autoagent.safety.screen import Screen
 from autoagent.safety.signals import SCREEN, STEP, TOUCH, Finding, Look
-from autoagent.safety.signals.look import summary, touches
+from autoagent.safety.signals.look import look_at, summary
 from autoagent.safety.signals.model import looks_like_url, url
 from autoagent.safety.signals.unreadable import read_with_ocr
 from autoagent.safety.types import GuardDecision, Verdict
@@ -103,14 +103,12 @@ class ScreenGuard:
     # -- the pipeline ------------------------------------------------------------------------
     def _look(self, action: Action, observation: Observation, task: str) -> Look:
         screen = self._screen(observation)
-        look = Look(action=action, screen=screen, policy=self.policy, app=observation.app, task=task,
-                    evidence={"action": action.kind, "source": screen.source, "app": observation.app})
+        evidence: dict[str, Any] = {"action": action.kind, "source": screen.source, "app": observation.app}
         if screen.parse_error:
-            look.evidence["parse_error"] = screen.parse_error
+            evidence["parse_error"] = screen.parse_error
         if screen.source == "none":
-            read_with_ocr(screen, self.policy, look.evidence, pixel_points(action, screen.size))
-        look.touches = touches(look)
-        return look
+            read_with_ocr(screen, self.policy, evidence, pixel_points(action, screen.size))
+        return look_at(action, screen, self.policy, app=observation.app, task=task, evidence=evidence)
 
     @staticmethod
     def _findings(look: Look) -> list[Finding]:

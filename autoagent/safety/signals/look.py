@@ -154,6 +154,15 @@ def words_of(node: UINode) -> str:
 # -- building the look --------------------------------------------------------------------------
 
 
+def look_at(action: Action, screen: Screen, policy: GuardPolicy, *, app: str | None = None, task: str = "",
+            evidence: dict[str, Any] | None = None) -> Look:
+    """The look one review takes at ``action`` on ``screen``: the points it touches worked out."""
+    look = Look(action=action, screen=screen, policy=policy, app=app, task=task, evidence=evidence or {})
+    look.touches = touches(look)
+    return look
+
+
+
 def touches(look: Look) -> list[Touch]:
     """The points ``look.action`` touches, each with what lies under and near it.
 

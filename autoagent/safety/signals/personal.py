@@ -20,8 +20,8 @@ from autoagent.safety.signals.look import Finding, Look, Touch, is_secret_field,
 # A value in a field, as opposed to its hint: four digits or more (an ID, a card, a date of
 # birth), or the dots a masked field shows.
 _VALUE = re.compile(r"(?:\d[\s-]?){4,}|[•●*]{3,}")
-# Where a secret stops in a task: spaces, quotes and the punctuation around a word.
-_EDGE = r"""[\s"'“”‘’`,，。;；:：()（）\[\]【】]"""
+# Where a secret stops in a task: spaces, quotes and the punctuation around a word or sentence.
+_EDGE = r"""[\s"'“”‘’`,，。、;；:：.!?！？()（）\[\]【】]"""
 
 
 def personal_field(screen: Screen) -> str | None:
