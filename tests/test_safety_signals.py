@@ -381,3 +381,20 @@ def test_the_slop_of_the_policy_is_read_in_pixels() -> None:
     s = tree(button("Pay", PAY))
     near = look_at(Tap(element=at(540, PAY[3] + 20)), s, POLICY)
     assert [source for _, source in near.touches[0].candidates] == ["slop"]
+
+
+def test_a_layout_that_reads_continue_is_a_button_not_a_row() -> None:
+    fake_row = N("LinearLayout", (0, 2000, 1080, 2300), clickable=True, children=[
+        label("Continue", (40, 2020, 600, 2100)), label("¥59.00", (40, 2120, 600, 2200))])
+    confirm_of(review(Tap(element=centre((0, 2000, 1080, 2300))), checkout(fake_row)), "payment")
+
+
+def test_an_icon_whose_id_names_navigation_is_harmless() -> None:
+    obs = checkout(N("ImageView", (900, 100, 1040, 240), clickable=True, rid="iv_cart"),
+                   N("ImageView", PAY, clickable=True, rid="iv_submit"))
+    allowed(review(Tap(element=centre((900, 100, 1040, 240))), obs))
+    confirm_of(review(Tap(element=centre(PAY)), obs), "payment")
+
+
+def test_a_disabled_button_in_a_risky_context_clicks_nothing() -> None:
+    allowed(review(Tap(element=centre(PAY)), checkout(N("Button", PAY, text="Proceed", enabled=False))))

@@ -237,6 +237,13 @@ def is_negative(label: str) -> bool:
     return False
 
 
+def is_confirm(label: str) -> bool:
+    """A label that only says "go ahead" ("OK", "Continue", "确定"), unlike an empty one or a glyph."""
+    norm = normalise(label).strip()
+    joined = " ".join(_WORD.findall(norm)) if not _CJK.search(norm) else norm
+    return bool(joined) and joined in GENERIC_CONFIRM
+
+
 def is_generic(label: str) -> bool:
     """A label that says nothing about what the control does: empty, symbols, "OK", "确认"."""
     norm = normalise(label).strip()

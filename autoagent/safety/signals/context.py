@@ -190,7 +190,7 @@ def _beside_send(screen: Screen, field: UINode) -> bool:
 # English words, Chinese substrings), and only for a control that no keyword classifies.
 NAVIGATION = (
     "details", "detail", "view", "view all", "see all", "see more", "show more", "more", "learn more", "read more",
-    "open", "browse", "search", "filter", "sort", "help", "info", "reviews", "share", "edit", "change", "modify",
+    "browse", "search", "filter", "sort", "help", "info", "reviews", "share", "edit", "change", "modify",
     "select", "choose", "pick", "add to cart", "add to basket", "add to bag", "add to wishlist", "add to favourites",
     "add to favorites", "favourite", "favorite", "save for later", "copy", "expand", "collapse", "home", "menu",
     "order food", "view cart", "go to cart", "cart", "while using the app", "only this time", "don't allow",
@@ -237,27 +237,32 @@ def harmless(screen: Screen, node: UINode, label: str, reach: float) -> str | No
         return "it lowers a quantity that stays above zero"
     if _is_row(screen, node):
         return "a list row or card: it opens what it shows"
-    if "tab" in kw.normalise(rid(node)).split():
+    id_words = kw.normalise(rid(node))
+    if "tab" in id_words.split():
         return "a tab"
-    if text and not kw.is_generic(text) and kw.find(text, NAVIGATION):
+    # An icon's id may say where it goes ("iv_cart", "btn_search") when nothing else does.
+    words = text or id_words
+    if words and not kw.is_generic(words) and kw.find(words, NAVIGATION):
         return "its words name navigation or a choice"
     return None
 
 
 def _is_row(screen: Screen, node: UINode) -> bool:
-    """A list row or a card (a product, a hotel, a contact): a clickable layout with several labels."""
+    """A list row or a card (a product, a hotel, a contact): a clickable layout with several labels,
+    none of which says "go ahead" (a layout reading "Continue ¥59" is a button)."""
     if node.cls.endswith(("Button", "ImageButton")) or not node.clickable:
         return False
-    if screen.share(node) > CONTROL_MAX_SHARE:
-        return True
-    return sum(1 for c in screen.descendants(node) if c.label.strip()) >= 2
+    labels = [c.label for c in screen.descendants(node) if c.label.strip()]
+    if any(kw.is_confirm(text) for text in labels):
+        return False
+    return screen.share(node) > CONTROL_MAX_SHARE or len(labels) >= 2
 
 
 def commit_like(screen: Screen, touch: Touch) -> bool:
     """A control that may go ahead with something: clickable, or a button or "OK" the hierarchy does
     not mark clickable (a web handler attached with addEventListener)."""
     node = touch.target
-    if node is None or not acts(touch):
+    if node is None or not acts(touch) or node.index in screen.disabled:
         return False
     if node.clickable:
         return True
