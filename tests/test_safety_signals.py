@@ -164,11 +164,35 @@ def checkout(*extra: N) -> Observation:
     return screen(label("Your order", TITLE), label("Total ¥59.00", (40, 1700, 1040, 1800)), *extra)
 
 
+def sheet(*controls: N) -> Observation:
+    """A bottom sheet holding its total and its controls."""
+    return screen(label("Your order", TITLE), N("LinearLayout", (0, 1600, 1080, 2400), children=[
+        label("Total ¥59.00", (40, 1700, 1040, 1800)), *controls]))
+
+
 @pytest.mark.parametrize("text", ["Proceed", "Go", "Finish up", "立即", "Let's do it", "→"])
-def test_an_unknown_control_on_a_screen_with_an_amount_asks(text: str) -> None:
-    decision = review(Tap(element=centre(PAY)), checkout(button(text, PAY)))
+def test_an_unknown_control_beside_an_amount_asks(text: str) -> None:
+    decision = review(Tap(element=centre(PAY)), sheet(button(text, PAY)))
     confirm_of(decision, "payment")
     assert {f["source"] for f in decision.evidence["findings"]} & {"context", "container", "nearby"}
+
+
+@pytest.mark.parametrize("text", ["Finish up", "Let's do it", "Activate"])
+def test_an_unknown_verb_anywhere_on_a_screen_with_an_amount_asks(text: str) -> None:
+    confirm_of(review(Tap(element=centre(PAY)), checkout(button(text, PAY))), "payment", "context")
+
+
+def test_a_plain_continue_reads_the_money_beside_it() -> None:
+    # A shipping form under its order total: the next page charges, and asks.
+    allowed(review(Tap(element=centre(PAY)), checkout(button("Continue", PAY))))
+    # The total on the control's own row, or in its own sheet: the control commits it.
+    bar = N("LinearLayout", (0, 2080, 1080, 2270), children=[label("Total ¥59.00", (40, 2100, 500, 2250)),
+                                                              button("Continue", (560, 2100, 1040, 2250))])
+    confirm_of(review(Tap(element=centre((560, 2100, 1040, 2250))), screen(label("Order", TITLE), bar)), "payment")
+    flat = screen(label("Order", TITLE), label("Total ¥59.00", (40, 2100, 500, 2250)),
+                  button("Continue", (560, 2100, 1040, 2250)))
+    confirm_of(review(Tap(element=centre((560, 2100, 1040, 2250))), flat), "payment", "context")
+    confirm_of(review(Tap(element=centre(PAY)), sheet(button("Continue", PAY))), "payment", "context")
 
 
 def test_harmless_controls_on_a_screen_with_an_amount_are_allowed() -> None:
@@ -199,7 +223,7 @@ def test_without_a_risky_context_an_unknown_control_is_allowed() -> None:
 
 
 def test_an_unmarked_web_button_in_a_risky_context_asks_under_a_tap_and_a_short_swipe() -> None:
-    obs = checkout(N("android.view.View", PAY, text="Continue"))  # addEventListener: not marked clickable
+    obs = sheet(N("android.view.View", PAY, text="Continue"))  # addEventListener: not marked clickable
     confirm_of(review(Tap(element=centre(PAY)), obs), "payment")
     x, y = 540, 2175
     confirm_of(review(Swipe(start=at(x, y), end=at(x + 15, y)), obs), "payment")
@@ -386,7 +410,7 @@ def test_the_slop_of_the_policy_is_read_in_pixels() -> None:
 def test_a_layout_that_reads_continue_is_a_button_not_a_row() -> None:
     fake_row = N("LinearLayout", (0, 2000, 1080, 2300), clickable=True, children=[
         label("Continue", (40, 2020, 600, 2100)), label("¥59.00", (40, 2120, 600, 2200))])
-    confirm_of(review(Tap(element=centre((0, 2000, 1080, 2300))), checkout(fake_row)), "payment")
+    confirm_of(review(Tap(element=centre((0, 2000, 1080, 2300))), screen(label("Order", TITLE), fake_row)), "payment")
 
 
 def test_an_icon_whose_id_names_navigation_is_harmless() -> None:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from autoagent.perception.tree import UINode
 from autoagent.safety import keywords as kw
-from autoagent.safety.screen import CONTROL_MAX_SHARE, Screen, is_checkable_class, is_edit, is_keyboard
+from autoagent.safety.screen import CONTAINER_MAX_SHARE, CONTROL_MAX_SHARE, Screen, is_checkable_class, is_edit, is_keyboard
 from autoagent.safety.signals.controls import acts
 from autoagent.safety.signals.look import Finding, Look, Touch, rid, summary, words_of
 from autoagent.safety.signals.personal import filled_personal_field
@@ -199,6 +199,11 @@ NAVIGATION = (
     "收藏", "复制", "展开", "收起", "首页", "菜单", "点餐", "购物车", "使用时允许", "仅本次允许", "仅在使用中允许",
     "不允许", "拒绝",
 )
+# Ids of tabs, menus and links (``tab_cart``, ``nav-shop``, ``menu_orders``, ``breadcrumb``).
+_NAVIGATION_IDS = frozenset(("tab", "tabs", "nav", "navbar", "navigation", "menu", "link", "breadcrumb"))
+# "Proceed to shipping", "Go to cart", "前往购物车": a label that names where it leads. One that
+# names paying ("Proceed to payment") has been classified before this is read.
+_GOES_TO = re.compile(r"^\s*(?:(?:proceed|continue|go|move|back|return|skip|jump) to\b|前往|返回)", re.IGNORECASE)
 _PLUS_GLYPHS = frozenset(("+", "＋", "➕", "⊕", "加"))
 _PLUS_WORDS = re.compile(r"^\s*(?:increase|increment|add one|plus|more|增加|加一)\b", re.IGNORECASE)
 # Classes that choose or move rather than act: tabs, spinners, chips, sliders.
@@ -238,8 +243,10 @@ def harmless(screen: Screen, node: UINode, label: str, reach: float) -> str | No
     if _is_row(screen, node):
         return "a list row or card: it opens what it shows"
     id_words = kw.normalise(rid(node))
-    if "tab" in id_words.split():
-        return "a tab"
+    if set(id_words.split()) & _NAVIGATION_IDS:
+        return "its id names a tab, a menu or a link"
+    if _GOES_TO.match(text):
+        return "it goes to another page"
     # An icon's id may say where it goes ("iv_cart", "btn_search") when nothing else does.
     words = text or id_words
     if words and not kw.is_generic(words) and kw.find(words, NAVIGATION):
@@ -275,7 +282,13 @@ def commit_like(screen: Screen, touch: Touch) -> bool:
 
 def context(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
     """context: in a risky context, a commit-like control that no other signal explained and that
-    is not known to be harmless asks."""
+    is not known to be harmless asks.
+
+    A plain "Continue" or "OK" is read with the money beside it: a price or a total elsewhere on a
+    page is what the next page will charge (a shipping form under its order total), while one in
+    the control's own sheet or row ("Total ¥59 [Continue]") is what the control commits. A card, a
+    filled personal-data form or a composer with text counts wherever it is on screen.
+    """
     if found or not (screen_risks := risks(look.screen)) or not commit_like(look.screen, touch):
         return []
     node = touch.target
@@ -284,8 +297,36 @@ def context(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
         return []  # the icon signal's
     if harmless(look.screen, node, touch.label, look.row_reach()):
         return []
+    if kw.is_confirm(touch.label) and not money_beside(look, node):
+        screen_risks = [r for r in screen_risks if r.kind not in _MONEY_KINDS]
     return [Finding(r.category, "context", f"{touch.label[:40]!r} may commit: {r.detail}", summary(node))
             for r in screen_risks]
+
+
+_MONEY_KINDS = ("amount", "total")
+
+
+def shows_money(node: UINode) -> bool:
+    """A node that shows an amount with a currency, or an order total."""
+    text = f"{node.text} {node.desc}"
+    return bool(_MONEY.search(text)) or (bool(kw.find(node.label, _TOTAL)) and bool(_DIGITS.search(node.label)))
+
+
+def money_beside(look: Look, node: UINode) -> bool:
+    """Whether an amount or a total sits in ``node``'s own sheet, dialog or bar, or on its row."""
+    screen = look.screen
+    for anc in screen.ancestors(node)[:4]:
+        if screen.share(anc) > CONTAINER_MAX_SHARE:
+            break
+        if any(shows_money(n) for n in [anc, *screen.descendants(anc)]):
+            return True
+    reach = look.row_reach()
+    left, top, right, bottom = node.bounds
+    for other in screen.nodes:
+        nl, nt, nr, nb = other.bounds
+        if nt < bottom and nb > top and max(nl - right, left - nr, 0) <= reach and shows_money(other):
+            return True
+    return False
 
 
 def icon(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
