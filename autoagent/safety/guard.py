@@ -1,11 +1,52 @@
 """The guard: classify every action before it runs, from what the agent itself can see.
 
-The guard is a pipeline of named signals (:mod:`autoagent.safety.signals`, whose docstring is
-the index of them all), each a small function over the typed screen tree; :class:`ScreenGuard`
-builds one look at the step, runs them in order and decides in one place (``_decide``): the
-strictest verdict among the findings wins, money first among equals. The model's own sensitive
-flag is one signal among several, because a model (or text injected into the page) can leave it
-off; every signal can only make a step *more* sensitive.
+The guard is a pipeline of named signals, each a small function over the typed screen tree
+(:mod:`autoagent.safety.signals`). :class:`ScreenGuard` builds one look at the step, runs the
+three lists below in order (:data:`SCREEN`, then :data:`TOUCH` at each point a gesture touches,
+then :data:`STEP`) and decides in one place (``_decide``): the strictest verdict among the
+findings wins, money first among equals. Every signal can only add a finding: text put on the
+screen by a third party (a product description, a chat message) can add a question but never
+remove one, and the model's own flag is one signal among several, since a model (or text
+injected into the page) can leave it off.
+
+The look (``look``) holds the two rules of touch: a *short swipe* (shorter than the touch slop)
+is a tap where it starts, on whatever is under it, clickable or not; *keyboard* keys type, they
+are not controls of the app. The signals, by name, function (in :mod:`autoagent.safety.signals`)
+and what each reads:
+
+On the whole screen (:data:`SCREEN`)
+``black-screen`` ``page.black_screen``      a black (secure) screen: a human takes over.
+``captcha``      ``page.captcha``           a CAPTCHA anywhere on screen: a human takes over.
+
+At each point a gesture touches (:data:`TOUCH`)
+``keyboard``     ``keys.keyboard``          the on-screen keyboard's Enter/Go/Send/Done/搜索/发送 key is Enter.
+``target``       ``controls.target``        the control under the finger (target), every other node under it
+                                            (overlap) and controls within touch slop (slop), by their words.
+``secret``       ``personal.secret_touch``  a password or one-time-code field: a human fills it.
+``stepper``      ``controls.stepper``       "−" beside a quantity of 1: the tap removes the line.
+``container``    ``controls.container``     an unlabeled or generic control ("OK", an icon): the words of its
+                                            row or sheet, and its neighbours (nearby).
+``personal``     ``personal.personal_data`` a generic submit of a form with a field for personal data.
+``page``         ``page.page``              on a payment page every confirming control pays.
+``context``      ``context.context``        in a risky context (an amount, a total, a card, a filled
+                                            personal-data form, a composer with text) a commit-like control
+                                            not known to be harmless asks.
+``icon``         ``context.icon``           an icon-only control (no text, no description) in a risky context.
+``double-tap``   ``controls.double_tap``    a double tap on a buying or confirming control pays.
+
+For the step (:data:`STEP`)
+``secret``       ``personal.secret_typing`` typing into a password field hands over, unless the task holds
+                                            exactly the text typed.
+``form``         ``keys.enter``             Enter (a ``Type`` with a newline) submits what the screen offers;
+                                            in a composer with text it sends; beside an icon-only control in a
+                                            risky context it may commit.
+``flag``         ``model.flag``             the model's own sensitive flag.
+``app``          ``unreadable.payment_app`` no hierarchy, in an app known to take payments: every touch asks.
+``unreadable``   ``unreadable.unreadable``  nothing labelled under or near the touch, in a payment app or on a
+                                            screen with no label at all.
+
+Before any of them, ``ocr`` (``unreadable.read_with_ocr``) reads a screen that came without a
+hierarchy from its screenshot. ``Launch`` of a URL is judged by ``url`` (``model.url``) alone.
 
 A re-check right before acting (:meth:`ScreenGuard.recheck`) asks again when the risk got
 stricter or different, or when a step the human approved now targets a different control.
@@ -13,6 +54,7 @@ stricter or different, or when a step the human approved now targets a different
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +65,8 @@ from autoagent.safety import keywords as kw
 from autoagent.safety.keywords import classify_text
 from autoagent.safety.policy import GuardPolicy
 from autoagent.safety.screen import Screen
-from autoagent.safety.signals import SCREEN, STEP, TOUCH, Finding, Look
-from autoagent.safety.signals.look import look_at, summary
+from autoagent.safety.signals import context, controls, keys, model, page, personal, unreadable
+from autoagent.safety.signals.look import Finding, Look, Touch, look_at, summary
 from autoagent.safety.signals.model import looks_like_url, url
 from autoagent.safety.signals.unreadable import read_with_ocr
 from autoagent.safety.types import GuardDecision, Verdict
@@ -34,6 +76,28 @@ __all__ = ["ScreenGuard", "classify_text", "escalates", "looks_like_url"]
 _RANK = {Verdict.ALLOW: 0, Verdict.CONFIRM: 1, Verdict.DENY: 2}
 # Preferred class when several findings share the strictest verdict: money first.
 _PRIORITY = (kw.PAYMENT, kw.PURCHASE, kw.DELETE, kw.SEND, kw.PERSONAL_DATA, kw.TAKEOVER, kw.UNREADABLE, kw.FLAGGED)
+
+ScreenSignal = Callable[[Look], list[Finding]]
+# A signal at one touch point; ``found`` holds what the signals before it found at that point
+# (``context`` and ``icon`` speak only where nothing else did; ``double-tap`` reads what the control is).
+TouchSignal = Callable[[Look, Touch, list[Finding]], list[Finding]]
+
+# The signals, in the order they run: the index above names each.
+SCREEN: tuple[ScreenSignal, ...] = (page.black_screen, page.captcha)
+TOUCH: tuple[TouchSignal, ...] = (
+    keys.keyboard,
+    controls.target,
+    personal.secret_touch,
+    controls.stepper,
+    controls.container,
+    personal.personal_data,
+    page.page,
+    context.context,
+    context.icon,
+    controls.double_tap,
+)
+STEP: tuple[ScreenSignal, ...] = (personal.secret_typing, keys.enter, model.flag, unreadable.payment_app,
+                                  unreadable.unreadable)
 
 
 def escalates(before: GuardDecision, after: GuardDecision) -> bool:
@@ -60,7 +124,7 @@ def _targets(decision: GuardDecision) -> object:
 
 @dataclass
 class ScreenGuard:
-    """Reads the target control and its screen; see :mod:`autoagent.safety.signals` for the signals."""
+    """Reads the target control and its screen; the module docstring is the index of its signals."""
 
     policy: GuardPolicy = field(default_factory=GuardPolicy)
     # The last screen read, so a review and a re-check of one observation parse it once.
@@ -112,7 +176,7 @@ class ScreenGuard:
 
     @staticmethod
     def _findings(look: Look) -> list[Finding]:
-        """Every signal's findings, in the order of the lists in :mod:`autoagent.safety.signals`."""
+        """Every signal's findings, in the order of :data:`SCREEN`, :data:`TOUCH` and :data:`STEP`."""
         findings = [f for signal in SCREEN for f in signal(look)]
         hits: list[dict[str, Any]] = []
         for touch in look.touches:

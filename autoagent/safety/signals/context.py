@@ -132,9 +132,14 @@ def _order_total(screen: Screen) -> str | None:
     for node in screen.nodes:
         if is_edit(node) or is_keyboard(node):
             continue
-        if (word := kw.find(node.label, _TOTAL)) and _DIGITS.search(node.label):
+        if _shows_total(node):
             return node.label[:40]
     return None
+
+
+def _shows_total(node: UINode) -> bool:
+    """A label naming an order total beside its number ("合计: 59.00", "Total 3 items ¥59")."""
+    return bool(kw.find(node.label, _TOTAL)) and bool(_DIGITS.search(node.label))
 
 
 def _card(screen: Screen) -> str | None:
@@ -308,8 +313,7 @@ _MONEY_KINDS = ("amount", "total")
 
 def shows_money(node: UINode) -> bool:
     """A node that shows an amount with a currency, or an order total."""
-    text = f"{node.text} {node.desc}"
-    return bool(_MONEY.search(text)) or (bool(kw.find(node.label, _TOTAL)) and bool(_DIGITS.search(node.label)))
+    return bool(_MONEY.search(f"{node.text} {node.desc}")) or _shows_total(node)
 
 
 def money_beside(look: Look, node: UINode) -> bool:
