@@ -25,7 +25,14 @@ from pydantic import BaseModel, ConfigDict
 
 from autoagent.perception.tree import UINode
 from autoagent.safety import keywords as kw
-from autoagent.safety.screen import CONTAINER_MAX_SHARE, CONTROL_MAX_SHARE, Screen, is_checkable_class, is_edit, is_keyboard
+from autoagent.safety.screen import (
+    CONTAINER_MAX_SHARE,
+    CONTROL_MAX_SHARE,
+    Screen,
+    is_checkable_class,
+    is_edit,
+    is_keyboard,
+)
 from autoagent.safety.signals.controls import acts
 from autoagent.safety.signals.look import Finding, Look, Touch, rid, summary, words_of
 from autoagent.safety.signals.personal import filled_personal_field
@@ -208,7 +215,7 @@ NAVIGATION = (
 _NAVIGATION_IDS = frozenset(("tab", "tabs", "nav", "navbar", "navigation", "menu", "link", "breadcrumb"))
 # "Proceed to shipping", "Go to cart", "前往购物车": a label that names where it leads. One that
 # names paying ("Proceed to payment") has been classified before this is read.
-_GOES_TO = re.compile(r"^\s*(?:(?:proceed|continue|go|move|back|return|skip|jump) to\b|前往|返回)", re.IGNORECASE)
+_GOES_TO = re.compile(r"^\s*(?:(?:proceed|continue|go|move|back|return|skip|jump) to\b|前往)", re.IGNORECASE)
 _PLUS_GLYPHS = frozenset(("+", "＋", "➕", "⊕", "加"))
 _PLUS_WORDS = re.compile(r"^\s*(?:increase|increment|add one|plus|more|增加|加一)\b", re.IGNORECASE)
 # Classes that choose or move rather than act: tabs, spinners, chips, sliders.
