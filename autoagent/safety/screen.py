@@ -32,7 +32,7 @@ def _area(bounds: tuple[int, int, int, int]) -> int:
 
 
 def is_edit(node: UINode) -> bool:
-    return any(node.cls.endswith(c) for c in EDIT_CLASSES)
+    return node.cls.endswith(EDIT_CLASSES)
 
 
 # Input methods: their keys type, they do not act (a "Delete" key is backspace).

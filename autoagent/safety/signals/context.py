@@ -301,13 +301,13 @@ def context(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
     the control's own sheet or row ("Total ¥59 [Continue]") is what the control commits. A card, a
     filled personal-data form or a composer with text counts wherever it is on screen.
     """
-    if found or not (screen_risks := risks(look.screen)) or not commit_like(look.screen, touch):
+    if found or not commit_like(look.screen, touch):
         return []
     node = touch.target
     assert node is not None
     if icon_only(look.screen, node):
         return []  # the icon signal's
-    if harmless(look.screen, node, touch.label, look.row_reach()):
+    if harmless(look.screen, node, touch.label, look.row_reach()) or not (screen_risks := risks(look.screen)):
         return []
     if kw.is_confirm(touch.label) and not money_beside(look, node):
         screen_risks = [r for r in screen_risks if r.kind not in _MONEY_KINDS]
