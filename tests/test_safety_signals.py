@@ -16,7 +16,7 @@ from autoagent.safety import GuardPolicy, ScreenGuard, Verdict, classify
 from autoagent.safety.screen import Screen
 from autoagent.safety.guard import SCREEN, STEP, TOUCH
 from autoagent.safety.signals import amounts, risks
-from autoagent.safety.signals.context import commit_like, harmless, icon_only
+from autoagent.safety.signals.harmless import commit_like, harmless, icon_only
 from autoagent.safety.signals.look import look_at, touch_at
 from autoagent.safety.signals.personal import task_holds
 from tests.test_safety_guard import CART, PAY, TITLE, N, at, button, centre, confirm_of, label, review, screen

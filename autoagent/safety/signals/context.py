@@ -8,11 +8,9 @@ A screen is a *risky context* when it shows
 * a form with personal data in it (an ID number, a card number typed into its field);
 * a message composer with text in it.
 
-There, any commit-like control that is not known to be harmless asks (:func:`context`); an icon-only
-control (no text, no description, an id that says nothing) asks too, and so does Enter beside
-one or in a composer with text (:func:`icon`, :func:`enter_risks`). Harmless (:func:`harmless`)
-means: navigation (a list row or card, a tab, a link by its words: Details, Search, 查看), choosing
-an option (radio, checkbox, spinner, chips), quantity up ("+"), a text field, Back/Cancel/Close.
+There, any commit-like control that is not known to be harmless (``harmless``) asks
+(:func:`context`); an icon-only control (no text, no description, an id that says nothing) asks
+too, and so does Enter beside one or in a composer with text (:func:`icon`, :func:`enter_risks`).
 A control whose own words already classify it (Pay, Place order) is left to ``target``.
 """
 
@@ -25,18 +23,11 @@ from pydantic import BaseModel, ConfigDict
 
 from autoagent.perception.tree import UINode
 from autoagent.safety import keywords as kw
-from autoagent.safety.screen import (
-    CONTAINER_MAX_SHARE,
-    CONTROL_MAX_SHARE,
-    Screen,
-    is_checkable_class,
-    is_edit,
-    is_keyboard,
-)
+from autoagent.safety.screen import CONTAINER_MAX_SHARE, Screen, is_edit, is_keyboard
 from autoagent.safety.signals.controls import acts
+from autoagent.safety.signals.harmless import commit_like, harmless, icon_only
 from autoagent.safety.signals.look import Finding, Look, Touch, rid, summary, words_of
 from autoagent.safety.signals.personal import filled_personal_field
-from autoagent.safety.stepper import is_decrement, quantity_beside
 
 
 class Amount(BaseModel):
@@ -194,99 +185,6 @@ def _beside_send(screen: Screen, field: UINode) -> bool:
                 m.category == kw.SEND for m in kw.classify(words_of(node)))):
             return True
     return False
-
-
-# -- controls --------------------------------------------------------------------------------------
-
-# Words of controls that move around or choose, never commit. Matched like keywords (whole
-# English words, Chinese substrings), and only for a control that no keyword classifies.
-NAVIGATION = (
-    "details", "detail", "view", "view all", "see all", "see more", "show more", "more", "learn more", "read more",
-    "browse", "search", "filter", "sort", "help", "info", "reviews", "share", "edit", "change", "modify",
-    "select", "choose", "pick", "add to cart", "add to basket", "add to bag", "add to wishlist", "add to favourites",
-    "add to favorites", "favourite", "favorite", "save for later", "copy", "expand", "collapse", "home", "menu",
-    "order food", "view cart", "go to cart", "cart", "while using the app", "only this time", "don't allow",
-    "do not allow", "deny",
-    "详情", "查看", "更多", "全部", "搜索", "筛选", "排序", "帮助", "分享", "编辑", "修改", "选择", "加入购物车", "加购",
-    "收藏", "复制", "展开", "收起", "首页", "菜单", "点餐", "购物车", "使用时允许", "仅本次允许", "仅在使用中允许",
-    "不允许", "拒绝",
-)
-# Ids of tabs, menus and links (``tab_cart``, ``nav-shop``, ``menu_orders``, ``breadcrumb``).
-_NAVIGATION_IDS = frozenset(("tab", "tabs", "nav", "navbar", "navigation", "menu", "link", "breadcrumb"))
-# "Proceed to shipping", "Go to cart", "前往购物车": a label that names where it leads. One that
-# names paying ("Proceed to payment") has been classified before this is read.
-_GOES_TO = re.compile(r"^\s*(?:(?:proceed|continue|go|move|back|return|skip|jump) to\b|前往)", re.IGNORECASE)
-_PLUS_GLYPHS = frozenset(("+", "＋", "➕", "⊕", "加"))
-_PLUS_WORDS = re.compile(r"^\s*(?:increase|increment|add one|plus|more|增加|加一)\b", re.IGNORECASE)
-# Classes that choose or move rather than act: tabs, spinners, chips, sliders.
-_CHOOSER_CLASSES = ("Spinner", "Chip", "Tab", "TabView", "SeekBar", "RatingBar", "RadioGroup", "NumberPicker")
-
-
-def icon_only(screen: Screen, node: UINode) -> bool:
-    """A control that says nothing about itself: no text, no description, an id without meaning."""
-    if not node.clickable or is_edit(node) or screen.share(node) > CONTROL_MAX_SHARE:
-        return False
-    if any(c.label.strip() for c in [node, *screen.descendants(node)]):
-        return False
-    node_id = rid(node)
-    return not node_id or kw.is_generic(node_id) or _meaningless_id(node_id)
-
-
-def _meaningless_id(node_id: str) -> bool:
-    """``btn_1``, ``iv3``, ``button``, ``img``: an id made of a widget word and numbers."""
-    words = kw.normalise(node_id).split()
-    widget = {"btn", "button", "iv", "img", "image", "icon", "ib", "imagebutton", "view", "v", "action", "fab", "item"}
-    return all(w.isdigit() or w in widget or re.fullmatch(r"[a-z]{1,3}\d+", w) for w in words)
-
-
-def harmless(screen: Screen, node: UINode, label: str, reach: float) -> str | None:
-    """Why touching ``node`` cannot commit anything, or None when it might."""
-    if is_edit(node):
-        return "a text field"
-    if kw.is_negative(label):
-        return "it backs out"
-    if node.checkable or is_checkable_class(node) or node.cls.endswith(_CHOOSER_CLASSES):
-        return "it chooses an option"
-    text = label.strip()
-    if text in _PLUS_GLYPHS or (not node.text.strip() and _PLUS_WORDS.match(node.desc)):
-        return "it raises a quantity"
-    if is_decrement(node) and (found := quantity_beside(screen, node, reach)) and found[1] > 1:
-        return "it lowers a quantity that stays above zero"
-    if _is_row(screen, node):
-        return "a list row or card: it opens what it shows"
-    id_words = kw.normalise(rid(node))
-    if set(id_words.split()) & _NAVIGATION_IDS:
-        return "its id names a tab, a menu or a link"
-    if _GOES_TO.match(text):
-        return "it goes to another page"
-    # An icon's id may say where it goes ("iv_cart", "btn_search") when nothing else does.
-    words = text or id_words
-    if words and not kw.is_generic(words) and kw.find(words, NAVIGATION):
-        return "its words name navigation or a choice"
-    return None
-
-
-def _is_row(screen: Screen, node: UINode) -> bool:
-    """A list row or a card (a product, a hotel, a contact): a clickable layout with several labels,
-    none of which says "go ahead" (a layout reading "Continue ¥59" is a button)."""
-    if node.cls.endswith(("Button", "ImageButton")) or not node.clickable:
-        return False
-    labels = [c.label for c in screen.descendants(node) if c.label.strip()]
-    if any(kw.is_confirm(text) for text in labels):
-        return False
-    return screen.share(node) > CONTROL_MAX_SHARE or len(labels) >= 2
-
-
-def commit_like(screen: Screen, touch: Touch) -> bool:
-    """A control that may go ahead with something: clickable, or a button or "OK" the hierarchy does
-    not mark clickable (a web handler attached with addEventListener)."""
-    node = touch.target
-    if node is None or not acts(touch) or node.index in screen.disabled:
-        return False
-    if node.clickable:
-        return True
-    return touch.is_tap and (node.cls.endswith(("Button", "ImageButton"))
-                             or (touch.label.strip() != "" and kw.is_generic(touch.label)))
 
 
 # -- signals --------------------------------------------------------------------------------------
