@@ -32,10 +32,8 @@ def submits(look: Look) -> list[Finding]:
         if is_keyboard(node):
             continue
         if screen.source == "ocr" or (node.clickable and not is_edit(node)):
-            for found in says(screen, node, "form"):
-                if found.category != kw.TAKEOVER:
-                    findings.append(Finding(found.category, "form", f"Enter would submit a form offering "
-                                                                     f"{found.detail}", found.node))
+            findings += [Finding(f.category, "form", f"Enter would submit a form offering {f.detail}", f.node)
+                         for f in says(screen, node, "form")]
     if screen.source == "ocr" and (marker := payment_page(screen)):
         findings.append(Finding(kw.PAYMENT, "ocr", f"Enter on a screen that reads {marker!r}"))
     if field_kind := personal_field(screen):
