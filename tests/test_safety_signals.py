@@ -423,3 +423,20 @@ def test_an_icon_whose_id_names_navigation_is_harmless() -> None:
 
 def test_a_disabled_button_in_a_risky_context_clicks_nothing() -> None:
     allowed(review(Tap(element=centre(PAY)), checkout(N("Button", PAY, text="Proceed", enabled=False))))
+
+
+# -- words the vocabulary does not know, beside money ----------------------------------------------------
+@pytest.mark.parametrize("text", ["Ρay ¥59.00", "Give ¥10", "Start free trial, then ¥25/month", "Claim ¥5 now"])
+def test_a_control_that_shows_money_in_unknown_words_pays(text: str) -> None:
+    # "Ρay" starts with a Greek Rho: no keyword matches, the amount on the control still does.
+    decision = review(Tap(element=centre(PAY)), screen(label("Offer", TITLE), button(text, PAY)))
+    confirm_of(decision, "payment", "context")
+
+
+def test_a_tick_on_a_filled_id_form_hands_data_over() -> None:
+    confirm_of(review(Tap(element=centre(PAY)), id_form("110101199003074477", button("✓", PAY))), "personal_data")
+
+
+def test_an_icon_whose_id_says_send_is_read_by_its_id() -> None:
+    confirm_of(review(Tap(element=centre(ICON)), chat("", N("ImageView", ICON, clickable=True, rid="send_icon"))),
+               "send", "target")
