@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from PIL import Image
 
 from autoagent.actions import DoubleTap, Swipe, Tap, Type
 from autoagent.perception.observation import Observation
@@ -22,6 +23,9 @@ from autoagent.safety.signals.personal import task_holds
 from tests.test_safety_guard import CART, PAY, TITLE, N, at, button, centre, confirm_of, label, review, screen
 
 POLICY = GuardPolicy()
+ID_FIELD = (40, 400, 1040, 530)
+KEY = (780, 2100, 1060, 2250)
+FIELD_ = (40, 600, 1040, 730)
 
 
 def tree(*nodes: N) -> Screen:
@@ -39,6 +43,98 @@ def test_every_signal_is_named_in_the_index() -> None:
     index = guard.__doc__ or ""
     for signal in (*SCREEN, *TOUCH, *STEP):
         assert f"{signal.__module__.rsplit('.', 1)[-1]}.{signal.__name__}" in index, signal
+
+
+# -- each signal on its own: a screen where it speaks, and one where it stays silent -----------------------
+def signal_named(name: str):
+    return next(s for s in (*SCREEN, *TOUCH, *STEP) if s.__name__ == name)
+
+
+def run_signal(name: str, action, obs: Observation, task: str = "") -> list:
+    signal = signal_named(name)
+    look = look_at(action, Screen.of(obs), POLICY, app=obs.app, task=task)
+    if signal in TOUCH:
+        return [f for touch in look.touches for f in signal(look, touch, [])]
+    return signal(look)
+
+
+def _minus_row(value: str) -> Observation:
+    from tests.test_safety_guard import MINUS, stepper
+
+    return screen(stepper(value, N("Button", MINUS, text="−", clickable=True)))
+
+
+def _on_minus():
+    from tests.test_safety_guard import MINUS
+
+    return Tap(element=centre(MINUS))
+
+
+_DELETE_DIALOG = N("LinearLayout", (80, 900, 1000, 1500), children=[
+    label("Delete this photo?", (120, 940, 960, 1100)), button("OK", (560, 1300, 960, 1440))])
+_PAY_SHEET = N("LinearLayout", (0, 1200, 1080, 2400), children=[label("收银台", (40, 1220, 1040, 1320)),
+                                                                   button("Continue", PAY)])
+_BLACK = Image.new("RGB", (1080, 2400), (1, 1, 1))
+_IME = "com.google.android.inputmethod.latin"
+
+
+def _ime_enter(*others: N) -> Observation:
+    board = N("FrameLayout", (0, 1500, 1080, 2300), package=_IME,
+              children=[N("Button", KEY, text="Send", clickable=True, package=_IME)])
+    return screen(*others, board)
+
+
+# name, action, a screen where the signal speaks (with the source it names), a screen where it is silent (or
+# another action and its screen, where the action is what makes it silent)
+SIGNALS_ON_THEIR_OWN = [
+    ("black_screen", Tap(element=centre(PAY)), screen(button("Next", PAY), image=_BLACK), "screen",
+     screen(button("Next", PAY))),
+    ("captcha", Tap(element=centre(PAY)), screen(label("Slide to verify 拖动滑块", TITLE), button("Log in", PAY)),
+     "screen", screen(label("Welcome", TITLE), button("Log in", PAY))),
+    ("keyboard", Tap(element=centre(KEY)), _ime_enter(button("Pay ¥5", CART)), "enter-key",
+     _ime_enter(button("Details", CART))),
+    ("target", Tap(element=centre(PAY)), screen(button("Send", PAY)), "target", screen(button("Details", PAY))),
+    ("secret_touch", Tap(element=centre(PAY)), screen(N("EditText", PAY, password=True, clickable=True)), "target",
+     screen(N("EditText", PAY, clickable=True))),
+    ("stepper", _on_minus(), _minus_row("1"), "stepper", _minus_row("2")),
+    ("container", Tap(element=centre((560, 1300, 960, 1440))), screen(_DELETE_DIALOG), "container",
+     screen(N("LinearLayout", (80, 900, 1000, 1500), children=[label("Rate this app", (120, 940, 960, 1100)),
+                                                               button("OK", (560, 1300, 960, 1440))]))),
+    ("personal_data", Tap(element=centre(PAY)),
+     screen(N("EditText", ID_FIELD, desc="ID number", clickable=True), button("Submit", PAY)), "form",
+     screen(N("EditText", ID_FIELD, desc="Nickname", clickable=True), button("Submit", PAY))),
+    ("page", Tap(element=centre(PAY)), screen(_PAY_SHEET), "page", screen(button("Continue", PAY))),
+    ("context", Tap(element=centre(PAY)), screen(label("Visa •••• 4242", TITLE), button("Use", PAY)), "context",
+     screen(label("Notes", TITLE), button("Use", PAY))),
+    ("icon", Tap(element=centre(PAY)), screen(label("¥59.00", TITLE), N("ImageButton", PAY, clickable=True)), "icon",
+     screen(label("Notes", TITLE), N("ImageButton", PAY, clickable=True))),
+    ("double_tap", DoubleTap(element=centre(PAY)), screen(button("OK", PAY)), "double-tap",
+     screen(button("Add to cart", PAY))),
+    ("secret_typing", Type(text="hunter2"), screen(N("EditText", PAY, password=True, focused=True, clickable=True)),
+     "target", screen(N("EditText", PAY, focused=True, clickable=True))),
+    ("enter", Type(text="ok\n"), screen(N("EditText", FIELD_, focused=True, clickable=True), button("Pay", PAY)),
+     "form", screen(N("EditText", FIELD_, focused=True, clickable=True), button("Search", PAY))),
+    ("flag", Tap(element=centre(PAY), message="This pays ¥59"), screen(button("Next", PAY)), "flag",
+     (Tap(element=centre(PAY)), screen(button("Next", PAY)))),
+    ("payment_app", Tap(element=centre(PAY)), Observation(screenshot=Image.new("RGB", (1080, 2400), "white"),
+                                                          hierarchy=None, app="com.tencent.mm"), "app",
+     Observation(screenshot=Image.new("RGB", (1080, 2400), "white"), hierarchy=None, app="com.example.notes")),
+    ("unreadable", Tap(element=centre(PAY)), screen(N("android.view.View", PAY, clickable=True)), "unreadable",
+     screen(button("Next", PAY))),
+]
+
+
+@pytest.mark.parametrize("name,action,speaks,source,silent", SIGNALS_ON_THEIR_OWN,
+                         ids=[case[0] for case in SIGNALS_ON_THEIR_OWN])
+def test_each_signal_on_its_own(name: str, action, speaks: Observation, source: str, silent) -> None:
+    found = run_signal(name, action, speaks)
+    assert found and {f.source for f in found} == {source}, found
+    quiet_action, quiet = silent if isinstance(silent, tuple) else (action, silent)
+    assert run_signal(name, quiet_action, quiet) == []
+
+
+def test_every_signal_has_a_case_of_its_own() -> None:
+    assert {s.__name__ for s in (*SCREEN, *TOUCH, *STEP)} == {case[0] for case in SIGNALS_ON_THEIR_OWN}
 
 
 # -- amounts ---------------------------------------------------------------------------------------------
@@ -64,7 +160,6 @@ def test_amounts_reads_every_node_in_order() -> None:
 
 
 # -- risky contexts --------------------------------------------------------------------------------------
-ID_FIELD = (40, 400, 1040, 530)
 COMPOSER = (40, 2200, 850, 2330)
 ICON = (870, 2200, 1040, 2330)
 
@@ -309,9 +404,6 @@ def test_double_tap_on_an_icon_send_button_is_asked() -> None:
 
 
 # -- the on-screen keyboard and short swipes ---------------------------------------------------------------
-KEY = (780, 2100, 1060, 2250)
-
-
 def keyboard(text: str) -> N:
     board = N("FrameLayout", (0, 1500, 1080, 2300), rid="keyboard", package="com.google.android.inputmethod.latin")
     board.children.append(N("Button", KEY, text=text, rid="key_action", clickable=True,
