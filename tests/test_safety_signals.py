@@ -280,7 +280,10 @@ def test_an_unknown_verb_anywhere_on_a_screen_with_an_amount_asks(text: str) -> 
 
 def test_a_plain_continue_reads_the_money_beside_it() -> None:
     # A shipping form under its order total: the next page charges, and asks.
-    allowed(review(Tap(element=centre(PAY)), checkout(button("Continue", PAY))))
+    shipping = N("EditText", (40, 600, 1040, 730), text="1 Century Ave", rid="address", clickable=True)
+    allowed(review(Tap(element=centre(PAY)), checkout(shipping, button("Continue", PAY))))
+    # With nothing to fill, the money anywhere on screen is what "Continue" commits.
+    confirm_of(review(Tap(element=centre(PAY)), checkout(button("Continue", PAY))), "payment", "context")
     # The total on the control's own row, or in its own sheet: the control commits it.
     bar = N("LinearLayout", (0, 2080, 1080, 2270), children=[label("Total ¥59.00", (40, 2100, 500, 2250)),
                                                               button("Continue", (560, 2100, 1040, 2250))])

@@ -238,14 +238,13 @@ def is_negative(label: str) -> bool:
 
 
 def is_confirm(label: str) -> bool:
-    """A label that only says "go ahead" ("OK", "Continue", "确定"), unlike an empty one or a glyph."""
-    norm = normalise(label).strip()
-    joined = " ".join(_WORD.findall(norm)) if not _CJK.search(norm) else norm
-    return bool(joined) and joined in GENERIC_CONFIRM
+    """A label that only says "go ahead" ("OK", "Continue", "确定", "Continue 继续"), unlike an empty one or a glyph."""
+    parts = _halves(normalise(label).strip())
+    return bool(parts) and all(part in GENERIC_CONFIRM for part in parts)
 
 
 def is_generic(label: str) -> bool:
-    """A label that says nothing about what the control does: empty, symbols, "OK", "确认"."""
+    """A label that says nothing about what the control does: empty, symbols, "OK", "确认", "Continue 继续"."""
     norm = normalise(label).strip()
     if not norm:
         return True
@@ -254,5 +253,16 @@ def is_generic(label: str) -> bool:
         return True  # "→", "✓", "…": an icon's glyph
     if len(norm) <= 2 and not _CJK.search(norm):
         return True
-    joined = " ".join(words) if not _CJK.search(norm) else norm
-    return joined in GENERIC_CONFIRM
+    parts = _halves(norm)
+    return bool(parts) and all(part in GENERIC_CONFIRM for part in parts)
+
+
+def _halves(norm: str) -> list[str]:
+    """A label's English words and its Chinese, each joined: apps print both ("Continue 继续")."""
+    english = " ".join(_WORD.findall(norm))
+    chinese = "".join(_CJK.findall(norm))
+    if not chinese:
+        return [english] if english else []
+    if not english:
+        return [norm.strip()]
+    return [english, chinese]

@@ -194,9 +194,10 @@ def context(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
     """context: in a risky context, a commit-like control that no other signal explained and that
     is not known to be harmless asks.
 
-    A plain "Continue" or "OK" is read with the money beside it: a price or a total elsewhere on a
-    page is what the next page will charge (a shipping form under its order total), while one in
-    the control's own sheet or row ("Total ¥59 [Continue]") is what the control commits. A card, a
+    A plain "Continue" or "OK" on a form (a screen with fields to fill) submits the form: there it is
+    read with the money in its own sheet or row ("Total ¥59 [Continue]"), while a total elsewhere on
+    the page is what the next page will charge, and ask about (a shipping form under its order
+    total). On a screen with nothing to fill, the money anywhere is what it commits. A card, a
     filled personal-data form or a composer with text counts wherever it is on screen.
     """
     if found or not commit_like(look.screen, touch):
@@ -207,7 +208,7 @@ def context(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
         return []  # the icon signal's
     if harmless(look.screen, node, touch.label, look.row_reach()) or not (screen_risks := risks(look.screen)):
         return []
-    if kw.is_confirm(touch.label) and not money_beside(look, node):
+    if kw.is_confirm(touch.label) and is_form(look.screen) and not money_beside(look, node):
         screen_risks = [r for r in screen_risks if r.kind not in _MONEY_KINDS]
     return [Finding(r.category, "context", f"{touch.label[:40]!r} may commit: {r.detail}", summary(node))
             for r in screen_risks]
@@ -219,6 +220,13 @@ _MONEY_KINDS = ("amount", "total")
 def shows_money(node: UINode) -> bool:
     """A node that shows an amount with a currency, or an order total."""
     return bool(_MONEY.search(f"{node.text} {node.desc}")) or _shows_total(node)
+
+
+def is_form(screen: Screen) -> bool:
+    """A screen with fields to fill (name, address, a note), not counting search boxes."""
+    return screen.memo("is_form", lambda: any(
+        is_edit(n) and not is_keyboard(n) and not kw.find(" ".join((n.desc, rid(n))), _SEARCH_FIELDS)
+        for n in screen.nodes))
 
 
 def money_beside(look: Look, node: UINode) -> bool:
@@ -248,12 +256,13 @@ def icon(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
 
 
 def enter_risks(look: Look) -> list[Finding]:
-    """What Enter may commit beyond the words on screen: a composer with text sends; in a risky
-    context an icon-only control (a paper plane, a tick) may be what Enter presses."""
+    """What Enter may commit beyond the words on screen: in a composer with text it sends; in a risky
+    context it submits what the screen shows (a coupon field whose Enter pays, a paper-plane icon
+    that Enter presses). Enter in a search box searches."""
     screen = look.screen
     focused = screen.focused
     if focused is not None and is_edit(focused) and kw.find(" ".join((focused.desc, rid(focused))), _SEARCH_FIELDS):
-        return []  # Enter in a search box searches
+        return []
     findings: list[Finding] = []
     if focused is not None and is_edit(focused):
         # Enter in a composer sends what it holds, or what this step types into it.
@@ -267,8 +276,13 @@ def enter_risks(look: Look) -> list[Finding]:
         assert field is not None
         findings.append(Finding(kw.SEND, "composer", f"Enter in a message composer with text "
                                                      f"({rid(field) or 'a field'}) sends it", summary(field)))
-    icons = [n for n in screen.nodes if n.index not in screen.disabled and icon_only(screen, n)]
-    if icons:
-        findings += [Finding(r.category, "icon", f"Enter beside an icon-only control: {r.detail}", summary(icons[0]))
-                     for r in risks(screen) if not (sends and r.kind == "composer")]
+    icon = next((n for n in screen.nodes if n.index not in screen.disabled and icon_only(screen, n)), None)
+    for r in risks(screen):
+        if sends and r.kind == "composer":
+            continue
+        if icon is not None:
+            findings.append(Finding(r.category, "icon", f"Enter beside an icon-only control: {r.detail}",
+                                    summary(icon)))
+        else:
+            findings.append(Finding(r.category, "context", f"Enter submits a screen where {r.detail}"))
     return findings

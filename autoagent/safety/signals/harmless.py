@@ -26,10 +26,10 @@ NAVIGATION = (
     "select", "choose", "pick", "add to cart", "add to basket", "add to bag", "add to wishlist", "add to favourites",
     "add to favorites", "favourite", "favorite", "save for later", "copy", "expand", "collapse", "home", "menu",
     "order food", "view cart", "go to cart", "cart", "while using the app", "only this time", "don't allow",
-    "do not allow", "deny",
+    "do not allow", "deny", "attach", "emoji", "sticker", "voice", "camera", "photo", "gallery", "image", "picture",
     "详情", "查看", "更多", "全部", "搜索", "筛选", "排序", "帮助", "分享", "编辑", "修改", "选择", "加入购物车", "加购",
     "收藏", "复制", "展开", "收起", "首页", "菜单", "点餐", "购物车", "使用时允许", "仅本次允许", "仅在使用中允许",
-    "不允许", "拒绝",
+    "不允许", "拒绝", "附件", "表情", "语音", "相机", "拍照", "相册", "图片",
 )
 # Ids of tabs, menus and links (``tab_cart``, ``nav-shop``, ``menu_orders``, ``breadcrumb``).
 _NAVIGATION_IDS = frozenset(("tab", "tabs", "nav", "navbar", "navigation", "menu", "link", "breadcrumb"))
@@ -43,20 +43,17 @@ _CHOOSER_CLASSES = ("Spinner", "Chip", "Tab", "TabView", "SeekBar", "RatingBar",
 
 
 def icon_only(screen: Screen, node: UINode) -> bool:
-    """A control that says nothing about itself: no text, no description, an id without meaning."""
+    """A control that says nothing about itself: no text, no description, and an id that names no
+    class of risk, no backing out and no navigation (``iv_a``, ``btn_1``, ``ok``)."""
     if not node.clickable or is_edit(node) or screen.share(node) > CONTROL_MAX_SHARE:
         return False
     if any(c.label.strip() for c in [node, *screen.descendants(node)]):
         return False
-    node_id = rid(node)
-    return not node_id or kw.is_generic(node_id) or _meaningless_id(node_id)
-
-
-def _meaningless_id(node_id: str) -> bool:
-    """``btn_1``, ``iv3``, ``button``, ``img``: an id made of a widget word and numbers."""
-    words = kw.normalise(node_id).split()
-    widget = {"btn", "button", "iv", "img", "image", "icon", "ib", "imagebutton", "view", "v", "action", "fab", "item"}
-    return all(w.isdigit() or w in widget or re.fullmatch(r"[a-z]{1,3}\d+", w) for w in words)
+    words = kw.normalise(rid(node)).strip()
+    if not words or kw.is_generic(words):
+        return True
+    return not (kw.classify(words) or kw.is_negative(words) or kw.find(words, NAVIGATION)
+                or set(words.split()) & _NAVIGATION_IDS)
 
 
 def harmless(screen: Screen, node: UINode, label: str, reach: float) -> str | None:
