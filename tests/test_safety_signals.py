@@ -535,3 +535,53 @@ def test_a_tick_on_a_filled_id_form_hands_data_over() -> None:
 def test_an_icon_whose_id_says_send_is_read_by_its_id() -> None:
     confirm_of(review(Tap(element=centre(ICON)), chat("", N("ImageView", ICON, clickable=True, rid="send_icon"))),
                "send", "target")
+
+
+# -- the red team's phone patterns, on hand-built screens ------------------------------------------------
+def test_an_icon_whose_id_names_nothing_is_icon_only() -> None:
+    for rid_ in ("iv_a", "b1", "ok", "imageButton2"):
+        s = tree(N("ImageButton", ICON, clickable=True, rid=rid_))
+        assert icon_only(s, next(n for n in s.nodes if n.bounds == ICON)), rid_
+    for rid_ in ("iv_cart", "btn_back", "attach", "send_btn"):
+        s = tree(N("ImageButton", ICON, clickable=True, rid=rid_))
+        assert not icon_only(s, next(n for n in s.nodes if n.bounds == ICON)), rid_
+    confirm_of(review(Tap(element=centre(ICON)), chat("see you", N("ImageButton", ICON, clickable=True,
+                                                                   rid="iv_a"))), "send", "icon")
+
+
+def test_enter_in_a_field_of_a_risky_screen_submits_it() -> None:
+    coupon = N("EditText", (40, 600, 1040, 730), text="", rid="et_2", focused=True, clickable=True)
+    obs = screen(label("Premium plan 高级会员 ¥199.00", TITLE), coupon)
+    confirm_of(review(Type(text="SAVE10\n"), obs), "payment", "context")
+    allowed(review(Type(text="SAVE10"), obs))
+    allowed(review(Type(text="SAVE10\n"), screen(label("Premium plan 高级会员", TITLE), coupon)))
+
+
+def test_an_unlabelled_icon_left_of_a_quantity_of_one_removes_the_line() -> None:
+    from tests.test_safety_guard import MINUS, PLUS
+
+    def row(value: str) -> Observation:
+        return screen(label("Vitamin C", TITLE), N("LinearLayout", (0, 1200, 1080, 1330), children=[
+            N("ImageButton", MINUS, clickable=True, rid="iv_m0"), label(value, (740, 1215, 900, 1315)),
+            N("ImageButton", PLUS, clickable=True, rid="iv_p0")]))
+
+    confirm_of(review(Tap(element=centre(MINUS)), row("1")), "delete", "stepper")
+    allowed(review(Tap(element=centre(PLUS)), row("1")))  # right of the quantity: the "+"
+    allowed(review(Tap(element=centre(MINUS)), row("2")))
+
+
+def test_a_plain_button_on_a_screen_with_nothing_to_fill_reads_money_anywhere() -> None:
+    for text in ("OK", "Continue 继续", "确定", "→"):
+        obs = screen(label("Premium plan · 1 year", TITLE), label("¥199.00", (40, 600, 1040, 750)),
+                     button(text, PAY))
+        confirm_of(review(Tap(element=centre(PAY)), obs), "payment")
+
+
+def test_a_bilingual_generic_label_is_generic() -> None:
+    confirm_of(review(DoubleTap(element=centre(PAY)), screen(label("Premium", TITLE), button("Continue 继续", PAY))),
+               "payment", "double-tap")
+
+
+def test_an_unlabelled_back_or_close_icon_on_a_risky_screen_backs_out() -> None:
+    for rid_ in ("btn_back", "iv_close", "cancelButton"):
+        allowed(review(Tap(element=centre(ICON)), checkout(N("ImageButton", ICON, clickable=True, rid=rid_))))

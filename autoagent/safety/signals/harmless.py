@@ -14,7 +14,7 @@ import re
 from autoagent.perception.tree import UINode
 from autoagent.safety import keywords as kw
 from autoagent.safety.screen import CONTROL_MAX_SHARE, Screen, is_checkable_class, is_edit
-from autoagent.safety.signals.controls import acts
+from autoagent.safety.signals.controls import acts, negative_id
 from autoagent.safety.signals.look import Touch, rid
 from autoagent.safety.stepper import is_decrement, quantity_beside
 
@@ -26,7 +26,7 @@ NAVIGATION = (
     "select", "choose", "pick", "add to cart", "add to basket", "add to bag", "add to wishlist", "add to favourites",
     "add to favorites", "favourite", "favorite", "save for later", "copy", "expand", "collapse", "home", "menu",
     "order food", "view cart", "go to cart", "cart", "while using the app", "only this time", "don't allow",
-    "do not allow", "deny", "attach", "emoji", "sticker", "voice", "camera", "photo", "gallery", "image", "picture",
+    "do not allow", "deny", "attach", "emoji", "sticker", "voice", "camera", "photo", "gallery",
     "详情", "查看", "更多", "全部", "搜索", "筛选", "排序", "帮助", "分享", "编辑", "修改", "选择", "加入购物车", "加购",
     "收藏", "复制", "展开", "收起", "首页", "菜单", "点餐", "购物车", "使用时允许", "仅本次允许", "仅在使用中允许",
     "不允许", "拒绝", "附件", "表情", "语音", "相机", "拍照", "相册", "图片",
@@ -52,7 +52,7 @@ def icon_only(screen: Screen, node: UINode) -> bool:
     words = kw.normalise(rid(node)).strip()
     if not words or kw.is_generic(words):
         return True
-    return not (kw.classify(words) or kw.is_negative(words) or kw.find(words, NAVIGATION)
+    return not (kw.classify(words) or negative_id(words) or kw.find(words, NAVIGATION)
                 or set(words.split()) & _NAVIGATION_IDS)
 
 
@@ -60,7 +60,7 @@ def harmless(screen: Screen, node: UINode, label: str, reach: float) -> str | No
     """Why touching ``node`` cannot commit anything, or None when it might."""
     if is_edit(node):
         return "a text field"
-    if kw.is_negative(label):
+    if kw.is_negative(label) or (not label.strip() and negative_id(rid(node))):
         return "it backs out"
     if node.checkable or is_checkable_class(node) or node.cls.endswith(_CHOOSER_CLASSES):
         return "it chooses an option"
