@@ -585,3 +585,14 @@ def test_a_bilingual_generic_label_is_generic() -> None:
 def test_an_unlabelled_back_or_close_icon_on_a_risky_screen_backs_out() -> None:
     for rid_ in ("btn_back", "iv_close", "cancelButton"):
         allowed(review(Tap(element=centre(ICON)), checkout(N("ImageButton", ICON, clickable=True, rid=rid_))))
+
+
+def test_a_card_shown_pays_and_a_card_asked_for_is_personal_data() -> None:
+    shown = screen(label("Visa •••• 4242", TITLE), N("EditText", FIELD_, text="", rid="note", focused=True,
+                                                    clickable=True))
+    confirm_of(review(Type(text="thanks\n"), shown), "payment", "context")
+    asked_for = screen(label("Add a card", TITLE), N("EditText", FIELD_, text="", rid="card_number", focused=True,
+                                                     clickable=True))
+    decision = review(Type(text="4242 4242 4242 4242\n"), asked_for)
+    confirm_of(decision, "personal_data")
+    assert decision.evidence["categories"] == ["personal_data"]

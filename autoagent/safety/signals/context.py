@@ -4,7 +4,7 @@ A screen is a *risky context* when it shows
 
 * an amount with a currency (¥59.00, $5, 12 元, RMB 100: :func:`amounts`) or an order total
   ("Total", "合计", "实付" beside a number);
-* a card (a card number field, a masked card "•••• 1234", 尾号 1234);
+* a card (a masked card "•••• 1234", 尾号 1234: payment; a card number field: personal data);
 * a form with personal data in it (an ID number, a card number typed into its field);
 * a message composer with text in it.
 
@@ -115,8 +115,12 @@ def _risks(screen: Screen) -> list[Risk]:
         out.append(Risk(kind="amount", category=kw.PAYMENT, detail=f"the screen shows {money[0].text!r}"))
     elif total := _order_total(screen):
         out.append(Risk(kind="total", category=kw.PAYMENT, detail=f"the screen shows an order total ({total!r})"))
-    if card := _card(screen):
+    if card := _masked_card(screen):
         out.append(Risk(kind="card", category=kw.PAYMENT, detail=f"the screen shows a card ({card})"))
+    if field := _card_field(screen):
+        # A field for a card number takes the card itself: handing it over is personal data (what
+        # it then pays is asked about where it pays: a Pay button, a payment page, the network).
+        out.append(Risk(kind="card", category=kw.PERSONAL_DATA, detail=f"the screen asks for a card ({field})"))
     if personal := filled_personal_field(screen):
         out.append(Risk(kind="personal", category=kw.PERSONAL_DATA,
                         detail=f"a form holds personal data ({personal})"))
@@ -140,13 +144,19 @@ def _shows_total(node: UINode) -> bool:
     return bool(kw.find(node.label, _TOTAL)) and bool(_DIGITS.search(node.label))
 
 
-def _card(screen: Screen) -> str | None:
+def _masked_card(screen: Screen) -> str | None:
+    """A card the screen shows: "•••• 4242", "尾号 1234", "ending in 1234"."""
     for node in screen.nodes:
-        if is_keyboard(node):
-            continue
-        if m := _MASKED_CARD.search(node.text) or _MASKED_CARD.search(node.desc):
+        if not is_keyboard(node) and (m := _MASKED_CARD.search(node.text) or _MASKED_CARD.search(node.desc)):
             return repr(m.group(0))
-        if is_edit(node) and (word := kw.find(" ".join((node.desc, rid(node), node.text)), _CARD_FIELDS)):
+    return None
+
+
+def _card_field(screen: Screen) -> str | None:
+    """A field for a card number, CVV or bank card."""
+    for node in screen.nodes:
+        if is_edit(node) and not is_keyboard(node) and (
+                word := kw.find(" ".join((node.desc, rid(node), node.text)), _CARD_FIELDS)):
             return f"a {word!r} field"
     return None
 
