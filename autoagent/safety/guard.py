@@ -38,8 +38,8 @@ For the step (:data:`STEP`)
 ``secret``       ``personal.secret_typing`` typing into a password field hands over, unless the task holds
                                             exactly the text typed.
 ``form``         ``keys.enter``             Enter (a ``Type`` with a newline) submits what the screen offers;
-                                            in a composer with text it sends; beside an icon-only control in a
-                                            risky context it may commit.
+                                            in a composer with text it sends; in a risky context (outside a
+                                            search box) it submits what the screen shows.
 ``flag``         ``model.flag``             the model's own sensitive flag.
 ``app``          ``unreadable.payment_app`` no hierarchy, in an app known to take payments: every touch asks.
 ``unreadable``   ``unreadable.unreadable``  nothing labelled under or near the touch, in a payment app or on a
