@@ -315,8 +315,14 @@ def test_enter_in_a_chat_sends() -> None:
 
 def test_enter_submits_personal_data() -> None:
     obs = screen(N("EditText", (40, 400, 1040, 530), desc="身份证号", rid="id_number", clickable=True),
-                 N("EditText", FIELD, text="", desc="Comment", focused=True, clickable=True))
+                 N("EditText", FIELD, text="", desc="Remarks", focused=True, clickable=True))
     confirm_of(review(Type(text="ok\n"), obs), "personal_data", "form")
+    # Enter in a comment field also posts the comment: send ranks first, personal data is still read.
+    comment = screen(N("EditText", (40, 400, 1040, 530), desc="身份证号", rid="id_number", clickable=True),
+                     N("EditText", FIELD, text="", desc="Comment", focused=True, clickable=True))
+    decision = review(Type(text="ok\n"), comment)
+    confirm_of(decision, "send", "composer")
+    assert "personal_data" in decision.evidence["categories"]
 
 
 def test_search_with_enter_on_a_plain_screen_is_allowed() -> None:
@@ -530,8 +536,11 @@ def test_the_guard_protocol_names_recheck() -> None:
     import inspect
 
     from autoagent.safety import Guard
-    assert list(inspect.signature(Guard.recheck).parameters) == ["self", "action", "before", "observation"]
-    assert list(inspect.signature(ScreenGuard.recheck).parameters) == ["self", "action", "before", "observation"]
+    for guard_class in (Guard, ScreenGuard):
+        assert list(inspect.signature(guard_class.recheck).parameters) == ["self", "action", "before", "observation",
+                                                                            "task"]
+        assert list(inspect.signature(guard_class.review).parameters) == ["self", "action", "observation", "task"]
+        assert inspect.signature(guard_class.review).parameters["task"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 # -- the on-screen keyboard -----------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from autoagent.safety.keywords import (
 )
 from autoagent.safety.pending import PendingConfirmations, PendingRequest, QueueHuman
 from autoagent.safety.policy import GuardPolicy
+from autoagent.safety.signals import Amount, amounts
 from autoagent.safety.types import (
     Approval,
     ConfirmationRequest,
@@ -46,6 +47,7 @@ __all__ = [
     "SEND",
     "TAKEOVER",
     "UNREADABLE",
+    "Amount",
     "Approval",
     "CallbackHuman",
     "ConfirmationRequest",
@@ -61,6 +63,7 @@ __all__ = [
     "ScreenGuard",
     "TerminalHuman",
     "Verdict",
+    "amounts",
     "classify",
     "classify_text",
     "escalates",

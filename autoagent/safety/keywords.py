@@ -30,19 +30,28 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "settle bill", "settle the bill", "settle a bill", "settle up", "settle payment", "donate", "tip",
         "支付", "付款", "确认支付", "立即支付", "确认付款", "结算", "去结算", "买单", "收银台", "转账", "汇款",
         "充值", "提现", "红包", "付钱", "扫码付", "结账", "结帐", "缴费", "付费", "打赏",
+        "pay bill", "pay the bill", "make a donation", "donate now", "send a tip", "捐款", "捐赠", "赞赏",
     ),
     PURCHASE: (
         "place order", "buy now", "buy", "purchase", "submit order", "order now", "book now", "reserve now",
         "confirm booking", "confirm order", "complete order", "complete purchase", "subscribe",
         "renew", "renew membership", "upgrade", "pre order", "preorder",
         "提交订单", "立即购买", "确认下单", "下单", "立即预订", "确认预订", "立即抢购", "购买", "订阅", "预订",
-        "预定", "确认订单", "续费", "续订",
+        "预定", "确认订单", "续费", "续订", "开通会员", "升级会员", "立即开通", "预购", "预售",
     ),
     SEND: ("send", "send message", "send reply", "reply", "post", "publish", "tweet", "发送", "发布", "发表", "转发",
            "回复"),
     DELETE: (
         "delete", "erase", "clear all", "clear data", "empty trash", "uninstall", "factory reset",
         "remove account", "delete account", "删除", "清空", "卸载", "注销", "永久删除", "移除",
+    ),
+    # Handing over identity or a card: verifying, linking, applying. "Verify" alone is left to
+    # the screen's context: "Slide to verify" is a CAPTCHA, not a form.
+    PERSONAL_DATA: (
+        "verify now", "verify identity", "verify your identity", "verify account", "verify card", "link card",
+        "link a card", "link bank", "link bank account", "link account", "bind card", "bind bank card",
+        "add bank card", "submit application", "apply now",
+        "实名认证", "实名", "认证", "绑定", "绑卡", "绑定银行卡", "立即验证", "身份验证", "验证身份", "提交申请",
     ),
 }
 
@@ -59,6 +68,8 @@ _NOT_KEYWORDS = ("支付宝",)
 _DATE_WORDS = re.compile(r"(?<![a-z])(?:check in|dates?|nights?)(?![a-z])|日期|入住|离店|退房")
 # A count of replies ("1 reply", "3条回复") labels a thread; it is not a Reply button.
 _REPLY_COUNT = re.compile(r"\d[\d,.]*\s*(?:k\s*)?(?:repl(?:y|ies)\b|条?回复)")
+# A hint's heading ("Tip: swipe left", "Pro tip", "小贴士") is advice, not a tip for someone.
+_TIP_HEADING = re.compile(r"(?<![a-z])(?:(?:pro|quick|top|travel|handy|useful) tips?|tips? ?[:：])")
 
 # Text that makes the whole screen a payment page: every confirming control on it pays.
 PAYMENT_PAGE_MARKERS = (
@@ -126,6 +137,7 @@ def normalise(text: str) -> str:
     """Lower case, ids split into words, brand names that only look like keywords removed."""
     if text[:1].islower() and " " not in text:
         text = _CAMEL.sub(" ", text)  # an id like "payButton"; a label like "PayPal" stays whole
+    text = _TIP_HEADING.sub(" ", text.lower())  # before ":" goes: "Tip:" is a heading
     text = text.replace("_", " ").replace("-", " ").replace("/", " ").replace(":", " ").replace(".", " ")
     text = text.lower()
     for brand in _NOT_KEYWORDS:
@@ -225,8 +237,14 @@ def is_negative(label: str) -> bool:
     return False
 
 
+def is_confirm(label: str) -> bool:
+    """A label that only says "go ahead" ("OK", "Continue", "确定", "Continue 继续"), unlike an empty one or a glyph."""
+    parts = _halves(normalise(label).strip())
+    return bool(parts) and all(part in GENERIC_CONFIRM for part in parts)
+
+
 def is_generic(label: str) -> bool:
-    """A label that says nothing about what the control does: empty, symbols, "OK", "确认"."""
+    """A label that says nothing about what the control does: empty, symbols, "OK", "确认", "Continue 继续"."""
     norm = normalise(label).strip()
     if not norm:
         return True
@@ -235,5 +253,16 @@ def is_generic(label: str) -> bool:
         return True  # "→", "✓", "…": an icon's glyph
     if len(norm) <= 2 and not _CJK.search(norm):
         return True
-    joined = " ".join(words) if not _CJK.search(norm) else norm
-    return joined in GENERIC_CONFIRM
+    parts = _halves(norm)
+    return bool(parts) and all(part in GENERIC_CONFIRM for part in parts)
+
+
+def _halves(norm: str) -> list[str]:
+    """A label's English words and its Chinese, each joined: apps print both ("Continue 继续")."""
+    english = " ".join(_WORD.findall(norm))
+    chinese = "".join(_CJK.findall(norm))
+    if not chinese:
+        return [english] if english else []
+    if not english:
+        return [norm.strip()]
+    return [english, chinese]

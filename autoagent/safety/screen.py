@@ -7,8 +7,10 @@ re-check of the same screen, and the policy's prompt, all read one set of nodes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from PIL import Image
 
@@ -16,6 +18,11 @@ from autoagent.perception.observation import Observation
 from autoagent.perception.tree import ScreenTree, UINode
 
 _SECURE_DOTS = re.compile(r"^[•●*·∙]+$")
+# A node bigger than this share of the screen is a page or a list, not a control.
+CONTROL_MAX_SHARE = 0.08
+# A node bigger than this share is a backdrop (a sheet's scrim, a page), not a container of one control.
+CONTAINER_MAX_SHARE = 0.6
+_T = TypeVar("_T")
 EDIT_CLASSES = ("EditText", "AutoCompleteTextView", "SearchView")
 
 
@@ -25,7 +32,7 @@ def _area(bounds: tuple[int, int, int, int]) -> int:
 
 
 def is_edit(node: UINode) -> bool:
-    return any(node.cls.endswith(c) for c in EDIT_CLASSES)
+    return node.cls.endswith(EDIT_CLASSES)
 
 
 # Input methods: their keys type, they do not act (a "Delete" key is backspace).
@@ -52,6 +59,8 @@ class Screen:
     app: str | None = None
     source: str = "hierarchy"  # hierarchy | ocr | none
     parse_error: str | None = None
+    # Facts the signals derive from the whole screen, worked out once per screen (see ``memo``).
+    _memo: dict[str, object] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def of(cls, observation: Observation) -> Screen:
@@ -96,6 +105,31 @@ class Screen:
         return False
 
     # -- derived facts --------------------------------------------------------------------
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """``compute()``, worked out once per screen: a review and its re-check of one
+        observation, and every touch point of a swipe, share what the screen says."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]
+
+    def read_as(self, tree: ScreenTree, source: str) -> None:
+        """Replace the nodes (OCR's reading of a screen without a hierarchy); what was derived goes."""
+        self.tree, self.source = tree, source
+        self._memo.clear()
+        for name in ("passwords", "disabled", "focused", "all_text", "in_control"):
+            self.__dict__.pop(name, None)
+
+    @cached_property
+    def in_control(self) -> frozenset[int]:
+        """Indices of controls (clickable, control-sized) and of everything inside them."""
+        inside: set[int] = set()
+        for node in self.nodes:  # parents come before their children
+            # A clickable backdrop (a sheet's scrim, a clickable page) is not a control.
+            control = node.clickable and self.share(node) <= CONTAINER_MAX_SHARE / 2
+            if control or (node.parent is not None and node.parent in inside):
+                inside.add(node.index)
+        return frozenset(inside)
+
     @cached_property
     def passwords(self) -> frozenset[int]:
         """Indices of password fields: flagged as one, or a field showing only dots."""

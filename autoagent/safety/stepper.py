@@ -47,11 +47,29 @@ def removes_line(screen: Screen, node: UINode, reach: float) -> tuple[UINode, in
     """The quantity a working decrement control would take to zero, or None.
 
     A disabled "−" does nothing, so it is not a delete; one beside a quantity of 1 (0 after
-    the tap) removes what it counts.
+    the tap) removes what it counts. An icon that says nothing (no text, no description, an id
+    that does not say "plus") on the left of a quantity of 1 is read as its "−": steppers put
+    the decrement first.
     """
-    if not (node.clickable and node.enabled and is_decrement(node)):
+    if not (node.clickable and node.enabled):
         return None
-    found = quantity_beside(screen, node, reach)
+    if is_decrement(node):
+        found = quantity_beside(screen, node, reach)
+    elif _unlabelled_icon(screen, node):
+        found = quantity_beside(screen, node, reach)
+        if found is not None and found[0].bounds[0] < node.bounds[2]:
+            return None  # the quantity is on its left: this is the "+"
+    else:
+        return None
     if found is None or found[1] > 1:
         return None
     return found
+
+
+_PLUS_IDS = re.compile(r"(?:^|[^a-z])(?:plus|add|inc|increase|increment|up)(?:$|[^a-z])", re.IGNORECASE)
+
+
+def _unlabelled_icon(screen: Screen, node: UINode) -> bool:
+    if any(n.label.strip() for n in [node, *screen.descendants(node)]):
+        return False
+    return not _PLUS_IDS.search(node.resource_id.rsplit("/", 1)[-1].replace("_", " "))

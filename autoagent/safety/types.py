@@ -45,11 +45,13 @@ class Approval(BaseModel):
 class Guard(Protocol):
     """Classifies actions before they run."""
 
-    def review(self, action: Action, observation: Observation) -> GuardDecision:
-        """The verdict on ``action`` as seen on ``observation``."""
+    def review(self, action: Action, observation: Observation, *, task: str = "") -> GuardDecision:
+        """The verdict on ``action`` as seen on ``observation``; ``task`` is the user's request
+        (a password the user wrote into it may be typed)."""
         ...
 
-    def recheck(self, action: Action, before: GuardDecision, observation: Observation) -> GuardDecision | None:
+    def recheck(self, action: Action, before: GuardDecision, observation: Observation, *,
+                task: str = "") -> GuardDecision | None:
         """Review ``action`` again on a fresh observation taken right before it runs.
 
         ``before`` is the decision from :meth:`review` (already answered by the human when it
