@@ -165,7 +165,7 @@ class StepEngine:
             return self._ask(action)
 
         t = time.perf_counter()
-        reviewed = self.guard.review(action, observation)
+        reviewed = self.guard.review(action, observation, task=self.task)
         timings["guard"] = _ms(t)
         guard = GuardRecord(**reviewed.model_dump())
 
@@ -284,7 +284,7 @@ class StepEngine:
         if not isinstance(action, POINTER_ACTIONS + (Type,)):
             return None
         t = time.perf_counter()
-        later = self.guard.recheck(action, reviewed, self._reread(observation))
+        later = self.guard.recheck(action, reviewed, self._reread(observation), task=self.task)
         timings["recheck"] = _ms(t)
         return later
 
