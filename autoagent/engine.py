@@ -19,12 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from autoagent.actions import POINTER_ACTIONS, Action, Finish, Interact, Note, TakeOver, Type
+from autoagent.actions import POINTER_ACTIONS, Action, Back, Finish, Home, Interact, Launch, Note, TakeOver, Type
 from autoagent.actuators.execute import execute
 from autoagent.device import Device, GuardsRequests, ReadsTree, ScreenChangedError, SettlesToObservation, UnknownApp
 from autoagent.grammar import format_action
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision
+from autoagent.safety.consent import Consents, promise
 from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
 from autoagent.safety.network import NetworkGuard
@@ -90,6 +91,7 @@ class StepEngine:
     _started: float = field(default=0.0, init=False)
     # Judges what the device sends, where the device lets it (a browser): see safety/network.py.
     network: NetworkGuard | None = field(default=None, init=False)
+    consents: Consents = field(default_factory=Consents, init=False)  # the yeses given in this run
 
     # ------------------------------------------------------------------ the contract
 
@@ -99,6 +101,7 @@ class StepEngine:
             raise ValueError("the task is empty: say what the agent should do")
         size = self.device.screen_size()
         self.task, self.steps, self.recorded = task, 0, 0
+        self.consents = Consents()
         if self.trace_root is not None:
             meta = TraceMeta(task=task, device=self.device.name, policy=policy, screen_size=size)
             self.writer = TraceWriter.create(Path(self.trace_root), meta, screenshots=self.save_screenshots)
@@ -175,11 +178,11 @@ class StepEngine:
         if reviewed.verdict is Verdict.DENY:
             return _Acted(Outcome.BLOCKED, Ending(Status.FAILED, f"blocked by the safety policy: {reviewed.reason}"),
                           guard=guard)
+        if isinstance(action, (Back, Home, Launch)):
+            self.consents.left_flow()
         confirmed: Approval | None = None
         if reviewed.verdict is Verdict.CONFIRM:
-            confirmed = self.human.confirm(ConfirmationRequest(
-                task=self.task, step=self.steps, category=reviewed.category, reason=reviewed.reason,
-                action=answer, app=observation.app))
+            confirmed = self._confirm(reviewed, answer, observation)
             if not confirmed.approved:
                 return _Acted(Outcome.DENIED, Ending(Status.NEEDS_HUMAN,
                                                      f"{reviewed.category} needs your confirmation: {reviewed.reason}"),
@@ -218,6 +221,19 @@ class StepEngine:
             self.device.wait_until_settled(timeout=self.settle_timeout)
         timings["settle"] = _ms(t)
         return _Acted(Outcome.DONE, guard=guard, human=confirmed, pixels=pixels, settled=settled)
+
+    def _confirm(self, reviewed: GuardDecision, answer: str, observation: Observation) -> Approval:
+        """The person's answer; or their earlier yes, where it covers this step of the same purchase
+        (see :mod:`autoagent.safety.consent`: never more money, never another app)."""
+        covered = self.consents.covering(reviewed, observation.app, self.steps)
+        if covered is not None:
+            return covered
+        approval = self.human.confirm(ConfirmationRequest(
+            task=self.task, step=self.steps, category=reviewed.category, reason=reviewed.reason,
+            action=answer, app=observation.app, covers=promise(reviewed)))
+        if approval.approved:
+            self.consents.remember(reviewed, observation.app, self.steps)
+        return approval
 
     def _ask(self, action: Interact) -> _Acted:
         """The model's question to the user (AutoGLM's Interact)."""

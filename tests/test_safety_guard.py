@@ -253,7 +253,8 @@ def test_cancel_payment_is_backing_out() -> None:
 def test_checkout_button_on_a_cart_does_not_make_the_cart_a_payment_page() -> None:
     obs = screen(label("Cart", TITLE), button("−", (700, 600, 800, 700)), button("Checkout", PAY))
     assert review(Tap(element=centre((700, 600, 800, 700))), obs).verdict is Verdict.ALLOW
-    confirm_of(review(Tap(element=centre(PAY)), obs), "payment", "target")
+    # Checking out starts the order (a purchase); the money is asked about where it is paid.
+    confirm_of(review(Tap(element=centre(PAY)), obs), "purchase", "target")
 
 
 def test_web_page_url_marks_a_checkout_page() -> None:

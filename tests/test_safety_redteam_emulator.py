@@ -149,12 +149,13 @@ def test_a_dumpling_order_asks_only_on_the_way_to_paying(tmp_path: Path) -> None
     human = CallbackHuman(on_confirm=lambda req: steps.append(req.step) or True)
     result = act(phone, tmp_path, ORDER, human)
     assert result.status is Status.SUCCESS and len(phone.payments) == 1
-    # Checkout, Place order and Pay ask; adding the dishes does not (it asked four times in all).
-    assert steps == [3, 7, 8], steps
+    # Checkout (a purchase) and Place order (the payment, ¥69.00 shown) ask; Pay ¥69.00 is covered by
+    # that yes; adding the dishes does not ask (it asked four times in all before).
+    assert steps == [3, 7], steps
 
 
 def test_a_dumpling_order_without_a_yes_pays_nothing(tmp_path: Path) -> None:
     phone = menu_phone()
     result = act(phone, tmp_path, ORDER, NoHuman())
-    refused_as(result, "payment")
+    refused_as(result, "purchase")  # at Checkout, which starts the order
     assert phone.payments == [] and phone.app_state("restaurant").basket

@@ -151,7 +151,12 @@ class ScreenGuard:
                 reason = f"opening {action.app!r} is reversible"
             return GuardDecision(verdict=Verdict.ALLOW, reason=reason, evidence={"action": action.kind})
         look = self._look(action, observation, task)
-        return self._decide(self._findings(look), look.evidence)
+        findings = self._findings(look)
+        if findings:
+            # The money the person is asked about: a yes is bound to it (autoagent.safety.consent).
+            look.evidence["amounts"] = [{"value": str(a.value), "currency": a.currency, "text": a.text}
+                                        for a in context.amounts(look.screen)[:12]]
+        return self._decide(findings, look.evidence)
 
     def recheck(self, action: Action, before: GuardDecision, observation: Observation, *,
                 task: str = "") -> GuardDecision | None:

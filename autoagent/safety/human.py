@@ -42,7 +42,9 @@ class TerminalHuman:
     def confirm(self, request: ConfirmationRequest) -> Approval:
         reply = self._read(
             f"\n[confirm] step {request.step}: {request.reason}\n"
-            f"  action: {request.action}\n  Allow this {request.category or 'action'}? [y/N] "
+            f"  action: {request.action}\n"
+            + (f"  {request.covers}\n" if request.covers else "")
+            + f"  Allow this {request.category or 'action'}? [y/N] "
         )
         approved = (reply or "").lower() in ("y", "yes")
         return Approval(approved=approved, by="terminal", note=reply or "")

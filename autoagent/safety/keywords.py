@@ -25,15 +25,17 @@ CATEGORIES = (PAYMENT, PURCHASE, SEND, DELETE, PERSONAL_DATA, TAKEOVER, UNREADAB
 # What a control's own label or id says it does.
 KEYWORDS: dict[str, tuple[str, ...]] = {
     PAYMENT: (
-        "pay", "pay now", "payment", "confirm payment", "complete payment", "make payment", "checkout",
-        "check out", "pay with", "authorize payment", "transfer", "send money", "top up", "topup", "recharge",
+        "pay", "pay now", "payment", "confirm payment", "complete payment", "make payment", "pay with",
+        "authorize payment", "transfer", "send money", "top up", "topup", "recharge",
         "settle bill", "settle the bill", "settle a bill", "settle up", "settle payment", "donate", "tip",
-        "支付", "付款", "确认支付", "立即支付", "确认付款", "结算", "去结算", "买单", "收银台", "转账", "汇款",
+        "支付", "付款", "确认支付", "立即支付", "确认付款", "买单", "收银台", "转账", "汇款",
         "充值", "提现", "红包", "付钱", "扫码付", "结账", "结帐", "缴费", "付费", "打赏",
         "pay bill", "pay the bill", "make a donation", "donate now", "send a tip", "捐款", "捐赠", "赞赏",
     ),
+    # Checking out starts an order; the money moves where the payment page asks to pay.
     PURCHASE: (
-        "place order", "buy now", "buy", "purchase", "submit order", "order now", "book now", "reserve now",
+        "checkout", "check out", "结算", "去结算", "place order", "buy now", "buy", "purchase", "submit order",
+        "order now", "book now", "reserve now",
         "confirm booking", "confirm order", "complete order", "complete purchase", "subscribe",
         "renew", "renew membership", "upgrade", "pre order", "preorder",
         "提交订单", "立即购买", "确认下单", "下单", "立即预订", "确认预订", "立即抢购", "购买", "订阅", "预订",

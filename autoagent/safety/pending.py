@@ -62,6 +62,8 @@ class PendingConfirmations:
     # -- the agent's side (Human protocol) ----------------------------------------------------
     def confirm(self, request: ConfirmationRequest) -> Approval:
         message = f"{request.reason}\naction: {request.action}"
+        if request.covers:
+            message += f"\n{request.covers}"
         slot = self._wait(self._publish("confirm", message, request))
         if slot.answer is None:
             return Approval(approved=False, by="queue", note=self._why_none())

@@ -31,6 +31,7 @@ class ConfirmationRequest(BaseModel):
     reason: str
     action: str  # the action in AutoGLM text, as the human would read it
     app: str | None = None
+    covers: str = ""  # what a yes will also cover (autoagent.safety.consent), told before it is given
 
 
 class Approval(BaseModel):
