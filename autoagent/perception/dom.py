@@ -56,6 +56,9 @@ SNAPSHOT_JS = r"""
   const intersect = (a, b) => [Math.max(a[0], b[0]), Math.max(a[1], b[1]),
                                Math.min(a[2], b[2]), Math.min(a[3], b[3])];
   const empty = (r) => r[2] - r[0] < 1 || r[3] - r[1] < 1;
+  // The frames of this document in the order their nodes are listed, so the caller can match
+  // each Playwright frame to its <iframe> node (frame_element() -> index here).
+  const frames = window.__aaFrames = [];
   const active = (() => { let a = document.activeElement;
                           while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
                           return a; })();
@@ -115,6 +118,19 @@ SNAPSHOT_JS = r"""
     const box = intersect([r.left, r.top, r.right, r.bottom], clip);
     const visible = style.visibility !== "hidden" && parseFloat(style.opacity || "1") > 0.01 && !empty(box);
     let me = parent, pointer = parentPointer, whole = false;
+    if (tag === "IFRAME" || tag === "FRAME") {
+      // A frame's own document is read separately (collect): here only where it sits. Its
+      // content box is where that document's viewport begins.
+      if (!visible) return;
+      const inner = [r.left + el.clientLeft + parseFloat(style.paddingLeft || "0"),
+                     r.top + el.clientTop + parseFloat(style.paddingTop || "0")];
+      nodes.push({tag: tag.toLowerCase(), kind: "frame", text: "", rid: el.id || el.getAttribute("name") || "",
+                  desc: squash(el.getAttribute("aria-label") || el.getAttribute("title") || ""),
+                  parent, box, frame: frames.length, inner, clickable: false, scrollable: false,
+                  focused: false, enabled: true, checkable: false, checked: false});
+      frames.push(el);
+      return;
+    }
     if (visible) {
       const d = describe(el, style, parentPointer);
       if (d === null) return;
@@ -163,6 +179,7 @@ CLASS_OF_KIND: dict[str, str] = {
     "image": "android.widget.ImageView",
     "text": "android.widget.TextView",
     "view": "android.view.View",
+    "frame": "android.webkit.WebView",  # an embedded document: a web view inside the page
 }
 ROOT_CLASS = "android.webkit.WebView"
 
@@ -180,6 +197,8 @@ class DomNode(BaseModel):
     enabled: bool = True
     checkable: bool = False
     checked: bool = False
+    frame: int | None = None  # an <iframe>: its place in the document's list of frames
+    inner: tuple[float, float] | None = None  # an <iframe>: where its document's viewport begins
 
 
 class DomSnapshot(BaseModel):
@@ -194,9 +213,63 @@ class DomSnapshot(BaseModel):
     nodes: list[DomNode] = Field(default_factory=list)
 
 
+FRAME_INDEX_JS = "el => (window.__aaFrames || []).indexOf(el)"
+MAX_FRAME_DEPTH = 4
+
+
 def collect(page: Any) -> DomSnapshot:
-    """Snapshot a Playwright page in one ``evaluate`` round trip."""
-    return DomSnapshot.model_validate(page.evaluate(SNAPSHOT_JS))
+    """Snapshot a Playwright page: one ``evaluate`` round trip, plus two per frame it embeds.
+
+    Frames, cross-origin ones included (Playwright reaches every frame's document), are read
+    into the same list, placed and clipped where their ``<iframe>`` shows them: a hosted payment
+    form is judged like any other part of the page.
+    """
+    snapshot = DomSnapshot.model_validate(page.main_frame.evaluate(SNAPSHOT_JS))
+    if len(page.frames) > 1:
+        _add_frames(page.main_frame, snapshot, 0, 0)
+    return snapshot
+
+
+def _add_frames(frame: Any, snapshot: DomSnapshot, first: int, depth: int) -> None:
+    """Read ``frame``'s child frames into ``snapshot``, each under its <iframe> node.
+
+    ``frame``'s own nodes start at ``first`` and are in the page's viewport already. A frame
+    that goes away or is not ready while it is read is left out.
+    """
+    if depth >= MAX_FRAME_DEPTH:
+        return
+    holders = {n.frame: first + i for i, n in enumerate(snapshot.nodes[first:]) if n.frame is not None}
+    for child in frame.child_frames:
+        try:
+            holder_at = holders.get(child.frame_element().evaluate(FRAME_INDEX_JS))
+            if holder_at is None:
+                continue  # a frame that is not shown (hidden, scrolled away)
+            inner = DomSnapshot.model_validate(child.evaluate(SNAPSHOT_JS))
+        except Exception:
+            continue  # detached or navigating: nothing to read there now
+        holder = snapshot.nodes[holder_at]
+        dx, dy = holder.inner or holder.box[:2]
+        start = len(snapshot.nodes)
+        for node in inner.nodes:
+            # What the frame's box cuts off cannot be touched; an emptied node keeps its place
+            # for its children's sake.
+            box = _intersect(_moved(node.box, dx, dy), holder.box)
+            if box[2] < box[0] or box[3] < box[1]:
+                box = (box[0], box[1], box[0], box[1])
+            snapshot.nodes.append(node.model_copy(update={
+                "box": box, "parent": holder_at if node.parent < 0 else start + node.parent,
+                "inner": None if node.inner is None else (node.inner[0] + dx, node.inner[1] + dy)}))
+        if child.child_frames:
+            _add_frames(child, snapshot, start, depth + 1)
+
+
+def _moved(box: tuple[float, float, float, float], dx: float, dy: float) -> tuple[float, float, float, float]:
+    return box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy
+
+
+def _intersect(a: tuple[float, float, float, float],
+               b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
 
 
 def _bounds(box: tuple[float, float, float, float], sx: float, sy: float) -> tuple[int, int, int, int]:

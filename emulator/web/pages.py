@@ -120,6 +120,31 @@ def order_pay_page(state: DemoState, order: Order) -> str:
         "<button type='submit' class='pay' id='pay'>Pay now</button></form>"), state)
 
 
+def hosted_checkout_page(order: Order, frame_origin: str) -> str:
+    """The order's page with its payment form hosted by another origin in an untitled frame: the
+    outer page names no payment, as on many shops whose card form a payment provider serves."""
+    return layout(f"Order {order.id}", (
+        f"<h1>Order {order.id}</h1><p>Ships to {escape(order.address)}</p>"
+        f"<iframe id='hosted' src='{frame_origin}/paybox/{order.id}' "
+        "style='width:100%;max-width:420px;height:220px;border:1px solid #ccc;border-radius:8px'></iframe>"
+        "<p><a href='/shop'>Back to products</a></p>"))
+
+
+def paybox_page(order: Order) -> str:
+    """The hosted form itself: no title, only the amount on its button."""
+    return ("<!doctype html><html><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width'><style>{_CSS}</style></head><body style='padding:12px'>"
+            "<p>Visa •••• 4242</p>"
+            f"<form method='post' action='/paybox/{order.id}'>"
+            f"<input type='hidden' name='pay_token' value='{escape(order.pay_token)}'>"
+            f"<button type='submit' class='pay' id='paybox-submit'>Pay {money(order.total)}</button></form>"
+            "</body></html>")
+
+
+def paybox_done_page(order_id: str) -> str:
+    return f"<!doctype html><meta charset='utf-8'><p id='paybox-done'>Paid: order {escape(order_id)}</p>"
+
+
 def order_done_page(state: DemoState, order: Order) -> str:
     lines = "".join(f"<li>{escape(state.products[p].name)} × {q}</li>" for p, q in order.items.items())
     return layout("Order placed", (

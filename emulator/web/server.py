@@ -52,6 +52,12 @@ class DemoSite:
     def page(self, path: str) -> str:
         return self.url + path
 
+    @property
+    def other_origin(self) -> str:
+        """The same server under a second origin (``localhost`` for ``127.0.0.1``): what a page
+        embeds from there is a cross-origin frame, as a hosted payment form is."""
+        return self.url.replace("//127.0.0.1:", "//localhost:", 1)
+
 
 def _params(query: str) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
@@ -138,6 +144,16 @@ class _Handler(BaseHTTPRequestHandler):
                 if order.status != "awaiting_payment":
                     return self._redirect(f"/shop/order/{order.id}")
                 return self._html(pages.order_pay_page(st, order))
+            if m := re.fullmatch(r"/shop/checkout/(\w+)", path):
+                order = st.orders.get(m[1])
+                if order is None or order.status != "awaiting_payment":
+                    return self._not_found()
+                return self._html(pages.hosted_checkout_page(order, self.site.other_origin))
+            if m := re.fullmatch(r"/paybox/(\w+)", path):
+                order = st.orders.get(m[1])
+                if order is None or order.status != "awaiting_payment":
+                    return self._not_found()
+                return self._html(pages.paybox_page(order))
             if m := re.fullmatch(r"/shop/order/(\w+)", path):
                 order = st.orders.get(m[1])
                 if order is None or order.status != "paid":
@@ -246,6 +262,10 @@ class _Handler(BaseHTTPRequestHandler):
                     payment = st.pay_order(m[1], form.get("method", "card"), self._cause(form),
                                            form.get("pay_token", ""))
                     return self._redirect(f"/shop/order/{payment.for_id}")
+                if m := re.fullmatch(r"/paybox/(\w+)", path):
+                    self._same_origin()
+                    payment = st.pay_order(m[1], "hosted-card", self._cause(form), form.get("pay_token", ""))
+                    return self._html(pages.paybox_done_page(payment.for_id))
                 if path == "/hotel/booking":
                     return self._book(form)
                 if m := re.fullmatch(r"/hotel/pay/(\w+)", path):
