@@ -24,7 +24,7 @@ from autoagent.perception.tree import ScreenTree, TreeBuilder, UINode
 SNAPSHOT_JS = r"""
 () => {
   const vw = window.innerWidth, vh = window.innerHeight;
-  const nodes = [];
+  const nodes = [], els = [];  // els[i] is the element of nodes[i]
   const MAX_NODES = 3000, MAX_TEXT = 200;
   const CLICK_TAGS = new Set(["A", "BUTTON", "SELECT", "TEXTAREA", "SUMMARY", "OPTION", "LABEL"]);
   const CLICK_ROLES = new Set(["button", "link", "checkbox", "radio", "tab", "menuitem", "option",
@@ -128,7 +128,7 @@ SNAPSHOT_JS = r"""
                   desc: squash(el.getAttribute("aria-label") || el.getAttribute("title") || ""),
                   parent, box, frame: frames.length, inner, clickable: false, scrollable: false,
                   focused: false, enabled: true, checkable: false, checked: false});
-      frames.push(el);
+      frames.push(el); els.push(el);
       return;
     }
     if (visible) {
@@ -139,7 +139,7 @@ SNAPSHOT_JS = r"""
       const keep = d.clickable || d.scrollable || d.text || d.desc || d.kind !== "view" || d.focused;
       if (keep) {
         d.parent = parent; d.box = box; delete d.pointer; delete d.whole;
-        me = nodes.length; nodes.push(d);
+        me = nodes.length; nodes.push(d); els.push(el);
       }
     }
     let childClip = clip;
@@ -159,6 +159,42 @@ SNAPSHOT_JS = r"""
   }
   const se = document.scrollingElement || document.documentElement;
   if (document.body) walk(document.body, -1, [0, 0, vw, vh], false, 0);
+
+  // What a touch at a point would hit: the topmost element there (through open shadow roots).
+  const hitAt = (x, y) => {
+    let h = document.elementFromPoint(x, y);
+    while (h && h.shadowRoot) { const inner = h.shadowRoot.elementFromPoint(x, y); if (!inner || inner === h) break; h = inner; }
+    return h;
+  };
+  // Whether a click at a point that hits `h` reaches `el`: `h` is `el`, inside it, or holds it
+  // (a click on an ancestor that let the point through still reaches its handlers).
+  const reaches = (h, el) => {
+    for (let n = h; n; n = n.parentNode || n.host) if (n === el) return true;
+    for (let n = el; n; n = n.parentNode || n.host) if (n === h) return true;
+    return false;
+  };
+  // A control under a fixed header, a cookie banner or a modal is not where a tap lands: its
+  // centre is tried first (one hit test for nearly every control), then a 3x3 grid of its cells.
+  // Partly covered: its bounds shrink to the cells a touch still reaches. Wholly: it is marked
+  // covered and no longer clickable; what covers it is what a tap there touches.
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (!n.clickable && n.kind !== "edit") continue;
+    const [l, t, r, b] = n.box, w = r - l, h = b - t;
+    if (reaches(hitAt(l + w / 2, t + h / 2), els[i])) continue;
+    let box = null, first = null;
+    for (let gy = 0; gy < 3; gy++) for (let gx = 0; gx < 3; gx++) {
+      if (gx === 1 && gy === 1) continue;
+      if (!reaches(hitAt(l + w * (gx * 2 + 1) / 6, t + h * (gy * 2 + 1) / 6), els[i])) continue;
+      const cell = [l + w * gx / 3, t + h * gy / 3, l + w * (gx + 1) / 3, t + h * (gy + 1) / 3];
+      first = first || cell;
+      box = box ? [Math.min(box[0], cell[0]), Math.min(box[1], cell[1]), Math.max(box[2], cell[2]),
+                   Math.max(box[3], cell[3])] : cell;
+    }
+    if (box && !reaches(hitAt((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), els[i])) box = first;  // an L shape
+    if (box) n.box = box;
+    else { n.covered = true; n.clickable = false; }
+  }
   return {url: location.href, title: document.title, width: vw, height: vh,
           scroll_x: window.scrollX, scroll_y: window.scrollY,
           scrollable: se.scrollHeight > vh + 1 || se.scrollWidth > vw + 1,
@@ -197,6 +233,7 @@ class DomNode(BaseModel):
     enabled: bool = True
     checkable: bool = False
     checked: bool = False
+    covered: bool = False  # something else lies over it: a touch on it would hit that instead
     frame: int | None = None  # an <iframe>: its place in the document's list of frames
     inner: tuple[float, float] | None = None  # an <iframe>: where its document's viewport begins
 

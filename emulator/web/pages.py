@@ -50,6 +50,18 @@ def layout(title: str, body: str, state: DemoState | None = None) -> str:
     )
 
 
+# Fixed over the bottom of the page, as on most shops: what lies under it cannot be tapped
+# until it is answered (the answer is a cookie; nothing is sent).
+COOKIE_BANNER = (
+    "<div id='cookie-banner' role='dialog' aria-label='Cookie consent' style='position:fixed;left:0;right:0;"
+    "bottom:0;z-index:50;background:#fff;border-top:1px solid #ccc;box-shadow:0 -2px 8px #0003;padding:12px 16px'>"
+    "<p style='margin:0 0 8px'>We use cookies to run this shop. 我们使用 Cookie。</p>"
+    "<button type='button' id='cookie-accept' onclick=\"document.cookie='consent=all;path=/';"
+    "this.parentNode.remove()\">Accept all</button> "
+    "<button type='button' id='cookie-reject' style='background:#666' onclick=\"document.cookie='consent=none;"
+    "path=/';this.parentNode.remove()\">Reject</button></div>")
+
+
 def index() -> str:
     return layout("Demo", "<h1>Demo site</h1><p><a class='button' href='/shop'>Shop</a> "
                           "<a class='button' href='/hotel'>Hotels</a> <a class='button' href='/slow'>Slow page</a></p>")

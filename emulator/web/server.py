@@ -48,6 +48,8 @@ class DemoSite:
     state: DemoState
     server: ThreadingHTTPServer
     slow_ms: int = 0  # delay before every HTML page; change it at any time
+    # A cookie banner over the bottom of every page until a visitor accepts or rejects cookies.
+    cookie_banner: bool = False
 
     def page(self, path: str) -> str:
         return self.url + path
@@ -90,6 +92,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _html(self, body: str, status: int = 200) -> None:
+        if self.site.cookie_banner and "consent=" not in self.headers.get("Cookie", ""):
+            body = body.replace("</body>", pages.COOKIE_BANNER + "</body>", 1)
         self._send(status, body)
 
     def _redirect(self, location: str) -> None:
