@@ -39,6 +39,7 @@ from autoagent.actuators.browser_runtime import (
     launch_chromium,
     release_playwright,
 )
+from autoagent.actuators.browser_dates import DATE_TYPES, input_value
 from autoagent.actuators.browser_select import OPEN_SELECT_JS
 from autoagent.actuators.browser_settle import (
     SCROLL_COUNTER_JS,
@@ -46,8 +47,10 @@ from autoagent.actuators.browser_settle import (
     NetworkTracker,
     wait_settled,
 )
+from autoagent.actuators.browser_typing import FOCUSED_KIND_JS, SELECT_ALL_JS, SET_VALUE_JS, TEXT_TYPES
+from autoagent.actuators.execute import replaces_text
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
-from autoagent.perception.dom import collect, dom_tree
+from autoagent.perception.dom import MAX_FRAME_DEPTH, collect, dom_tree
 from autoagent.perception.observation import Observation
 from autoagent.perception.tree import ScreenTree
 from autoagent.perception.request import OutgoingRequest, outgoing_request
@@ -438,16 +441,41 @@ class BrowserDevice:
                     pass
 
     def type_text(self, text: str) -> None:
-        """Type into the focused element; any script (Chinese included). A trailing newline presses Enter."""
+        """Replace the focused field's text with ``text`` (AutoGLM's Type), in any script (Chinese
+        included); every newline presses Enter, and newlines alone only press Enter. A date or
+        time input takes the date or time the text names ("2025-06-20", "06/20/2025",
+        "2025年6月20日", "14:30")."""
         with self._op("typing"):
+            frame, kind = self._focused_field()
+            lines = text.split("\n")
+            if kind in DATE_TYPES and (value := input_value(kind, lines[0])) is not None:
+                frame.evaluate(SET_VALUE_JS, value)
+                lines[0] = ""
+            elif kind in TEXT_TYPES and replaces_text(text):
+                held = frame.evaluate(SELECT_ALL_JS)
+                if held and not lines[0]:
+                    self.page.keyboard.press("Delete")  # an empty Type clears the field
             # Every newline is an Enter key, as on a phone; the text between is typed.
-            for index, line in enumerate(text.split("\n")):
+            for index, line in enumerate(lines):
                 if index:
                     self.page.keyboard.press("Enter")
                 if line.isascii():
                     self.page.keyboard.type(line)  # real key events, for pages that listen to keys
                 elif line:
                     self.page.keyboard.insert_text(line)  # what an IME commits
+
+    def _focused_field(self) -> tuple[Any, str | None]:
+        """The frame holding the focused element, and the kind of field it is (None: no field)."""
+        frame = self.page.main_frame
+        for _ in range(MAX_FRAME_DEPTH + 1):
+            kind = frame.evaluate(FOCUSED_KIND_JS)
+            if kind != "frame":
+                return frame, kind
+            inner = next((c for c in frame.child_frames if _has_focus(c)), None)
+            if inner is None:
+                return frame, None
+            frame = inner
+        return frame, None
 
     def back(self) -> None:
         with self._op("going back"):
@@ -551,6 +579,13 @@ def _outgoing(request: Request) -> OutgoingRequest:
         body = None  # a body Playwright cannot hand over (a stream): judged by its URL
     return outgoing_request(request.method, request.url, request.headers, body, request.resource_type,
                             request.is_navigation_request())
+
+
+def _has_focus(frame: Any) -> bool:
+    try:
+        return bool(frame.evaluate("document.hasFocus()"))
+    except PlaywrightError:
+        return False  # a frame going away holds no focus
 
 
 def _decode(png: bytes) -> Image.Image:
