@@ -21,7 +21,7 @@ h1 { font-size: 22px; margin: 8px 0 12px; }
 .price { color: #c0392b; font-weight: 600; }
 form.row { display: flex; gap: 8px; margin: 8px 0 12px; }
 label { display: block; margin: 10px 0 4px; font-weight: 600; }
-input[type=text], input[type=search], input[type=email], input[type=tel] {
+input[type=text], input[type=search], input[type=email], input[type=tel], input[type=date] {
   width: 100%; padding: 10px; font-size: 16px; border: 1px solid #aaa; border-radius: 6px; }
 form.row input { flex: 1; }
 button, .button { display: inline-block; background: #1e5bb8; color: #fff; border: 0; border-radius: 6px;
@@ -181,8 +181,8 @@ def hotel_search_page(params: dict[str, str], error: str = "") -> str:
     return layout("Hotels", (
         f"<h1>Find a hotel 酒店预订</h1>{err}<form action='/hotel/results' method='get'>"
         + _field("dest", "Destination 目的地", params.get("dest", ""), placeholder="City, e.g. Hangzhou 杭州")
-        + _field("arrive", "Arrival date 入住日期", params.get("arrive", ""), placeholder="YYYY-MM-DD")
-        + _field("depart", "Departure date 离店日期", params.get("depart", ""), placeholder="YYYY-MM-DD")
+        + _field("arrive", "Arrival date 入住日期", params.get("arrive", ""), "date")
+        + _field("depart", "Departure date 离店日期", params.get("depart", ""), "date")
         + "<label>Guests 人数</label><div class='stepper'>"
         "<button type='button' id='guests-minus' aria-label='Fewer guests' onclick='stepGuests(-1)'>−</button>"
         f"<span id='guests-count'>{escape(guests)}</span>"
