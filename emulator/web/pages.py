@@ -85,6 +85,11 @@ def shop_list(state: DemoState, query: str) -> str:
         f"{note}{empty}<div id='products'>{cards}</div>"), state)
 
 
+def catalogue_csv(state: DemoState) -> str:
+    """The whole catalogue as a spreadsheet, served as a download."""
+    return "id,name,price\n" + "".join(f"{p.id},{p.name},{money(p.price)}\n" for p in state.products.values())
+
+
 def product_page(state: DemoState, p: Product) -> str:
     return layout(p.name, (
         f"<h1 id='product-name'>{escape(p.name)}</h1><p class='price' id='product-price'>{money(p.price)}</p>"

@@ -96,6 +96,16 @@ class _Handler(BaseHTTPRequestHandler):
             body = body.replace("</body>", pages.COOKIE_BANNER + "</body>", 1)
         self._send(status, body)
 
+    def _attachment(self, name: str, body: str, content_type: str) -> None:
+        """A file the browser saves rather than shows."""
+        data = body.encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.SEE_OTHER)
         self.send_header("Location", location)
@@ -139,6 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._html(pages.product_page(st, product)) if product else self._not_found()
             if path == "/shop/cart":
                 return self._html(pages.cart_page(st))
+            if path == "/shop/catalogue.csv":
+                return self._attachment("catalogue.csv", pages.catalogue_csv(st), "text/csv; charset=utf-8")
             if path == "/shop/shipping":
                 return self._html(pages.shipping_page(st, {}))
             if m := re.fullmatch(r"/shop/pay/(\w+)", path):
