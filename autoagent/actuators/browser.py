@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Download, Page, Request, Route
+from playwright.sync_api import Browser, BrowserContext, Dialog, Download, Page, Request, Route
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -208,6 +208,28 @@ class BrowserDevice:
         page.on("crash", lambda _p: self._mark_lost("the page crashed (the browser tab died)"))
         page.on("close", self._page_closed)
         page.on("download", self._downloaded)
+        page.on("dialog", self._on_dialog)
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        """A page's alert, confirm or prompt, answered here and told to the model as a notice.
+
+        While a dialog is open the page's renderer is stopped: the touch that opened it does not
+        return, and neither a screenshot nor a read of the page can be taken. So the dialog cannot
+        wait for the model; it gets the answer that does nothing irreversible (OK for an alert,
+        Cancel for a question), and the model reads what it said instead of losing it.
+        """
+        message = " ".join(dialog.message.split())[:200]
+        try:
+            if dialog.type in ("alert", "beforeunload"):
+                dialog.accept()
+                answer = "OK"
+            else:
+                dialog.dismiss()
+                answer = "Cancel"
+        except PlaywrightError:
+            return  # the page went away with its dialog
+        if dialog.type != "beforeunload":
+            self.notices.append(f"The page's {dialog.type}() said \"{message}\" (answered {answer})")
 
     def _downloaded(self, download: Download) -> None:
         self._downloads.append(download)  # saved at the next look at the screen

@@ -108,7 +108,10 @@ def cart_page(state: DemoState) -> str:
                               "<a class='button' href='/shop'>Browse products</a>", state)
     return layout("Cart", (
         f"<h1>Cart</h1>{rows}<p>Total: <span class='price' id='cart-total'>{money(state.cart_total())}</span></p>"
-        "<a class='button' id='to-shipping' href='/shop/shipping'>Proceed to shipping</a>"), state)
+        "<a class='button' id='to-shipping' href='/shop/shipping'>Proceed to shipping</a>"
+        # A question asked the old way, in a browser dialog, before the cart is emptied.
+        "<form action='/shop/cart/empty' method='post' onsubmit=\"return confirm('Remove every item from the cart?')\">"
+        "<button type='submit' id='empty-cart' style='background:#666'>Empty cart</button></form>"), state)
 
 
 def _field(fid: str, label: str, value: str = "", kind: str = "text", placeholder: str = "") -> str:

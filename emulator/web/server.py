@@ -266,6 +266,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if path == "/shop/cart":
                     st.add_to_cart(form.get("product_id", ""), int(form.get("quantity", "1") or 1))
                     return self._redirect("/shop/cart")
+                if path == "/shop/cart/empty":
+                    st.cart.clear()
+                    return self._redirect("/shop/cart")
                 if path == "/shop/shipping":
                     fields = {k: form.get(k, "").strip() for k in ("name", "phone", "address")}
                     missing = [k for k, v in fields.items() if not v]
