@@ -414,8 +414,10 @@ class BrowserDevice:
             "type": kind, "touchPoints": [{"x": x, "y": y, "id": 1} for x, y in points]})
 
     def _begin_action(self) -> None:
-        """What the browser had to say (notices) was about the screen before this action."""
+        """What the browser had to say (notices) was about the screen before this action, and
+        the requests in flight now are not its doing (settling does not wait for them)."""
         self.notices.clear()
+        self.network.begin()
 
     def pause(self, seconds: float) -> None:
         self._begin_action()

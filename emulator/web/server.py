@@ -206,11 +206,26 @@ class _Handler(BaseHTTPRequestHandler):
         # Slow routes hold no lock while they wait.
         if path == "/slow":
             return self._html(pages.slow_page(_ms(q.get("ms"), 1500)))
+        if path == "/api/hang":  # a request that never ends: a stuck image, a long poll
+            return self._hang(_ms(q.get("ms"), MAX_SLOW_MS), q.get("headers") == "1")
         if path == "/api/slow-data":
             time.sleep(_ms(q.get("ms"), 1500) / 1000)
             items = [f"Loaded item {i + 1}" for i in range(5)] + ["数据加载完成"]
             return self._send(200, json.dumps({"items": items}, ensure_ascii=False), "application/json")
         return self._not_found()
+
+    def _hang(self, ms: int, send_headers: bool) -> None:
+        """Answer nothing for ``ms`` (or only the headers and a first chunk of a body that then
+        stops), then close: what a long poll or a stuck image looks like from the browser."""
+        self.close_connection = True
+        if send_headers:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            self.wfile.write(b"first chunk ")
+            self.wfile.flush()
+        time.sleep(ms / 1000)
 
     def _netlab_get(self, path: str, q: dict[str, str]) -> None:
         """The network guard's pages (netlab.py): each pays an order the screen cannot show paying."""
