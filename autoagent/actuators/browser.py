@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Dialog, Download, Page, Request, Route
+from playwright.sync_api import Browser, BrowserContext, Dialog, Download, FileChooser, Page, Request, Route
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -209,6 +209,7 @@ class BrowserDevice:
         page.on("close", self._page_closed)
         page.on("download", self._downloaded)
         page.on("dialog", self._on_dialog)
+        page.on("filechooser", self._on_file_chooser)
 
     def _on_dialog(self, dialog: Dialog) -> None:
         """A page's alert, confirm or prompt, answered here and told to the model as a notice.
@@ -230,6 +231,15 @@ class BrowserDevice:
             return  # the page went away with its dialog
         if dialog.type != "beforeunload":
             self.notices.append(f"The page's {dialog.type}() said \"{message}\" (answered {answer})")
+
+    def _on_file_chooser(self, chooser: FileChooser) -> None:
+        """A tap opened a file picker: which file of the person's to upload is theirs to choose,
+        so the model is told to hand this step over (Take_over) rather than guess."""
+        label = chooser.element.evaluate(
+            "e => (e.labels && e.labels[0] && e.labels[0].innerText) || e.getAttribute('aria-label') || e.name || ''")
+        what = f" for {' '.join(str(label).split())[:60]!r}" if label else ""
+        self.notices.append(f"The page asks for a file to upload{what}. Choosing one of the user's files is for "
+                            "the user: ask them to take over (Take_over) to pick it.")
 
     def _downloaded(self, download: Download) -> None:
         self._downloads.append(download)  # saved at the next look at the screen

@@ -71,12 +71,17 @@ SNAPSHOT_JS = r"""
     let text = "", desc = el.getAttribute("aria-label") || el.getAttribute("alt") ||
                             el.getAttribute("placeholder") || el.getAttribute("title") || "";
     let kind = "view";
-    if (tag === "INPUT") {
+    // The editing host of a contenteditable region (a rich text box) is a text field.
+    const host = el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable);
+    if (host && tag !== "INPUT" && tag !== "TEXTAREA") { kind = "edit"; text = el.innerText; }
+    else if (tag === "INPUT") {
       if (type === "submit" || type === "button" || type === "reset") { kind = "button"; text = el.value; }
       else if (type === "checkbox") kind = "checkbox";
       else if (type === "radio") kind = "radio";
       else if (type === "range") kind = "seekbar";
       else if (type === "image") { kind = "imagebutton"; }
+      else if (type === "file") { kind = "button"; text = el.files && el.files.length ? el.files[0].name : "Choose file";
+                                  desc = desc || (el.labels && el.labels[0] ? el.labels[0].innerText : "") || "File upload"; }
       else if (TEXT_INPUTS.has(type)) { kind = "edit"; text = type === "password" ? "\u2022".repeat(el.value.length) : el.value; }
       else kind = "edit";
     } else if (tag === "TEXTAREA") { kind = "edit"; text = el.value; }
@@ -92,7 +97,7 @@ SNAPSHOT_JS = r"""
     const pointer = style.cursor === "pointer";
     const clickable = (CLICK_TAGS.has(tag) && !(tag === "A" && !el.hasAttribute("href")) && tag !== "LABEL") ||
                       (tag === "LABEL" && el.hasAttribute("for")) ||
-                      (tag === "INPUT") || CLICK_ROLES.has(role) ||
+                      (tag === "INPUT") || host || CLICK_ROLES.has(role) ||
                       typeof el.onclick === "function" ||
                       (el.hasAttribute("tabindex") && el.tabIndex >= 0) ||
                       (pointer && !parentPointer);
@@ -105,7 +110,7 @@ SNAPSHOT_JS = r"""
             whole: (kind === "text" || kind === "button" || kind === "link") && sentence(el) !== null,
             rid: el.id || el.getAttribute("data-testid") || el.getAttribute("name") || "",
             clickable, scrollable: scrollY || scrollX, focused: el === active, enabled: !disabled,
-            checkable, checked, pointer};
+            checkable, checked, pointer, leaf: host};
   }
 
   function walk(el, parent, clip, parentPointer, depth) {
@@ -117,7 +122,7 @@ SNAPSHOT_JS = r"""
     const r = el.getBoundingClientRect();
     const box = intersect([r.left, r.top, r.right, r.bottom], clip);
     const visible = style.visibility !== "hidden" && parseFloat(style.opacity || "1") > 0.01 && !empty(box);
-    let me = parent, pointer = parentPointer, whole = false;
+    let me = parent, pointer = parentPointer, whole = false, leaf = false;
     if (tag === "IFRAME" || tag === "FRAME") {
       // A frame's own document is read separately (collect): here only where it sits. Its
       // content box is where that document's viewport begins.
@@ -136,9 +141,10 @@ SNAPSHOT_JS = r"""
       if (d === null) return;
       pointer = d.pointer;
       whole = d.whole;
+      leaf = d.leaf;  // a text box: its markup is its text, not nodes of their own
       const keep = d.clickable || d.scrollable || d.text || d.desc || d.kind !== "view" || d.focused;
       if (keep) {
-        d.parent = parent; d.box = box; delete d.pointer; delete d.whole;
+        d.parent = parent; d.box = box; delete d.pointer; delete d.whole; delete d.leaf;
         me = nodes.length; nodes.push(d); els.push(el);
       }
     }
@@ -148,7 +154,7 @@ SNAPSHOT_JS = r"""
       if (empty(childClip)) return;
     }
     if (style.position === "fixed") childClip = [0, 0, vw, vh];
-    if (tag === "SELECT" || tag === "TEXTAREA") return;
+    if (tag === "SELECT" || tag === "TEXTAREA" || leaf) return;
     const kids = el.shadowRoot ? [...el.shadowRoot.children, ...el.children] : el.children;
     // The markup of a sentence read whole is in its text already; markup with an id stays a
     // node of its own too, since scripts and people name it.
