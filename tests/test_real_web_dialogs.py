@@ -64,3 +64,27 @@ def test_the_demo_carts_confirm_step_is_shown_and_nothing_is_removed(browser: Br
         assert toasts(dev) == ['The page\'s confirm() said "Remove every item from the cart?" '
                                "(answered Cancel)"]
     assert site.state.cart == {"p02": 1}
+
+
+def test_the_guard_would_ask_about_ok_on_a_dialog_that_says_pay() -> None:
+    """The contract for the day dialogs can wait for the model's answer (see BrowserDevice's
+    _on_dialog): OK on a dialog sheet saying "Pay ¥399?" is a payment, read from the sheet."""
+    from PIL import Image
+
+    from autoagent.actions import Tap
+    from autoagent.geometry import to_relative
+    from autoagent.perception.observation import Observation
+    from autoagent.perception.tree import TreeBuilder
+    from autoagent.safety import ScreenGuard, Verdict
+
+    b = TreeBuilder()
+    page = b.add(None, cls="android.webkit.WebView", text="Order O1001", bounds=(0, 0, 390, 844))
+    b.add(page, cls="android.widget.TextView", text="Order O1001", bounds=(16, 20, 300, 50))
+    sheet = b.add(None, cls="android.widget.FrameLayout", bounds=(30, 300, 360, 500))
+    b.add(sheet, cls="android.widget.TextView", text="Pay ¥399?", bounds=(50, 320, 340, 380))
+    b.add(sheet, cls="android.widget.Button", text="Cancel", bounds=(120, 420, 230, 470), clickable=True)
+    ok = b.add(sheet, cls="android.widget.Button", text="OK", bounds=(240, 420, 350, 470), clickable=True)
+    tree = b.build()
+    obs = Observation(screenshot=Image.new("RGB", (390, 844), "white"), tree=tree, app="shop")
+    decision = ScreenGuard().review(Tap(element=to_relative(tree.nodes[ok].center, (390, 844))), obs)
+    assert decision.verdict is Verdict.CONFIRM and decision.category == "payment"
