@@ -586,8 +586,8 @@ class BrowserDevice:
                 # model hears what came (a notice), instead of the run ending on an error.
                 if "download is starting" not in str(err).lower():
                     raise
-                if not self._downloads:
-                    self._downloads.append(self.page.wait_for_event("download", timeout=DOWNLOAD_EVENT_MS))
+                if not self._downloads:  # the event is on its way: _downloaded keeps it
+                    self.page.wait_for_event("download", timeout=DOWNLOAD_EVENT_MS)
         self._save_downloads()
 
     def _save_downloads(self) -> None:
