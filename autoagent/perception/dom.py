@@ -25,6 +25,7 @@ SNAPSHOT_JS = r"""
 () => {
   const vw = window.innerWidth, vh = window.innerHeight;
   const nodes = [], els = [];  // els[i] is the element of nodes[i]
+  const covers = [];  // [box, element] of everything that may lie over other content
   const MAX_NODES = 3000, MAX_TEXT = 200;
   const CLICK_TAGS = new Set(["A", "BUTTON", "SELECT", "TEXTAREA", "SUMMARY", "OPTION", "LABEL"]);
   const CLICK_ROLES = new Set(["button", "link", "checkbox", "radio", "tab", "menuitem", "option",
@@ -122,6 +123,10 @@ SNAPSHOT_JS = r"""
     const r = el.getBoundingClientRect();
     const box = intersect([r.left, r.top, r.right, r.bottom], clip);
     const visible = style.visibility !== "hidden" && parseFloat(style.opacity || "1") > 0.01 && !empty(box);
+    // What can lie over other content: fixed and sticky bars, stacked layers, large overlays.
+    const pos = style.position;
+    if (visible && pos !== "static" && (pos === "fixed" || pos === "sticky" || style.zIndex !== "auto" ||
+        (box[2] - box[0]) * (box[3] - box[1]) > 0.25 * vw * vh)) covers.push([box, el]);
     let me = parent, pointer = parentPointer, whole = false, leaf = false;
     if (tag === "IFRAME" || tag === "FRAME") {
       // A frame's own document is read separately (collect): here only where it sits. Its
@@ -183,9 +188,13 @@ SNAPSHOT_JS = r"""
   // centre is tried first (one hit test for nearly every control), then a 3x3 grid of its cells.
   // Partly covered: its bounds shrink to the cells a touch still reaches. Wholly: it is marked
   // covered and no longer clickable; what covers it is what a tap there touches.
+  // Hit tests cost time in proportion to the page, so only controls that something may lie
+  // over are tested (all of them when such layers abound).
+  const overlaps = (box, el) => covers.length > 200 || covers.some(([c, cel]) =>
+    c[0] < box[2] && box[0] < c[2] && c[1] < box[3] && box[1] < c[3] && !cel.contains(el));
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
-    if (!n.clickable && n.kind !== "edit") continue;
+    if ((!n.clickable && n.kind !== "edit") || !overlaps(n.box, els[i])) continue;
     const [l, t, r, b] = n.box, w = r - l, h = b - t;
     if (reaches(hitAt(l + w / 2, t + h / 2), els[i])) continue;
     let box = null, first = null;
@@ -256,6 +265,10 @@ class DomSnapshot(BaseModel):
     nodes: list[DomNode] = Field(default_factory=list)
 
 
+# The snapshot crosses to Python as one JSON string: Playwright's own transfer of a structured
+# value walks it field by field in Python, which on a dense page (2,000 controls) cost more than
+# reading the page itself.
+SNAPSHOT_JSON_JS = f"() => JSON.stringify(({SNAPSHOT_JS.strip()})())"
 FRAME_INDEX_JS = "el => (window.__aaFrames || []).indexOf(el)"
 MAX_FRAME_DEPTH = 4
 
@@ -267,7 +280,7 @@ def collect(page: Any) -> DomSnapshot:
     into the same list, placed and clipped where their ``<iframe>`` shows them: a hosted payment
     form is judged like any other part of the page.
     """
-    snapshot = DomSnapshot.model_validate(page.main_frame.evaluate(SNAPSHOT_JS))
+    snapshot = DomSnapshot.model_validate_json(page.main_frame.evaluate(SNAPSHOT_JSON_JS))
     if len(page.frames) > 1:
         _add_frames(page.main_frame, snapshot, 0, 0)
     return snapshot
@@ -287,7 +300,7 @@ def _add_frames(frame: Any, snapshot: DomSnapshot, first: int, depth: int) -> No
             holder_at = holders.get(child.frame_element().evaluate(FRAME_INDEX_JS))
             if holder_at is None:
                 continue  # a frame that is not shown (hidden, scrolled away)
-            inner = DomSnapshot.model_validate(child.evaluate(SNAPSHOT_JS))
+            inner = DomSnapshot.model_validate_json(child.evaluate(SNAPSHOT_JSON_JS))
         except Exception:
             continue  # detached or navigating: nothing to read there now
         holder = snapshot.nodes[holder_at]
