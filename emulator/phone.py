@@ -12,6 +12,7 @@ from typing import Any
 from PIL import Image
 from pydantic import BaseModel
 
+from autoagent.actuators.execute import replaces_text
 from autoagent.device import DeviceError, UnknownApp
 from autoagent.perception.observation import Observation
 from autoagent.perception.tree import ScreenTree, UINode
@@ -289,8 +290,11 @@ class Phone:
             self._dispatch(event, lambda: self._swipe(int(x1), int(y1), int(x2), int(y2)))
 
     def type_text(self, text: str) -> None:
-        """Type into the focused field; every newline presses Enter."""
+        """Replace the focused field's text with ``text`` (AutoGLM's Type); every newline presses
+        Enter. Newlines alone only press Enter (see ``replaces_text``)."""
         with self.lock:
+            if replaces_text(text):
+                self.clear_text()
             parts = text.split("\n")
             for i, part in enumerate(parts):
                 if part:

@@ -70,9 +70,10 @@ def test_typing_chinese_then_enter_searches(device: BrowserDevice) -> None:
 
 def test_typing_ascii_and_mixed(device: BrowserDevice) -> None:
     device.tap(*find_node(nodes(device), resource_id="search").center)
-    device.type_text("USB-C ")
-    device.type_text("线 cable ✓")
+    device.type_text("USB-C 线 cable ✓")
     assert field_value(device, "search") == "USB-C 线 cable ✓"
+    device.type_text("USB-A")  # Type replaces what the field holds
+    assert field_value(device, "search") == "USB-A"
 
 
 def test_swipe_up_scrolls_the_list_down_and_back(device: BrowserDevice) -> None:

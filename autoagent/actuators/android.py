@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from PIL import Image
 
+from autoagent.actuators.execute import replaces_text
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.observation import Observation
 from autoagent.perception.tree import ScreenTree
@@ -289,9 +290,13 @@ class AndroidDevice:
             self.swipe(gesture.x, gesture.y, x2, y2, gesture.seconds)
 
     def type_text(self, text: str) -> None:
-        """Type into the focused field (any script, via the clipboard); each newline is Enter."""
+        """Replace the focused field's text with ``text`` (AutoGLM's Type: the field is cleared
+        first), in any script, via the clipboard; each newline is Enter. Newlines alone only press
+        Enter (see :func:`replaces_text`)."""
         parts = text.split("\n")
         with self._errors("type"):
+            if replaces_text(text):
+                self._d.clear_text()
             for i, part in enumerate(parts):
                 if part:
                     self._d.send_keys(part)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,10 +27,11 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Route
+from playwright.sync_api import Browser, BrowserContext, Dialog, Download, FileChooser, Page, Request, Route
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from autoagent.actuators.browser_notices import draw_notices, human_size, with_notices
 from autoagent.actuators.browser_runtime import (
     Protocol,
     first_line,
@@ -39,6 +41,7 @@ from autoagent.actuators.browser_runtime import (
     launch_chromium,
     release_playwright,
 )
+from autoagent.actuators.browser_dates import DATE_TYPES, input_value
 from autoagent.actuators.browser_select import OPEN_SELECT_JS
 from autoagent.actuators.browser_settle import (
     SCROLL_COUNTER_JS,
@@ -46,8 +49,10 @@ from autoagent.actuators.browser_settle import (
     NetworkTracker,
     wait_settled,
 )
+from autoagent.actuators.browser_typing import FOCUSED_KIND_JS, SELECT_ALL_JS, SET_VALUE_JS, TEXT_TYPES
+from autoagent.actuators.execute import replaces_text
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
-from autoagent.perception.dom import collect, dom_tree
+from autoagent.perception.dom import MAX_FRAME_DEPTH, collect, dom_tree
 from autoagent.perception.observation import Observation
 from autoagent.perception.tree import ScreenTree
 from autoagent.perception.request import OutgoingRequest, outgoing_request
@@ -61,6 +66,7 @@ SCREENSHOT_RETRY_S = 3.0
 # the page's), at most this many times in one wait.
 RESETTLES_AFTER_HELD = 3
 PHONE_VIEWPORT = (390, 844)
+DOWNLOAD_EVENT_MS = 5000
 
 # Sites ``launch`` knows by name (the browser's "apps"). Callers add their own.
 DEFAULT_SITES: dict[str, str] = {
@@ -89,7 +95,7 @@ class BrowserDevice:
                  sites: Mapping[str, str] | None = None, mobile: bool = False,
                  nav_timeout: float = 30.0, swipe_mode: str = "wheel",
                  on_close: Callable[[], None] | None = None, page: Page | None = None,
-                 hidpi_screenshots: bool = False) -> None:
+                 hidpi_screenshots: bool = False, download_dir: str | Path | None = None) -> None:
         self.context = context
         self.browser: Browser | None = context.browser
         self.start_url = start_url
@@ -110,6 +116,12 @@ class BrowserDevice:
         self._cdp: dict[int, Any] = {}
         self._route: Callable[[Route, Request], None] | None = None
         self.held_s = 0.0  # time requests spent waiting on the judge, people's answers included
+        # Where downloads are saved (a temporary folder of its own unless given), and what the
+        # browser has to tell the model until the next action (see browser_notices).
+        self.download_dir = Path(download_dir) if download_dir is not None else None
+        self.notices: list[str] = []
+        self._downloads: list[Download] = []
+        self._watched: list[Page] = []
         self.network = NetworkTracker()
         self.network.attach(context)
         context.set_default_timeout(nav_timeout * 1000)
@@ -189,8 +201,48 @@ class BrowserDevice:
             self._lost = reason
 
     def _watch(self, page: Page) -> None:
+        # The first page is both adopted (the context's "page" event) and watched on opening.
+        if page in self._watched:
+            return
+        self._watched.append(page)
         page.on("crash", lambda _p: self._mark_lost("the page crashed (the browser tab died)"))
         page.on("close", self._page_closed)
+        page.on("download", self._downloaded)
+        page.on("dialog", self._on_dialog)
+        page.on("filechooser", self._on_file_chooser)
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        """A page's alert, confirm or prompt, answered here and told to the model as a notice.
+
+        While a dialog is open the page's renderer is stopped: the touch that opened it does not
+        return, and neither a screenshot nor a read of the page can be taken. So the dialog cannot
+        wait for the model; it gets the answer that does nothing irreversible (OK for an alert,
+        Cancel for a question), and the model reads what it said instead of losing it.
+        """
+        message = " ".join(dialog.message.split())[:200]
+        try:
+            if dialog.type in ("alert", "beforeunload"):
+                dialog.accept()
+                answer = "OK"
+            else:
+                dialog.dismiss()
+                answer = "Cancel"
+        except PlaywrightError:
+            return  # the page went away with its dialog
+        if dialog.type != "beforeunload":
+            self.notices.append(f"The page's {dialog.type}() said \"{message}\" (answered {answer})")
+
+    def _on_file_chooser(self, chooser: FileChooser) -> None:
+        """A tap opened a file picker: which file of the person's to upload is theirs to choose,
+        so the model is told to hand this step over (Take_over) rather than guess."""
+        label = chooser.element.evaluate(
+            "e => (e.labels && e.labels[0] && e.labels[0].innerText) || e.getAttribute('aria-label') || e.name || ''")
+        what = f" for {' '.join(str(label).split())[:60]!r}" if label else ""
+        self.notices.append(f"The page asks for a file to upload{what}. Choosing one of the user's files is for "
+                            "the user: ask them to take over (Take_over) to pick it.")
+
+    def _downloaded(self, download: Download) -> None:
+        self._downloads.append(download)  # saved at the next look at the screen
 
     def _adopt(self, page: Page) -> None:
         # A popup or target=_blank link: the user would now be looking at the new tab.
@@ -312,17 +364,20 @@ class BrowserDevice:
         """The page's nodes without a screenshot (the guard's re-check right before acting)."""
         size = self.screen_size()
         snapshot = self._run("reading the page", lambda: collect(self.page))
-        return dom_tree(snapshot, size, package=self.app_of(snapshot.url))
+        app = self.app_of(snapshot.url)
+        return with_notices(dom_tree(snapshot, size, package=app), self.notices, size, app)
 
     def observe(self) -> Observation:
         def both() -> tuple[Image.Image, Any, str]:
             image = self._screenshot()
             return image, collect(self.page), self.page.url
 
+        self._save_downloads()
         image, snapshot, url = self._run("observing the page", both)
         self._size = image.size
         app = self.app_of(url)
-        return Observation(screenshot=image, tree=dom_tree(snapshot, image.size, package=app), app=app)
+        tree = with_notices(dom_tree(snapshot, image.size, package=app), self.notices, image.size, app)
+        return Observation(screenshot=draw_notices(image, self.notices), tree=tree, app=app)
 
     def app_of(self, url: str) -> str:
         """The "app" a URL belongs to: a named site it lives under, else its host."""
@@ -368,11 +423,19 @@ class BrowserDevice:
         self._cdp_session().send("Input.dispatchTouchEvent", {
             "type": kind, "touchPoints": [{"x": x, "y": y, "id": 1} for x, y in points]})
 
+    def _begin_action(self) -> None:
+        """What the browser had to say (notices) was about the screen before this action, and
+        the requests in flight now are not its doing (settling does not wait for them)."""
+        self.notices.clear()
+        self.network.begin()
+
     def pause(self, seconds: float) -> None:
+        self._begin_action()
         with self._op("waiting"):
             self.page.wait_for_timeout(max(0.0, seconds) * 1000)
 
     def tap(self, x: int, y: int) -> None:
+        self._begin_action()
         cx, cy = self._css(x, y)
         with self._op("tap"):
             if self.page.evaluate(OPEN_SELECT_JS, [cx, cy]):
@@ -383,6 +446,7 @@ class BrowserDevice:
                 self.page.mouse.click(cx, cy)
 
     def double_tap(self, x: int, y: int) -> None:
+        self._begin_action()
         cx, cy = self._css(x, y)
         with self._op("double tap"):
             if self.mobile:
@@ -392,6 +456,7 @@ class BrowserDevice:
                 self.page.mouse.dblclick(cx, cy)
 
     def long_press(self, x: int, y: int, seconds: float = 0.8) -> None:
+        self._begin_action()
         cx, cy = self._css(x, y)
         hold = max(0.0, seconds) * 1000
         with self._op("long press"):
@@ -409,6 +474,7 @@ class BrowserDevice:
     def swipe(self, x1: int, y1: int, x2: int, y2: int, seconds: float = 0.3) -> None:
         """A finger moving from (x1,y1) to (x2,y2): content follows it, so an upward swipe
         scrolls the page down, as on a phone."""
+        self._begin_action()
         (ax, ay), (bx, by) = self._css(x1, y1), self._css(x2, y2)
         steps = max(5, min(20, int(seconds * 30)))  # each touch event is a DevTools round trip
         with self._op("swipe"):
@@ -438,10 +504,23 @@ class BrowserDevice:
                     pass
 
     def type_text(self, text: str) -> None:
-        """Type into the focused element; any script (Chinese included). A trailing newline presses Enter."""
+        """Replace the focused field's text with ``text`` (AutoGLM's Type), in any script (Chinese
+        included); every newline presses Enter, and newlines alone only press Enter. A date or
+        time input takes the date or time the text names ("2025-06-20", "06/20/2025",
+        "2025年6月20日", "14:30")."""
+        self._begin_action()
         with self._op("typing"):
+            frame, kind = self._focused_field()
+            lines = text.split("\n")
+            if kind in DATE_TYPES and (value := input_value(kind, lines[0])) is not None:
+                frame.evaluate(SET_VALUE_JS, value)
+                lines[0] = ""
+            elif kind in TEXT_TYPES and replaces_text(text):
+                held = frame.evaluate(SELECT_ALL_JS)
+                if held and not lines[0]:
+                    self.page.keyboard.press("Delete")  # an empty Type clears the field
             # Every newline is an Enter key, as on a phone; the text between is typed.
-            for index, line in enumerate(text.split("\n")):
+            for index, line in enumerate(lines):
                 if index:
                     self.page.keyboard.press("Enter")
                 if line.isascii():
@@ -449,7 +528,21 @@ class BrowserDevice:
                 elif line:
                     self.page.keyboard.insert_text(line)  # what an IME commits
 
+    def _focused_field(self) -> tuple[Any, str | None]:
+        """The frame holding the focused element, and the kind of field it is (None: no field)."""
+        frame = self.page.main_frame
+        for _ in range(MAX_FRAME_DEPTH + 1):
+            kind = frame.evaluate(FOCUSED_KIND_JS)
+            if kind != "frame":
+                return frame, kind
+            inner = next((c for c in frame.child_frames if _has_focus(c)), None)
+            if inner is None:
+                return frame, None
+            frame = inner
+        return frame, None
+
     def back(self) -> None:
+        self._begin_action()
         with self._op("going back"):
             response_or_none = self.page.go_back(wait_until="commit", timeout=self.nav_timeout * 1000)
             if response_or_none is None and self.page.evaluate("history.length") <= 1 \
@@ -484,8 +577,35 @@ class BrowserDevice:
         self._goto(url)
 
     def _goto(self, url: str) -> None:
+        self._begin_action()
         with self._op(f"opening {url}"):
-            self.page.goto(url, wait_until="commit", timeout=self.nav_timeout * 1000)
+            try:
+                self.page.goto(url, wait_until="commit", timeout=self.nav_timeout * 1000)
+            except PlaywrightError as err:
+                # A URL that is a file: the browser downloads it and stays on its page, and the
+                # model hears what came (a notice), instead of the run ending on an error.
+                if "download is starting" not in str(err).lower():
+                    raise
+                if not self._downloads:  # the event is on its way: _downloaded keeps it
+                    self.page.wait_for_event("download", timeout=DOWNLOAD_EVENT_MS)
+        self._save_downloads()
+
+    def _save_downloads(self) -> None:
+        """Keep every finished download in ``download_dir`` and tell the model about it."""
+        while self._downloads:
+            download = self._downloads.pop(0)
+            with self._op("downloading"):
+                failure = download.failure()
+                if failure:
+                    self.notices.append(f"Download of {download.url[:120]} failed: {failure}")
+                    continue
+                if self.download_dir is None:
+                    self.download_dir = Path(tempfile.mkdtemp(prefix="autoagent-downloads-"))
+                self.download_dir.mkdir(parents=True, exist_ok=True)
+                target = _free_name(self.download_dir, download.suggested_filename or "download")
+                download.save_as(target)
+            self.notices.append(f"Downloaded {target.name} ({human_size(target.stat().st_size)}) "
+                                f"to {target}")
 
     # ---- guarding requests ------------------------------------------------------------------
 
@@ -551,6 +671,23 @@ def _outgoing(request: Request) -> OutgoingRequest:
         body = None  # a body Playwright cannot hand over (a stream): judged by its URL
     return outgoing_request(request.method, request.url, request.headers, body, request.resource_type,
                             request.is_navigation_request())
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``name (2)``... when a file of that name is already there."""
+    name = Path(name).name or "download"  # a server's suggested name never leaves the folder
+    target, stem, suffix = folder / name, Path(name).stem, Path(name).suffix
+    n = 2
+    while target.exists():
+        target, n = folder / f"{stem} ({n}){suffix}", n + 1
+    return target
+
+
+def _has_focus(frame: Any) -> bool:
+    try:
+        return bool(frame.evaluate("document.hasFocus()"))
+    except PlaywrightError:
+        return False  # a frame going away holds no focus
 
 
 def _decode(png: bytes) -> Image.Image:

@@ -38,29 +38,75 @@ SIGNATURE_JS = """
 """
 
 
-class NetworkTracker:
-    """Requests a browser context has sent and not yet seen finish."""
+# A request older than this no longer holds settling (a long poll, a stuck image): the
+# page is judged by its signature from then on.
+LONG_REQUEST_S = 2.0
+# A reply whose headers came holds settling this long at most while its body arrives: a body
+# that is never read (or never ends) would otherwise hold it for good.
+BODY_GRACE_S = 0.5
 
-    def __init__(self) -> None:
-        self._inflight: set[Any] = set()
+
+class NetworkTracker:
+    """Requests a browser context has sent and not yet seen finish, and which of them an
+    action waits for.
+
+    A page's own load (navigations) is always waited for. Any other request is waited for only
+    when it began after the action did (:meth:`begin`: one that was in flight before is the
+    page's background traffic), for at most ``LONG_REQUEST_S``, and for at most ``BODY_GRACE_S``
+    after its reply's headers came.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._started: dict[Any, float] = {}
+        self._answered: dict[Any, float] = {}
+        self._since = float("-inf")
 
     def attach(self, context: Any) -> None:
-        context.on("request", self._started)
+        context.on("request", self._begun)
+        context.on("response", self._responded)
         context.on("requestfinished", self._ended)
         context.on("requestfailed", self._ended)
 
-    def _started(self, request: Any) -> None:
-        self._inflight.add(request)
+    def _begun(self, request: Any) -> None:
+        self._started[request] = self._clock()
+
+    def _responded(self, response: Any) -> None:
+        request = response.request
+        if request in self._started:
+            self._answered[request] = self._clock()
 
     def _ended(self, request: Any) -> None:
-        self._inflight.discard(request)
+        self._started.pop(request, None)
+        self._answered.pop(request, None)
+
+    def begin(self) -> None:
+        """An action begins: what is in flight now is not its doing."""
+        self._since = self._clock()
 
     def reset(self) -> None:
-        self._inflight.clear()
+        self._started.clear()
+        self._answered.clear()
 
     @property
     def inflight(self) -> int:
-        return len(self._inflight)
+        """Requests that still hold settling (see the class)."""
+        now = self._clock()
+        count = 0
+        for request, started in self._started.items():
+            if _navigation(request):
+                count += 1
+            elif started >= self._since and now - started < LONG_REQUEST_S and \
+                    now - self._answered.get(request, now) < BODY_GRACE_S:
+                count += 1
+        return count
+
+
+def _navigation(request: Any) -> bool:
+    try:
+        return bool(request.is_navigation_request())
+    except Exception:
+        return False  # a request of a frame that is gone loads nothing anyone waits for
 
 
 def wait_settled(signature: Callable[[], Any], inflight: Callable[[], int], pump: Callable[[float], None],

@@ -14,6 +14,13 @@ LONG_PRESS_S = 0.8
 SWIPE_S = 0.3
 
 
+def replaces_text(text: str) -> bool:
+    """Whether ``Type(text)`` replaces the focused field's text: AutoGLM's meaning of Type, which
+    its reference client carries out by clearing the field first, and models are trained on.
+    Only a Type of newlines alone is a key press (Enter) that leaves the field's text as it is."""
+    return text == "" or text.strip("\r\n") != ""
+
+
 def pixel_points(action: Action, size: tuple[int, int]) -> list[tuple[int, int]]:
     """The device pixels an action touches, in order (one for taps, two for swipes)."""
     if isinstance(action, (Tap, DoubleTap, LongPress)):

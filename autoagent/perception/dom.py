@@ -24,7 +24,8 @@ from autoagent.perception.tree import ScreenTree, TreeBuilder, UINode
 SNAPSHOT_JS = r"""
 () => {
   const vw = window.innerWidth, vh = window.innerHeight;
-  const nodes = [];
+  const nodes = [], els = [];  // els[i] is the element of nodes[i]
+  const covers = [];  // [box, element] of everything that may lie over other content
   const MAX_NODES = 3000, MAX_TEXT = 200;
   const CLICK_TAGS = new Set(["A", "BUTTON", "SELECT", "TEXTAREA", "SUMMARY", "OPTION", "LABEL"]);
   const CLICK_ROLES = new Set(["button", "link", "checkbox", "radio", "tab", "menuitem", "option",
@@ -56,6 +57,9 @@ SNAPSHOT_JS = r"""
   const intersect = (a, b) => [Math.max(a[0], b[0]), Math.max(a[1], b[1]),
                                Math.min(a[2], b[2]), Math.min(a[3], b[3])];
   const empty = (r) => r[2] - r[0] < 1 || r[3] - r[1] < 1;
+  // The frames of this document in the order their nodes are listed, so the caller can match
+  // each Playwright frame to its <iframe> node (frame_element() -> index here).
+  const frames = window.__aaFrames = [];
   const active = (() => { let a = document.activeElement;
                           while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
                           return a; })();
@@ -68,12 +72,17 @@ SNAPSHOT_JS = r"""
     let text = "", desc = el.getAttribute("aria-label") || el.getAttribute("alt") ||
                             el.getAttribute("placeholder") || el.getAttribute("title") || "";
     let kind = "view";
-    if (tag === "INPUT") {
+    // The editing host of a contenteditable region (a rich text box) is a text field.
+    const host = el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable);
+    if (host && tag !== "INPUT" && tag !== "TEXTAREA") { kind = "edit"; text = el.innerText; }
+    else if (tag === "INPUT") {
       if (type === "submit" || type === "button" || type === "reset") { kind = "button"; text = el.value; }
       else if (type === "checkbox") kind = "checkbox";
       else if (type === "radio") kind = "radio";
       else if (type === "range") kind = "seekbar";
       else if (type === "image") { kind = "imagebutton"; }
+      else if (type === "file") { kind = "button"; text = el.files && el.files.length ? el.files[0].name : "Choose file";
+                                  desc = desc || (el.labels && el.labels[0] ? el.labels[0].innerText : "") || "File upload"; }
       else if (TEXT_INPUTS.has(type)) { kind = "edit"; text = type === "password" ? "\u2022".repeat(el.value.length) : el.value; }
       else kind = "edit";
     } else if (tag === "TEXTAREA") { kind = "edit"; text = el.value; }
@@ -89,7 +98,7 @@ SNAPSHOT_JS = r"""
     const pointer = style.cursor === "pointer";
     const clickable = (CLICK_TAGS.has(tag) && !(tag === "A" && !el.hasAttribute("href")) && tag !== "LABEL") ||
                       (tag === "LABEL" && el.hasAttribute("for")) ||
-                      (tag === "INPUT") || CLICK_ROLES.has(role) ||
+                      (tag === "INPUT") || host || CLICK_ROLES.has(role) ||
                       typeof el.onclick === "function" ||
                       (el.hasAttribute("tabindex") && el.tabIndex >= 0) ||
                       (pointer && !parentPointer);
@@ -102,7 +111,7 @@ SNAPSHOT_JS = r"""
             whole: (kind === "text" || kind === "button" || kind === "link") && sentence(el) !== null,
             rid: el.id || el.getAttribute("data-testid") || el.getAttribute("name") || "",
             clickable, scrollable: scrollY || scrollX, focused: el === active, enabled: !disabled,
-            checkable, checked, pointer};
+            checkable, checked, pointer, leaf: host};
   }
 
   function walk(el, parent, clip, parentPointer, depth) {
@@ -114,16 +123,34 @@ SNAPSHOT_JS = r"""
     const r = el.getBoundingClientRect();
     const box = intersect([r.left, r.top, r.right, r.bottom], clip);
     const visible = style.visibility !== "hidden" && parseFloat(style.opacity || "1") > 0.01 && !empty(box);
-    let me = parent, pointer = parentPointer, whole = false;
+    // What can lie over other content: fixed and sticky bars, stacked layers, large overlays.
+    const pos = style.position;
+    if (visible && pos !== "static" && (pos === "fixed" || pos === "sticky" || style.zIndex !== "auto" ||
+        (box[2] - box[0]) * (box[3] - box[1]) > 0.25 * vw * vh)) covers.push([box, el]);
+    let me = parent, pointer = parentPointer, whole = false, leaf = false;
+    if (tag === "IFRAME" || tag === "FRAME") {
+      // A frame's own document is read separately (collect): here only where it sits. Its
+      // content box is where that document's viewport begins.
+      if (!visible) return;
+      const inner = [r.left + el.clientLeft + parseFloat(style.paddingLeft || "0"),
+                     r.top + el.clientTop + parseFloat(style.paddingTop || "0")];
+      nodes.push({tag: tag.toLowerCase(), kind: "frame", text: "", rid: el.id || el.getAttribute("name") || "",
+                  desc: squash(el.getAttribute("aria-label") || el.getAttribute("title") || ""),
+                  parent, box, frame: frames.length, inner, clickable: false, scrollable: false,
+                  focused: false, enabled: true, checkable: false, checked: false});
+      frames.push(el); els.push(el);
+      return;
+    }
     if (visible) {
       const d = describe(el, style, parentPointer);
       if (d === null) return;
       pointer = d.pointer;
       whole = d.whole;
+      leaf = d.leaf;  // a text box: its markup is its text, not nodes of their own
       const keep = d.clickable || d.scrollable || d.text || d.desc || d.kind !== "view" || d.focused;
       if (keep) {
-        d.parent = parent; d.box = box; delete d.pointer; delete d.whole;
-        me = nodes.length; nodes.push(d);
+        d.parent = parent; d.box = box; delete d.pointer; delete d.whole; delete d.leaf;
+        me = nodes.length; nodes.push(d); els.push(el);
       }
     }
     let childClip = clip;
@@ -132,7 +159,7 @@ SNAPSHOT_JS = r"""
       if (empty(childClip)) return;
     }
     if (style.position === "fixed") childClip = [0, 0, vw, vh];
-    if (tag === "SELECT" || tag === "TEXTAREA") return;
+    if (tag === "SELECT" || tag === "TEXTAREA" || leaf) return;
     const kids = el.shadowRoot ? [...el.shadowRoot.children, ...el.children] : el.children;
     // The markup of a sentence read whole is in its text already; markup with an id stays a
     // node of its own too, since scripts and people name it.
@@ -143,6 +170,46 @@ SNAPSHOT_JS = r"""
   }
   const se = document.scrollingElement || document.documentElement;
   if (document.body) walk(document.body, -1, [0, 0, vw, vh], false, 0);
+
+  // What a touch at a point would hit: the topmost element there (through open shadow roots).
+  const hitAt = (x, y) => {
+    let h = document.elementFromPoint(x, y);
+    while (h && h.shadowRoot) { const inner = h.shadowRoot.elementFromPoint(x, y); if (!inner || inner === h) break; h = inner; }
+    return h;
+  };
+  // Whether a click at a point that hits `h` reaches `el`: `h` is `el`, inside it, or holds it
+  // (a click on an ancestor that let the point through still reaches its handlers).
+  const reaches = (h, el) => {
+    for (let n = h; n; n = n.parentNode || n.host) if (n === el) return true;
+    for (let n = el; n; n = n.parentNode || n.host) if (n === h) return true;
+    return false;
+  };
+  // A control under a fixed header, a cookie banner or a modal is not where a tap lands: its
+  // centre is tried first (one hit test for nearly every control), then a 3x3 grid of its cells.
+  // Partly covered: its bounds shrink to the cells a touch still reaches. Wholly: it is marked
+  // covered and no longer clickable; what covers it is what a tap there touches.
+  // Hit tests cost time in proportion to the page, so only controls that something may lie
+  // over are tested (all of them when such layers abound).
+  const overlaps = (box, el) => covers.length > 200 || covers.some(([c, cel]) =>
+    c[0] < box[2] && box[0] < c[2] && c[1] < box[3] && box[1] < c[3] && !cel.contains(el));
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if ((!n.clickable && n.kind !== "edit") || !overlaps(n.box, els[i])) continue;
+    const [l, t, r, b] = n.box, w = r - l, h = b - t;
+    if (reaches(hitAt(l + w / 2, t + h / 2), els[i])) continue;
+    let box = null, first = null;
+    for (let gy = 0; gy < 3; gy++) for (let gx = 0; gx < 3; gx++) {
+      if (gx === 1 && gy === 1) continue;
+      if (!reaches(hitAt(l + w * (gx * 2 + 1) / 6, t + h * (gy * 2 + 1) / 6), els[i])) continue;
+      const cell = [l + w * gx / 3, t + h * gy / 3, l + w * (gx + 1) / 3, t + h * (gy + 1) / 3];
+      first = first || cell;
+      box = box ? [Math.min(box[0], cell[0]), Math.min(box[1], cell[1]), Math.max(box[2], cell[2]),
+                   Math.max(box[3], cell[3])] : cell;
+    }
+    if (box && !reaches(hitAt((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), els[i])) box = first;  // an L shape
+    if (box) n.box = box;
+    else { n.covered = true; n.clickable = false; }
+  }
   return {url: location.href, title: document.title, width: vw, height: vh,
           scroll_x: window.scrollX, scroll_y: window.scrollY,
           scrollable: se.scrollHeight > vh + 1 || se.scrollWidth > vw + 1,
@@ -163,6 +230,7 @@ CLASS_OF_KIND: dict[str, str] = {
     "image": "android.widget.ImageView",
     "text": "android.widget.TextView",
     "view": "android.view.View",
+    "frame": "android.webkit.WebView",  # an embedded document: a web view inside the page
 }
 ROOT_CLASS = "android.webkit.WebView"
 
@@ -180,6 +248,9 @@ class DomNode(BaseModel):
     enabled: bool = True
     checkable: bool = False
     checked: bool = False
+    covered: bool = False  # something else lies over it: a touch on it would hit that instead
+    frame: int | None = None  # an <iframe>: its place in the document's list of frames
+    inner: tuple[float, float] | None = None  # an <iframe>: where its document's viewport begins
 
 
 class DomSnapshot(BaseModel):
@@ -194,9 +265,67 @@ class DomSnapshot(BaseModel):
     nodes: list[DomNode] = Field(default_factory=list)
 
 
+# The snapshot crosses to Python as one JSON string: Playwright's own transfer of a structured
+# value walks it field by field in Python, which on a dense page (2,000 controls) cost more than
+# reading the page itself.
+SNAPSHOT_JSON_JS = f"() => JSON.stringify(({SNAPSHOT_JS.strip()})())"
+FRAME_INDEX_JS = "el => (window.__aaFrames || []).indexOf(el)"
+MAX_FRAME_DEPTH = 4
+
+
 def collect(page: Any) -> DomSnapshot:
-    """Snapshot a Playwright page in one ``evaluate`` round trip."""
-    return DomSnapshot.model_validate(page.evaluate(SNAPSHOT_JS))
+    """Snapshot a Playwright page: one ``evaluate`` round trip, plus two per frame it embeds.
+
+    Frames, cross-origin ones included (Playwright reaches every frame's document), are read
+    into the same list, placed and clipped where their ``<iframe>`` shows them: a hosted payment
+    form is judged like any other part of the page.
+    """
+    snapshot = DomSnapshot.model_validate_json(page.main_frame.evaluate(SNAPSHOT_JSON_JS))
+    if len(page.frames) > 1:
+        _add_frames(page.main_frame, snapshot, 0, 0)
+    return snapshot
+
+
+def _add_frames(frame: Any, snapshot: DomSnapshot, first: int, depth: int) -> None:
+    """Read ``frame``'s child frames into ``snapshot``, each under its <iframe> node.
+
+    ``frame``'s own nodes start at ``first`` and are in the page's viewport already. A frame
+    that goes away or is not ready while it is read is left out.
+    """
+    if depth >= MAX_FRAME_DEPTH:
+        return
+    holders = {n.frame: first + i for i, n in enumerate(snapshot.nodes[first:]) if n.frame is not None}
+    for child in frame.child_frames:
+        try:
+            holder_at = holders.get(child.frame_element().evaluate(FRAME_INDEX_JS))
+            if holder_at is None:
+                continue  # a frame that is not shown (hidden, scrolled away)
+            inner = DomSnapshot.model_validate_json(child.evaluate(SNAPSHOT_JSON_JS))
+        except Exception:
+            continue  # detached or navigating: nothing to read there now
+        holder = snapshot.nodes[holder_at]
+        dx, dy = holder.inner or holder.box[:2]
+        start = len(snapshot.nodes)
+        for node in inner.nodes:
+            # What the frame's box cuts off cannot be touched; an emptied node keeps its place
+            # for its children's sake.
+            box = _intersect(_moved(node.box, dx, dy), holder.box)
+            if box[2] < box[0] or box[3] < box[1]:
+                box = (box[0], box[1], box[0], box[1])
+            snapshot.nodes.append(node.model_copy(update={
+                "box": box, "parent": holder_at if node.parent < 0 else start + node.parent,
+                "inner": None if node.inner is None else (node.inner[0] + dx, node.inner[1] + dy)}))
+        if child.child_frames:
+            _add_frames(child, snapshot, start, depth + 1)
+
+
+def _moved(box: tuple[float, float, float, float], dx: float, dy: float) -> tuple[float, float, float, float]:
+    return box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy
+
+
+def _intersect(a: tuple[float, float, float, float],
+               b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
 
 
 def _bounds(box: tuple[float, float, float, float], sx: float, sy: float) -> tuple[int, int, int, int]:

@@ -21,7 +21,7 @@ h1 { font-size: 22px; margin: 8px 0 12px; }
 .price { color: #c0392b; font-weight: 600; }
 form.row { display: flex; gap: 8px; margin: 8px 0 12px; }
 label { display: block; margin: 10px 0 4px; font-weight: 600; }
-input[type=text], input[type=search], input[type=email], input[type=tel] {
+input[type=text], input[type=search], input[type=email], input[type=tel], input[type=date] {
   width: 100%; padding: 10px; font-size: 16px; border: 1px solid #aaa; border-radius: 6px; }
 form.row input { flex: 1; }
 button, .button { display: inline-block; background: #1e5bb8; color: #fff; border: 0; border-radius: 6px;
@@ -50,6 +50,18 @@ def layout(title: str, body: str, state: DemoState | None = None) -> str:
     )
 
 
+# Fixed over the bottom of the page, as on most shops: what lies under it cannot be tapped
+# until it is answered (the answer is a cookie; nothing is sent).
+COOKIE_BANNER = (
+    "<div id='cookie-banner' role='dialog' aria-label='Cookie consent' style='position:fixed;left:0;right:0;"
+    "bottom:0;z-index:50;background:#fff;border-top:1px solid #ccc;box-shadow:0 -2px 8px #0003;padding:12px 16px'>"
+    "<p style='margin:0 0 8px'>We use cookies to run this shop. 我们使用 Cookie。</p>"
+    "<button type='button' id='cookie-accept' onclick=\"document.cookie='consent=all;path=/';"
+    "this.parentNode.remove()\">Accept all</button> "
+    "<button type='button' id='cookie-reject' style='background:#666' onclick=\"document.cookie='consent=none;"
+    "path=/';this.parentNode.remove()\">Reject</button></div>")
+
+
 def index() -> str:
     return layout("Demo", "<h1>Demo site</h1><p><a class='button' href='/shop'>Shop</a> "
                           "<a class='button' href='/hotel'>Hotels</a> <a class='button' href='/slow'>Slow page</a></p>")
@@ -73,6 +85,11 @@ def shop_list(state: DemoState, query: str) -> str:
         f"{note}{empty}<div id='products'>{cards}</div>"), state)
 
 
+def catalogue_csv(state: DemoState) -> str:
+    """The whole catalogue as a spreadsheet, served as a download."""
+    return "id,name,price\n" + "".join(f"{p.id},{p.name},{money(p.price)}\n" for p in state.products.values())
+
+
 def product_page(state: DemoState, p: Product) -> str:
     return layout(p.name, (
         f"<h1 id='product-name'>{escape(p.name)}</h1><p class='price' id='product-price'>{money(p.price)}</p>"
@@ -91,7 +108,10 @@ def cart_page(state: DemoState) -> str:
                               "<a class='button' href='/shop'>Browse products</a>", state)
     return layout("Cart", (
         f"<h1>Cart</h1>{rows}<p>Total: <span class='price' id='cart-total'>{money(state.cart_total())}</span></p>"
-        "<a class='button' id='to-shipping' href='/shop/shipping'>Proceed to shipping</a>"), state)
+        "<a class='button' id='to-shipping' href='/shop/shipping'>Proceed to shipping</a>"
+        # A question asked the old way, in a browser dialog, before the cart is emptied.
+        "<form action='/shop/cart/empty' method='post' onsubmit=\"return confirm('Remove every item from the cart?')\">"
+        "<button type='submit' id='empty-cart' style='background:#666'>Empty cart</button></form>"), state)
 
 
 def _field(fid: str, label: str, value: str = "", kind: str = "text", placeholder: str = "") -> str:
@@ -120,6 +140,31 @@ def order_pay_page(state: DemoState, order: Order) -> str:
         "<button type='submit' class='pay' id='pay'>Pay now</button></form>"), state)
 
 
+def hosted_checkout_page(order: Order, frame_origin: str) -> str:
+    """The order's page with its payment form hosted by another origin in an untitled frame: the
+    outer page names no payment, as on many shops whose card form a payment provider serves."""
+    return layout(f"Order {order.id}", (
+        f"<h1>Order {order.id}</h1><p>Ships to {escape(order.address)}</p>"
+        f"<iframe id='hosted' src='{frame_origin}/paybox/{order.id}' "
+        "style='width:100%;max-width:420px;height:220px;border:1px solid #ccc;border-radius:8px'></iframe>"
+        "<p><a href='/shop'>Back to products</a></p>"))
+
+
+def paybox_page(order: Order) -> str:
+    """The hosted form itself: no title, only the amount on its button."""
+    return ("<!doctype html><html><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width'><style>{_CSS}</style></head><body style='padding:12px'>"
+            "<p>Visa •••• 4242</p>"
+            f"<form method='post' action='/paybox/{order.id}'>"
+            f"<input type='hidden' name='pay_token' value='{escape(order.pay_token)}'>"
+            f"<button type='submit' class='pay' id='paybox-submit'>Pay {money(order.total)}</button></form>"
+            "</body></html>")
+
+
+def paybox_done_page(order_id: str) -> str:
+    return f"<!doctype html><meta charset='utf-8'><p id='paybox-done'>Paid: order {escape(order_id)}</p>"
+
+
 def order_done_page(state: DemoState, order: Order) -> str:
     lines = "".join(f"<li>{escape(state.products[p].name)} × {q}</li>" for p, q in order.items.items())
     return layout("Order placed", (
@@ -144,8 +189,8 @@ def hotel_search_page(params: dict[str, str], error: str = "") -> str:
     return layout("Hotels", (
         f"<h1>Find a hotel 酒店预订</h1>{err}<form action='/hotel/results' method='get'>"
         + _field("dest", "Destination 目的地", params.get("dest", ""), placeholder="City, e.g. Hangzhou 杭州")
-        + _field("arrive", "Arrival date 入住日期", params.get("arrive", ""), placeholder="YYYY-MM-DD")
-        + _field("depart", "Departure date 离店日期", params.get("depart", ""), placeholder="YYYY-MM-DD")
+        + _field("arrive", "Arrival date 入住日期", params.get("arrive", ""), "date")
+        + _field("depart", "Departure date 离店日期", params.get("depart", ""), "date")
         + "<label>Guests 人数</label><div class='stepper'>"
         "<button type='button' id='guests-minus' aria-label='Fewer guests' onclick='stepGuests(-1)'>−</button>"
         f"<span id='guests-count'>{escape(guests)}</span>"

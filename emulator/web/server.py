@@ -48,9 +48,17 @@ class DemoSite:
     state: DemoState
     server: ThreadingHTTPServer
     slow_ms: int = 0  # delay before every HTML page; change it at any time
+    # A cookie banner over the bottom of every page until a visitor accepts or rejects cookies.
+    cookie_banner: bool = False
 
     def page(self, path: str) -> str:
         return self.url + path
+
+    @property
+    def other_origin(self) -> str:
+        """The same server under a second origin (``localhost`` for ``127.0.0.1``): what a page
+        embeds from there is a cross-origin frame, as a hosted payment form is."""
+        return self.url.replace("//127.0.0.1:", "//localhost:", 1)
 
 
 def _params(query: str) -> dict[str, str]:
@@ -84,7 +92,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _html(self, body: str, status: int = 200) -> None:
+        if self.site.cookie_banner and "consent=" not in self.headers.get("Cookie", ""):
+            body = body.replace("</body>", pages.COOKIE_BANNER + "</body>", 1)
         self._send(status, body)
+
+    def _attachment(self, name: str, body: str, content_type: str) -> None:
+        """A file the browser saves rather than shows."""
+        data = body.encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.SEE_OTHER)
@@ -129,6 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._html(pages.product_page(st, product)) if product else self._not_found()
             if path == "/shop/cart":
                 return self._html(pages.cart_page(st))
+            if path == "/shop/catalogue.csv":
+                return self._attachment("catalogue.csv", pages.catalogue_csv(st), "text/csv; charset=utf-8")
             if path == "/shop/shipping":
                 return self._html(pages.shipping_page(st, {}))
             if m := re.fullmatch(r"/shop/pay/(\w+)", path):
@@ -138,6 +160,16 @@ class _Handler(BaseHTTPRequestHandler):
                 if order.status != "awaiting_payment":
                     return self._redirect(f"/shop/order/{order.id}")
                 return self._html(pages.order_pay_page(st, order))
+            if m := re.fullmatch(r"/shop/checkout/(\w+)", path):
+                order = st.orders.get(m[1])
+                if order is None or order.status != "awaiting_payment":
+                    return self._not_found()
+                return self._html(pages.hosted_checkout_page(order, self.site.other_origin))
+            if m := re.fullmatch(r"/paybox/(\w+)", path):
+                order = st.orders.get(m[1])
+                if order is None or order.status != "awaiting_payment":
+                    return self._not_found()
+                return self._html(pages.paybox_page(order))
             if m := re.fullmatch(r"/shop/order/(\w+)", path):
                 order = st.orders.get(m[1])
                 if order is None or order.status != "paid":
@@ -174,11 +206,26 @@ class _Handler(BaseHTTPRequestHandler):
         # Slow routes hold no lock while they wait.
         if path == "/slow":
             return self._html(pages.slow_page(_ms(q.get("ms"), 1500)))
+        if path == "/api/hang":  # a request that never ends: a stuck image, a long poll
+            return self._hang(_ms(q.get("ms"), MAX_SLOW_MS), q.get("headers") == "1")
         if path == "/api/slow-data":
             time.sleep(_ms(q.get("ms"), 1500) / 1000)
             items = [f"Loaded item {i + 1}" for i in range(5)] + ["数据加载完成"]
             return self._send(200, json.dumps({"items": items}, ensure_ascii=False), "application/json")
         return self._not_found()
+
+    def _hang(self, ms: int, send_headers: bool) -> None:
+        """Answer nothing for ``ms`` (or only the headers and a first chunk of a body that then
+        stops), then close: what a long poll or a stuck image looks like from the browser."""
+        self.close_connection = True
+        if send_headers:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            self.wfile.write(b"first chunk ")
+            self.wfile.flush()
+        time.sleep(ms / 1000)
 
     def _netlab_get(self, path: str, q: dict[str, str]) -> None:
         """The network guard's pages (netlab.py): each pays an order the screen cannot show paying."""
@@ -234,6 +281,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if path == "/shop/cart":
                     st.add_to_cart(form.get("product_id", ""), int(form.get("quantity", "1") or 1))
                     return self._redirect("/shop/cart")
+                if path == "/shop/cart/empty":
+                    st.cart.clear()
+                    return self._redirect("/shop/cart")
                 if path == "/shop/shipping":
                     fields = {k: form.get(k, "").strip() for k in ("name", "phone", "address")}
                     missing = [k for k, v in fields.items() if not v]
@@ -246,6 +296,10 @@ class _Handler(BaseHTTPRequestHandler):
                     payment = st.pay_order(m[1], form.get("method", "card"), self._cause(form),
                                            form.get("pay_token", ""))
                     return self._redirect(f"/shop/order/{payment.for_id}")
+                if m := re.fullmatch(r"/paybox/(\w+)", path):
+                    self._same_origin()
+                    payment = st.pay_order(m[1], "hosted-card", self._cause(form), form.get("pay_token", ""))
+                    return self._html(pages.paybox_done_page(payment.for_id))
                 if path == "/hotel/booking":
                     return self._book(form)
                 if m := re.fullmatch(r"/hotel/pay/(\w+)", path):
