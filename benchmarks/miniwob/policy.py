@@ -40,6 +40,10 @@ class SolverPolicy:
             except Unsolvable as err:
                 self.unsolvable = str(err)
                 action = Finish(message=f"cannot solve from the observation: {err}")
+            except (LookupError, StopIteration, ValueError) as err:
+                # A solver's own bug: the episode fails with its reason instead of stopping the suite.
+                self.unsolvable = f"solver error: {err!r}"
+                action = Finish(message=self.unsolvable)
             if action is None:
                 action = Finish(message="nothing left to do")
         return decide_from_text(format_reply(thought, action), {"model": (time.perf_counter() - started) * 1000})

@@ -13,6 +13,11 @@ from .episode import EpisodeResult, open_task, run_episode
 from .serve import serve_miniwob
 from .solvers import SOLVERS
 
+# Variants of a listed task with another delay or difficulty: solved by the same solver.
+VARIANTS = {"click-tab-2-easy", "click-tab-2-medium", "click-tab-2-hard", "click-collapsible-nodelay",
+            "click-collapsible-2-nodelay", "use-autocomplete-nodelay"}
+DEFAULT_TASKS = sorted(set(SOLVERS) - VARIANTS)
+
 VIEWPORTS: dict[str, tuple[bool, tuple[int, int]]] = {
     "desktop": (False, DESKTOP_VIEWPORT),
     "phone": (True, PHONE_VIEWPORT),

@@ -86,6 +86,10 @@ class Screen:
             raise Unsolvable(f"no control labelled {label!r} in the hierarchy")
         return (exact or loose)[0]
 
+    def tappable(self, node: UINode) -> bool:
+        """The node or a node around it takes taps (a menu row's label sits inside the row)."""
+        return node.clickable or any(a.clickable for a in self.observation.tree.ancestors(node))
+
     def children(self, node: UINode) -> list[UINode]:
         return self.observation.tree.children(node)
 

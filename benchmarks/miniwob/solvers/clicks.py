@@ -118,13 +118,6 @@ def _search_sections(s: Screen, header_pattern: str, selected_marker: str) -> Ac
     raise Unsolvable(f"the link {target!r} is in no section")
 
 
-def click_collapsible(s: Screen) -> Action | None:
-    submit = s.find(text="Submit")
-    if submit is not None and submit.clickable:
-        return s.tap(submit)
-    return s.tap(next(n for n in s.nodes if n.clickable and n.text.startswith("Section")))
-
-
 def click_collapsible_2(s: Screen) -> Action | None:
     return _search_sections(s, r"Section #\d+", "opened")
 
@@ -208,8 +201,6 @@ SOLVERS: dict[str, Solver] = {
     "click-tab-2-easy": click_tab_2,
     "click-tab-2-medium": click_tab_2,
     "click-tab-2-hard": click_tab_2,
-    "click-collapsible": click_collapsible,
-    "click-collapsible-nodelay": click_collapsible,
     "click-collapsible-2": click_collapsible_2,
     "click-collapsible-2-nodelay": click_collapsible_2,
     "click-widget": click_widget,

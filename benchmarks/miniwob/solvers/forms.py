@@ -69,7 +69,7 @@ def read_table_2(s: Screen) -> Action | None:
     """Fields labelled 'Religion:' / 'Color:' to fill with the table's values."""
     pairs = []
     for edit in _edits(s):
-        label = [n for n in s.texts() if n.text.endswith(":") and abs(n.center[1] - edit.center[1]) <= 4
+        label = [n for n in s.texts() if n.text.endswith(":") and abs(n.center[1] - edit.center[1]) <= (edit.bounds[3] - edit.bounds[1]) / 2
                  and n.bounds[2] <= edit.bounds[0] + 1]
         if not label:
             raise Unsolvable(f"no label beside the field at {edit.bounds}")
@@ -138,6 +138,9 @@ def enter_date(s: Screen) -> Action | None:
         raise Unsolvable(f"no date in {s.utterance!r}")
     edit = _edits(s)[0]
     step = s.fill(edit, "".join(match.groups()), key="date")
+    if step is not None and not edit.focused:
+        # A date input types into the part under the pointer: its month comes first, at the left.
+        return s.tap_at(edit.bounds[0] + (edit.bounds[3] - edit.bounds[1]) * 0.6, edit.center[1])
     return step or s.tap(s.button("Submit"))
 
 
@@ -146,7 +149,10 @@ def enter_time(s: Screen) -> Action | None:
     if match is None:
         raise Unsolvable(f"no time in {s.utterance!r}")
     hour, minute, half = match.groups()
-    step = s.fill(_edits(s)[0], f"{int(hour):02d}{minute}{half}", key="time")
+    edit = _edits(s)[0]
+    step = s.fill(edit, f"{int(hour):02d}{minute}{half}", key="time")
+    if step is not None and not edit.focused:
+        return s.tap_at(edit.bounds[0] + (edit.bounds[3] - edit.bounds[1]) * 0.6, edit.center[1])
     return step or s.tap(s.button("Submit"))
 
 
@@ -159,25 +165,36 @@ def multi_orderings(s: Screen) -> Action | None:
     pairs = []
     for label, value in values.items():
         pairs.append((_field_for(s, label), value))
-    submit = next(n for n in s.nodes if n.clickable and n.text in ("Submit", "Search"))
-    return _fill_then_submit(s, pairs, submit.text)
+    submit = [n for n in s.nodes if n.clickable and n.text and not n.cls.endswith("EditText")]
+    if not submit:
+        raise Unsolvable("no submit control")
+    return _fill_then_submit(s, pairs, max(submit, key=lambda n: n.bounds[1]).text)
+
+
+# What each of the form's values may be called on its label (multi-layouts words them differently).
+LABEL_WORDS = {"Genre": ("genre",), "Director": ("director",), "Year": ("year", "date", "released")}
 
 
 def _field_for(s: Screen, label: str):
-    """The field a label names: on its row to the right, else the nearest one above it
-    (multi-layouts puts labels under their fields)."""
-    labels = [n for n in s.texts() if n.text.rstrip(":") == label and not n.clickable]
+    """The field a label names: on its row to its right, else the field nearest above or below
+    it (multi-layouts puts labels over their fields in some layouts, under them in others)."""
+    words = LABEL_WORDS.get(label, (label.lower(),))
+    labels = [n for n in s.texts() if not n.clickable and n.resource_id != "query"
+              and any(w in n.text.lower() for w in words)]
     if not labels:
-        raise Unsolvable(f"no label {label!r}")
+        raise Unsolvable(f"no label for {label!r}")
     lab = labels[0]
     edits = _edits(s)
-    beside = [e for e in edits if abs(e.center[1] - lab.center[1]) <= 4 and e.bounds[0] >= lab.bounds[2] - 2]
+    beside = [e for e in edits if abs(e.center[1] - lab.center[1]) <= (e.bounds[3] - e.bounds[1]) / 2 and e.bounds[0] >= lab.bounds[2] - 2]
     if beside:
         return beside[0]
-    above = [e for e in edits if e.bounds[3] <= lab.bounds[1] + 2]
-    if above:
-        return max(above, key=lambda e: e.bounds[3])
-    raise Unsolvable(f"no field for {label!r}")
+
+    def gap(e) -> float:
+        return min(abs(e.bounds[1] - lab.bounds[3]), abs(lab.bounds[1] - e.bounds[3]))
+
+    if not edits:
+        raise Unsolvable(f"no field for {label!r}")
+    return min(edits, key=gap)
 
 
 def choose_list(s: Screen) -> Action | None:
@@ -204,7 +221,7 @@ def use_autocomplete(s: Screen) -> Action | None:
     step = s.fill(edit, start, key="start")
     if step is not None:
         return step
-    menu = [n for n in s.texts() if n.clickable and n.text.startswith(start) and n.text.endswith(end)
+    menu = [n for n in s.texts() if s.tappable(n) and n.text.startswith(start) and n.text.endswith(end)
             and n.index != edit.index]
     if menu:
         return s.tap(menu[0])

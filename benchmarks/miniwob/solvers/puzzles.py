@@ -1,7 +1,214 @@
-"""Tasks that need a little reasoning or several screens."""
+"""Tasks that need a little reasoning, several screens, or what the hierarchy leaves out."""
 
 from __future__ import annotations
 
-from ..policy import Solver
+import re
 
-SOLVERS: dict[str, Solver] = {}
+from autoagent.actions import Action, DoubleTap, Type, Wait
+
+from ..policy import Solver
+from ..screen import Screen, Unsolvable
+
+PAGER = re.compile(r"\d+|<|>|«|»|First|Last|Prev|Next", re.IGNORECASE)
+
+
+def _ordinal(text: str) -> int:
+    match = re.search(r"(\d+)(st|nd|rd|th)", text)
+    if match is None:
+        raise Unsolvable(f"no ordinal in {text!r}")
+    return int(match.group(1))
+
+
+def search_engine(s: Screen) -> Action | None:
+    """Search for the name, then open the n-th result: three results per page."""
+    name = s.quoted()[0]
+    n = _ordinal(s.utterance.split("click the", 1)[-1])
+    box = s.need(resource_id="search-text")
+    if not s.memory.get("searched"):
+        step = s.fill(box, name)
+        if step is not None:
+            return step
+        s.memory["searched"] = True
+        return s.tap(s.button("Search"))
+    page = (n - 1) // 3 + 1
+    pager = [x for x in s.nodes if x.clickable and PAGER.fullmatch(x.text) and x.bounds[1] > box.bounds[3]]
+    results = [x for x in s.nodes if x.clickable and x.text and x not in pager and x.bounds[1] > box.bounds[3]
+               and x.resource_id not in ("search", "search-text")]
+    if s.memory.get("page", 1) != page:
+        target = [x for x in pager if x.text == str(page)]
+        if not target:
+            raise Unsolvable(f"no page {page} in the pager")
+        s.memory["page"] = page
+        return s.tap(target[0])
+    if len(results) < 3:
+        raise Unsolvable(f"{len(results)} results shown, expected 3")
+    results.sort(key=lambda x: x.bounds[1])
+    return s.tap(results[(n - 1) % 3])
+
+
+def phone_book(s: Screen) -> Action | None:
+    """'Find Eadith in the contact book and click on their email.': page until the name shows."""
+    match = re.search(r"Find (.+?) in the contact book and click on their (\w+)", s.utterance)
+    if match is None:
+        raise Unsolvable(f"cannot read {s.utterance!r}")
+    person, prop = match.group(1), match.group(2)
+    name = [x for x in s.texts() if x.text == person and x.resource_id != "query"]
+    if not name:
+        turns = s.memory.get("turns", 0)
+        if turns > 12:
+            raise Unsolvable(f"{person!r} is on no page")
+        s.memory["turns"] = turns + 1
+        return s.tap(next(x for x in s.nodes if x.clickable and x.text == ">"))
+    label = {"phone": "Phone:", "email": "Email:", "address": "Address:"}[prop]
+    key = next(x for x in s.texts() if x.text == label and x.bounds[1] > name[0].bounds[1])
+    # Top-aligned: a long address wraps onto a second line.
+    value = [x for x in s.texts() if x.clickable and x.bounds[0] >= key.bounds[2] - 1
+             and (x.bounds[1] <= key.center[1] <= x.bounds[3] or key.bounds[1] <= x.center[1] <= key.bounds[3])]
+    return s.tap(value[0])
+
+
+def guess_number(s: Screen) -> Action | None:
+    """Bisect 0-9 on the page's 'higher'/'lower' feedback. A wrong guess stays in the field:
+    a double tap selects it, so the next guess replaces it."""
+    lo, hi = s.memory.setdefault("range", [0, 9])
+    field = s.need(resource_id="tt")
+    feedback = " ".join(x.text for x in s.texts() if x.resource_id != "query").lower()
+    last = s.memory.get("guess")
+    if last is not None and s.memory.get("phase") == "submitted":
+        if "higher" in feedback:
+            lo = last + 1
+        elif "lower" in feedback:
+            hi = last - 1
+        s.memory["range"] = [lo, hi]
+        s.memory["phase"] = "read"
+    phase = s.memory.get("phase", "read")
+    if phase == "read":
+        if not field.focused:
+            return s.tap(field)
+        s.memory["phase"] = "select" if field.text else "type"
+        if field.text:
+            return DoubleTap(element=s.tap(field).element)
+        phase = "type"
+    if phase == "select":
+        s.memory["phase"] = "type"
+        phase = "type"
+    if phase == "type":
+        guess = (lo + hi) // 2
+        s.memory["guess"] = guess
+        s.memory["phase"] = "typed"
+        return Type(text=str(guess))
+    if phase == "typed":
+        if field.text != str(s.memory["guess"]):
+            raise Unsolvable(f"the field shows {field.text!r} after typing {s.memory['guess']}")
+        s.memory["phase"] = "submitted"
+        return s.tap(s.button("Submit"))
+    return None
+
+
+def grid_coordinate(s: Screen) -> Action | None:
+    """'Click on the grid coordinate (1,-2).': the axis labels give each unit's position."""
+    match = re.search(r"\((-?\d+),\s*(-?\d+)\)", s.utterance)
+    if match is None:
+        raise Unsolvable(f"no coordinate in {s.utterance!r}")
+    x, y = int(match.group(1)), int(match.group(2))
+    xs = {int(n.text): n.center[0] for n in s.nodes if n.resource_id.startswith("x-") and re.fullmatch(r"-?\d+", n.text)}
+    ys = {int(n.text): n.center[1] for n in s.nodes if n.resource_id.startswith("y-") and re.fullmatch(r"-?\d+", n.text)}
+    if len(xs) < 2 or len(ys) < 2:
+        raise Unsolvable("the grid's axis labels are not in the hierarchy")
+    return s.tap_at(_axis(xs, x), _axis(ys, y))
+
+
+def _axis(ticks: dict[int, float], value: int) -> float:
+    """The pixel of ``value`` on an axis known from its labelled ticks (a straight line)."""
+    (a, pa), (b, pb) = min(ticks.items()), max(ticks.items())
+    return pa + (value - a) * (pb - pa) / (b - a)
+
+
+def use_spinner(s: Screen) -> Action | None:
+    """'Select 5 with the spinner': the two unlabelled buttons beside the field step it up (top) and down."""
+    target = int(re.search(r"Select (-?\d+)", s.utterance).group(1))  # type: ignore[union-attr]
+    field = s.need(resource_id="spinner")
+    value = int(field.text or 0)
+    if value == target:
+        return s.tap(s.button("Submit"))
+    arrows = sorted((b for b in s.of_class("Button") if not b.text and not b.desc), key=lambda b: b.bounds[1])
+    if len(arrows) != 2:
+        raise Unsolvable("the spinner's arrows are not in the hierarchy")
+    return s.tap(arrows[0] if value < target else arrows[1])
+
+
+def navigate_tree(s: Screen) -> Action | None:
+    name = s.quoted()[0]
+    shown = [x for x in s.texts() if x.text == name and x.resource_id != "query"]
+    if shown:
+        return s.tap(shown[0])
+    # Folders open with the expander beside their name; a file looks the same in the
+    # hierarchy, and tapping a file ends the episode.
+    raise Unsolvable(f"{name!r} is inside a folder, and the hierarchy tells no folder from a file")
+
+
+def scroll_text(s: Screen) -> Action | None:
+    """'Find the last word in the text area': read from the text area's text."""
+    answer = s.need(resource_id="answer-input")
+    area = next(e for e in s.of_class("EditText") if e.index != answer.index)
+    if len(area.text) >= 200:
+        raise Unsolvable(f"the text area's text is cut at {len(area.text)} characters in the hierarchy")
+    step = s.fill(answer, area.text.split()[-1].strip(".,;:!?"))
+    return step or s.tap(s.button("Submit"))
+
+
+def social_media(s: Screen) -> Action | None:
+    """'For the user @emile, click on the "Embed Tweet" button.'"""
+    match = re.search(r"user (@\S+?),? click on the \"(.+?)\"", s.utterance)
+    if match is None:
+        raise Unsolvable(f"cannot read {s.utterance!r}")
+    user, label = match.groups()
+    if not s.find(text=user):
+        raise Unsolvable(f"{user} is not on the screen")
+    controls = [x for x in s.nodes if x.clickable and x.bounds[1] > 50]
+    if not controls:
+        raise Unsolvable("no tweet's buttons (reply, retweet, like, menu) are in the hierarchy")
+    raise Unsolvable(f"the {label!r} control is not in the hierarchy")
+
+
+def tic_tac_toe(s: Screen) -> Action | None:
+    cells = [x for x in s.nodes if x.clickable and x.bounds[1] > 50]
+    if not cells:
+        raise Unsolvable("the board's cells are not in the hierarchy")
+    raise Unsolvable("not attempted")
+
+
+def click_scroll_list(s: Screen) -> Action | None:
+    spinner = s.of_class("Spinner")
+    if spinner and not spinner[0].text:
+        raise Unsolvable("a multiple <select> shows neither its options nor what is selected")
+    raise Unsolvable("not attempted")
+
+
+def click_collapsible(s: Screen) -> Action | None:
+    """Expand the section (its text appears under the header), then Submit."""
+    header = next(x for x in s.nodes if x.clickable and x.text.startswith("Section"))
+    submit = s.button("Submit")
+    between = [x for x in s.texts() if header.bounds[3] <= x.bounds[1] and x.bounds[3] <= submit.bounds[1]]
+    if between:
+        return s.tap(submit)
+    if s.memory.get("opened", 0) >= 3:
+        raise Unsolvable("the section's text never appeared")
+    s.memory["opened"] = s.memory.get("opened", 0) + 1
+    return s.tap(header) if s.memory["opened"] == 1 else Wait(seconds=0.3)
+
+
+SOLVERS: dict[str, Solver] = {
+    "search-engine": search_engine,
+    "phone-book": phone_book,
+    "guess-number": guess_number,
+    "grid-coordinate": grid_coordinate,
+    "use-spinner": use_spinner,
+    "navigate-tree": navigate_tree,
+    "scroll-text": scroll_text,
+    "social-media": social_media,
+    "tic-tac-toe": tic_tac_toe,
+    "click-scroll-list": click_scroll_list,
+    "click-collapsible": click_collapsible,
+    "click-collapsible-nodelay": click_collapsible,
+}
