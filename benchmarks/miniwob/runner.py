@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from autoagent.actuators.browser import DESKTOP_VIEWPORT, PHONE_VIEWPORT
 from autoagent.device import DeviceError
@@ -25,8 +26,10 @@ VIEWPORTS: dict[str, tuple[bool, tuple[int, int]]] = {
 
 
 def run_suite(browser: object, tasks: Iterable[str], seeds: Iterable[int], viewports: Iterable[str],
-              on_episode: Callable[[EpisodeResult], None] | None = None) -> list[EpisodeResult]:
-    """Every episode's result, in order: viewport, task, seed."""
+              on_episode: Callable[[EpisodeResult], None] | None = None,
+              trace_root: Path | None = None) -> list[EpisodeResult]:
+    """Every episode's result, in order: viewport, task, seed. With ``trace_root``, each
+    episode's trace (screenshots included) is kept there."""
     results: list[EpisodeResult] = []
     tasks, seeds = list(tasks), list(seeds)
     unknown = [t for t in tasks if t not in SOLVERS]
@@ -40,7 +43,7 @@ def run_suite(browser: object, tasks: Iterable[str], seeds: Iterable[int], viewp
                 try:
                     for seed in seeds:
                         try:
-                            result = run_episode(device, task, seed, SOLVERS[task], viewport)
+                            result = run_episode(device, task, seed, SOLVERS[task], viewport, trace_root=trace_root)
                         except DeviceError as err:
                             result = EpisodeResult(task=task, seed=seed, viewport=viewport, success=False, reward=0,
                                                    raw_reward=0, done=False, status="harness-error",

@@ -62,8 +62,10 @@ def phone_book(s: Screen) -> Action | None:
     label = {"phone": "Phone:", "email": "Email:", "address": "Address:"}[prop]
     key = next(x for x in s.texts() if x.text == label and x.bounds[1] > name[0].bounds[1])
     # Top-aligned: a long address wraps onto a second line.
-    value = [x for x in s.texts() if x.clickable and x.bounds[0] >= key.bounds[2] - 1
-             and (x.bounds[1] <= key.center[1] <= x.bounds[3] or key.bounds[1] <= x.center[1] <= key.bounds[3])]
+    # On the label's line and reaching past it: a long address wraps, and its box then starts
+    # at the line's left edge, under the label.
+    value = [x for x in s.texts() if x.clickable and x.bounds[2] > key.bounds[2]
+             and x.bounds[1] <= key.center[1] <= x.bounds[3]]
     return s.tap(value[0])
 
 
@@ -198,7 +200,76 @@ def click_collapsible(s: Screen) -> Action | None:
     return s.tap(header) if s.memory["opened"] == 1 else Wait(seconds=0.3)
 
 
+def form_sequence_2(s: Screen) -> Action | None:
+    """'Check the 3rd radio button and enter the number "27" into the 3rd textbox.'"""
+    match = re.search(r"(\d+)\w\w radio.*?\"(.+?)\" into the (\d+)\w\w textbox", s.utterance)
+    if match is None:
+        raise Unsolvable(f"cannot read {s.utterance!r}")
+    radios = sorted(s.of_class("RadioButton"), key=lambda n: (n.bounds[1], n.bounds[0]))
+    edits = sorted(s.of_class("EditText"), key=lambda n: (n.bounds[1], n.bounds[0]))
+    radio = radios[int(match.group(1)) - 1]
+    if not radio.checked:
+        return s.tap(radio)
+    step = s.fill(edits[int(match.group(3)) - 1], match.group(2))
+    return step or s.tap(s.button("Submit"))
+
+
+def generate_number(s: Screen) -> Action | None:
+    """Press Generate until the number shown meets the instruction, then Submit."""
+    shown = s.need(resource_id="display-number").text
+    value = int(shown) if re.fullmatch(r"-?\d+", shown) else None
+    text = s.utterance
+    if value is not None:
+        less = re.search(r"less than (-?\d+)", text)
+        more = re.search(r"greater than (-?\d+)", text)
+        ok = (value < int(less.group(1)) if less else value > int(more.group(1)) if more
+              else value % 2 == 1 if "odd" in text else value % 2 == 0)
+        if ok:
+            return s.tap(s.button("Submit"))
+    if s.step > 20:
+        raise Unsolvable("no fitting number in 20 tries")
+    return s.tap(s.button("Generate"))
+
+
+def sign_agreement(s: Screen) -> Action | None:
+    """Enter the name (when asked), then press the button the instruction names."""
+    quoted = s.quoted()
+    if not quoted:  # 'Click the cancel button.'
+        return s.tap(s.button("Cancel"))
+    step = s.fill(s.need(resource_id="name"), quoted[0])
+    return step or s.tap(s.button(quoted[-1]))
+
+
+def stock_market(s: Screen) -> Action | None:
+    """'Buy TPZ stock when the price is less than $48.20.': wait, watching the price, then Buy."""
+    limit = float(re.search(r"\$(\d+(?:\.\d+)?)", s.utterance).group(1))  # type: ignore[union-attr]
+    price = float(s.need(resource_id="stock-price").text.lstrip("$"))
+    if price < limit:
+        return s.tap(s.button("Buy"))
+    if s.step > 40:
+        raise Unsolvable("the price never fell below the limit")
+    return Wait(seconds=0.2)
+
+
+def email_inbox_delete(s: Screen) -> Action | None:
+    """'Find the email by Gerta and click the trash icon to delete it.'"""
+    sender = re.search(r"email by (.+?) and", s.utterance).group(1)  # type: ignore[union-attr]
+    trash = [n for n in s.nodes if n.clickable and re.search(r"trash|delete", f"{n.text} {n.desc} {n.resource_id}", re.I)]
+    if trash:
+        return s.tap(trash[0])
+    rows = [n for n in s.nodes if n.clickable and s.children(n) and s.children(n)[0].text == sender]
+    if rows and not s.memory.get("opened"):
+        s.memory["opened"] = True
+        return s.tap(rows[0])
+    raise Unsolvable("the email's trash icon is not in the hierarchy")
+
+
 SOLVERS: dict[str, Solver] = {
+    "form-sequence-2": form_sequence_2,
+    "generate-number": generate_number,
+    "sign-agreement": sign_agreement,
+    "stock-market": stock_market,
+    "email-inbox-delete": email_inbox_delete,
     "search-engine": search_engine,
     "phone-book": phone_book,
     "guess-number": guess_number,
