@@ -18,6 +18,7 @@ from autoagent.perception.observation import Observation
 from autoagent.perception.tree import UINode
 
 QUERY_ID = "query"
+TASK_WIDTH_CSS = 160
 COVER_ID = "sync-task-cover"  # MiniWoB's "START" cover: shown once an episode has ended
 # Nodes of MiniWoB's own reward display, drawn right of the task: not part of any task.
 HUD_IDS = {"click-canvas", "reward-display", "reward-last", "reward-avg", "timer-countdown", "episode-id"}
@@ -56,6 +57,13 @@ class Screen:
             raise Unsolvable("no instruction (id=query) in the hierarchy")
         return query.text
 
+    @property
+    def css_px(self) -> float:
+        """Screenshot pixels per CSS pixel of the task, from the instruction's box: MiniWoB draws
+        every task 160 CSS px wide (a phone without <meta viewport> zooms it out)."""
+        query = find_node(self.observation.tree.nodes, resource_id=QUERY_ID)
+        return (query.bounds[2] - query.bounds[0]) / TASK_WIDTH_CSS if query else 1.0
+
     def quoted(self) -> list[str]:
         """The instruction's quoted values, in order."""
         return re.findall(r'"([^"]*)"', self.utterance)
@@ -71,8 +79,9 @@ class Screen:
             raise Unsolvable(f"no node with {criteria} in the hierarchy")
         return node
 
-    def of_class(self, suffix: str) -> list[UINode]:
-        return [n for n in self.nodes if n.cls.endswith(suffix) and _has_area(n)]
+    def of_class(self, name: str) -> list[UINode]:
+        # By the last part of the class name: "Button" is not "RadioButton".
+        return [n for n in self.nodes if n.cls.rsplit(".", 1)[-1] == name and _has_area(n)]
 
     def texts(self) -> list[UINode]:
         return [n for n in self.nodes if n.text and _has_area(n)]

@@ -128,15 +128,15 @@ def click_tab_2(s: Screen) -> Action | None:
 
 def click_widget(s: Screen) -> Action | None:
     """'Click on a "radio" widget.' Text fields and text areas are both EditText: a text area
-    is the taller one (two lines), as it is on the screen."""
+    is the taller one (two rows), as it is on the screen: the hierarchy does not mark multi-line fields."""
     kind = s.quoted()[0]
     if kind in ("radio", "checkbox", "button"):
         cls = {"radio": "RadioButton", "checkbox": "CheckBox", "button": "Button"}[kind]
         candidates = s.of_class(cls)
     else:
         edits = s.of_class("EditText")
-        line = min((e.bounds[3] - e.bounds[1] for e in edits), default=0)
-        tall = [e for e in edits if e.bounds[3] - e.bounds[1] > line * 1.15]
+        # A one-line input is about 21 CSS px tall here, a two-row text area 26 or more.
+        tall = [e for e in edits if e.bounds[3] - e.bounds[1] > 23.5 * s.css_px]
         candidates = tall if kind == "textarea" else [e for e in edits if e not in tall]
     if not candidates:
         raise Unsolvable(f"no {kind} widget in the hierarchy")

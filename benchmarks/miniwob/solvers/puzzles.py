@@ -139,14 +139,37 @@ def use_spinner(s: Screen) -> Action | None:
     return s.tap(arrows[0] if value < target else arrows[1])
 
 
+FOLDER_YELLOW = (255, 226, 158)  # the tree's folder icon; a file's icon is white and grey
+
+
 def navigate_tree(s: Screen) -> Action | None:
+    """Open folders until the name shows, then tap it. The hierarchy has each row and its name
+    but not its icon nor its expander, so the screenshot tells a folder (a yellow icon left of
+    the name) from a file; its expander is the box left of the icon."""
     name = s.quoted()[0]
     shown = [x for x in s.texts() if x.text == name and x.resource_id != "query"]
     if shown:
         return s.tap(shown[0])
-    # Folders open with the expander beside their name; a file looks the same in the
-    # hierarchy, and tapping a file ends the episode.
-    raise Unsolvable(f"{name!r} is inside a folder, and the hierarchy tells no folder from a file")
+    opened: list[str] = s.memory.setdefault("opened", [])
+    for row in s.nodes:
+        label = next((c for c in s.children(row) if c.text), None) if row.clickable else None
+        if label is None or label.text in opened or not _has_folder_icon(s, label):
+            continue
+        opened.append(label.text)
+        return s.tap_at((row.bounds[0] + label.bounds[0]) / 2, label.center[1])
+    raise Unsolvable(f"{name!r} is in no folder")
+
+
+def _has_folder_icon(s: Screen, label) -> bool:
+    """Whether the icon at the left of ``label`` (a square as tall as the row) is a folder's."""
+    left, top, _, bottom = label.bounds
+    image = s.observation.screenshot.convert("RGB")
+    for x in range(left, left + max(2, bottom - top)):
+        for y in range(top, bottom):
+            r, g, b = image.getpixel((x, y))
+            if abs(r - FOLDER_YELLOW[0]) < 24 and abs(g - FOLDER_YELLOW[1]) < 32 and abs(b - FOLDER_YELLOW[2]) < 48:
+                return True
+    return False
 
 
 def scroll_text(s: Screen) -> Action | None:
