@@ -89,12 +89,27 @@ def print_table(report: dict) -> None:
         print(f"  {phase:14}{cells}")
 
 
+def merge(old: dict, new: dict, results: list[EpisodeResult]) -> dict:
+    """``old`` with the episodes of the tasks just run replaced by ``results``."""
+    rerun = {(r.task, r.viewport) for r in results}
+    kept = [EpisodeResult.model_validate(e) for e in old["episodes"] if (e["task"], e["viewport"]) not in rerun]
+    episodes = kept + results
+    tasks = list(dict.fromkeys([*old["tasks"], *new["tasks"]]))
+    merged = {**old, **{k: new[k] for k in ("date", "device")}, **summarize(episodes, tasks, old["viewports"])}
+    merged["latency"] = old["latency"]
+    merged["rerun"] = sorted({t for t, _ in rerun})
+    merged["episodes"] = [r.model_dump(exclude={"timings"}) for r in episodes]
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default=",".join(DEFAULT_TASKS),
                         help=f"comma-separated task names [default: the {len(DEFAULT_TASKS)} with a solver]")
     parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 per task [default: 10]")
     parser.add_argument("--viewport", choices=("desktop", "phone", "both"), default="both")
+    parser.add_argument("--merge", action="store_true",
+                        help="replace only these tasks' episodes in the existing JSON (latency stays the full run's)")
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/miniwob.json"),
                         help="where the JSON goes [default: benchmarks/results/miniwob.json]")
     args = parser.parse_args(argv)
@@ -123,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         **summarize(results, tasks, viewports),
         "episodes": [r.model_dump(exclude={"timings"}) for r in results],
     }
+    if args.merge and args.json.exists():
+        report = merge(json.loads(args.json.read_text(encoding="utf-8")), report, results)
     print_table(report)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

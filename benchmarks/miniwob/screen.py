@@ -111,7 +111,22 @@ class Screen:
     # ---- answering -----------------------------------------------------------------------
 
     def tap(self, node: UINode) -> Tap:
-        return Tap(element=to_relative(node.center, self.size))
+        """A tap on ``node`` where nothing drawn later covers it (click-test-2's buttons overlap):
+        its center when that is clear, else the clear point nearest to it."""
+        return Tap(element=to_relative(self.clear_point(node), self.size))
+
+    def clear_point(self, node: UINode) -> tuple[float, float]:
+        tree = self.observation.tree
+        above = [n for n in tree.nodes if n.index > node.index and n.clickable and not tree.is_within(n, node)
+                 and _overlap(n.bounds, node.bounds)]
+        if not above:
+            return node.center
+        left, top, right, bottom = node.bounds
+        cx, cy = node.center
+        points = [(left + (right - left) * (i + 0.5) / 8, top + (bottom - top) * (j + 0.5) / 8)
+                  for i in range(8) for j in range(8)]
+        clear = [p for p in points if not any(n.contains(*p) for n in above)]
+        return min(clear, key=lambda p: (p[0] - cx) ** 2 + (p[1] - cy) ** 2) if clear else node.center
 
     def tap_at(self, x: float, y: float) -> Tap:
         return Tap(element=to_relative((x, y), self.size))
@@ -134,6 +149,10 @@ class Screen:
             raise Unsolvable(f"the field already holds {field_node.text!r}, not {text!r}")
         self.memory[key] = True
         return Type(text=text)
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _has_area(node: UINode) -> bool:

@@ -255,11 +255,20 @@ def generate_number(s: Screen) -> Action | None:
 
 
 def sign_agreement(s: Screen) -> Action | None:
-    """Enter the name (when asked), then press the button the instruction names."""
+    """Scroll the agreement to its end, enter the name (when asked), then press the button the
+    instruction names."""
     quoted = s.quoted()
     if not quoted:  # 'Click the cancel button.'
         return s.tap(s.button("Cancel"))
-    step = s.fill(s.need(resource_id="name"), quoted[0])
+    name = s.need(resource_id="name")
+    if not name.enabled:
+        # The form wakes up once the agreement has been scrolled to its end: swipe it up.
+        area = max(s.of_class("EditText"), key=lambda n: n.bounds[3] - n.bounds[1])
+        if s.step > 15:
+            raise Unsolvable("the name field stayed disabled after scrolling the agreement")
+        x, (top, bottom) = area.center[0], (area.bounds[1], area.bounds[3])
+        return s.drag((x, bottom - (bottom - top) * 0.15), (x, top + (bottom - top) * 0.15))
+    step = s.fill(name, quoted[0])
     return step or s.tap(s.button(quoted[-1]))
 
 
