@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--viewport", choices=("desktop", "phone", "both"), default="both")
     parser.add_argument("--merge", action="store_true",
                         help="replace only these tasks' episodes in the existing JSON (latency stays the full run's)")
-    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/miniwob.json"),
+    parser.add_argument("--json", type=Path, default=Path(__file__).resolve().parent / "results" / "miniwob.json",
                         help="where the JSON goes [default: benchmarks/results/miniwob.json]")
     args = parser.parse_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
