@@ -41,6 +41,9 @@ if [ -n "$dev" ]; then
   # app's dependencies are left out; its adb, device and action modules import only these three.
   python3 -m pip install -q --disable-pip-version-check --no-deps "autoglm-gui==1.5.21"
   python3 -m pip install -q --disable-pip-version-check -c constraints.txt "loguru==0.7.3" "zeroconf==0.154.0" "httpx==0.28.1"
+  # MiniWoB++'s HTML tasks for the browser benchmark (benchmarks/bench_miniwob.py, tests/test_miniwob.py):
+  # its Python side (gymnasium, selenium) is never imported, so its dependencies are left out.
+  python3 -m pip install -q --disable-pip-version-check --no-deps "miniwob==1.1.0"
 fi
 # Build the offline speech model for shopping and booking commands now, not on first use.
 python3 -m autoagent.voice prepare
