@@ -5,7 +5,6 @@ no real adb daemon gets started while a test talks to it (modules opt in with
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import adbutils._adb
 import adbutils._device_base
@@ -16,11 +15,6 @@ from autoagent.actuators.browser_runtime import acquire_playwright, launch_chrom
 from emulator import Phone
 from emulator.wire import serve
 
-# The CLI tests start `python -m autoagent` in temporary folders. Put this checkout first on
-# their path, so that a second checkout (a worktree, a CI clone) tests its own code there and
-# not whichever checkout the package was installed from in editable mode.
-_REPO = str(Path(__file__).resolve().parent.parent)
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_REPO, os.environ.get("PYTHONPATH", "")) if p)
 
 
 def _adb_pids() -> set[int]:

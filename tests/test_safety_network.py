@@ -116,7 +116,7 @@ def categories(method: str, url: str, headers: dict[str, str] | None = None, bod
     ("POST", "http://shop.test/api/x", JSON, '{"amount": 199, "currency": "CNY"}', {PAYMENT}),
     ("POST", "http://shop.test/api/x", JSON, '{"value": "¥199.00"}', {PAYMENT}),
     ("GET", "http://shop.test/net/pay?order=O1&token=t", None, "", {PAYMENT}),
-    ("GET", "http://shop.test/checkout?step=confirm", None, "", {PAYMENT}),
+    ("GET", "http://shop.test/checkout?step=confirm", None, "", {PURCHASE}),  # checking out starts an order
     # buying
     ("POST", "http://shop.test/api/orders", JSON, '{"sku": "p01"}', {PURCHASE}),
     ("POST", "http://shop.test/订单/提交", FORM, "sku=p01", {PURCHASE}),

@@ -54,6 +54,18 @@ def test_a_product_list_with_prices_is_a_risky_context_whose_cards_are_navigatio
     assert verdict(obs, tap_node(obs, "product_item")) == ("allow", None)
 
 
+def test_a_product_row_cut_off_by_the_list_edge_is_still_navigation() -> None:
+    # On seed 1 the home list's last row shows only its name above the navigation bar.
+    phone = Phone(seed=1)
+    phone.launch("Shop")
+    obs = phone.observe()
+    rows = [n for n in obs.tree.nodes if n.resource_id.endswith("product_item")]
+    cut = max(rows, key=lambda n: n.bounds[1])
+    labels = [n for n in obs.tree.nodes if n.label.strip() and cut.bounds[1] <= n.bounds[1] < cut.bounds[3]]
+    assert len(labels) == 1 and amounts(Screen.of(obs)), "the screen no longer shows a cut-off priced row"
+    assert verdict(obs, Tap(element=to_relative(cut.center, obs.size))) == ("allow", None)
+
+
 def test_choosing_options_and_adding_to_the_cart_on_a_product_page_ask_nothing() -> None:
     phone = shop_product_page()
     phone.tap_on(text="Wireless Earbuds 无线耳机")
@@ -129,15 +141,16 @@ def test_typing_a_draft_and_going_back_asks_nothing(tmp_path: Path) -> None:
 
 
 # -- harmless runs: the expert on every task asks only where it commits ---------------------------------------
-# Questions the expert's runs draw, by task: each is a step that buys, pays, books or sends.
+# Questions the expert's runs draw, by task: each is a step that buys, pays, books or sends. A purchase
+# asks at most once to buy and once to pay: the yes to pay covers Pay on the sheet for the amount shown.
 EXPECTED = {
-    "shop_buy_white_tshirt_m": ["purchase", "payment", "payment"],  # Buy now, Place order, Pay
-    "shop_buy_black_earbuds": ["purchase", "payment", "payment"],
-    "shop_buy_two_hoodies": ["purchase", "payment", "payment"],
-    "travel_book_shanghai": ["payment", "payment"],  # Book and pay, Pay
-    "travel_book_hangzhou_deluxe": ["payment", "payment"],
-    "restaurant_reserve_sichuan": ["purchase", "purchase"],  # Reserve a table, Confirm reservation
-    "restaurant_order_dumplings": ["payment", "payment", "payment"],  # Checkout, Place order, Pay
+    "shop_buy_white_tshirt_m": ["purchase", "payment"],  # Buy now, Place order (covers Pay)
+    "shop_buy_black_earbuds": ["purchase", "payment"],
+    "shop_buy_two_hoodies": ["purchase", "payment"],
+    "travel_book_shanghai": ["payment"],  # Book and pay (covers Pay)
+    "travel_book_hangzhou_deluxe": ["payment"],
+    "restaurant_reserve_sichuan": ["purchase"],  # Reserve a table (covers Confirm reservation)
+    "restaurant_order_dumplings": ["purchase", "payment"],  # Checkout, Place order (covers Pay)
     "messages_send_li_na": ["send"],
     "contacts_then_message_zhang_wei": ["send"],
 }

@@ -37,11 +37,12 @@ class SwapAfterRecheck:
     swap: LateSwap | None
     guard: ScreenGuard
 
-    def review(self, action, observation: Observation) -> GuardDecision:
-        return self.guard.review(action, observation)
+    def review(self, action, observation: Observation, *, task: str = "") -> GuardDecision:
+        return self.guard.review(action, observation, task=task)
 
-    def recheck(self, action, before: GuardDecision, observation: Observation) -> GuardDecision | None:
-        later = self.guard.recheck(action, before, observation)
+    def recheck(self, action, before: GuardDecision, observation: Observation, *,
+                task: str = "") -> GuardDecision | None:
+        later = self.guard.recheck(action, before, observation, task=task)
         if self.swap is not None:
             self.swap.arm(0.0)
         return later

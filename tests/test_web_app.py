@@ -109,17 +109,18 @@ def wait_for_question(pg, served) -> None:
 
 
 def answer_until_payment(pg, served, approve_payment: bool) -> int:
-    """Approve the steps that lead to the payment sheet (Buy now, Place order); answer the Pay tap."""
-    phone: Phone = served.app.phone
+    """Approve the steps that lead to the payment (Buy now); answer the payment question (Place order on
+    the checkout page, whose yes also covers Pay on the sheet for the amount it shows)."""
     asked = 0
     while True:
         wait_for_question(pg, served)
         kind = pg.inner_text("#pending-kind")
         asked += 1
         assert "confirmation" in kind
-        is_payment = phone.find(resource_id="pay_button") is not None
+        is_payment = "(payment)" in kind
         if is_payment:
-            assert "(payment)" in kind and "Pay" in pg.inner_text("#pending-message")
+            # The page tells the person what a yes covers before they give it.
+            assert "covers the next payment steps" in pg.inner_text("#pending-message")
         pg.click("#approve" if (approve_payment or not is_payment) else "#deny")
         pg.wait_for_selector("#pending.hidden", state="attached")
         if is_payment:

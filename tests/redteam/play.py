@@ -49,11 +49,12 @@ class AfterLook:
     inner: Guard
     then: Callable[[], None]
 
-    def review(self, action: Action, observation: Observation) -> GuardDecision:
-        return self.inner.review(action, observation)
+    def review(self, action: Action, observation: Observation, *, task: str = "") -> GuardDecision:
+        return self.inner.review(action, observation, task=task)
 
-    def recheck(self, action: Action, before: GuardDecision, observation: Observation) -> GuardDecision | None:
-        later = self.inner.recheck(action, before, observation)
+    def recheck(self, action: Action, before: GuardDecision, observation: Observation, *,
+                task: str = "") -> GuardDecision | None:
+        later = self.inner.recheck(action, before, observation, task=task)
         if later is None:
             self.then()
         return later

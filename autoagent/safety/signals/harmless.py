@@ -91,7 +91,12 @@ def _is_row(screen: Screen, node: UINode) -> bool:
     labels = [c.label for c in screen.descendants(node) if c.label.strip()]
     if any(kw.is_confirm(text) for text in labels):
         return False
-    return screen.share(node) > CONTROL_MAX_SHARE or len(labels) >= 2
+    if screen.share(node) > CONTROL_MAX_SHARE or len(labels) >= 2:
+        return True
+    # A row cut off by the list's edge may show one label; other items with its id and class say it is a row.
+    return bool(labels) and bool(node.resource_id) and any(
+        other.index != node.index and other.resource_id == node.resource_id and other.cls == node.cls
+        for other in screen.nodes)
 
 
 def commit_like(screen: Screen, touch: Touch) -> bool:
