@@ -52,6 +52,7 @@ from autoagent.safety.keywords import (
     find,
     normalise,
 )
+from autoagent.safety.signals.context import money_in
 from autoagent.safety.types import Approval, ConfirmationRequest, GuardDecision, Human, Verdict
 
 # Methods that only read. Anything else may change state on the server.
@@ -93,10 +94,6 @@ _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_ID_CHECK = "10X98765432"
 _SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
-_AMOUNT = re.compile(
-    rf"(?:[¥￥$€£]|(?<![A-Za-z])(?:RMB|CNY|USD|EUR|GBP|HKD|JPY)\s?)\s?(?:{_NUMBER})"
-    rf"|(?:{_NUMBER})\s?(?:元|块|人民币|(?:RMB|CNY|USD|EUR|GBP|HKD|JPY|dollars?|euros?)(?![A-Za-z]))",
-    re.IGNORECASE)
 _LETTERS = re.compile(r"[A-Za-z]{2}|[\u3400-\u9fff]")
 _LONG_NUMBER = re.compile(r"\d[\d -]{4,}\d")
 
@@ -175,7 +172,7 @@ def ssns(text: str) -> list[str]:
 
 def amounts(text: str) -> list[str]:
     """Amounts with a currency: ``¥199``, ``$19.99``, ``199元``, ``USD 20``."""
-    return [m.group(0).strip() for m in _AMOUNT.finditer(text)]
+    return [amount.text.strip() for amount in money_in(text)]
 
 
 def _masked(number: str) -> str:

@@ -52,14 +52,14 @@ class Risk(BaseModel):
 
 # -- amounts ------------------------------------------------------------------------------------
 
-_CURRENCY_CODES = {"¥": "CNY", "￥": "CNY", "元": "CNY", "块": "CNY", "rmb": "CNY", "cny": "CNY", "yuan": "CNY",
+_CURRENCY_CODES = {"¥": "CNY", "￥": "CNY", "元": "CNY", "人民币": "CNY", "块": "CNY", "rmb": "CNY", "cny": "CNY", "yuan": "CNY",
                    "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
                    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP",
                    "hk$": "HKD", "hkd": "HKD", "jpy": "JPY", "円": "JPY", "₩": "KRW", "krw": "KRW", "₹": "INR",
                    "inr": "INR"}
 _NUMBER = r"\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _BEFORE = r"us\$|hk\$|[¥￥$€£₩₹]|(?<![a-z])(?:rmb|cny|usd|eur|gbp|hkd|jpy|krw|inr)"
-_AFTER = r"元|块|円|(?:rmb|cny|usd|eur|gbp|hkd|jpy|krw|inr|yuan|dollars?|euros?)(?![a-z])"
+_AFTER = r"元|块|円|人民币|(?:rmb|cny|usd|eur|gbp|hkd|jpy|krw|inr|yuan|dollars?|euros?)(?![a-z])"
 _MONEY = re.compile(rf"(?P<pre>{_BEFORE})\s?(?P<num>{_NUMBER})|(?P<num2>{_NUMBER})\s?(?P<post>{_AFTER})",
                     re.IGNORECASE)
 
@@ -74,20 +74,21 @@ def amounts(screen: Screen) -> list[Amount]:
 
 
 def _amounts(screen: Screen) -> list[Amount]:
+    return [a for node in screen.nodes if not is_keyboard(node) for text in (node.text, node.desc)
+            for a in money_in(text)]
+
+
+def money_in(text: str) -> list[Amount]:
+    """The money amounts a text names, in order: ``¥59.00``, ``$5``, ``12 元``, ``RMB 100``."""
     found: list[Amount] = []
-    for node in screen.nodes:
-        if is_keyboard(node):
+    for m in _MONEY.finditer(text):
+        number = (m.group("num") or m.group("num2")).replace(",", "").replace("，", "")
+        symbol = (m.group("pre") or m.group("post")).lower()
+        try:
+            value = Decimal(number)
+        except InvalidOperation:
             continue
-        for text in (node.text, node.desc):
-            for m in _MONEY.finditer(text):
-                number = (m.group("num") or m.group("num2")).replace(",", "").replace("，", "")
-                symbol = (m.group("pre") or m.group("post")).lower()
-                try:
-                    value = Decimal(number)
-                except InvalidOperation:
-                    continue
-                found.append(Amount(value=value, currency=_CURRENCY_CODES.get(symbol, symbol.upper()),
-                                    text=m.group(0)))
+        found.append(Amount(value=value, currency=_CURRENCY_CODES.get(symbol, symbol.upper()), text=m.group(0)))
     return found
 
 
