@@ -66,7 +66,7 @@ from autoagent.safety.keywords import classify_text
 from autoagent.safety.policy import GuardPolicy
 from autoagent.safety.screen import Screen
 from autoagent.safety.signals import context, controls, keys, model, page, personal, unreadable
-from autoagent.safety.signals.look import Finding, Look, Touch, look_at, summary
+from autoagent.safety.signals.look import Finding, Look, Touch, distinct, look_at, summary
 from autoagent.safety.signals.model import looks_like_url, url
 from autoagent.safety.signals.unreadable import read_with_ocr
 from autoagent.safety.types import GuardDecision, Verdict
@@ -205,7 +205,7 @@ class ScreenGuard:
 
     # -- the verdict -------------------------------------------------------------------------
     def _decide(self, findings: list[Finding], evidence: dict[str, Any]) -> GuardDecision:
-        evidence["findings"] = [f.as_json() for f in _dedupe(findings)[:12]]
+        evidence["findings"] = [f.as_json() for f in distinct(findings)[:12]]
         if not findings:
             return GuardDecision(verdict=Verdict.ALLOW, reason="nothing sensitive under the finger or on the form",
                                  evidence=evidence)
@@ -223,14 +223,3 @@ class ScreenGuard:
         if others:
             reason += f" (+{others} more signal{'s' if others > 1 else ''})"
         return GuardDecision(verdict=verdict, category=best.category, reason=reason, evidence=evidence)
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for f in findings:
-        k = (f.category, f.source, f.detail)
-        if k not in seen:
-            seen.add(k)
-            out.append(f)
-    return out

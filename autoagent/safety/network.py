@@ -53,6 +53,7 @@ from autoagent.safety.keywords import (
     normalise,
 )
 from autoagent.safety.signals.context import money_in
+from autoagent.safety.signals.look import distinct
 from autoagent.safety.types import Approval, ConfirmationRequest, GuardDecision, Human, Verdict
 
 # Methods that only read. Anything else may change state on the server.
@@ -261,18 +262,7 @@ def classify_request(req: OutgoingRequest) -> list[RequestFinding]:
         # A body no parser understood (text/plain, a custom format): its numbers still speak.
         found += _value_findings("", req.body)
         found += [RequestFinding(category=PAYMENT, source="amount", detail=a) for a in amounts(req.body)[:3]]
-    return _unique(found)
-
-
-def _unique(found: list[RequestFinding]) -> list[RequestFinding]:
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for f in found:
-        key = (f.category, f.source, f.detail)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
+    return distinct(found)
 
 
 def covered(finding: RequestFinding, approved: frozenset[str]) -> bool:

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import BaseModel, Field
 
 from emulator.web import hostile_pages as pages
+from emulator.web.server import serving
 
 EffectKind = Literal["payment", "order", "send", "delete", "personal_data"]
 MAX_BODY = 64 * 1024
@@ -175,15 +176,8 @@ def serve_hostile_site(host: str = "127.0.0.1", port: int = 0) -> Iterator[Hosti
     bound_host, bound_port = server.server_address[:2]
     site = HostileSite(url=f"http://{bound_host}:{bound_port}", state=HostileState(), server=server)
     handler.site = site
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="hostile-site",
-                              daemon=True)
-    thread.start()
-    try:
+    with serving(server, "hostile-site"):
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -362,10 +362,17 @@ def serve_demo_site(host: str = "127.0.0.1", port: int = 0, seed: int = 0, slow_
     bound_host, bound_port = server.server_address[:2]
     site = DemoSite(url=f"http://{bound_host}:{bound_port}", state=state, server=server, slow_ms=slow_ms)
     handler.site = site
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-site", daemon=True)
+    with serving(server, "demo-site"):
+        yield site
+
+
+@contextmanager
+def serving(server: ThreadingHTTPServer, name: str) -> Iterator[None]:
+    """Serve ``server`` from a background thread until the block ends, then close it."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)
     thread.start()
     try:
-        yield site
+        yield
     finally:
         server.shutdown()
         server.server_close()

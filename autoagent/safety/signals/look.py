@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
 from autoagent.actions import Action, Swipe, Type
 from autoagent.actuators.execute import pixel_points
@@ -221,3 +222,25 @@ def touch_at(screen: Screen, policy: GuardPolicy, point: Point, is_tap: bool) ->
 def find_enter_key(key: UINode) -> bool:
     """A key of the on-screen keyboard that presses Enter (Enter, Go, Send, Done, 搜索, 发送...)."""
     return bool(kw.find(words_of(key), kw.ENTER_KEYS))
+
+
+class _Said(Protocol):
+    category: str
+    source: str
+    detail: str
+
+
+_F = TypeVar("_F", bound=_Said)
+
+
+def distinct(findings: Iterable[_F]) -> list[_F]:
+    """Each finding once (by category, source and detail), in the order found: the screen's and the
+    network's findings alike."""
+    seen: set[tuple[str, str, str]] = set()
+    out: list[_F] = []
+    for f in findings:
+        key = (f.category, f.source, f.detail)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
