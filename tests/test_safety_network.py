@@ -494,8 +494,9 @@ def test_the_command_line_holds_what_an_icon_pays(tmp_path: Path, site) -> None:
     order = an_order(site)
     chat = ChatServer()
     try:
-        # The first look may come before the page has loaded; the icon sits in the middle of the window.
-        chat.replies.extend([Reply(text='<answer>do(action="Wait", duration="1 seconds")</answer>'),
+        # The first look may come before the page has loaded (on a loaded CI machine one second was once
+        # not enough); the icon sits in the middle of the window.
+        chat.replies.extend([Reply(text='<answer>do(action="Wait", duration="3 seconds")</answer>'),
                              Reply(text='<answer>do(action="Tap", element=[500,500])</answer>'),
                              Reply(text='finish(message="paid")')])
         out = subprocess.run(
