@@ -311,7 +311,7 @@ class StepEngine:
         if isinstance(self.device, ReadsTree):
             tree = self.device.screen_tree()
             if tree.nodes:
-                return Observation(screenshot=before.screenshot, tree=tree, app=before.app)
+                return Observation(screenshot=before.screenshot, tree=tree, app=before.app, pointer=before.pointer)
         return self.device.observe()
 
     # ------------------------------------------------------------------ observing and recording

@@ -54,7 +54,7 @@ from autoagent.actuators.browser_typing import FOCUSED_KIND_JS, SELECT_ALL_JS, S
 from autoagent.actuators.execute import replaces_text
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.dom import MAX_FRAME_DEPTH, collect, dom_tree
-from autoagent.perception.observation import Observation
+from autoagent.perception.observation import Observation, Pointer
 from autoagent.perception.tree import ScreenTree
 from autoagent.perception.request import OutgoingRequest, outgoing_request
 
@@ -379,7 +379,10 @@ class BrowserDevice:
         self._size = image.size
         app = self.app_of(url)
         tree = with_notices(dom_tree(snapshot, image.size, package=app), self.notices, image.size, app)
-        return Observation(screenshot=draw_notices(image, self.notices), tree=tree, app=app)
+        # A phone viewport is touched by a finger, a desktop one clicked by a mouse; a CSS pixel of
+        # the window is the density-independent pixel either way.
+        pointer = Pointer("finger" if self.mobile else "mouse", image.size[0] / self._viewport()[0])
+        return Observation(screenshot=draw_notices(image, self.notices), tree=tree, app=app, pointer=pointer)
 
     def app_of(self, url: str) -> str:
         """The "app" a URL belongs to: a named site it lives under, else its host."""
@@ -441,7 +444,7 @@ class BrowserDevice:
         cx, cy = self._css(x, y)
         with self._op("tap"):
             if self.page.evaluate(OPEN_SELECT_JS, [cx, cy]):
-                return  # a <select>: its options are now a list on the page
+                return  # a <select>: its options are now a list on the page (a list box's option: toggled)
             if self.mobile:
                 self._single_tap(x, y, cx, cy)
             else:
