@@ -18,9 +18,9 @@ from collections.abc import Callable
 # Chromium's double-tap timeout is 400 ms (measured 380 ms merged, 420 ms did not); the
 # margin covers the time between our clock and the touch reaching the browser.
 DOUBLE_TAP_WINDOW_S = 0.45
-# Taps 20 px apart merged and 40 px apart did not (viewport pixels); Android's own slop is
-# 100 dp, so this stays generous in case another build uses more.
-DOUBLE_TAP_SLOP_PX = 100.0
+# Taps up to 20 px apart merged and 21 px apart did not (window pixels, the same on pages laid
+# out wider and zoomed out); half as much again for margin. Each pixel more makes more taps wait.
+DOUBLE_TAP_SLOP_PX = 30.0
 
 
 class TapSpacer:
