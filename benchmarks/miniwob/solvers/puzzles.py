@@ -173,11 +173,10 @@ def _has_folder_icon(s: Screen, label) -> bool:
 
 
 def scroll_text(s: Screen) -> Action | None:
-    """'Find the last word in the text area': read from the text area's text."""
+    """'Find the last word in the text area': read from the text area's text (a field's value
+    is whole in the hierarchy)."""
     answer = s.need(resource_id="answer-input")
     area = next(e for e in s.of_class("EditText") if e.index != answer.index)
-    if len(area.text) >= 200:
-        raise Unsolvable(f"the text area's text is cut at {len(area.text)} characters in the hierarchy")
     step = s.fill(answer, area.text.split()[-1].strip(".,;:!?"))
     return step or s.tap(s.button("Submit"))
 
@@ -204,10 +203,43 @@ def tic_tac_toe(s: Screen) -> Action | None:
 
 
 def click_scroll_list(s: Screen) -> Action | None:
-    spinner = s.of_class("Spinner")
-    if spinner and not spinner[0].text:
-        raise Unsolvable("a multiple <select> shows neither its options nor what is selected")
-    raise Unsolvable("not attempted")
+    """'Select Kasie, Lorem from the scroll list and click Submit.': tap each wanted row of the
+    list box (a tap toggles it), scrolling the list to reach rows below its edge, then Submit."""
+    match = re.search(r"Select (.+) from the scroll list", s.utterance)
+    if match is None:
+        raise Unsolvable(f"cannot read {s.utterance!r}")
+    wanted = [w.strip() for w in match.group(1).split(",") if w.strip()]
+    box = next(iter(s.of_class("Spinner")), None)
+    if box is None:
+        raise Unsolvable("no list box in the hierarchy")
+    rows = {n.text: n for n in s.children(box) if n.cls.endswith("CheckedTextView")}
+    if wanted and not rows:
+        raise Unsolvable("the list box shows no options")
+    chosen: list[str] = s.memory.setdefault("chosen", [])  # rows tapped (a row scrolled away stays chosen)
+    for label in wanted:
+        row = rows.get(label)
+        if row is not None and label not in chosen:
+            chosen.append(label)
+            if not row.checked:
+                return s.tap(row)
+    missing = [w for w in wanted if w not in chosen]
+    if not missing:
+        return s.tap(s.button("Submit"))
+    # Down through the list first (a list box's height at a time), then back up for rows
+    # above its top: the rows seen last time say which way is still unexplored.
+    seen = s.memory.setdefault("seen", [])
+    direction = s.memory.setdefault("direction", "down")
+    if direction == "down" and seen == list(rows):
+        s.memory["direction"] = direction = "up"  # the list did not move: its end
+    s.memory["seen"] = list(rows)
+    scrolls = s.memory["scrolls"] = s.memory.get("scrolls", 0) + 1
+    if scrolls > 16:
+        raise Unsolvable(f"{missing} never showed in the list")
+    x, (top, bottom) = box.center[0], (box.bounds[1], box.bounds[3])
+    edge = (bottom - top) * 0.05
+    if direction == "down":
+        return s.drag((x, bottom - edge), (x, top + edge))
+    return s.drag((x, top + edge), (x, bottom - edge))
 
 
 def click_collapsible(s: Screen) -> Action | None:
