@@ -246,7 +246,9 @@ def click_collapsible(s: Screen) -> Action | None:
     """Expand the section (its text appears under the header), then Submit."""
     header = next(x for x in s.nodes if x.clickable and x.text.startswith("Section"))
     submit = s.button("Submit")
-    between = [x for x in s.texts() if header.bounds[3] <= x.bounds[1] and x.bounds[3] <= submit.bounds[1]]
+    # Below the header and in its column: the reward display's labels stand right of the task.
+    between = [x for x in s.texts() if header.bounds[3] <= x.bounds[1] and x.bounds[3] <= submit.bounds[1]
+               and x.bounds[0] < header.bounds[2]]
     if between:
         return s.tap(submit)
     if s.memory.get("opened", 0) >= 3:
