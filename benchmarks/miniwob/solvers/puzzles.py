@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from autoagent.actions import Action, DoubleTap, Type, Wait
@@ -195,11 +196,64 @@ def social_media(s: Screen) -> Action | None:
     raise Unsolvable(f"the {label!r} control is not in the hierarchy")
 
 
+_LINES = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
+
+
 def tic_tac_toe(s: Screen) -> Action | None:
-    cells = [x for x in s.nodes if x.clickable and x.bounds[1] > 50]
-    if not cells:
+    """'Playing as 'X', win a game of tic-tac-toe.': the cells are the board's id-named nodes, a
+    mark is the icon CSS draws in one (described "x" or "o"). A draw fails the task, so the move
+    is the one most likely to win against the page's player (random 55% of the time, else it
+    wins or blocks where it can)."""
+    cells = [s.find(resource_id=f"ttt-{i}") for i in range(9)]
+    if any(c is None for c in cells):
         raise Unsolvable("the board's cells are not in the hierarchy")
-    raise Unsolvable("not attempted")
+    board = tuple(c.desc.strip().lower() if c.desc.strip().lower() in ("x", "o") else "" for c in cells)  # type: ignore[union-attr]
+    if board.count("x") > board.count("o"):
+        return Wait(seconds=0.2)  # the page's move is still to come
+    free = [i for i in range(9) if not board[i]]
+    if not free:
+        raise Unsolvable("the board is full")
+    best = max(free, key=lambda i: (_x_wins(_marked(board, i, "x")), i == 4, i in (0, 2, 6, 8)))
+    return s.tap(cells[best])  # type: ignore[arg-type]
+
+
+_LINES = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
+RANDOM_MOVE_SHARE = 0.55  # tic-tac-toe.html's RANDOM_CHANCE
+
+
+def _marked(board: tuple[str, ...], cell: int, mark: str) -> tuple[str, ...]:
+    return board[:cell] + (mark,) + board[cell + 1:]
+
+
+def _won(board: tuple[str, ...], mark: str) -> bool:
+    return any(all(board[i] == mark for i in line) for line in _LINES)
+
+
+def _completing(board: tuple[str, ...], mark: str) -> list[int]:
+    """The free cells that would complete a line of ``mark``."""
+    return [i for i in range(9) if not board[i] and _won(_marked(board, i, mark), mark)]
+
+
+@functools.lru_cache(maxsize=None)
+def _x_wins(board: tuple[str, ...]) -> float:
+    """The chance that X wins from ``board``, X having just moved (O to move)."""
+    if _won(board, "x"):
+        return 1.0
+    free = [i for i in range(9) if not board[i]]
+    if not free:
+        return 0.0
+
+    def after_o(cell: int) -> float:
+        mine = _marked(board, cell, "o")
+        if _won(mine, "o"):
+            return 0.0
+        options = [i for i in range(9) if not mine[i]]
+        return max((_x_wins(_marked(mine, i, "x")) for i in options), default=0.0)
+
+    randomly = sum(after_o(i) for i in free) / len(free)
+    smart = _completing(board, "o") or _completing(board, "x") or free
+    wisely = sum(after_o(i) for i in smart) / len(smart)
+    return RANDOM_MOVE_SHARE * randomly + (1 - RANDOM_MOVE_SHARE) * wisely
 
 
 def click_scroll_list(s: Screen) -> Action | None:
