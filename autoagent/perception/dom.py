@@ -53,12 +53,15 @@ SNAPSHOT_JS = r"""
   // An icon drawn by CSS (content: url(...), or the background of an empty element) named by
   // its file ("icons/delete.png" -> "delete"): what a screen reader would otherwise lack too.
   const iconName = (el, style) => {
-    const r = el.getBoundingClientRect();  // a background is an icon only when icon-sized
-    const bg = !el.firstElementChild && !el.textContent.trim() && r.width <= 64 && r.height <= 64
-      ? style.backgroundImage : "";
-    const m = /^url\(["']?([^"')]*)["']?\)/.exec(style.content.startsWith("url(") ? style.content : bg || "");
+    let source = style.content.startsWith("url(") ? style.content : "";
+    if (!source && style.backgroundImage.startsWith("url(") && !el.firstElementChild && !el.textContent.trim()) {
+      const r = el.getBoundingClientRect();  // a background is an icon only when icon-sized
+      if (r.width <= 64 && r.height <= 64) source = style.backgroundImage;
+    }
+    const m = /^url\(["']?([^"')]*)["']?\)/.exec(source);
     if (!m) return null;
-    const file = decodeURIComponent(m[1].split(/[?#]/)[0].split("/").pop() || "");
+    let file = m[1].split(/[?#]/)[0].split("/").pop() || "";
+    try { file = decodeURIComponent(file); } catch (e) { /* a stray %: the name as written */ }
     return file.replace(/\.[a-z0-9]+$/i, "").replace(/[-_]+/g, " ").trim() || "icon";
   };
   // A sentence with markup in it, read whole ('Enter "Kasie" into...'), so a value keeps its place;
