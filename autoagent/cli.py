@@ -19,6 +19,7 @@ EXIT_CODES = {
     "error": 2,
     "needs_human": 3,
     "step_limit": 4,
+    "loop": 5,  # the agent repeated an action that changed nothing, after it was told (autoagent.loops)
     "interrupted": 130,
 }
 
