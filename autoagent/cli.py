@@ -315,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     from autoagent.web.command import add_serve_parser
 
     add_serve_parser(sub)
+    from autoagent.mcp.command import add_mcp_parser
+
+    add_mcp_parser(sub)
     p = sub.add_parser("parse", help="parse a raw model reply from stdin and print the action as JSON",
                        description="Debug a model's output: reads one reply on stdin, prints the parsed "
                                    "thought and action as JSON; exit 1 if it holds no valid action.")

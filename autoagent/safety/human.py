@@ -94,8 +94,9 @@ EMULATOR_NAME = "emulator"
 
 
 def is_emulator(device: object) -> bool:
-    """Only the built-in emulator: its name says so and its class comes from the emulator package."""
-    if getattr(device, "name", None) != EMULATOR_NAME:
+    """Only the built-in emulator: its name says so (``emulator`` or ``emulator:NAME``) and its class
+    comes from the emulator package."""
+    if str(getattr(device, "name", "")).partition(":")[0] != EMULATOR_NAME:
         return False
     return type(device).__module__.split(".", 1)[0] == "emulator"
 
