@@ -247,9 +247,15 @@ class TraceWriter:
         base = root / f"{stamp}-{_slug(meta.task)}"
         path = base
         n = 1
-        while path.exists():
-            n += 1
-            path = Path(f"{base}-{n}")
+        while True:
+            # Claimed by creating it: runs on several devices that start the same task in the same
+            # second, in threads or in processes, each get a folder of their own.
+            try:
+                path.mkdir(parents=True)
+                break
+            except FileExistsError:
+                n += 1
+                path = Path(f"{base}-{n}")
         return cls(path, meta, background=background, screenshots=screenshots)
 
     # ------------------------------------------------------------------ the writer thread
