@@ -211,31 +211,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
     engine = _engine_from_args(args)
     if args.approve and not all(_on_emulator(spec) for spec in specs):
         print("autoagent: --approve applies to the emulator only; you will be asked instead", file=sys.stderr)
+    from autoagent.targets import check_spec
+
+    for spec in specs:
+        try:
+            check_spec(spec)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
     terminal = threading.Lock()  # several agents ask on one terminal: one question at a time
-    runs = []
-    try:
-        for spec in specs:
-            runs.append(_PreparedRun.open(args, spec, engine, terminal, label=spec if len(specs) > 1 else ""))
-    except BaseException:
-        for run in runs:
-            run.close()
-        raise
-    if len(runs) == 1:
-        results = [(runs[0], runs[0].run(args.task))]
+    several = len(specs) > 1
+
+    def run_on(spec: str):  # -> Result
+        # Opened on the thread that drives it: a browser's Playwright objects work only there.
+        return _PreparedRun.open(args, spec, engine, terminal, label=spec if several else "").run(args.task)
+
+    if not several:
+        results = [("", run_on(specs[0]))]
     else:
         from autoagent.parallel import run_each
 
-        done = run_each([(run.label, lambda run=run: run.run(args.task)) for run in runs])
         results = []
-        for run, one in zip(runs, done):
+        for one in run_each([(spec, lambda spec=spec: run_on(spec)) for spec in specs]):
+            if isinstance(one.error, UsageError):
+                raise UsageError(f"{one.label}: {one.error}")
             if one.error is not None:
-                if isinstance(one.error, (KeyboardInterrupt, SystemExit)):
-                    raise one.error
-                raise UsageError(f"{run.label}: {one.error}") if isinstance(one.error, UsageError) else one.error
-            results.append((run, one.result))
+                raise one.error
+            results.append((one.label, one.result))
     codes = []
-    for run, result in results:
-        prefix = f"{run.label}: " if run.label else ""
+    for label, result in results:
+        prefix = f"{label}: " if label else ""
         print(f"{prefix}{result.status.value}: {result.message}".rstrip(": "))
         if result.trace_dir:
             print(f"{prefix}trace: {result.trace_dir}")

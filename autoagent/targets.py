@@ -16,7 +16,18 @@ DEVICE_HELP = (
 )
 
 
+def check_spec(spec: str) -> None:
+    """ValueError unless ``spec`` names a kind of device that can be opened (without opening it)."""
+    kind = spec.partition(":")[0].strip().lower()
+    if kind in ("android", "browser"):
+        return
+    plugged = target(kind)
+    if plugged is None or plugged.open_device is None:
+        raise ValueError(f"unknown device {spec!r}; use one of: {DEVICE_HELP}")
+
+
 def open_device(spec: str, *, seed: int = 0, mobile: bool = False, headless: bool = True) -> Device:
+    check_spec(spec)
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower()
     if kind == "android":
@@ -29,10 +40,9 @@ def open_device(spec: str, *, seed: int = 0, mobile: bool = False, headless: boo
 
         return BrowserDevice.start(arg or "about:blank", mobile=mobile, headless=headless)
     plugged = target(kind)
-    if plugged is not None and plugged.open_device is not None:
-        device = plugged.open_device(seed=seed)
-        if arg.strip():
-            # Every call opens a phone of its own; the name tells its traces and questions apart.
-            device.name = f"{kind}:{arg.strip()}"
-        return device
-    raise ValueError(f"unknown device {spec!r}; use one of: {DEVICE_HELP}")
+    assert plugged is not None and plugged.open_device is not None  # check_spec said so
+    device = plugged.open_device(seed=seed)
+    if arg.strip():
+        # Every call opens a phone of its own; the name tells its traces and questions apart.
+        device.name = f"{kind}:{arg.strip()}"
+    return device

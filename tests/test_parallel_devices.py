@@ -11,9 +11,11 @@ import sys
 import threading
 from pathlib import Path
 
+from autoagent.actions import Finish, RelativePoint, Swipe
 from autoagent.agent import Agent, Result
 from autoagent.parallel import run_each
 from autoagent.plugins import target
+from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.safety import ScenarioApprovals, TerminalHuman
 from autoagent.safety.types import ConfirmationRequest
 from autoagent.scenarios.loader import load_scenario
@@ -69,6 +71,27 @@ def test_a_failure_on_one_device_leaves_the_others_running(tmp_path: Path) -> No
 
     runs = run_each([("broken", broken), ("ok", good)])
     assert isinstance(runs[0].error, RuntimeError) and runs[1].result.status is Status.SUCCESS
+
+
+def test_a_phone_and_a_browser_in_threads(tmp_path: Path) -> None:
+    scroll = Swipe(start=RelativePoint(x=500, y=700), end=RelativePoint(x=500, y=300))
+
+    with EMULATOR.demo_site(0) as site:
+        def browse() -> Result:
+            # Opened on the thread that drives it: Playwright's objects work only there.
+            device = open_device(f"browser:{site.url}")
+            try:
+                return Agent(device=device, policy=ScriptedPolicy.of([scroll, Finish(message="looked")]),
+                             trace_root=tmp_path).run("Look around the demo shop")
+            finally:
+                device.close()
+
+        phone, task, on_phone = agent_on("a", TASKS["c"], tmp_path)
+        runs = run_each([("browser", browse), ("phone", on_phone)])
+    assert [run.error for run in runs] == [None, None]
+    assert [run.result.status for run in runs] == [Status.SUCCESS, Status.SUCCESS]
+    assert task.is_successful(phone)
+    assert [read_trace(run.result.trace_dir).meta.device for run in runs] == ["browser", "emulator:a"]
 
 
 def cli(*args: str, cwd: Path) -> subprocess.Popen[str]:
