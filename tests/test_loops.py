@@ -3,6 +3,9 @@ in its next prompt, and the run ends with its own status when it carries on."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from autoagent.policy.base import Decision, StepInput
 from autoagent.policy.prompts import build_messages
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.trace import Status, read_trace
+from autoagent.trace_report import render_html
 from emulator import Phone
 
 # A point on the launcher with no icon under it: a tap there changes nothing.
@@ -67,6 +71,7 @@ def test_a_repeated_tap_on_an_unchanged_screen_is_told_then_ends_the_run(tmp_pat
     trace = read_trace(result.trace_dir)
     assert [s.loop is not None for s in trace.steps] == [False, False, True, True]
     assert trace.result is not None and trace.result.status is Status.LOOP
+    assert "<b>Loop</b> stopped: the agent repeated" in render_html(trace)
 
 
 def test_going_back_and_forth_between_two_screens_ends_the_run(tmp_path: Path) -> None:
@@ -103,3 +108,13 @@ def test_the_watch_counts_only_consecutive_steps_on_one_screen() -> None:
     assert watch.saw("x", "a").ends_run
     with pytest.raises(ValueError):
         LoopWatch(repeats=1)
+
+
+def test_the_command_line_exits_with_its_own_code(tmp_path: Path) -> None:
+    looping, _ = run(tmp_path / "recorded", [NOWHERE] * 8)
+    out = subprocess.run([sys.executable, "-m", "autoagent", "run", "Open the Settings app", "--engine", "replay",
+                          "--trace", str(looping.trace_dir), "-q", "--traces", str(tmp_path / "replayed")],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert out.returncode == 5, out.stderr
+    assert out.stdout.startswith("loop: stopped: the agent repeated do(action=\"Tap\", element=[500,600]) 4 times")
