@@ -48,7 +48,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         '  autoagent run "订一家上海的酒店" --device android --engine openai \\\n'
         "      --base-url http://localhost:8000/v1 --model autoglm-phone-9b\n"
         '  autoagent run "Book a table for 2" --engine local --model-path ./AutoGLM-Phone-9B\n'
-        '  autoagent run "Open the Settings app" --device emulator:a --device emulator:b\n'
+        '  autoagent run "Turn off Wi-Fi." --device emulator:a --device emulator:b\n'
         "exit codes: 0 success, 1 failed, 2 error, 3 needs a human, 4 step limit, 5 loop (the agent kept\n"
         "repeating an action that changed nothing), 130 interrupted; with several devices, the code of\n"
         "the first device whose run did not succeed",

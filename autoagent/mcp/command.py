@@ -16,12 +16,12 @@ LOOPBACK_NAMES = ("localhost",)
 def add_mcp_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "mcp", help="serve the agent to MCP clients (desktop assistants, coding agents) over stdio or HTTP",
-        description="Serve the agent over the Model Context Protocol. Tools: list_devices, observe (a screenshot "
-                    "and the screen's elements), act (one action in AutoGLM's grammar) and run_task (a whole task "
-                    "with progress). Every action passes the same safety guard as the agent's own; payments, "
-                    "purchases, messages, deletions and personal data wait for the user's yes, asked through the "
-                    "client's elicitation, and are refused when the client cannot ask. The client drives only the "
-                    "devices named here.",
+        description="Serve the agent over the Model Context Protocol. Tools: list_devices, observe (a\n"
+                    "screenshot and the screen's elements), act (one action in AutoGLM's grammar) and run_task (a\n"
+                    "whole task, with progress). Every action passes the same safety guard as the agent's own:\n"
+                    "payments, purchases, messages, deletions and personal data wait for the user's yes, asked\n"
+                    "through the client's elicitation, and are refused when the client cannot ask. The client\n"
+                    "drives only the devices named here.",
         epilog="examples:\n"
                "  autoagent mcp                                   # stdio, the built-in emulator\n"
                "  autoagent mcp --device android:SERIAL --engine openai --base-url http://gpu:8000/v1\n"
@@ -31,8 +31,7 @@ def add_mcp_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--device", action="append", metavar="SPEC",
-                   help=f"a device the client may drive (repeatable): {DEVICE_HELP}; emulator:NAME is another "
-                        "emulator phone [default: emulator]")
+                   help=f"a device the client may drive (repeatable): {DEVICE_HELP} [default: emulator]")
     p.add_argument("--http", metavar="HOST:PORT",
                    help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio; loopback only "
                         "(127.0.0.1, ::1, localhost), since the server has no authentication")
