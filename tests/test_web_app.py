@@ -24,7 +24,6 @@ from autoagent.policy.base import StepInput
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.trace import read_trace
 from autoagent.web.server import make_app
-from emulator import Phone
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -74,7 +73,6 @@ def served(tmp_path_factory) -> Iterator:
 
 @pytest.fixture
 def page(browser, served):
-    served.app.phone = Phone(seed=0)  # a fresh phone for each test; runs use the app's phone
     # bypass_csp: the page forbids eval, which wait_for_function needs; the page itself is unchanged.
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
     pg = context.new_page()
@@ -93,6 +91,8 @@ def page(browser, served):
 def start(pg, task: str) -> None:
     pg.fill("#task", task)
     pg.click("#start")
+    # The page of an earlier run still shows its steps until this run's "started" event.
+    pg.wait_for_function("document.querySelector('#status').textContent.startsWith('running')")
     pg.wait_for_selector("#steps li.step")
 
 
@@ -171,6 +171,49 @@ def test_approve_payment_pays_once(page, served):
     # The live screen is the phone's: a PNG of its size.
     png = page.request.get(served.url.split("?")[0] + "api/screen.png")
     assert png.ok and png.headers["content-type"] == "image/png" and len(png.body()) > 1000
+
+
+def buy_and_approve(page, served):
+    start(page, "Buy the black wireless earbuds")
+    answer_until_payment(page, served, approve_payment=True)
+    assert finished_status(page).startswith("finished: success")
+    return served.app.phone
+
+
+def test_each_run_starts_on_a_fresh_phone(page, served):
+    """Two purchases in a row each buy: the second does not find the first one's order page."""
+    first = buy_and_approve(page, served)
+    second = buy_and_approve(page, served)
+    assert second is not first
+    for phone in (first, second):
+        assert len(phone.payments) == 1
+        assert [o.lines[0].product_id for o in phone.app_state("shop").orders] == ["earbuds"]
+
+
+def test_the_seed_is_chosen_on_the_page_and_a_run_may_continue_on_the_same_phone(page, served):
+    assert page.input_value("#seed") == "0"  # the server's --seed
+    page.fill("#seed", "7")
+    start(page, "wait a moment")
+    page.click("#stop")
+    finished_status(page)
+    phone = served.app.phone
+    assert phone.seed == 7
+    page.check("#same-phone")
+    start(page, "wait again")
+    page.click("#stop")
+    finished_status(page)
+    assert served.app.phone is phone
+    page.uncheck("#same-phone")
+    page.fill("#seed", "-5")
+    assert page.eval_on_selector("#seed", "e => e.validity.valid") is False  # the form refuses it
+    request = urllib.request.Request(served.url.split("?")[0] + "api/run",
+                                     data=json.dumps({"task": "wait", "seed": -5}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request, timeout=10)
+    assert err.value.code == 400
+    assert json.load(err.value) == {"error": "the seed must be a whole number, 0 or more (got -5)"}
+    assert served.app.phone is phone  # nothing was started
 
 
 def test_deny_payment_pays_nothing(page, served):
