@@ -173,10 +173,11 @@ def _progress(max_steps: int, quiet: bool, label: str = ""):
         if quiet:
             return
         model = record.timings.get("model", 0.0) / 1000
-        total = record.timings.get("total", record.timings.get("model", 0.0)) / 1000
+        own = (record.own_ms if "total" in record.timings else record.timings.get("model", 0.0)) / 1000
+        waited = f", waited for you {record.waited_ms / 1000:.1f}s" if record.waited_ms else ""
         what = record.answer or record.error or record.outcome
-        print(f"{label + ' ' if label else ''}[{record.step}/{max_steps}] {what}  ({record.outcome}; model {model:.1f}s, step {total:.1f}s)",
-              file=sys.stderr, flush=True)
+        print(f"{label + ' ' if label else ''}[{record.step}/{max_steps}] {what}  "
+              f"({record.outcome}; model {model:.1f}s, step {own:.1f}s{waited})", file=sys.stderr, flush=True)
     return show
 
 

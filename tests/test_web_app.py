@@ -58,6 +58,8 @@ BUY_EARBUDS = [
 
 
 def policy_for(task: str, device, options: dict):
+    if task.startswith("fail"):
+        raise ValueError("this policy cannot do that")
     if task.startswith("wait"):
         return LiveScript([Wait(seconds=0.2)] * 200)
     return LiveScript(list(BUY_EARBUDS))
@@ -220,7 +222,7 @@ def test_deny_payment_pays_nothing(page, served):
     start(page, "Buy the black wireless earbuds")
     answer_until_payment(page, served, approve_payment=False)
     status = finished_status(page)
-    assert status.startswith("finished: needs_human"), status
+    assert status.startswith("finished: needs_human — you declined the payment: "), status
     assert served.app.phone.payments == []
     assert page.locator("#steps li.step .outcome").last.inner_text() == "denied"
 
@@ -284,3 +286,39 @@ def test_a_reconnecting_page_resumes_after_the_last_event_it_saw(served):
     with urllib.request.urlopen(request, timeout=10) as stream:
         first_id = next(line for line in stream if line.startswith(b"id: "))
     assert int(first_id[4:]) == last_seen + 1
+
+
+def test_a_failed_run_shows_the_message_without_pythons_class_name(page, served):
+    page.fill("#task", "fail at once")
+    page.click("#start")
+    status = finished_status(page)
+    assert status == "finished: error — this policy cannot do that", status
+
+
+@pytest.fixture
+def idle(browser, tmp_path):
+    """A page on a server that has not run anything yet, on a phone-sized screen."""
+    app = make_app(policy_factory=policy_for, traces=tmp_path)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  bypass_csp=True)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(app.url)
+    pg.wait_for_selector("#engine option", state="attached")
+    yield pg
+    context.close()
+    app.close()
+
+
+def test_the_idle_page_shows_a_placeholder_not_a_broken_image(idle):
+    idle.wait_for_selector("#no-screen", state="visible")
+    assert "No screen yet" in idle.inner_text("#no-screen")
+    assert not idle.is_visible("#screen")  # the image that has nothing to show is not drawn broken
+
+
+def test_the_page_fits_a_390px_phone_screen(idle):
+    widths = idle.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1] == 390, widths  # no horizontal scroll
+    for selector in ("#task", "#start", "#steps", "#no-screen", "#engine"):
+        box = idle.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
