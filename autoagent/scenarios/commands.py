@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from autoagent.argtypes import seed
+
 PLUGIN = "autoagent.scenarios.plugin"
 
 
@@ -118,7 +120,7 @@ def add_record_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParse
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("task", help="what the recording does, in plain words (stored in the trace)")
     p.add_argument("--device", default="emulator", help="emulator, android[:SERIAL] or browser[:URL] [default: emulator]")
-    p.add_argument("--seed", type=int, default=0, help="emulator seed [default: 0]")
+    p.add_argument("--seed", type=seed, default=0, help="emulator seed [default: 0]")
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport")
     p.add_argument("--engine", choices=["openai", "local", "replay"], help="let a policy drive instead of you")
     p.add_argument("--base-url")
