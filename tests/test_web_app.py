@@ -323,3 +323,31 @@ def test_the_page_fits_a_390px_phone_screen(idle):
     for selector in ("#task", "#start", "#steps", "#no-screen", "#engine"):
         box = idle.locator(selector).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
+
+
+def test_a_page_open_across_a_server_restart_reloads_and_follows_the_new_server(browser, tmp_path):
+    first = make_app(policy_factory=policy_for, traces=tmp_path / "1")
+    port = first.server.server_address[1]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.goto(first.url)
+        pg.wait_for_selector("#engine option", state="attached")
+        pg.evaluate("window.beforeRestart = true")
+        first.close()
+        second = make_app(port=port, policy_factory=policy_for, traces=tmp_path / "2")
+        try:
+            # The stream reconnects to the new server, which the page notices: it reloads itself.
+            pg.wait_for_function("window.beforeRestart === undefined")
+            pg.wait_for_selector("#engine option", state="attached")
+            # A run started from the page now shows up on it, with the new server's run.
+            start(pg, "wait after the restart")
+            assert "wait after the restart" in pg.inner_text("#status")
+            pg.click("#stop")
+            assert finished_status(pg).startswith("finished: interrupted")
+            assert second.app.run is not None and second.app.run.join(10)
+        finally:
+            second.close()
+    finally:
+        context.close()

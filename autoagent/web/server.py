@@ -70,6 +70,9 @@ class WebApp:
     events: EventLog = field(default_factory=EventLog)
     run: Run | None = None
     phones: Phones = field(default_factory=Phones)
+    # Which start of the server this is. A page open across a restart sees another one on the event
+    # stream and reloads: its run ids, question ids and event numbers belong to the old server.
+    instance: str = field(default_factory=lambda: secrets.token_hex(8))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: int = 0
 
@@ -136,6 +139,7 @@ class WebApp:
     def state(self) -> dict[str, Any]:
         engines = (["expert"] if expert_available() else []) + ["openai", "local", "replay"]
         return {"run": self.run.summary() if self.run else None, "devices": list(DEVICE_KINDS), "seed": self.seed,
+                "instance": self.instance,
                 "engines": engines, "custom_policy": self.policy_factory is not None,
                 "last_event": self.events.since(0, 0)[-1]["seq"] if self.events.since(0, 0) else 0}
 
@@ -333,6 +337,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         self.wfile.write(b"retry: 1000\n\n")
+        # First on every connection, reconnections included, without an id (the page's last event
+        # number stays as it was): which server this is.
+        self.wfile.write(f"event: server\ndata: {json.dumps({'instance': self.app.instance})}\n\n".encode())
         self.wfile.flush()
         events = self.app.events
         while not events.closed and not getattr(self.server, "closing", False):
