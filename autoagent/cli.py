@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from autoagent.argtypes import seed
 from autoagent.extras import MissingExtra
 from autoagent.plugins import Command, target, targets
 from autoagent.targets import DEVICE_HELP
@@ -27,6 +28,10 @@ EXIT_CODES = {
 
 class UsageError(Exception):
     """A mistake of the user's: printed as one line, no traceback."""
+
+
+class Cancelled(Exception):
+    """The user called the run off before it began (a spoken task not confirmed): one line, exit 0."""
 
 
 def _fail(message: str) -> int:
@@ -51,7 +56,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         '  autoagent run "Turn off Wi-Fi." --device emulator:a --device emulator:b\n'
         "exit codes: 0 success, 1 failed, 2 error, 3 needs a human, 4 step limit, 5 loop (the agent kept\n"
         "repeating an action that changed nothing), 130 interrupted; with several devices, the code of\n"
-        "the first device whose run did not succeed",
+        "the first device whose run did not succeed. A spoken task you do not confirm runs nothing and\n"
+        "exits 0 with one line saying it was cancelled",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("task", nargs="?", default="", help="what to do, in plain words (English or Chinese)")
@@ -64,7 +70,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", action="append", metavar="SPEC",
                    help=DEVICE_HELP + "; repeat it to run the task on several devices at once, one agent on "
                    "a thread per device, each with its own trace [default: emulator]")
-    p.add_argument("--seed", type=int, default=0, help="emulator seed: catalogue and hazards [default: 0]")
+    p.add_argument("--seed", type=seed, default=0, help="emulator seed: catalogue and hazards [default: 0]")
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport with touch")
     p.add_argument("--engine", choices=["openai", "local", "replay", "expert"], default=None,
                    help="openai: an OpenAI-compatible server (vLLM, SGLang, hosted); local: a checkpoint "
@@ -173,10 +179,11 @@ def _progress(max_steps: int, quiet: bool, label: str = ""):
         if quiet:
             return
         model = record.timings.get("model", 0.0) / 1000
-        total = record.timings.get("total", record.timings.get("model", 0.0)) / 1000
+        own = (record.own_ms if "total" in record.timings else record.timings.get("model", 0.0)) / 1000
+        waited = f", waited for you {record.waited_ms / 1000:.1f}s" if record.waited_ms else ""
         what = record.answer or record.error or record.outcome
-        print(f"{label + ' ' if label else ''}[{record.step}/{max_steps}] {what}  ({record.outcome}; model {model:.1f}s, step {total:.1f}s)",
-              file=sys.stderr, flush=True)
+        print(f"{label + ' ' if label else ''}[{record.step}/{max_steps}] {what}  "
+              f"({record.outcome}; model {model:.1f}s, step {own:.1f}s{waited})", file=sys.stderr, flush=True)
     return show
 
 
@@ -193,7 +200,7 @@ def _task_from_speech(args: argparse.Namespace) -> str:
         raise UsageError(str(err)) from None
     task = confirm_transcript(heard.text)
     if task is None:
-        raise UsageError("cancelled: the transcript was not confirmed")
+        raise Cancelled("cancelled: the transcript was not confirmed, so nothing was run")
     return task
 
 
@@ -412,6 +419,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except (UsageError, MissingExtra) as err:
         return _fail(str(err))
+    except Cancelled as err:  # the user's own choice, not an error
+        print(f"autoagent: {err}", file=sys.stderr)
+        return 0
     except KeyboardInterrupt:
         print("autoagent: interrupted", file=sys.stderr)
         return 130

@@ -196,7 +196,7 @@ class StepEngine:
             confirmed = self._confirm(reviewed, answer, observation)
             if not confirmed.approved:
                 return _Acted(Outcome.DENIED, Ending(Status.NEEDS_HUMAN,
-                                                     f"{reviewed.category} needs your confirmation: {reviewed.reason}"),
+                                                     confirmed.refusal(reviewed.category, reviewed.reason)),
                               guard=guard, human=confirmed)
 
         changed = self._recheck(action, reviewed, observation, timings)
@@ -239,16 +239,18 @@ class StepEngine:
         covered = self.consents.covering(reviewed, observation.app, self.steps)
         if covered is not None:
             return covered
-        approval = self.human.confirm(ConfirmationRequest(
-            task=self.task, step=self.steps, category=reviewed.category, reason=reviewed.reason,
-            action=answer, app=observation.app, covers=promise(reviewed)))
+        with self._waiting_for_human():
+            approval = self.human.confirm(ConfirmationRequest(
+                task=self.task, step=self.steps, category=reviewed.category, reason=reviewed.reason,
+                action=answer, app=observation.app, covers=promise(reviewed)))
         if approval.approved:
             self.consents.remember(reviewed, observation.app, self.steps)
         return approval
 
     def _ask(self, action: Interact) -> _Acted:
         """The model's question to the user (AutoGLM's Interact)."""
-        reply = self.human.ask(action.message)
+        with self._waiting_for_human():
+            reply = self.human.ask(action.message)
         asked = Reply(question=action.message, answer=reply)
         if reply is None:
             return _Acted(Outcome.NEEDS_HUMAN,
@@ -264,7 +266,7 @@ class StepEngine:
             reason = reviewed.reason
         else:
             return None
-        with self._unguarded():
+        with self._unguarded(), self._waiting_for_human():
             answer = self.human.take_over(reason)
         if not answer.approved:
             return _Acted(Outcome.NEEDS_HUMAN, Ending(Status.NEEDS_HUMAN, f"a human must take over: {reason}"),
@@ -288,6 +290,16 @@ class StepEngine:
             self.network.begin(self.steps, [approved])
 
     @contextmanager
+    def _waiting_for_human(self) -> Iterator[None]:
+        """Time the step spends waiting for the person, kept apart (``human``) so that the step's
+        own cost can be told from how long someone took to answer."""
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._timings["human"] = self._timings.get("human", 0.0) + _ms(t)
+
+    @contextmanager
     def _unguarded(self) -> Iterator[None]:
         """A person drives the device: their requests are theirs, and must not wait for the
         agent's thread (which waits for them)."""
@@ -306,8 +318,8 @@ class StepEngine:
         refused = self.network.refusal() if self.network is not None else None
         if refused is None:
             return None
-        return Ending(Status.NEEDS_HUMAN, f"{refused.decision.category} needs your confirmation: "
-                                          f"{refused.decision.reason}")
+        assert refused.human is not None  # refusal() returns answered requests only
+        return Ending(Status.NEEDS_HUMAN, refused.human.refusal(refused.decision.category, refused.decision.reason))
 
     def _recheck(self, action: Action, reviewed: GuardDecision, observation: Observation,
                  timings: dict[str, float]) -> GuardDecision | None:
@@ -358,6 +370,9 @@ class StepEngine:
         # Clipped here, not only in the writer, so that progress callbacks (the terminal, the web
         # page) never carry a multi-megabyte reply either.
         network = self.network.take_events() if self.network is not None else []
+        asked = [e.waited_ms for e in network if e.human is not None]
+        if asked:  # the network guard's questions are waits for the person too
+            self._timings["human"] = round(self._timings.get("human", 0.0) + sum(asked), 3)
         record = clip_record(StepRecord(step=self.steps, screenshot=shot, hierarchy=xml, app=observation.app,
                                         screen_size=observation.size, timings=self._timings, network=network,
                                         **fields))

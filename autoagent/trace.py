@@ -151,6 +151,16 @@ class StepRecord(BaseModel):
     # The loop this step made (autoagent.loops): the warning the model was given, or why the run ended.
     loop: str | None = None
 
+    @property
+    def waited_ms(self) -> float:
+        """Time this step spent waiting for the person's answers (``timings["human"]``)."""
+        return self.timings.get("human", 0.0)
+
+    @property
+    def own_ms(self) -> float:
+        """The step's own time: its whole ``total`` less the wait for the person."""
+        return max(0.0, self.timings.get("total", 0.0) - self.waited_ms)
+
     @field_serializer("action")
     def _action_json(self, action: Action | None) -> dict[str, object] | None:
         # As every other place writes an action: unset options left out.

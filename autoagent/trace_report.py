@@ -9,8 +9,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from autoagent.actuators.execute import pixel_points
 from autoagent.safety.types import Approval, Verdict
-from autoagent.trace import Reply, StepRecord, Trace, clip_record, remove_stale_temp
+from autoagent.trace import Outcome, Reply, StepRecord, Trace, clip_record, remove_stale_temp
 
 # Screens are shown at this width; a 1080-wide phone becomes a readable thumbnail.
 THUMB_WIDTH = 360
@@ -26,7 +27,11 @@ h1{font-size:20px} .meta{color:#555;margin-bottom:16px}
 .shot svg{position:absolute;left:0;top:0}
 .body{flex:1;min-width:0}.body pre{white-space:pre-wrap;word-break:break-word;background:#f3f3f3;padding:8px}
 .outcome{font-weight:600} table.t{border-collapse:collapse} table.t td{padding:1px 8px 1px 0;color:#555}
+.not-done{color:#ef6c00;font-weight:600}
 """
+
+# Steps whose touch the guard or the person stopped: the report marks where it would have landed.
+_NOT_TOUCHED = (Outcome.DENIED, Outcome.BLOCKED)
 
 
 def _thumbnail(path: Path) -> tuple[str, float] | None:
@@ -40,7 +45,27 @@ def _thumbnail(path: Path) -> tuple[str, float] | None:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii"), scale
 
 
+def _stopped_points(step: StepRecord) -> list[tuple[int, int]]:
+    """Where a touch the guard or the person stopped would have landed (nothing was touched)."""
+    if step.pixels or step.outcome not in _NOT_TOUCHED or step.action is None or step.screen_size is None:
+        return []
+    return pixel_points(step.action, step.screen_size)
+
+
+def _stopped_mark(points: list[tuple[int, int]], scale: float, height: int) -> str:
+    x, y = points[0][0] * scale, points[0][1] * scale
+    return (f'<svg class="not-touched" width="{THUMB_WIDTH}" height="{height}"><g stroke="#ef6c00" stroke-width="3">'
+            f'<circle cx="{x:.0f}" cy="{y:.0f}" r="14" fill="none" stroke-dasharray="4 3"/>'
+            f'<line x1="{x - 9:.0f}" y1="{y - 9:.0f}" x2="{x + 9:.0f}" y2="{y + 9:.0f}"/>'
+            f'<line x1="{x - 9:.0f}" y1="{y + 9:.0f}" x2="{x + 9:.0f}" y2="{y - 9:.0f}"/></g>'
+            f'<text x="{min(x + 18, THUMB_WIDTH - 70):.0f}" y="{y + 5:.0f}" fill="#ef6c00" font-size="13" '
+            f'font-weight="600">not tapped</text></svg>')
+
+
 def _marks(step: StepRecord, scale: float, height: int) -> str:
+    stopped = _stopped_points(step)
+    if stopped:
+        return _stopped_mark(stopped, scale, height)
     if not step.pixels:
         return ""
     pts = [(x * scale, y * scale) for x, y in step.pixels]
@@ -57,9 +82,20 @@ def _marks(step: StepRecord, scale: float, height: int) -> str:
 
 
 def _human_text(human: Approval | Reply) -> str:
+    """The person's answer as a sentence (the trace keeps the typed record)."""
     if isinstance(human, Reply):
-        return f"asked {human.question!r}; " + (f"answered {human.answer!r}" if human.answer is not None else "no answer")
-    return f"{'approved' if human.approved else 'refused'} by {human.by}" + (f": {human.note}" if human.note else "")
+        answered = f'answered "{human.answer}"' if human.answer is not None else "got no answer"
+        return f'The agent asked "{human.question}" and {answered}.'
+    if human.missing == "timed_out":
+        return f"Nobody answered in time ({human.note}): no."
+    if human.missing == "no_one" or human.by == "none":  # traces before ``missing`` say so with by="none"
+        return f"There was nobody to ask ({human.note}): no."
+    said = "Approved" if human.approved else "Declined"
+    if human.by == "earlier yes":
+        return f"{said}: {human.note}."
+    detail = f' (typed "{human.note}")' if human.by == "terminal" and human.note else (
+        f" ({human.note})" if human.note else "")
+    return f"{said} on the {human.by}{detail}."
 
 
 def _step_html(trace: Trace, step: StepRecord) -> str:
@@ -72,13 +108,21 @@ def _step_html(trace: Trace, step: StepRecord) -> str:
             height = round((step.screen_size or (THUMB_WIDTH / scale, 0))[1] * scale)
             shot_html = (f'<div class="shot"><img src="{src}" width="{THUMB_WIDTH}" alt="step {step.step}">'
                          f"{_marks(step, scale, height)}</div>")
-    timings = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.1f} ms</td></tr>" for k, v in step.timings.items())
+    timings = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.1f} ms</td></tr>" for k, v in step.timings.items()
+                      if k not in ("total", "human"))
+    if "total" in step.timings:
+        timings += f"<tr><td>total, the agent's own</td><td>{step.own_ms:.1f} ms</td></tr>"
+    if step.waited_ms:
+        timings += f"<tr class='waited'><td>waiting for the person</td><td>{step.waited_ms:.1f} ms</td></tr>"
     rows = [
         f'<div class="outcome">Step {step.step}: {html.escape(step.outcome.value)}</div>',
         f"<p><b>Action</b> <code>{html.escape(step.answer or '-')}</code></p>",
     ]
     if step.pixels:
         rows.append(f"<p>pixels {html.escape(str(step.pixels))}</p>")
+    elif _stopped_points(step):
+        why = "the guard blocked it" if step.outcome is Outcome.BLOCKED else "it needed a yes and got none"
+        rows.append(f"<p class='not-done'>Not tapped: {why} (marked on the screen)</p>")
     if step.thought:
         rows.append(f"<p><b>Thought</b></p><pre>{html.escape(step.thought)}</pre>")
     if step.guard and step.guard.verdict is not Verdict.ALLOW:

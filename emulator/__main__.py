@@ -1,20 +1,23 @@
-"""``python -m emulator``: run the virtual phone from a shell."""
+"""``autoagent emulator`` (also ``python -m emulator``): run the virtual phone from a shell."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from autoagent.argtypes import seed
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m emulator",
+    # The command people type (``python -m emulator`` runs the same code).
+    parser = argparse.ArgumentParser(prog="autoagent emulator",
                                      description="autoagent's in-process virtual Android phone")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", add_help=False,
                    help="serve the phone as an adb device that uiautomator2 can drive (see: serve --help)")
     shot = sub.add_parser("screenshot", help="save a screenshot (and hierarchy XML) of an app's first screen")
     shot.add_argument("--app", default="", help="app to launch first, e.g. Shop or 商城")
-    shot.add_argument("--seed", type=int, default=0)
+    shot.add_argument("--seed", type=seed, default=0)
     shot.add_argument("--out", default="screen.png")
     sub.add_parser("apps", help="list the installed apps")
     return parser

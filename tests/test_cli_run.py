@@ -135,7 +135,10 @@ def test_unconfirmed_transcript_runs_nothing(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "autoagent", "run", "--voice", str(clip), "--engine", "openai",
                           "--base-url", "http://127.0.0.1:9/v1", "--model", "m"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300, input="n\n")
-    assert out.returncode == 2 and "cancelled" in out.stderr
+    # The person's own choice: a clean cancel in one line, not an error.
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip().endswith("autoagent: cancelled: the transcript was not confirmed, so nothing was run")
+    assert "error" not in out.stderr.lower()
     assert not (tmp_path / "traces").exists()
 
 
@@ -203,3 +206,31 @@ def test_user_mistakes_get_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert report.returncode == 2 and "cannot write the report" in report.stderr
     for out in (unwritable, report):
         assert "Traceback" not in out.stderr
+
+
+def test_the_emulator_command_names_itself_as_typed(tmp_path: Path) -> None:
+    assert autoagent("emulator", "--help", cwd=tmp_path).stdout.startswith("usage: autoagent emulator ")
+    assert autoagent("emulator", "serve", "--help", cwd=tmp_path).stdout.startswith("usage: autoagent emulator serve ")
+
+
+@pytest.mark.parametrize("command", [["run", "Turn off Wi-Fi."], ["serve"], ["record", "x"], ["mcp"],
+                                     ["emulator", "serve"], ["emulator", "screenshot"]],
+                         ids=["run", "serve", "record", "mcp", "emulator-serve", "emulator-screenshot"])
+def test_a_negative_seed_is_refused_in_one_line(tmp_path: Path, command: list[str]) -> None:
+    out = autoagent(*command, "--seed", "-5", cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip().splitlines()[-1].endswith("argument --seed: must be 0 or more, not -5"), out.stderr
+    assert not (tmp_path / "traces").exists() and not (tmp_path / "screen.png").exists()
+
+
+def test_a_busy_port_is_named(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = autoagent("serve", "--port", str(port), "--traces", str(tmp_path), cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip() == (f"autoagent: error: cannot listen on 127.0.0.1:{port}: Address already in use "
+                                  "(is another server using it? choose another --port, or 0 for a free one)")

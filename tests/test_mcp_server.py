@@ -96,7 +96,7 @@ def test_a_run_asks_the_client_and_a_no_stops_it(tmp_path: Path, mode: str) -> N
         return run.structured_content, screen.content[1].text
 
     run, screen = call(server(tmp_path), script, elicit=answering(None, asked), mode=mode)
-    assert run["status"] == "needs_human" and "purchase needs your confirmation" in run["message"]
+    assert run["status"] == "needs_human" and run["message"].startswith("you declined the purchase")
     assert len(asked) == 1 and "Allow this purchase?" in asked[0] and "Buy now" in asked[0]
     assert [done for done, _ in progress] == [1, 2, 3, 4, 5, 6, 7] and "(denied)" in (progress[-1][1] or "")
     # The shop is still on the product page: nothing was bought.

@@ -167,3 +167,26 @@ def test_record_command_and_replay_fixture(tmp_path: Path) -> None:
     assert "test_gone" in run.stdout and "is not on the screen" in run.stdout
     picture = run.stdout.split("expected vs actual: ", 1)[1].split(")", 1)[0]
     assert Path(picture).is_file() and picture.endswith(".png")
+
+
+def test_the_recorder_refuses_what_it_cannot_replay(tmp_path: Path) -> None:
+    """An unknown app, a tap off the 0-999 grid and a label two elements share are refused with
+    one line each, and nothing is recorded until the command says exactly what it means."""
+    from tests.stubs import Button, StubDevice
+
+    for bad in ("tap 1200,300", "tap -5,10"):
+        with pytest.raises(CommandError, match=r"outside 0-999"):
+            parse_command(bad)
+    phone = Phone(seed=0)
+    out = io.StringIO()
+    policy = PromptPolicy(phone, stdin=io.StringIO("launch Shopz\nlaunch Shop\ndone\n"), out=out)
+    result = Agent(phone, policy, ScreenGuard(), NoHuman(), trace_root=tmp_path / "a").run("open the shop")
+    assert "  no app called 'Shopz' is installed; installed apps: Shop (商城, com.autoagent.shop)" in out.getvalue()
+    assert [s.answer for s in read_trace(result.trace_dir).steps][:1] == ['do(action="Launch", app="Shop")']
+
+    twice = StubDevice(buttons=[Button("Search 搜索", (40, 200, 540, 320)), Button("Search 搜索", (560, 200, 1040, 320))])
+    out = io.StringIO()
+    policy = PromptPolicy(twice, stdin=io.StringIO('tap "Search 搜索"\ntap 740,108\ndone\n'), out=out)
+    result = Agent(twice, policy, ScreenGuard(), NoHuman(), trace_root=tmp_path / "b").run("search")
+    assert "  2 elements match text='Search 搜索'; say which: tap 268,108" in out.getvalue(), out.getvalue()
+    assert [s.answer for s in read_trace(result.trace_dir).steps][0] == 'do(action="Tap", element=[740,108])'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import threading
 import time
@@ -198,3 +199,47 @@ def test_agent_with_an_unanswered_queue_pays_nothing(tmp_path: Path) -> None:
     result = Agent(device=device, policy=ScriptedPolicy.of([Tap(element=centre)]),
                    human=PendingConfirmations(timeout=0.1), trace_root=tmp_path).run("buy")
     assert result.status is Status.NEEDS_HUMAN and device.taps_on("Pay ¥59.00") == 0
+
+
+def pay_with(human, tmp_path: Path):
+    device = StubDevice(buttons=[PAY])
+    centre = to_relative((540, 2175), device.size)
+    return Agent(device=device, policy=ScriptedPolicy.of([Tap(element=centre)]), human=human,
+                 trace_root=tmp_path).run("buy")
+
+
+def test_the_result_says_who_said_no_and_why(tmp_path: Path) -> None:
+    """An explicit no reads as declined, a question nobody answered as timed out, and a run
+    with nobody to ask as needing confirmation."""
+    declined = pay_with(TerminalHuman(stdin=io.StringIO("n\n"), stderr=io.StringIO()), tmp_path / "n")
+    assert declined.message.startswith("you declined the payment: payment: 'pay'"), declined.message
+    timed_out = pay_with(PendingConfirmations(timeout=0.1), tmp_path / "t")
+    assert timed_out.message.startswith("the payment question timed out (no answer within 0.1s), so nothing was "
+                                        "done"), timed_out.message
+    nobody = pay_with(NoHuman(), tmp_path / "none")
+    assert nobody.message.startswith("payment needs your confirmation: "), nobody.message
+    closed = pay_with(TerminalHuman(stdin=io.StringIO(""), stderr=io.StringIO()), tmp_path / "eof")
+    assert closed.message.startswith("payment needs your confirmation: "), closed.message
+    assert all(r.status is Status.NEEDS_HUMAN for r in (declined, timed_out, nobody, closed))
+
+
+class SlowTerminal(io.StringIO):
+    """A person who takes a while to type "n"."""
+
+    def readline(self, *args: object) -> str:
+        time.sleep(0.3)
+        return super().readline()
+
+
+def test_the_report_shows_the_answer_the_untouched_tap_and_the_wait_apart(tmp_path: Path) -> None:
+    from autoagent.trace_report import render_html
+
+    result = pay_with(TerminalHuman(stdin=SlowTerminal("n\n"), stderr=io.StringIO()), tmp_path)
+    (step,) = read_trace(result.trace_dir).steps
+    assert step.waited_ms >= 300 and step.own_ms < step.timings["total"] - 290
+    page = html.unescape(render_html(read_trace(result.trace_dir)))
+    assert 'Human</b> Declined on the terminal (typed "n").' in page
+    assert "approved=" not in page and "'approved'" not in page  # no raw record
+    assert 'class="not-touched"' in page and "Not tapped: it needed a yes and got none" in page
+    assert "<td>waiting for the person</td>" in page and "<td>total, the agent's own</td>" in page
+    assert "<td>total</td>" not in page

@@ -225,7 +225,8 @@ def test_the_guard_asks_records_and_fails_closed() -> None:
     guard = NetworkGuard(human=CallbackHuman(on_confirm=broken))
     assert not guard.judge(PAY)
     assert guard.refusal().human == Approval(approved=False, by="error",
-                                             note="asking failed: ConnectionError('the front end went away')")
+                                             note="asking failed: ConnectionError('the front end went away')",
+                                             missing="no_one")
 
 
 def test_old_step_records_read_without_network_events() -> None:

@@ -103,11 +103,13 @@ def test_failures_and_bad_files_are_reported_clearly(tmp_path: Path) -> None:
     assert run.returncode == 1, out + run.stderr
     assert "2 failed, 1 passed, 1 error" in out
     assert "broken.scenario.yaml:4: steps[1].swipe:" in out  # file, line and field
-    assert "step 2 (tap text='No such button'): nothing on screen matches" in out
+    assert "scenario step 2 of 2 (tap text='No such button'): nothing on screen matches" in out
     assert "expected at least one of orders of shop; found none" in out
     assert "expected 'Payment successful' on the final screen" in out
     index = (report / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr class='scenario") == 3 and "1/3 passed" in index
+    # The file that did not load is a failed scenario of the report as well.
+    assert index.count("<tr class='scenario") == 4 and "1/4 passed" in index
+    assert "<tr class='scenario failed' data-id='broken'>" in index and "the file did not load" in index
     page = (report / "wrong.html").read_text(encoding="utf-8")
     assert "Why it failed" in page and "No such button" in page
 
@@ -129,3 +131,41 @@ def test_everyday_requests_run_by_the_embedded_policy(tmp_path: Path) -> None:
     assert len(cases) == 30
     passed = [c.get("name") for c in cases if not c.findall("failure") and not c.findall("error")]
     assert len(passed) >= EVERYDAY_FLOOR, f"{len(passed)}/30 passed: {sorted(passed)}"
+
+
+def test_a_bad_shard_is_one_line_and_nothing_runs(tmp_path: Path) -> None:
+    run = _run("-m", "autoagent.scenarios", "test", str(SUITE_FILES[0]), "--shard", "3/2", "--report",
+               str(tmp_path / "report"), cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr == "autoagent: error: --shard must look like 2/5 (the 2nd of 5 slices), got '3/2'\n"
+    assert run.stdout == "" and not (tmp_path / "report").exists()  # no junit file claimed or written
+
+
+def test_parallel_workers_print_no_plugin_warnings(tmp_path: Path) -> None:
+    pytest.importorskip("xdist")
+    (tmp_path / "wifi.scenario.yaml").write_text(
+        "target: {emulator: {seed: 0}}\nsteps:\n  - launch: Settings\n  - tap: {id: wifi_switch}\n", encoding="utf-8")
+    run = _run("-m", "autoagent.scenarios", "test", str(tmp_path), "-n", "2", "-q", "--report",
+               str(tmp_path / "report"), cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "warning" not in (run.stdout + run.stderr).lower(), run.stdout + run.stderr
+
+
+def test_report_step_numbers_agree_with_the_thoughts(tmp_path: Path) -> None:
+    """A scenario step that scrolls first takes several of the run's steps: its thoughts name the
+    scenario's numbering as such, never a "step N" other than the report's."""
+    (tmp_path / "mug.scenario.yaml").write_text(
+        'target: {emulator: {seed: 0}}\nsteps:\n  - launch: Shop\n  - tap: "Coffee Mug 马克杯"\n', encoding="utf-8")
+    report = tmp_path / "report"
+    run = _run("-m", "autoagent.scenarios", "test", str(tmp_path), "-q", "--report", str(report), cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    page = (report / "mug.html").read_text(encoding="utf-8")
+    import html
+    import re
+
+    shown = re.findall(r'<div class="outcome">Step (\d+): [^<]*</div>.*?<pre>([^<]*)</pre>', page)
+    assert len(shown) >= 4  # launch, a scroll, the tap, done
+    for number, thought in shown:
+        said = re.match(r"step (\d+)", html.unescape(thought))
+        assert said is None or said.group(1) == number, (number, thought)
+    assert html.unescape(shown[2][1]) == "scenario step 2 of 2: tap text='Coffee Mug 马克杯'"

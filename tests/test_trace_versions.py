@@ -41,7 +41,7 @@ def test_a_version_1_trace_renders() -> None:
     page = render_html(read_trace(V1))
     assert '<span class="status needs_human">needs_human</span>' in page
     assert "Step 7: denied" in page and "<b>Guard</b> confirm: purchase:" in page
-    assert "<b>Human</b> refused by none: no confirmation channel" in page
+    assert "<b>Human</b> There was nobody to ask (no confirmation channel): no." in page
     assert page.count("data:image/jpeg;base64,") == 7
 
 

@@ -24,7 +24,6 @@ from autoagent.policy.base import StepInput
 from autoagent.policy.scripted import ScriptedPolicy
 from autoagent.trace import read_trace
 from autoagent.web.server import make_app
-from emulator import Phone
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -59,6 +58,8 @@ BUY_EARBUDS = [
 
 
 def policy_for(task: str, device, options: dict):
+    if task.startswith("fail"):
+        raise ValueError("this policy cannot do that")
     if task.startswith("wait"):
         return LiveScript([Wait(seconds=0.2)] * 200)
     return LiveScript(list(BUY_EARBUDS))
@@ -74,7 +75,6 @@ def served(tmp_path_factory) -> Iterator:
 
 @pytest.fixture
 def page(browser, served):
-    served.app.phone = Phone(seed=0)  # a fresh phone for each test; runs use the app's phone
     # bypass_csp: the page forbids eval, which wait_for_function needs; the page itself is unchanged.
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
     pg = context.new_page()
@@ -93,6 +93,8 @@ def page(browser, served):
 def start(pg, task: str) -> None:
     pg.fill("#task", task)
     pg.click("#start")
+    # The page of an earlier run still shows its steps until this run's "started" event.
+    pg.wait_for_function("document.querySelector('#status').textContent.startsWith('running')")
     pg.wait_for_selector("#steps li.step")
 
 
@@ -173,11 +175,54 @@ def test_approve_payment_pays_once(page, served):
     assert png.ok and png.headers["content-type"] == "image/png" and len(png.body()) > 1000
 
 
+def buy_and_approve(page, served):
+    start(page, "Buy the black wireless earbuds")
+    answer_until_payment(page, served, approve_payment=True)
+    assert finished_status(page).startswith("finished: success")
+    return served.app.phone
+
+
+def test_each_run_starts_on_a_fresh_phone(page, served):
+    """Two purchases in a row each buy: the second does not find the first one's order page."""
+    first = buy_and_approve(page, served)
+    second = buy_and_approve(page, served)
+    assert second is not first
+    for phone in (first, second):
+        assert len(phone.payments) == 1
+        assert [o.lines[0].product_id for o in phone.app_state("shop").orders] == ["earbuds"]
+
+
+def test_the_seed_is_chosen_on_the_page_and_a_run_may_continue_on_the_same_phone(page, served):
+    assert page.input_value("#seed") == "0"  # the server's --seed
+    page.fill("#seed", "7")
+    start(page, "wait a moment")
+    page.click("#stop")
+    finished_status(page)
+    phone = served.app.phone
+    assert phone.seed == 7
+    page.check("#same-phone")
+    start(page, "wait again")
+    page.click("#stop")
+    finished_status(page)
+    assert served.app.phone is phone
+    page.uncheck("#same-phone")
+    page.fill("#seed", "-5")
+    assert page.eval_on_selector("#seed", "e => e.validity.valid") is False  # the form refuses it
+    request = urllib.request.Request(served.url.split("?")[0] + "api/run",
+                                     data=json.dumps({"task": "wait", "seed": -5}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request, timeout=10)
+    assert err.value.code == 400
+    assert json.load(err.value) == {"error": "the seed must be a whole number, 0 or more (got -5)"}
+    assert served.app.phone is phone  # nothing was started
+
+
 def test_deny_payment_pays_nothing(page, served):
     start(page, "Buy the black wireless earbuds")
     answer_until_payment(page, served, approve_payment=False)
     status = finished_status(page)
-    assert status.startswith("finished: needs_human"), status
+    assert status.startswith("finished: needs_human — you declined the payment: "), status
     assert served.app.phone.payments == []
     assert page.locator("#steps li.step .outcome").last.inner_text() == "denied"
 
@@ -241,3 +286,68 @@ def test_a_reconnecting_page_resumes_after_the_last_event_it_saw(served):
     with urllib.request.urlopen(request, timeout=10) as stream:
         first_id = next(line for line in stream if line.startswith(b"id: "))
     assert int(first_id[4:]) == last_seen + 1
+
+
+def test_a_failed_run_shows_the_message_without_pythons_class_name(page, served):
+    page.fill("#task", "fail at once")
+    page.click("#start")
+    # The page may still show an earlier run's end: wait for this one's.
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('finished: error')")
+    assert page.inner_text("#status") == "finished: error — this policy cannot do that"
+
+
+@pytest.fixture
+def idle(browser, tmp_path):
+    """A page on a server that has not run anything yet, on a phone-sized screen."""
+    app = make_app(policy_factory=policy_for, traces=tmp_path)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  bypass_csp=True)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(app.url)
+    pg.wait_for_selector("#engine option", state="attached")
+    yield pg
+    context.close()
+    app.close()
+
+
+def test_the_idle_page_shows_a_placeholder_not_a_broken_image(idle):
+    idle.wait_for_selector("#no-screen", state="visible")
+    assert "No screen yet" in idle.inner_text("#no-screen")
+    assert not idle.is_visible("#screen")  # the image that has nothing to show is not drawn broken
+
+
+def test_the_page_fits_a_390px_phone_screen(idle):
+    widths = idle.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1] == 390, widths  # no horizontal scroll
+    for selector in ("#task", "#start", "#steps", "#no-screen", "#engine"):
+        box = idle.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
+
+
+def test_a_page_open_across_a_server_restart_reloads_and_follows_the_new_server(browser, tmp_path):
+    first = make_app(policy_factory=policy_for, traces=tmp_path / "1")
+    port = first.server.server_address[1]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.goto(first.url)
+        pg.wait_for_selector("#engine option", state="attached")
+        pg.evaluate("window.beforeRestart = true")
+        first.close()
+        second = make_app(port=port, policy_factory=policy_for, traces=tmp_path / "2")
+        try:
+            # The stream reconnects to the new server, which the page notices: it reloads itself.
+            pg.wait_for_function("window.beforeRestart === undefined")
+            pg.wait_for_selector("#engine option", state="attached")
+            # A run started from the page now shows up on it, with the new server's run.
+            start(pg, "wait after the restart")
+            assert "wait after the restart" in pg.inner_text("#status")
+            pg.click("#stop")
+            assert finished_status(pg).startswith("finished: interrupted")
+            assert second.app.run is not None and second.app.run.join(10)
+        finally:
+            second.close()
+    finally:
+        context.close()

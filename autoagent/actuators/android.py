@@ -90,7 +90,7 @@ def _adb_client_class() -> type:
             except adbutils.AdbError as err:
                 raise DeviceLost(
                     f"no adb server answers at {self.host}:{self.port} ({err}); start one "
-                    "(`adb start-server`, or `python -m emulator serve`) or pass adb_host/adb_port"
+                    "(`adb start-server`, or `autoagent emulator serve`) or pass adb_host/adb_port"
                 ) from None
             if timeout:
                 conn.conn.settimeout(timeout)

@@ -7,6 +7,7 @@ import ipaddress
 import sys
 from pathlib import Path
 
+from autoagent.argtypes import seed
 from autoagent.targets import DEVICE_HELP
 
 ENGINE_OPTIONS = ("base_url", "model", "api_key", "model_path", "lang")
@@ -44,7 +45,7 @@ def add_mcp_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--model-path", type=Path, help="local engine: checkpoint folder [default: the embedded policy]")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="system prompt language [default: en]")
     p.add_argument("--max-steps", type=int, default=30, help="run_task stops after this many steps [default: 30]")
-    p.add_argument("--seed", type=int, default=0, help="emulator seed [default: 0]")
+    p.add_argument("--seed", type=seed, default=0, help="emulator seed [default: 0]")
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport with touch")
     p.add_argument("--traces", type=Path, default=Path("traces"), help="where traces go [default: ./traces]")
     p.set_defaults(func=cmd_mcp)

@@ -18,10 +18,10 @@ class NoHuman:
     """Non-interactive runs: every question is answered no."""
 
     def confirm(self, request: ConfirmationRequest) -> Approval:
-        return Approval(approved=False, by="none", note="no confirmation channel")
+        return Approval(approved=False, by="none", note="no confirmation channel", missing="no_one")
 
     def take_over(self, message: str) -> Approval:
-        return Approval(approved=False, by="none", note="no one to take over")
+        return Approval(approved=False, by="none", note="no one to take over", missing="no_one")
 
     def ask(self, message: str) -> str | None:
         return None
@@ -55,8 +55,9 @@ class TerminalHuman:
             + (f"  {request.covers}\n" if request.covers else "")
             + f"  Allow this {request.category or 'action'}? [y/N] "
         )
-        approved = (reply or "").lower() in ("y", "yes")
-        return Approval(approved=approved, by="terminal", note=reply or "")
+        if reply is None:  # the terminal closed: nobody answered
+            return Approval(approved=False, by="terminal", note="the terminal closed", missing="no_one")
+        return Approval(approved=reply.lower() in ("y", "yes"), by="terminal", note=reply)
 
     def take_over(self, message: str) -> Approval:
         reply = self._read(f"\n[take over] {message}\n  Do it on the device, then press Enter (or type 'stop'): ")

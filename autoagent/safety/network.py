@@ -364,7 +364,7 @@ class NetworkGuard:
                 task=self.task, step=self.step, category=decision.category, reason=decision.reason,
                 action=request_line(req), app=urlsplit(req.url).hostname))
         except Exception as err:  # a broken channel must not let the request through
-            return Approval(approved=False, by="error", note=f"asking failed: {err!r}"[:200])
+            return Approval(approved=False, by="error", note=f"asking failed: {err!r}"[:200], missing="no_one")
 
     def refusal(self) -> NetworkEvent | None:
         """The first held request the human refused, among those not yet recorded."""

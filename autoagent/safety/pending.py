@@ -66,13 +66,13 @@ class PendingConfirmations:
             message += f"\n{request.covers}"
         slot = self._wait(self._publish("confirm", message, request))
         if slot.answer is None:
-            return Approval(approved=False, by="queue", note=self._why_none())
+            return self._unanswered()
         return slot.answer
 
     def take_over(self, message: str) -> Approval:
         slot = self._wait(self._publish("take_over", message, None))
         if slot.answer is None:
-            return Approval(approved=False, by="queue", note=self._why_none())
+            return self._unanswered()
         return slot.answer
 
     def ask(self, message: str) -> str | None:
@@ -125,8 +125,10 @@ class PendingConfirmations:
                 return slot.request
         return None
 
-    def _why_none(self) -> str:
-        return "the front end closed" if self._closed else f"no answer within {self.timeout:g}s"
+    def _unanswered(self) -> Approval:
+        if self._closed:
+            return Approval(approved=False, by="queue", note="the front end closed", missing="no_one")
+        return Approval(approved=False, by="queue", note=f"no answer within {self.timeout:g}s", missing="timed_out")
 
     def _publish(self, kind: Kind, message: str, request: ConfirmationRequest | None) -> _Slot:
         now = time.time()

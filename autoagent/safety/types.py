@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -41,6 +41,19 @@ class Approval(BaseModel):
     approved: bool
     by: str  # which channel answered: terminal, callback, scenario, none...
     note: str = ""
+    # Why a no came without anyone saying it: the question timed out, or there was no one to ask.
+    # Empty when it was answered (by a person, a scenario's approvals or an earlier yes).
+    missing: Literal["", "timed_out", "no_one"] = ""
+
+    def refusal(self, category: str | None, reason: str) -> str:
+        """The run's closing line when this no stops a ``category`` step the guard held for ``reason``."""
+        what = category or "action"
+        if self.missing == "timed_out":
+            return f"the {what} question timed out ({self.note}), so nothing was done: {reason}"
+        if self.missing == "no_one":
+            return f"{what} needs your confirmation: {reason}"
+        who = "the scenario" if self.by == "scenario" else "you"
+        return f"{who} declined the {what}: {reason}"
 
 
 class Guard(Protocol):

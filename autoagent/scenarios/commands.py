@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from autoagent.argtypes import seed
+
 PLUGIN = "autoagent.scenarios.plugin"
 
 
@@ -60,7 +62,11 @@ def pytest_args(args: argparse.Namespace, runs: Path, junit: Path) -> list[str]:
     argv = [*map(str, args.paths), "-p", PLUGIN, "--scenario-output", str(runs), "--junitxml", str(junit),
             "-o", "junit_family=xunit2",
             # One scenario file with a mistake is reported; the others still run.
-            "--continue-on-collection-errors"]
+            "--continue-on-collection-errors",
+            # Warnings about pytest's own machinery say nothing about the scenarios: this process has
+            # already imported the plugin (so pytest cannot rewrite its asserts), and pytest-benchmark,
+            # where installed, warns that xdist turns it off.
+            "-W", "ignore::pytest.PytestAssertRewriteWarning", "-p", "no:benchmark"]
     if args.keyword:
         argv += ["-k", args.keyword]
     if args.workers:
@@ -83,9 +89,16 @@ def cmd_test(args: argparse.Namespace) -> int:
     from autoagent.scenarios.runner import read_results
     from autoagent.scenarios.suite_report import write_report
 
+    from autoagent.scenarios.plugin import parse_shard
+
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise CommandUsageError(f"no such file or folder: {', '.join(map(str, missing))}")
+    if args.shard:
+        try:
+            parse_shard(args.shard)
+        except pytest.UsageError as err:
+            raise CommandUsageError(str(err)) from None
     if args.workers:
         try:
             import xdist  # noqa: F401
@@ -100,7 +113,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     if results:
         index = write_report(results, report_dir)
         print(f"report: {index}")
-    print(f"junit: {junit}")
+    if junit.is_file():  # pytest may have stopped before writing it
+        print(f"junit: {junit}")
     return code
 
 
@@ -118,7 +132,7 @@ def add_record_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParse
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("task", help="what the recording does, in plain words (stored in the trace)")
     p.add_argument("--device", default="emulator", help="emulator, android[:SERIAL] or browser[:URL] [default: emulator]")
-    p.add_argument("--seed", type=int, default=0, help="emulator seed [default: 0]")
+    p.add_argument("--seed", type=seed, default=0, help="emulator seed [default: 0]")
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport")
     p.add_argument("--engine", choices=["openai", "local", "replay"], help="let a policy drive instead of you")
     p.add_argument("--base-url")

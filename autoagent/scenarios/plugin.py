@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from autoagent.scenarios.loader import ScenarioError, is_scenario_file, load_scenario
-from autoagent.scenarios.runner import Resources, ScenarioResult, run_scenario
+from autoagent.scenarios.runner import Resources, ScenarioResult, run_scenario, write_result
+from autoagent.trace import Status
 
 _RESOURCES = pytest.StashKey[Resources]()
 _SHARD = re.compile(r"^(\d+)/(\d+)$")
@@ -87,12 +88,23 @@ class ScenarioFile(pytest.File):
         try:
             loaded = load_scenario(self.path)
         except ScenarioError as err:
+            self._record_load_error(str(err))
             raise self.CollectError(str(err)) from None
         item = ScenarioItem.from_parent(self, name=loaded.id, loaded=loaded)
         item.add_marker("scenario")
         # `-k shop` selects by tag as well as by id.
         item.extra_keyword_matches.update(loaded.scenario.tags)
         return [item]
+
+    def _record_load_error(self, error: str) -> None:
+        """A file that does not load is a failed scenario in the HTML report too, not only in pytest's output."""
+        root = self.config.getoption("--scenario-output")
+        if not root:
+            return
+        scenario_id = self.path.name.split(".scenario.")[0]
+        write_result(ScenarioResult(id=scenario_id, file=str(self.path), passed=False, status=Status.ERROR,
+                                    message=error, failures=[f"the file did not load: {error}"]),
+                     Path(root) / f"{scenario_id}.load-error")
 
     def repr_failure(self, excinfo: Any) -> str:  # type: ignore[override]
         if isinstance(excinfo.value, self.CollectError):

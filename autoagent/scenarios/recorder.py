@@ -22,15 +22,17 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from autoagent.actions import Finish
-from autoagent.device import Device
+from autoagent.device import Device, UnknownApp
+from autoagent.geometry import to_relative
 from autoagent.grammar import format_reply
 from autoagent.perception.hierarchy import render_compact
 from autoagent.policy.base import Decision, StepInput
 from autoagent.scenarios.model import KeyStep, LaunchStep, LongPressStep, Selector, Step, SwipeStep, TapStep, TypeStep
-from autoagent.scenarios.steps import StepFailed, StepPolicy
+from autoagent.scenarios.steps import StepFailed, StepPolicy, find_nodes, selector_query
 
 HELP = __doc__.split("Commands (one per step)::", 1)[1].split("Targets", 1)[0].rstrip() if __doc__ else ""
-_POINT = re.compile(r"^\s*(\d{1,3})\s*[, ]\s*(\d{1,3})\s*$")
+# Any pair of whole numbers: one outside 0-999 is refused by Selector, not read as a label.
+_POINT = re.compile(r"^\s*(-?\d+)\s*[, ]\s*(-?\d+)\s*$")
 
 
 class CommandError(ValueError):
@@ -120,6 +122,10 @@ class PromptPolicy:
                 continue
             if isinstance(parsed, str):
                 return self._finish(parsed.removeprefix("done:") or "recording done")
+            problem = self._refusal(parsed, step)
+            if problem:
+                self.out.write(f"  {problem}\n")
+                continue
             try:
                 decision = StepPolicy([parsed], self.device).decide(step)
             except StepFailed as err:
@@ -128,6 +134,33 @@ class PromptPolicy:
             self.actions += 1
             return Decision(raw=format_reply(line.strip(), decision.action), thought=line.strip(),
                             action=decision.action)
+
+    def _refusal(self, parsed: Step, step: StepInput) -> str | None:
+        """Why a command must not be recorded as it stands: an app the device does not have (the
+        trace would replay a launch that fails), or a label that names several elements (the
+        recording would hold whichever came first)."""
+        if isinstance(parsed, LaunchStep):
+            resolve = getattr(self.device, "resolve_app", None)
+            if resolve is not None:
+                try:
+                    resolve(parsed.launch)
+                except UnknownApp as err:
+                    return str(err)
+            return None
+        sel = parsed.tap if isinstance(parsed, TapStep) else parsed.long_press if isinstance(parsed, LongPressStep) \
+            else None
+        tree = step.observation.tree
+        if sel is None or sel.point is not None or tree is None:
+            return None
+        matches = find_nodes(tree.nodes, **selector_query(sel))
+        if len(matches) < 2:
+            return None
+        size = step.observation.size
+        choices = "; ".join(
+            f"tap {to_relative(n.center, size).x},{to_relative(n.center, size).y}"
+            + (f" or tap id={n.resource_id.split(':id/', 1)[-1]}" if n.resource_id else "")
+            + f" ({n.cls.rsplit('.', 1)[-1]})" for n in matches)
+        return f"{len(matches)} elements match {sel.describe()}; say which: {choices}"
 
     def _finish(self, message: str) -> Decision:
         action = Finish(message=message)

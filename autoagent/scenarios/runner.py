@@ -231,11 +231,16 @@ def run_scenario(loaded: LoadedScenario, out_dir: Path, resources: Resources | N
     artifacts = sorted(str(p) for p in Path(result.trace_dir or out_dir).glob("mismatch-*.png"))
     artifacts += sorted(str(p) for p in out_dir.glob("mismatch-*.png") if str(p) not in artifacts)
     result = result.model_copy(update={"seconds": round(time.monotonic() - started, 3), "artifacts": artifacts})
-    where = Path(result.trace_dir) if result.trace_dir else out_dir
+    write_result(result, Path(result.trace_dir) if result.trace_dir else out_dir)
+    return result
+
+
+def write_result(result: ScenarioResult, where: Path) -> None:
+    """Write ``where/scenario.json`` whole or not at all (the report reads every one)."""
+    where.mkdir(parents=True, exist_ok=True)
     tmp = where / (RESULT_FILE + ".tmp")
     tmp.write_text(result.model_dump_json(indent=2), encoding="utf-8")
     os.replace(tmp, where / RESULT_FILE)
-    return result
 
 
 def _guard() -> Any:

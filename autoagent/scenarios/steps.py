@@ -104,22 +104,27 @@ class StepPolicy:
         """1-based index of the step being played (len+1 once done)."""
         return self._i + 1
 
+    def _label(self) -> str:
+        # The scenario's own numbering, named as such: one scenario step may take several of the
+        # run's steps (scrolling to a target, waiting, a goal), which the report numbers.
+        return f"scenario step {self._i + 1} of {len(self.steps)}"
+
     def _fail(self, why: str) -> StepFailed:
         step = self.steps[self._i]
-        return StepFailed(f"step {self._i + 1} ({describe_step(step)}): {why}")
+        return StepFailed(f"{self._label()} ({describe_step(step)}): {why}")
 
     def _decide(self, thought: str, action: Action) -> Decision:
         return Decision(raw=format_reply(thought, action), thought=thought, action=action)
 
     def _advance(self, note: str) -> None:
-        self.log.append(f"step {self._i + 1}: {note}")
+        self.log.append(f"{self._label()}: {note}")
         self._i += 1
         self._scrolls = 0
         self._last_scrolled = None
 
     def decide(self, step: StepInput) -> Decision:
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise StepFailed("the scenario ran out of time" + (f" at step {self._i + 1}" if self._i < len(self.steps)
+            raise StepFailed("the scenario ran out of time" + (f" at {self._label()}" if self._i < len(self.steps)
                                                                 else ""))
         observation = step.observation
         while self._i < len(self.steps):
@@ -137,7 +142,8 @@ class StepPolicy:
                 return decision
             return self._explicit(current, observation)
         self._close_goal()
-        return self._decide(f"all {len(self.steps)} steps done", Finish(message=f"all {len(self.steps)} steps done"))
+        done = f"all {len(self.steps)} scenario steps done"
+        return self._decide(done, Finish(message=done))
 
     # -- explicit steps ------------------------------------------------------------------
     def _explicit(self, current: Step, observation: Observation) -> Decision:
@@ -149,7 +155,7 @@ class StepPolicy:
             else:
                 resolved = self._resolve(sel, observation)
                 if isinstance(resolved, Swipe):
-                    return self._decide(f"step {self._i + 1}: scrolling to find {sel.describe()}", resolved)
+                    return self._decide(f"{self._label()}: scrolling to find {sel.describe()}", resolved)
                 point = resolved
             action: Action = (Tap(element=point) if isinstance(current, TapStep) else LongPress(element=point))
         elif isinstance(current, TypeStep):
@@ -164,7 +170,7 @@ class StepPolicy:
             action = Back() if current.key == "back" else Home()
         else:  # pragma: no cover - the model admits no other step
             raise TypeError(f"unknown step {current!r}")
-        thought = f"step {self._i + 1}: {what}"
+        thought = f"{self._label()}: {what}"
         self._advance(what)
         return self._decide(thought, action)
 

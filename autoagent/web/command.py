@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import threading
 from pathlib import Path
+
+from autoagent.argtypes import seed
 
 
 def add_serve_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -20,7 +23,7 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
                    help="allow a non-loopback --host; every request then needs the token")
     p.add_argument("--token", help="require this token on every request [default: none on loopback, "
                                    "a random one with --allow-remote]")
-    p.add_argument("--seed", type=int, default=0, help="emulator seed [default: 0]")
+    p.add_argument("--seed", type=seed, default=0, help="emulator seed [default: 0]")
     p.add_argument("--max-steps", type=int, default=30, help="stop a run after this many steps [default: 30]")
     p.add_argument("--traces", type=Path, default=Path("traces"), help="where traces go [default: ./traces]")
     p.add_argument("--confirm-timeout", type=float, default=600.0,
@@ -41,8 +44,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         served = make_app(host=args.host, port=args.port, token=args.token, allow_remote=args.allow_remote,
                           traces=args.traces, seed=args.seed, max_steps=args.max_steps,
                           confirm_timeout=args.confirm_timeout, speech_model=args.speech_model)
-    except (ValueError, OSError) as err:
+    except ValueError as err:
         print(f"autoagent: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # the address: name it, since the system's message does not
+        hint = " (is another server using it? choose another --port, or 0 for a free one)" \
+            if err.errno == errno.EADDRINUSE else ""
+        print(f"autoagent: error: cannot listen on {args.host}:{args.port}: {err.strerror or err}{hint}",
+              file=sys.stderr)
         return 2
     print(f"autoagent web app: {served.url}", flush=True)
     try:

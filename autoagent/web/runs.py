@@ -128,7 +128,8 @@ def step_event(record: StepRecord) -> dict[str, Any]:
             "human": record.human.model_dump(mode="json") if record.human else None,
             "guard": {"verdict": guard.verdict.value, "category": guard.category, "reason": guard.reason}
             if guard else None,
-            "screenshot": record.screenshot, "seconds": round(record.timings.get("total", 0.0) / 1000, 3)}
+            "screenshot": record.screenshot, "seconds": round(record.own_ms / 1000, 3),
+            "waited_seconds": round(record.waited_ms / 1000, 3)}
 
 
 @dataclass
@@ -224,7 +225,8 @@ class Run:
             self.result = agent.run(self.task)
             self.trace_dir = str(self.result.trace_dir) if self.result.trace_dir else None
         except Exception as err:  # a run's failure is reported on the page, the server lives on
-            self.error = f"{type(err).__name__}: {err}"
+            # The person reads the message; Python's class name means nothing to them.
+            self.error = str(err) or f"the run failed ({type(err).__name__})"
         finally:
             for closer in (policy, device if self.close_device else None):
                 if closer is not None:

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from autoagent.device import Device
 from autoagent.policy.base import Policy
+from autoagent.web.phones import PhoneChoice, Phones
 from autoagent.web.policies import build_policy, expert_available
 from autoagent.web.runs import EventLog, Run
 
@@ -56,7 +57,7 @@ def is_loopback(host: str) -> bool:
 
 @dataclass
 class WebApp:
-    """The server's state. ``phone`` is the emulator every emulator run uses (kept between runs)."""
+    """The server's state. ``phone`` is the emulator phone of the newest emulator run."""
 
     token: str | None = None
     policy_factory: PolicyFactory | None = None
@@ -68,20 +69,19 @@ class WebApp:
     speech_model: str | None = None
     events: EventLog = field(default_factory=EventLog)
     run: Run | None = None
-    phone: Any = None
+    phones: Phones = field(default_factory=Phones)
+    # Which start of the server this is. A page open across a restart sees another one on the event
+    # stream and reloads: its run ids, question ids and event numbers belong to the old server.
+    instance: str = field(default_factory=lambda: secrets.token_hex(8))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: int = 0
 
     # -- devices -------------------------------------------------------------------------------
-    def emulator(self):
-        with self._lock:
-            if self.phone is None:
-                from autoagent.targets import open_device
+    @property
+    def phone(self) -> Any:
+        return self.phones.current
 
-                self.phone = open_device("emulator", seed=self.seed)
-            return self.phone
-
-    def _opener(self, spec: str) -> tuple[Callable[[], Device], bool]:
+    def _opener(self, spec: str, choice: PhoneChoice) -> tuple[Callable[[], Device], bool]:
         """How the run gets its device, and whether the run closes it afterwards."""
         kind = spec.partition(":")[0].strip().lower()
         if kind not in DEVICE_KINDS:
@@ -89,7 +89,8 @@ class WebApp:
         if self.device_factory is not None:
             return (lambda: self.device_factory(spec)), kind != "emulator"
         if kind == "emulator":
-            return self.emulator, False
+            # The phone outlives the run: the page shows its screen, and the next run may continue on it.
+            return (lambda: self.phones.for_run(choice)), False
         from autoagent.targets import open_device
 
         # Opened on the run's thread: Playwright's objects must stay on the thread that made them.
@@ -102,8 +103,12 @@ class WebApp:
             raise HttpError(400, "the task is empty: say what the agent should do")
         spec = str(body.get("device") or "emulator").strip()
         engine = str(body.get("engine") or "").strip()
-        options = {k: v for k, v in body.items() if k not in ("task", "device", "engine")}
-        opener, close = self._opener(spec)
+        options = {k: v for k, v in body.items() if k not in ("task", "device", "engine", "seed", "same_phone")}
+        try:
+            choice = PhoneChoice.from_body(body, self.seed)
+        except ValueError as err:
+            raise HttpError(400, str(err)) from None
+        opener, close = self._opener(spec, choice)
         if self.policy_factory is not None:
             factory = self.policy_factory
 
@@ -133,7 +138,8 @@ class WebApp:
 
     def state(self) -> dict[str, Any]:
         engines = (["expert"] if expert_available() else []) + ["openai", "local", "replay"]
-        return {"run": self.run.summary() if self.run else None, "devices": list(DEVICE_KINDS),
+        return {"run": self.run.summary() if self.run else None, "devices": list(DEVICE_KINDS), "seed": self.seed,
+                "instance": self.instance,
                 "engines": engines, "custom_policy": self.policy_factory is not None,
                 "last_event": self.events.since(0, 0)[-1]["seq"] if self.events.since(0, 0) else 0}
 
@@ -167,8 +173,7 @@ class WebApp:
             self.run.stop()
             self.run.join(10)
         self.events.close()
-        if self.phone is not None:
-            self.phone.close()
+        self.phones.close()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -332,6 +337,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         self.wfile.write(b"retry: 1000\n\n")
+        # First on every connection, reconnections included, without an id (the page's last event
+        # number stays as it was): which server this is.
+        self.wfile.write(f"event: server\ndata: {json.dumps({'instance': self.app.instance})}\n\n".encode())
         self.wfile.flush()
         events = self.app.events
         while not events.closed and not getattr(self.server, "closing", False):

@@ -15,6 +15,7 @@ import sys
 import threading
 from typing import Any, Sequence
 
+from autoagent.argtypes import seed
 from emulator.wire.adb_server import handle_connection
 from emulator.wire.device_state import DeviceState
 from emulator.wire.http import serve_http
@@ -237,12 +238,12 @@ def serve(
 
 
 def serve_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m emulator serve``: run the phone behind an adb server until interrupted."""
+    """``autoagent emulator serve``: run the phone behind an adb server until interrupted."""
     parser = argparse.ArgumentParser(
-        prog="python -m emulator serve",
+        prog="autoagent emulator serve",
         description="Serve the emulator phone as an adb device that uiautomator2 can drive.",
     )
-    parser.add_argument("--seed", type=int, default=0, help="phone seed (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="phone seed (default 0)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument(
         "--port", type=int, default=STANDARD_ADB_PORT,
