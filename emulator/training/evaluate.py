@@ -75,7 +75,7 @@ def row_accuracy(policy, rows: list[dict]) -> dict[str, Any]:
     right = 0
     by_verb: dict[str, list[int]] = {}
     for row in rows:
-        answer, _ = policy.generate(policy.prompt_inputs(row["prompt"]))
+        answer = policy.answer(row["prompt"])
         hit = answer.strip() == row["target"]
         right += hit
         by_verb.setdefault(row["target"].split()[0], [0, 0])
