@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 dev=""
 [ "${1:-}" = "--dev" ] && dev=1
-# Every extra (local engine and training, browser, voice); --dev adds the test tools.
+# Every extra (local engine and training, browser, voice, the MCP server); --dev adds the test tools.
 extras="all${dev:+,dev}"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ EXIT_CODES = {
     "error": 2,
     "needs_human": 3,
     "step_limit": 4,
+    "loop": 5,  # the agent repeated an action that changed nothing, after it was told (autoagent.loops)
     "interrupted": 130,
 }
 
@@ -45,7 +47,11 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         '  autoagent run "Buy a white T-shirt in size M" --device emulator\n'
         '  autoagent run "订一家上海的酒店" --device android --engine openai \\\n'
         "      --base-url http://localhost:8000/v1 --model autoglm-phone-9b\n"
-        '  autoagent run "Book a table for 2" --engine local --model-path ./AutoGLM-Phone-9B',
+        '  autoagent run "Book a table for 2" --engine local --model-path ./AutoGLM-Phone-9B\n'
+        '  autoagent run "Turn off Wi-Fi." --device emulator:a --device emulator:b\n'
+        "exit codes: 0 success, 1 failed, 2 error, 3 needs a human, 4 step limit, 5 loop (the agent kept\n"
+        "repeating an action that changed nothing), 130 interrupted; with several devices, the code of\n"
+        "the first device whose run did not succeed",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("task", nargs="?", default="", help="what to do, in plain words (English or Chinese)")
@@ -55,7 +61,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    help="speak the task into the microphone [default: 6 s]")
     p.add_argument("--speech-model",
                    help="speech model: domain (default), generic, or a .lm/.arpa/.jsgf file [$AUTOAGENT_STT_MODEL]")
-    p.add_argument("--device", default="emulator", help=DEVICE_HELP + " [default: emulator]")
+    p.add_argument("--device", action="append", metavar="SPEC",
+                   help=DEVICE_HELP + "; repeat it to run the task on several devices at once, one agent on "
+                   "a thread per device, each with its own trace [default: emulator]")
     p.add_argument("--seed", type=int, default=0, help="emulator seed: catalogue and hazards [default: 0]")
     p.add_argument("--mobile", action="store_true", help="browser: phone-sized viewport with touch")
     p.add_argument("--engine", choices=["openai", "local", "replay", "expert"], default=None,
@@ -99,16 +107,16 @@ def _engine_from_args(args: argparse.Namespace) -> str:
         return "local"
     if args.trace:
         return "replay"
-    if _on_emulator(args):
+    if all(_on_emulator(spec) for spec in _device_specs(args)):
         return "expert"
     raise UsageError("choose a policy: --engine openai --base-url URL --model NAME, "
                      "--engine local --model-path DIR, or --engine replay --trace DIR")
 
 
-def _expert_for(args: argparse.Namespace, device):  # -> Policy
+def _expert_for(args: argparse.Namespace, spec: str, device):  # -> Policy
     """The emulator's demonstrator drives the emulator's own tasks, recognised by their goal or id."""
     emulator = target("emulator")
-    if not _on_emulator(args) or emulator is None or emulator.expert is None or emulator.tasks is None:
+    if not _on_emulator(spec) or emulator is None or emulator.expert is None or emulator.tasks is None:
         raise UsageError("--engine expert drives the emulator only; for a phone or a browser choose "
                          "--engine openai or --engine local")
     tasks = emulator.tasks()
@@ -122,8 +130,8 @@ def _expert_for(args: argparse.Namespace, device):  # -> Policy
                      "rate in the README), --engine openai --base-url URL, or --engine local --model-path DIR")
 
 
-def _on_emulator(args: argparse.Namespace) -> bool:
-    return args.device.partition(":")[0].strip().lower() == "emulator"
+def _on_emulator(spec: str) -> bool:
+    return spec.partition(":")[0].strip().lower() == "emulator"
 
 
 def _normalise_goal(text: str) -> str:
@@ -160,14 +168,14 @@ def _show_wait(event) -> None:  # ModelWait: a slow or failing model server is n
     print(event, file=sys.stderr, flush=True)
 
 
-def _progress(max_steps: int, quiet: bool):
+def _progress(max_steps: int, quiet: bool, label: str = ""):
     def show(record) -> None:  # StepRecord
         if quiet:
             return
         model = record.timings.get("model", 0.0) / 1000
         total = record.timings.get("total", record.timings.get("model", 0.0)) / 1000
         what = record.answer or record.error or record.outcome
-        print(f"[{record.step}/{max_steps}] {what}  ({record.outcome}; model {model:.1f}s, step {total:.1f}s)",
+        print(f"{label + ' ' if label else ''}[{record.step}/{max_steps}] {what}  ({record.outcome}; model {model:.1f}s, step {total:.1f}s)",
               file=sys.stderr, flush=True)
     return show
 
@@ -190,11 +198,6 @@ def _task_from_speech(args: argparse.Namespace) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from autoagent.agent import Agent
-    from autoagent.device import DeviceError
-    from autoagent.policy.base import PolicyError
-    from autoagent.safety import NoHuman, ScenarioApprovals, TerminalHuman
-    from autoagent.targets import open_device
     from autoagent.trace import read_trace
     from autoagent.trace_report import write_report
 
@@ -204,46 +207,116 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("the task is empty: say what the agent should do (as text, --voice FILE.wav or --listen)")
     if args.max_steps < 1:
         raise UsageError("--max-steps must be at least 1")
+    specs = _device_specs(args)
     engine = _engine_from_args(args)
-    policy = None if engine == "expert" else _policy_from_args(args, engine)
-    try:
-        device = open_device(args.device, seed=args.seed, mobile=args.mobile)
-    except (ValueError, DeviceError) as err:
-        raise UsageError(str(err)) from None
-    if policy is None:
-        try:
-            policy = _expert_for(args, device)
-        except UsageError:
-            device.close()
-            raise
-    if args.approve and not _on_emulator(args):
+    if args.approve and not all(_on_emulator(spec) for spec in specs):
         print("autoagent: --approve applies to the emulator only; you will be asked instead", file=sys.stderr)
-    if args.approve and _on_emulator(args):
-        # ScenarioApprovals checks the device itself as well: it never approves on a real target.
-        human = ScenarioApprovals(device, categories=set(args.approve))
-    elif args.confirm == "ask" and sys.stdin.isatty():
-        human = TerminalHuman()
-    else:
-        human = NoHuman()
-    agent = Agent(device=device, policy=policy, human=human, max_steps=args.max_steps,
-                  trace_root=args.traces, on_step=_progress(args.max_steps, args.quiet))
-    try:
-        result = agent.run(args.task)
-    except PolicyError as err:
-        raise UsageError(str(err)) from None
-    except OSError as err:  # e.g. a --traces folder that cannot be written
-        raise UsageError(f"cannot write the trace: {err}") from None
-    finally:
+    from autoagent.targets import check_spec
+
+    for spec in specs:
         try:
-            device.close()
+            check_spec(spec)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    terminal = threading.Lock()  # several agents ask on one terminal: one question at a time
+    several = len(specs) > 1
+
+    def run_on(spec: str):  # -> Result
+        # Opened on the thread that drives it: a browser's Playwright objects work only there.
+        return _PreparedRun.open(args, spec, engine, terminal, label=spec if several else "").run(args.task)
+
+    if not several:
+        results = [("", run_on(specs[0]))]
+    else:
+        from autoagent.parallel import run_each
+
+        results = []
+        for one in run_each([(spec, lambda spec=spec: run_on(spec)) for spec in specs]):
+            if isinstance(one.error, UsageError):
+                raise UsageError(f"{one.label}: {one.error}")
+            if one.error is not None:
+                raise one.error
+            results.append((one.label, one.result))
+    codes = []
+    for label, result in results:
+        prefix = f"{label}: " if label else ""
+        print(f"{prefix}{result.status.value}: {result.message}".rstrip(": "))
+        if result.trace_dir:
+            print(f"{prefix}trace: {result.trace_dir}")
+        if args.report and result.trace_dir:
+            print(f"{prefix}report: {write_report(read_trace(result.trace_dir))}")
+        codes.append(EXIT_CODES[result.status.value])
+    # Several devices: 0 when every run succeeded, else the code of the first that did not.
+    return next((code for code in codes if code != 0), 0)
+
+
+def _device_specs(args: argparse.Namespace) -> list[str]:
+    specs = [spec.strip() for spec in (args.device or ["emulator"])]
+    for spec in specs:
+        if not spec:
+            raise UsageError("--device is empty: " + DEVICE_HELP)
+        if specs.count(spec) > 1:
+            raise UsageError(f"--device {spec} is given twice: each agent needs a device of its own "
+                             "(emulator:a and emulator:b are two emulator phones)")
+    return specs
+
+
+class _PreparedRun:
+    """One device with its policy and its human, ready to run the task."""
+
+    def __init__(self, args: argparse.Namespace, spec: str, device, policy, human, label: str) -> None:
+        self.args, self.spec, self.device, self.policy, self.human, self.label = args, spec, device, policy, human, label
+
+    @classmethod
+    def open(cls, args: argparse.Namespace, spec: str, engine: str, terminal: threading.Lock,
+             label: str) -> "_PreparedRun":
+        from autoagent.device import DeviceError
+        from autoagent.safety import NoHuman, ScenarioApprovals, TerminalHuman
+        from autoagent.targets import open_device
+
+        policy = None if engine == "expert" else _policy_from_args(args, engine)
+        try:
+            device = open_device(spec, seed=args.seed, mobile=args.mobile)
+        except (ValueError, DeviceError) as err:
+            if policy is not None:
+                policy.close()
+            raise UsageError(str(err)) from None
+        if policy is None:
+            try:
+                policy = _expert_for(args, spec, device)
+            except UsageError:
+                device.close()
+                raise
+        if args.approve and _on_emulator(spec):
+            # ScenarioApprovals checks the device itself as well: it never approves on a real target.
+            human = ScenarioApprovals(device, categories=set(args.approve))
+        elif args.confirm == "ask" and sys.stdin.isatty():
+            human = TerminalHuman(label=label, lock=terminal)
+        else:
+            human = NoHuman()
+        return cls(args, spec, device, policy, human, label)
+
+    def run(self, task: str):  # -> Result
+        from autoagent.agent import Agent
+        from autoagent.policy.base import PolicyError
+
+        args = self.args
+        agent = Agent(device=self.device, policy=self.policy, human=self.human, max_steps=args.max_steps,
+                      trace_root=args.traces, on_step=_progress(args.max_steps, args.quiet, self.label))
+        try:
+            return agent.run(task)
+        except PolicyError as err:
+            raise UsageError(str(err)) from None
+        except OSError as err:  # e.g. a --traces folder that cannot be written
+            raise UsageError(f"cannot write the trace: {err}") from None
         finally:
-            policy.close()
-    print(f"{result.status.value}: {result.message}".rstrip(": "))
-    if result.trace_dir:
-        print(f"trace: {result.trace_dir}")
-    if args.report and result.trace_dir:
-        print(f"report: {write_report(read_trace(result.trace_dir))}")
-    return EXIT_CODES[result.status.value]
+            self.close()
+
+    def close(self) -> None:
+        try:
+            self.device.close()
+        finally:
+            self.policy.close()
 
 
 # ---------------------------------------------------------------------------- parse / report
@@ -314,6 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
     from autoagent.web.command import add_serve_parser
 
     add_serve_parser(sub)
+    from autoagent.mcp.command import add_mcp_parser
+
+    add_mcp_parser(sub)
     p = sub.add_parser("parse", help="parse a raw model reply from stdin and print the action as JSON",
                        description="Debug a model's output: reads one reply on stdin, prints the parsed "
                                    "thought and action as JSON; exit 1 if it holds no valid action.")

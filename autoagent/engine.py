@@ -19,10 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from autoagent.actions import POINTER_ACTIONS, Action, Back, Finish, Home, Interact, Launch, Note, TakeOver, Type
+from autoagent.actions import (POINTER_ACTIONS, Action, Back, Finish, Home, Interact, Launch, Note, TakeOver, Type,
+                               Wait)
 from autoagent.actuators.execute import execute
 from autoagent.device import Device, GuardsRequests, ReadsTree, ScreenChangedError, SettlesToObservation, UnknownApp
 from autoagent.grammar import format_action
+from autoagent.loops import Loop, LoopWatch, screen_key
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision
 from autoagent.safety.consent import Consents, promise
@@ -81,6 +83,9 @@ class StepEngine:
     # False: the trace keeps hierarchies but no screenshots (text-only training data).
     save_screenshots: bool = True
     on_step: Callable[[StepRecord], None] | None = None
+    # Warns the model when it repeats itself on an unchanged screen, then ends the run
+    # (autoagent.loops). None: the driver judges loops itself (the Gymnasium environment).
+    loops: LoopWatch | None = field(default_factory=LoopWatch)
     task: str = field(default="", init=False)
     steps: int = field(default=0, init=False)  # begun, the one in flight included
     recorded: int = field(default=0, init=False)  # on record: what a run that stops now has done
@@ -102,6 +107,8 @@ class StepEngine:
         size = self.device.screen_size()
         self.task, self.steps, self.recorded = task, 0, 0
         self.consents = Consents()
+        if self.loops is not None:
+            self.loops.reset()
         if self.trace_root is not None:
             meta = TraceMeta(task=task, device=self.device.name, policy=policy, screen_size=size)
             self.writer = TraceWriter.create(Path(self.trace_root), meta, screenshots=self.save_screenshots)
@@ -129,10 +136,14 @@ class StepEngine:
         if stopped is None and (stopped := self._refused_request()) is not None \
                 and (acted.ending is None or acted.ending.status is Status.SUCCESS):
             acted = replace(acted, outcome=Outcome.DENIED, ending=stopped, feedback="")
+        loop = self._watch_loops(decision.action, observation, answer, acted)
+        if loop is not None:
+            acted = replace(acted, ending=Ending(Status.LOOP, loop.message)) if loop.ends_run \
+                else replace(acted, feedback=" ".join(p for p in (acted.feedback, loop.message) if p))
         timings["total"] = _ms(self._started)
         record = self._record(raw=decision.raw, thought=decision.thought, answer=answer, action=decision.action,
                               pixels=acted.pixels, guard=acted.guard, human=acted.human, outcome=acted.outcome,
-                              error=acted.error)
+                              error=acted.error, loop=loop.message if loop is not None else None)
         stepped = Stepped(acted.outcome, record, acted.ending, acted.feedback)
         return (observation if acted.ending else self._look(acted.settled)), stepped
 
@@ -261,6 +272,12 @@ class StepEngine:
         return _Acted(Outcome.TAKEN_OVER, feedback="The user has finished the manual step; continue.",
                       guard=guard, human=answer)
 
+    def _watch_loops(self, action: Action, observation: Observation, answer: str, acted: _Acted) -> Loop | None:
+        """The loop this step makes, if the action was tried and the run goes on."""
+        if self.loops is None or acted.ending is not None or acted.outcome not in (Outcome.DONE, Outcome.ERROR):
+            return None
+        return self.loops.saw(screen_key(observation), answer, waits=isinstance(action, Wait))
+
     # ------------------------------------------------------------------ what the device sends
 
     def _begin_acting(self, approved: str | None) -> None:
@@ -311,7 +328,7 @@ class StepEngine:
         if isinstance(self.device, ReadsTree):
             tree = self.device.screen_tree()
             if tree.nodes:
-                return Observation(screenshot=before.screenshot, tree=tree, app=before.app)
+                return Observation(screenshot=before.screenshot, tree=tree, app=before.app, pointer=before.pointer)
         return self.device.observe()
 
     # ------------------------------------------------------------------ observing and recording

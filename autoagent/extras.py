@@ -15,6 +15,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "local": ("torch", "transformers"),
     "browser": ("playwright",),
     "voice": ("pocketsphinx",),
+    "mcp": ("mcp",),
 }
 
 

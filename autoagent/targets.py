@@ -1,5 +1,8 @@
-"""Open a device from a short spec: ``emulator``, ``android[:SERIAL]``, ``browser[:URL]``, or the
-name of another installed target (autoagent.plugins)."""
+"""Open a device from a short spec: ``emulator[:NAME]``, ``android[:SERIAL]``, ``browser[:URL]``, or
+the name of another installed target (autoagent.plugins).
+
+Each call opens a device of its own and keeps nothing: two agents on two specs share no state,
+in threads or in processes (``tests/test_parallel_devices.py``)."""
 
 from __future__ import annotations
 
@@ -8,12 +11,23 @@ from autoagent.extras import require
 from autoagent.plugins import target
 
 DEVICE_HELP = (
-    "emulator (the built-in virtual phone), android[:SERIAL] (a phone over adb/uiautomator2), "
-    "browser[:URL] (system Chromium; URL is the home page)"
+    "emulator[:NAME] (the built-in virtual phone; each NAME is a phone of its own), android[:SERIAL] "
+    "(a phone over adb/uiautomator2), browser[:URL] (system Chromium; URL is the home page)"
 )
 
 
+def check_spec(spec: str) -> None:
+    """ValueError unless ``spec`` names a kind of device that can be opened (without opening it)."""
+    kind = spec.partition(":")[0].strip().lower()
+    if kind in ("android", "browser"):
+        return
+    plugged = target(kind)
+    if plugged is None or plugged.open_device is None:
+        raise ValueError(f"unknown device {spec!r}; use one of: {DEVICE_HELP}")
+
+
 def open_device(spec: str, *, seed: int = 0, mobile: bool = False, headless: bool = True) -> Device:
+    check_spec(spec)
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower()
     if kind == "android":
@@ -26,6 +40,9 @@ def open_device(spec: str, *, seed: int = 0, mobile: bool = False, headless: boo
 
         return BrowserDevice.start(arg or "about:blank", mobile=mobile, headless=headless)
     plugged = target(kind)
-    if plugged is not None and plugged.open_device is not None:
-        return plugged.open_device(seed=seed)
-    raise ValueError(f"unknown device {spec!r}; use one of: {DEVICE_HELP}")
+    assert plugged is not None and plugged.open_device is not None  # check_spec said so
+    device = plugged.open_device(seed=seed)
+    if arg.strip():
+        # Every call opens a phone of its own; the name tells its traces and questions apart.
+        device.name = f"{kind}:{arg.strip()}"
+    return device

@@ -76,6 +76,8 @@ class Status(_TextEnum):
     # Stopped for a person: a confirmation refused, a question unanswered, a take-over not done.
     NEEDS_HUMAN = "needs_human"
     STEP_LIMIT = "step_limit"
+    # The agent kept repeating an action that changed nothing (autoagent.loops), after being told.
+    LOOP = "loop"
     ERROR = "error"
     INTERRUPTED = "interrupted"
 
@@ -146,6 +148,8 @@ class StepRecord(BaseModel):
     # Requests the network guard held and asked about, or let go on this step's yes, since the
     # previous record (a browser's late side effects land on the next step's record).
     network: list[NetworkEvent] = Field(default_factory=list)
+    # The loop this step made (autoagent.loops): the warning the model was given, or why the run ended.
+    loop: str | None = None
 
     @field_serializer("action")
     def _action_json(self, action: Action | None) -> dict[str, object] | None:
@@ -243,9 +247,15 @@ class TraceWriter:
         base = root / f"{stamp}-{_slug(meta.task)}"
         path = base
         n = 1
-        while path.exists():
-            n += 1
-            path = Path(f"{base}-{n}")
+        while True:
+            # Claimed by creating it: runs on several devices that start the same task in the same
+            # second, in threads or in processes, each get a folder of their own.
+            try:
+                path.mkdir(parents=True)
+                break
+            except FileExistsError:
+                n += 1
+                path = Path(f"{base}-{n}")
         return cls(path, meta, background=background, screenshots=screenshots)
 
     # ------------------------------------------------------------------ the writer thread

@@ -20,7 +20,7 @@ body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:24px;color:#222;
 h1{font-size:20px} .meta{color:#555;margin-bottom:16px}
 .status{display:inline-block;padding:2px 8px;border-radius:4px;color:#fff;background:#888}
 .status.success{background:#2e7d32}.status.error,.status.failed{background:#c62828}
-.status.needs_human{background:#ef6c00}
+.status.needs_human{background:#ef6c00}.status.loop{background:#6a1b9a}
 .step{display:flex;gap:16px;background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px;margin:12px 0}
 .shot{position:relative;flex:none}.shot img{display:block;border:1px solid #ccc}
 .shot svg{position:absolute;left:0;top:0}
@@ -93,6 +93,8 @@ def _step_html(trace: Trace, step: StepRecord) -> str:
         rows.append(f"<p><b>Network</b> {html.escape(event.method)} {html.escape(event.url)}: "
                     f"{html.escape(event.decision.verdict.value)}, {html.escape(event.decision.reason)}"
                     f"{html.escape(answer)}</p>")
+    if step.loop:
+        rows.append(f"<p><b>Loop</b> {html.escape(step.loop)}</p>")
     if step.error:
         rows.append(f"<p><b>Error</b> {html.escape(step.error)}</p><pre>{html.escape(step.raw)}</pre>")
     rows.append(f'<table class="t">{timings}</table>')

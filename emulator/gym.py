@@ -60,7 +60,9 @@ class EmulatorEnv:
         task.initialize_task(self.phone)
         # No trace: an environment's caller keeps what it wants of each step.
         self.engine = StepEngine(device=self.phone, guard=self.guard, human=self.human,
-                                 settle_timeout=self.settle_timeout, trace_root=None)
+                                 settle_timeout=self.settle_timeout, trace_root=None,
+                                 # The caller's actions: a caller judges its own repeats (the task check rewards).
+                                 loops=None)
         observation = self.engine.reset(task.goal_in(self.language), policy="gym")
         return observation, self._info("reset")
 

@@ -100,7 +100,7 @@ def test_the_simulated_core_install_lacks_every_extra(blocked: list[str]) -> Non
 
 
 def test_help_needs_no_extra(blocked: list[str], tmp_path: Path) -> None:
-    for args in (["--help"], ["run", "--help"], ["train", "--help"]):
+    for args in (["--help"], ["run", "--help"], ["train", "--help"], ["mcp", "--help"]):
         out = core_only(blocked, *args, cwd=tmp_path)
         assert out.returncode == 0, out.stderr
         assert out.stdout.startswith("usage: autoagent")
@@ -142,7 +142,8 @@ def silent_wav(path: Path) -> Path:
      "speech recognition", "voice"),
     (["train", "--data", "data", "--out", "model"], "training", "local"),
     (["eval", "--tasks", "1"], "evaluation", "local"),
-], ids=["local-engine", "browser", "voice", "train", "eval"])
+    (["mcp"], "the MCP server", "mcp"),
+], ids=["local-engine", "browser", "voice", "train", "eval", "mcp"])
 def test_a_missing_extra_is_one_line_naming_its_install(blocked: list[str], tmp_path: Path, args: list[str],
                                                         feature: str, extra: str) -> None:
     wav = silent_wav(tmp_path / "task.wav")

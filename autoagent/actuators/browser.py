@@ -49,11 +49,12 @@ from autoagent.actuators.browser_settle import (
     NetworkTracker,
     wait_settled,
 )
+from autoagent.actuators.browser_touch import TapSpacer
 from autoagent.actuators.browser_typing import FOCUSED_KIND_JS, SELECT_ALL_JS, SET_VALUE_JS, TEXT_TYPES
 from autoagent.actuators.execute import replaces_text
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.dom import MAX_FRAME_DEPTH, collect, dom_tree
-from autoagent.perception.observation import Observation
+from autoagent.perception.observation import Observation, Pointer
 from autoagent.perception.tree import ScreenTree
 from autoagent.perception.request import OutgoingRequest, outgoing_request
 
@@ -123,6 +124,7 @@ class BrowserDevice:
         self._downloads: list[Download] = []
         self._watched: list[Page] = []
         self.network = NetworkTracker()
+        self._taps = TapSpacer()  # phone taps less than a double-tap window apart would merge
         self.network.attach(context)
         context.set_default_timeout(nav_timeout * 1000)
         context.add_init_script(SCROLL_COUNTER_JS)
@@ -377,7 +379,10 @@ class BrowserDevice:
         self._size = image.size
         app = self.app_of(url)
         tree = with_notices(dom_tree(snapshot, image.size, package=app), self.notices, image.size, app)
-        return Observation(screenshot=draw_notices(image, self.notices), tree=tree, app=app)
+        # A phone viewport is touched by a finger, a desktop one clicked by a mouse; a CSS pixel of
+        # the window is the density-independent pixel either way.
+        pointer = Pointer("finger" if self.mobile else "mouse", image.size[0] / self._viewport()[0])
+        return Observation(screenshot=draw_notices(image, self.notices), tree=tree, app=app, pointer=pointer)
 
     def app_of(self, url: str) -> str:
         """The "app" a URL belongs to: a named site it lives under, else its host."""
@@ -439,19 +444,35 @@ class BrowserDevice:
         cx, cy = self._css(x, y)
         with self._op("tap"):
             if self.page.evaluate(OPEN_SELECT_JS, [cx, cy]):
-                return  # a <select>: its options are now a list on the page
+                return  # a <select>: its options are now a list on the page (a list box's option: toggled)
             if self.mobile:
-                self.page.touchscreen.tap(cx, cy)
+                self._single_tap(x, y, cx, cy)
             else:
                 self.page.mouse.click(cx, cy)
+
+    def _single_tap(self, x: int, y: int, cx: float, cy: float) -> None:
+        """A touch tap that Chromium cannot merge with the previous one into a double tap."""
+        dx, dy = self._viewport_px(x, y)
+        wait = self._taps.wait_needed(dx, dy)
+        if wait > 0:
+            self.page.wait_for_timeout(wait * 1000)
+        self.page.touchscreen.tap(cx, cy)
+        self._taps.lifted(dx, dy)
+
+    def _viewport_px(self, x: float, y: float) -> tuple[float, float]:
+        """Screenshot pixels -> the window's pixels (what the gesture detector measures)."""
+        width, height = self.screen_size()
+        vw, vh = self._viewport()
+        return x * vw / width, y * vh / height
 
     def double_tap(self, x: int, y: int) -> None:
         self._begin_action()
         cx, cy = self._css(x, y)
         with self._op("double tap"):
             if self.mobile:
+                self._single_tap(x, y, cx, cy)  # the first tap must not merge with an earlier one
                 self.page.touchscreen.tap(cx, cy)
-                self.page.touchscreen.tap(cx, cy)
+                self._taps.lifted(*self._viewport_px(x, y))
             else:
                 self.page.mouse.dblclick(cx, cy)
 
@@ -465,6 +486,7 @@ class BrowserDevice:
                 self._touch("touchStart", [(cx, cy)])
                 self.page.wait_for_timeout(hold)  # the hold is the gesture itself
                 self._touch("touchEnd", [])
+                self._taps.lifted(*self._viewport_px(x, y))  # a quick tap here could still pair with it
             else:
                 self.page.mouse.move(cx, cy)
                 self.page.mouse.down()
@@ -485,6 +507,7 @@ class BrowserDevice:
                     t = i / steps
                     self._touch("touchMove", [(ax + (bx - ax) * t, ay + (by - ay) * t)])
                 self._touch("touchEnd", [])
+                self._taps.forget()  # a finger that moved is no tap: the next tap is on its own
             elif self.swipe_mode == "drag":
                 self.page.mouse.move(ax, ay)
                 self.page.mouse.down()

@@ -5,6 +5,9 @@ headless screenshot, and a tap on it closes it without choosing. So a tap that l
 select opens this list instead; the hierarchy and the screenshot both show its options, and a
 tap on one chooses it (firing ``input`` and ``change`` as a person's choice does). A tap beside
 the list closes it.
+
+A list box (``<select multiple>``) shows its options in the page already; a tap on one toggles
+it, as a row of Android's multiple-choice list does (a plain click would drop every other choice).
 """
 
 from __future__ import annotations
@@ -15,7 +18,16 @@ OPEN_SELECT_JS = r"""
   const old = document.getElementById(LIST_ID);
   if (old) return false;  // a list is open: the tap goes to it
   let el = document.elementFromPoint(x, y);
+  const hit = el;
   while (el && el.tagName !== "SELECT") el = el.parentElement;
+  if (el && el.multiple && hit.tagName === "OPTION") {
+    if (el.disabled || hit.disabled) return true;  // nothing to choose; no native click either
+    hit.selected = !hit.selected;
+    el.focus();
+    el.dispatchEvent(new Event("input", {bubbles: true}));
+    el.dispatchEvent(new Event("change", {bubbles: true}));
+    return true;
+  }
   if (!el || el.disabled || el.multiple || el.size > 1) return false;
   const select = el;
   const shade = document.createElement("div");

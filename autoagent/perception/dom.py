@@ -26,13 +26,16 @@ SNAPSHOT_JS = r"""
   const vw = window.innerWidth, vh = window.innerHeight;
   const nodes = [], els = [];  // els[i] is the element of nodes[i]
   const covers = [];  // [box, element] of everything that may lie over other content
-  const MAX_NODES = 3000, MAX_TEXT = 200;
+  // A field's value is kept whole (up to MAX_VALUE: a pasted book stays bounded): the model reads,
+  // copies and checks it; other text is a label, squashed and cut at MAX_TEXT.
+  const MAX_NODES = 3000, MAX_TEXT = 200, MAX_VALUE = 20000;
   const CLICK_TAGS = new Set(["A", "BUTTON", "SELECT", "TEXTAREA", "SUMMARY", "OPTION", "LABEL"]);
   const CLICK_ROLES = new Set(["button", "link", "checkbox", "radio", "tab", "menuitem", "option",
                                "switch", "menuitemcheckbox", "menuitemradio", "treeitem"]);
   const TEXT_INPUTS = new Set(["text", "search", "email", "tel", "url", "number", "password", "date",
                                "datetime-local", "month", "time", "week", ""]);
   const squash = (s) => (s || "").replace(/\s+/g, " ").trim().slice(0, MAX_TEXT);
+  const value = (s) => (s || "").slice(0, MAX_VALUE);
   const ownText = (el) => {
     let t = "";
     for (const c of el.childNodes) if (c.nodeType === 3) t += c.nodeValue + " ";
@@ -41,8 +44,26 @@ SNAPSHOT_JS = r"""
   // Phrasing markup inside a sentence (<b>, <span>, <code>...) with nothing interactive in it.
   const INLINE = new Set(["B", "I", "EM", "STRONG", "SPAN", "CODE", "SMALL", "MARK", "U", "S", "SUB", "SUP",
                           "ABBR", "Q", "CITE", "KBD", "SAMP", "VAR", "TIME", "DATA", "BR", "FONT"]);
+  // A span that shows a pointer where its sentence does not is a link whose handler a script
+  // attached (addEventListener leaves no trace a page can read): a node of its own, not words.
+  const ownPointer = (c) => getComputedStyle(c).cursor === "pointer" &&
+                            !(c.parentElement && getComputedStyle(c.parentElement).cursor === "pointer");
   const plainInline = (c) => INLINE.has(c.tagName) && !c.getAttribute("role") && typeof c.onclick !== "function" &&
-                             !c.hasAttribute("tabindex") && [...c.children].every(plainInline);
+                             !c.hasAttribute("tabindex") && !ownPointer(c) && [...c.children].every(plainInline);
+  // An icon drawn by CSS (content: url(...), or the background of an empty element) named by
+  // its file ("icons/delete.png" -> "delete"): what a screen reader would otherwise lack too.
+  const iconName = (el, style) => {
+    let source = style.content.startsWith("url(") ? style.content : "";
+    if (!source && style.backgroundImage.startsWith("url(") && !el.firstElementChild && !el.textContent.trim()) {
+      const r = el.getBoundingClientRect();  // a background is an icon only when icon-sized
+      if (r.width <= 64 && r.height <= 64) source = style.backgroundImage;
+    }
+    const m = /^url\(["']?([^"')]*)["']?\)/.exec(source);
+    if (!m) return null;
+    let file = m[1].split(/[?#]/)[0].split("/").pop() || "";
+    try { file = decodeURIComponent(file); } catch (e) { /* a stray %: the name as written */ }
+    return file.replace(/\.[a-z0-9]+$/i, "").replace(/[-_]+/g, " ").trim() || "icon";
+  };
   // A sentence with markup in it, read whole ('Enter "Kasie" into...'), so a value keeps its place;
   // null where the element has no text of its own beside such markup.
   const sentence = (el) => {
@@ -83,16 +104,18 @@ SNAPSHOT_JS = r"""
       else if (type === "image") { kind = "imagebutton"; }
       else if (type === "file") { kind = "button"; text = el.files && el.files.length ? el.files[0].name : "Choose file";
                                   desc = desc || (el.labels && el.labels[0] ? el.labels[0].innerText : "") || "File upload"; }
-      else if (TEXT_INPUTS.has(type)) { kind = "edit"; text = type === "password" ? "\u2022".repeat(el.value.length) : el.value; }
+      else if (TEXT_INPUTS.has(type)) { kind = "edit"; text = value(type === "password" ? "\u2022".repeat(el.value.length) : el.value); }
       else kind = "edit";
-    } else if (tag === "TEXTAREA") { kind = "edit"; text = el.value; }
-    else if (tag === "SELECT") { kind = "select"; const o = el.selectedOptions && el.selectedOptions[0]; text = o ? o.text : ""; }
+    } else if (tag === "TEXTAREA") { kind = "edit"; text = value(el.value); }
+    else if (tag === "SELECT") { kind = "select"; text = [...el.selectedOptions].map(o => o.text).join(", "); }
     else if (tag === "BUTTON" || role === "button") { kind = "button"; text = sentence(el) ?? ownText(el); }
     else if (tag === "A") { kind = "link"; text = sentence(el) ?? ownText(el); }
     else if (tag === "IMG" || tag === "SVG" || tag === "svg" || tag === "CANVAS" || tag === "PICTURE" || role === "img") { kind = "image"; }
     else if (role === "checkbox" || role === "switch") kind = "checkbox";
     else if (role === "radio") kind = "radio";
     else { text = sentence(el) ?? ownText(el); if (text) kind = "text"; }
+    const icon = kind === "view" || kind === "text" ? iconName(el, style) : null;
+    if (icon !== null && !text) { kind = "image"; desc = desc || icon; }
     // A link or button labelled only by its children (a product card) still gets a label.
     if ((kind === "link" || kind === "button") && !text && !desc) desc = el.innerText || "";
     const pointer = style.cursor === "pointer";
@@ -101,17 +124,33 @@ SNAPSHOT_JS = r"""
                       (tag === "INPUT") || host || CLICK_ROLES.has(role) ||
                       typeof el.onclick === "function" ||
                       (el.hasAttribute("tabindex") && el.tabIndex >= 0) ||
-                      (pointer && !parentPointer);
+                      (pointer && (!parentPointer || kind === "image"));  // an icon in a row: its own control
     const scrollY = (style.overflowY === "auto" || style.overflowY === "scroll") && el.scrollHeight > el.clientHeight + 1;
     const scrollX = (style.overflowX === "auto" || style.overflowX === "scroll") && el.scrollWidth > el.clientWidth + 1;
     const disabled = el.disabled === true || el.getAttribute("aria-disabled") === "true";
     const checkable = kind === "checkbox" || kind === "radio";
     const checked = checkable && (el.checked === true || el.getAttribute("aria-checked") === "true");
-    return {tag: tag.toLowerCase(), kind, text: squash(text), desc: squash(desc),
+    const field = kind === "edit" && (tag === "INPUT" || tag === "TEXTAREA");
+    return {tag: tag.toLowerCase(), kind, text: field ? text : squash(text), desc: squash(desc),
             whole: (kind === "text" || kind === "button" || kind === "link") && sentence(el) !== null,
             rid: el.id || el.getAttribute("data-testid") || el.getAttribute("name") || "",
             clickable, scrollable: scrollY || scrollX, focused: el === active, enabled: !disabled,
             checkable, checked, pointer, leaf: host};
+  }
+
+  // A list box (<select multiple> or size > 1) shows its options in the page: each is a row a
+  // tap toggles (multiple) or chooses, as in Android's choice lists; rows scrolled out are left out.
+  function listOptions(select, me, box) {
+    for (const o of select.options) {
+      if (nodes.length >= MAX_NODES) return;
+      const r = o.getBoundingClientRect();
+      const obox = intersect([r.left, r.top, r.right, r.bottom], box);
+      if (empty(obox)) continue;
+      nodes.push({tag: "option", kind: "option", text: squash(o.text), desc: "", rid: o.id || "", parent: me,
+                  box: obox, clickable: !o.disabled && !select.disabled, scrollable: false, focused: false,
+                  enabled: !o.disabled && !select.disabled, checkable: true, checked: o.selected});
+      els.push(o);
+    }
   }
 
   function walk(el, parent, clip, parentPointer, depth) {
@@ -147,7 +186,10 @@ SNAPSHOT_JS = r"""
       pointer = d.pointer;
       whole = d.whole;
       leaf = d.leaf;  // a text box: its markup is its text, not nodes of their own
-      const keep = d.clickable || d.scrollable || d.text || d.desc || d.kind !== "view" || d.focused;
+      // An empty element named only by its id (a board's cell, a slot a script fills) is where
+      // scripts act, so it stays, as an Android view with a resource id does.
+      const named = d.rid && el.id && !el.firstElementChild;
+      const keep = d.clickable || d.scrollable || d.text || d.desc || d.kind !== "view" || d.focused || named;
       if (keep) {
         d.parent = parent; d.box = box; delete d.pointer; delete d.whole; delete d.leaf;
         me = nodes.length; nodes.push(d); els.push(el);
@@ -159,6 +201,7 @@ SNAPSHOT_JS = r"""
       if (empty(childClip)) return;
     }
     if (style.position === "fixed") childClip = [0, 0, vw, vh];
+    if (tag === "SELECT" && me !== parent && (el.multiple || el.size > 1)) listOptions(el, me, box);
     if (tag === "SELECT" || tag === "TEXTAREA" || leaf) return;
     const kids = el.shadowRoot ? [...el.shadowRoot.children, ...el.children] : el.children;
     // The markup of a sentence read whole is in its text already; markup with an id stays a
@@ -227,6 +270,7 @@ CLASS_OF_KIND: dict[str, str] = {
     "radio": "android.widget.RadioButton",
     "seekbar": "android.widget.SeekBar",
     "select": "android.widget.Spinner",
+    "option": "android.widget.CheckedTextView",  # a row of a list box (a multiple select)
     "image": "android.widget.ImageView",
     "text": "android.widget.TextView",
     "view": "android.view.View",

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from PIL import Image
 
 from autoagent.perception.tree import ScreenTree
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """What touches the screen, and how many screenshot pixels make one density-independent
+    pixel (a CSS pixel in a browser): what "near" means for a touch depends on both."""
+
+    kind: Literal["finger", "mouse"]
+    px_per_dp: float
 
 
 class Observation:
@@ -20,11 +30,12 @@ class Observation:
 
     screenshot: Image.Image
     app: str | None
+    pointer: Pointer | None  # None: a phone of unknown density (its width is about the same in fingers)
 
     def __init__(self, screenshot: Image.Image, hierarchy: str | None = None, app: str | None = None,
-                 tree: ScreenTree | None = None) -> None:
+                 tree: ScreenTree | None = None, pointer: Pointer | None = None) -> None:
         for name, value in (("screenshot", screenshot), ("app", app), ("_hierarchy", hierarchy),
-                            ("_tree", tree), ("_tree_error", None)):
+                            ("_tree", tree), ("_tree_error", None), ("pointer", pointer)):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -6,6 +6,7 @@ A front end that answers from another thread uses :class:`autoagent.safety.pendi
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -28,15 +29,23 @@ class NoHuman:
 
 @dataclass
 class TerminalHuman:
-    """Asks on the terminal. Anything but an explicit yes is a no."""
+    """Asks on the terminal. Anything but an explicit yes is a no.
+
+    Agents on several devices share one terminal: give each a ``label`` (its device) and the
+    same ``lock``, so a question and its answer are never interleaved with another's."""
 
     stdin: TextIO = sys.stdin
     stderr: TextIO = sys.stderr
+    label: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _read(self, prompt: str) -> str | None:
-        self.stderr.write(prompt)
-        self.stderr.flush()
-        line = self.stdin.readline()
+        if self.label:
+            prompt = prompt.replace("\n[", f"\n[{self.label}] [", 1)
+        with self.lock:
+            self.stderr.write(prompt)
+            self.stderr.flush()
+            line = self.stdin.readline()
         return None if not line else line.strip()
 
     def confirm(self, request: ConfirmationRequest) -> Approval:
@@ -94,8 +103,9 @@ EMULATOR_NAME = "emulator"
 
 
 def is_emulator(device: object) -> bool:
-    """Only the built-in emulator: its name says so and its class comes from the emulator package."""
-    if getattr(device, "name", None) != EMULATOR_NAME:
+    """Only the built-in emulator: its name says so (``emulator`` or ``emulator:NAME``) and its class
+    comes from the emulator package."""
+    if str(getattr(device, "name", "")).partition(":")[0] != EMULATOR_NAME:
         return False
     return type(device).__module__.split(".", 1)[0] == "emulator"
 

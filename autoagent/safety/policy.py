@@ -49,9 +49,12 @@ class GuardPolicy(BaseModel):
     # Packages or app names known to take payments (matched case-insensitively, also as a
     # prefix of the package, so "com.taobao.taobao:pay" counts).
     payment_apps: tuple[str, ...] = Field(default_factory=lambda: payment_apps(PAYMENT_APPS))
-    # A finger that lands this close to a control (fraction of the screen width) may still
-    # hit it: touch targets are often larger than what is drawn.
+    # A finger that lands this close to a control (a fraction of a phone's width, about 18 dp)
+    # may still hit it: touch targets are often larger than what is drawn.
     touch_slop: float = Field(default=0.045, ge=0.0, le=0.2)
+    # A mouse lands where it is sent: only the rounding of the model's 0-999 coordinates and a
+    # control's antialiased edge lie between (density-independent pixels).
+    mouse_slop_dp: float = Field(default=4.0, ge=0.0, le=50.0)
     # Read the screenshot with tesseract when there is no hierarchy.
     ocr: bool = True
     ocr_languages: str = "eng+chi_sim"

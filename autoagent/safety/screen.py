@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from PIL import Image
 
-from autoagent.perception.observation import Observation
+from autoagent.perception.observation import Observation, Pointer
 from autoagent.perception.tree import ScreenTree, UINode
 
 _SECURE_DOTS = re.compile(r"^[•●*·∙]+$")
@@ -58,13 +58,15 @@ class Screen:
     screenshot: Image.Image | None = None
     app: str | None = None
     source: str = "hierarchy"  # hierarchy | ocr | none
+    pointer: Pointer | None = None  # what touches it (None: a phone's finger, density unknown)
     parse_error: str | None = None
     # Facts the signals derive from the whole screen, worked out once per screen (see ``memo``).
     _memo: dict[str, object] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def of(cls, observation: Observation) -> Screen:
-        common = {"size": observation.size, "screenshot": observation.screenshot, "app": observation.app}
+        common = {"size": observation.size, "screenshot": observation.screenshot, "app": observation.app,
+                  "pointer": observation.pointer}
         try:
             tree = observation.tree
         except ValueError as err:

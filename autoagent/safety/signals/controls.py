@@ -141,7 +141,9 @@ def double_tap(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
     buying = next((f for f in found if f.category == kw.PURCHASE), None)
     if buying is not None:
         detail = f"a double tap on a buying control ({buying.detail})"
-    elif touch.label.strip() and kw.is_generic(touch.label) and not kw.is_negative(touch.label):
+    elif touch.label.strip() and kw.is_generic(touch.label) and not touch.inert:
+        # A field (or a box, or Cancel) is no confirming control: its short text ("1") is what
+        # it holds, and a double tap there selects a word.
         detail = f"a double tap on a confirming control ({touch.label[:40]!r})"
     else:
         return []

@@ -87,9 +87,6 @@ class Look:
         """Whether the step presses Enter: a ``Type`` whose text holds a newline."""
         return self.typing is not None and ("\n" in self.typing.text or "\r" in self.typing.text)
 
-    def slop(self, reading: bool = True) -> float:
-        return slop(self.screen, self.policy, reading)
-
     def row_reach(self) -> float:
         return row_reach(self.screen, self.policy)
 
@@ -97,15 +94,31 @@ class Look:
 # -- geometry and node helpers shared by the signals ------------------------------------------
 
 
+# The width in dp of the phone that ``GuardPolicy.touch_slop`` is a fraction of: phones are
+# 360-430 dp wide, so on a phone of unknown density its width stands for its size.
+PHONE_WIDTH_DP = 411
+
+
+def fingertip(screen: Screen, policy: GuardPolicy) -> float:
+    """How far from a control a fingertip may still touch it, in screen pixels."""
+    px_per_dp = screen.pointer.px_per_dp if screen.pointer else screen.size[0] / PHONE_WIDTH_DP
+    return policy.touch_slop * PHONE_WIDTH_DP * px_per_dp
+
+
 def slop(screen: Screen, policy: GuardPolicy, reading: bool = True) -> float:
-    """The touch slop in screen pixels. When reading what lies near a point on a screen read
-    by OCR, twice that: OCR boxes hug the words, not the button around them."""
-    return policy.touch_slop * screen.size[0] * (2 if reading and screen.source == "ocr" else 1)
+    """How far from a control a touch may still click it, in screen pixels: a fingertip, or a
+    few pixels for a mouse. When reading what lies near a point on a screen read by OCR, twice
+    that: OCR boxes hug the words, not the button around them."""
+    pointer = screen.pointer
+    reach = policy.mouse_slop_dp * pointer.px_per_dp if pointer and pointer.kind == "mouse" \
+        else fingertip(screen, policy)
+    return reach * (2 if reading and screen.source == "ocr" else 1)
 
 
 def row_reach(screen: Screen, policy: GuardPolicy) -> float:
-    """How far along a row a label or a quantity still belongs to a control."""
-    return slop(screen, policy, reading=False) * 3
+    """How far along a row a label or a quantity still belongs to a control: a matter of layout
+    (a fraction of the screen's width), not of what touches it."""
+    return policy.touch_slop * screen.size[0] * 3
 
 
 def distance(node: UINode, x: float, y: float) -> float:
@@ -175,7 +188,8 @@ def touches(look: Look) -> list[Touch]:
         return []
     look.evidence["points"] = [list(p) for p in points]
     is_tap = not isinstance(look.action, Swipe)
-    if not is_tap and math.dist(points[0], points[-1]) <= look.slop(reading=False):
+    # A mouse drag that ends on the control it began on clicks it too: fingertip-sized, either way.
+    if not is_tap and math.dist(points[0], points[-1]) <= fingertip(screen, look.policy):
         # Android and Chromium deliver a touch that moves less than the touch slop as a
         # click where it went down, so it is judged as that tap.
         points, is_tap = points[:1], True

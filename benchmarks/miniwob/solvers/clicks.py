@@ -111,7 +111,16 @@ def _search_sections(s: Screen, header_pattern: str, selected_marker: str) -> Ac
     if visible:
         return s.tap(visible[0])
     tried: list[str] = s.memory.setdefault(selected_marker, [])
-    for header in (n for n in s.nodes if n.clickable and re.fullmatch(header_pattern, n.text)):
+    headers = [n for n in s.nodes if n.clickable and re.fullmatch(header_pattern, n.text)]
+    # A section slides open (script-driven, frame by frame) after the page looks settled: wait
+    # until the headers stop moving, or a header tapped now is not where it was seen.
+    layout = [n.bounds for n in headers]
+    moved = s.memory.get("layout") not in (None, layout)
+    s.memory["layout"] = layout
+    if moved and s.memory.setdefault("waits", 0) < 10:
+        s.memory["waits"] += 1
+        return Wait(seconds=0.3)
+    for header in headers:
         if header.text not in tried:
             tried.append(header.text)
             return s.tap(header)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from autoagent.actions import Action, DoubleTap, Type, Wait
@@ -173,11 +174,10 @@ def _has_folder_icon(s: Screen, label) -> bool:
 
 
 def scroll_text(s: Screen) -> Action | None:
-    """'Find the last word in the text area': read from the text area's text."""
+    """'Find the last word in the text area': read from the text area's text (a field's value
+    is whole in the hierarchy)."""
     answer = s.need(resource_id="answer-input")
     area = next(e for e in s.of_class("EditText") if e.index != answer.index)
-    if len(area.text) >= 200:
-        raise Unsolvable(f"the text area's text is cut at {len(area.text)} characters in the hierarchy")
     step = s.fill(answer, area.text.split()[-1].strip(".,;:!?"))
     return step or s.tap(s.button("Submit"))
 
@@ -196,25 +196,113 @@ def social_media(s: Screen) -> Action | None:
     raise Unsolvable(f"the {label!r} control is not in the hierarchy")
 
 
+_LINES = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
+
+
 def tic_tac_toe(s: Screen) -> Action | None:
-    cells = [x for x in s.nodes if x.clickable and x.bounds[1] > 50]
-    if not cells:
+    """'Playing as 'X', win a game of tic-tac-toe.': the cells are the board's id-named nodes, a
+    mark is the icon CSS draws in one (described "x" or "o"). A draw fails the task, so the move
+    is the one most likely to win against the page's player (random 55% of the time, else it
+    wins or blocks where it can)."""
+    cells = [s.find(resource_id=f"ttt-{i}") for i in range(9)]
+    if any(c is None for c in cells):
         raise Unsolvable("the board's cells are not in the hierarchy")
-    raise Unsolvable("not attempted")
+    board = tuple(c.desc.strip().lower() if c.desc.strip().lower() in ("x", "o") else "" for c in cells)  # type: ignore[union-attr]
+    if board.count("x") > board.count("o"):
+        return Wait(seconds=0.2)  # the page's move is still to come
+    free = [i for i in range(9) if not board[i]]
+    if not free:
+        raise Unsolvable("the board is full")
+    best = max(free, key=lambda i: (_x_wins(_marked(board, i, "x")), i == 4, i in (0, 2, 6, 8)))
+    return s.tap(cells[best])  # type: ignore[arg-type]
+
+
+_LINES = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
+RANDOM_MOVE_SHARE = 0.55  # tic-tac-toe.html's RANDOM_CHANCE
+
+
+def _marked(board: tuple[str, ...], cell: int, mark: str) -> tuple[str, ...]:
+    return board[:cell] + (mark,) + board[cell + 1:]
+
+
+def _won(board: tuple[str, ...], mark: str) -> bool:
+    return any(all(board[i] == mark for i in line) for line in _LINES)
+
+
+def _completing(board: tuple[str, ...], mark: str) -> list[int]:
+    """The free cells that would complete a line of ``mark``."""
+    return [i for i in range(9) if not board[i] and _won(_marked(board, i, mark), mark)]
+
+
+@functools.lru_cache(maxsize=None)
+def _x_wins(board: tuple[str, ...]) -> float:
+    """The chance that X wins from ``board``, X having just moved (O to move)."""
+    if _won(board, "x"):
+        return 1.0
+    free = [i for i in range(9) if not board[i]]
+    if not free:
+        return 0.0
+
+    def after_o(cell: int) -> float:
+        mine = _marked(board, cell, "o")
+        if _won(mine, "o"):
+            return 0.0
+        options = [i for i in range(9) if not mine[i]]
+        return max((_x_wins(_marked(mine, i, "x")) for i in options), default=0.0)
+
+    randomly = sum(after_o(i) for i in free) / len(free)
+    smart = _completing(board, "o") or _completing(board, "x") or free
+    wisely = sum(after_o(i) for i in smart) / len(smart)
+    return RANDOM_MOVE_SHARE * randomly + (1 - RANDOM_MOVE_SHARE) * wisely
 
 
 def click_scroll_list(s: Screen) -> Action | None:
-    spinner = s.of_class("Spinner")
-    if spinner and not spinner[0].text:
-        raise Unsolvable("a multiple <select> shows neither its options nor what is selected")
-    raise Unsolvable("not attempted")
+    """'Select Kasie, Lorem from the scroll list and click Submit.': tap each wanted row of the
+    list box (a tap toggles it), scrolling the list to reach rows below its edge, then Submit."""
+    match = re.search(r"Select (.+) from the scroll list", s.utterance)
+    if match is None:
+        raise Unsolvable(f"cannot read {s.utterance!r}")
+    wanted = [w.strip() for w in match.group(1).split(",") if w.strip()]
+    box = next(iter(s.of_class("Spinner")), None)
+    if box is None:
+        raise Unsolvable("no list box in the hierarchy")
+    rows = {n.text: n for n in s.children(box) if n.cls.endswith("CheckedTextView")}
+    if wanted and not rows:
+        raise Unsolvable("the list box shows no options")
+    chosen: list[str] = s.memory.setdefault("chosen", [])  # rows tapped (a row scrolled away stays chosen)
+    for label in wanted:
+        row = rows.get(label)
+        if row is not None and label not in chosen:
+            chosen.append(label)
+            if not row.checked:
+                return s.tap(row)
+    missing = [w for w in wanted if w not in chosen]
+    if not missing:
+        return s.tap(s.button("Submit"))
+    # Down through the list first (a list box's height at a time), then back up for rows
+    # above its top: the rows seen last time say which way is still unexplored.
+    seen = s.memory.setdefault("seen", [])
+    direction = s.memory.setdefault("direction", "down")
+    if direction == "down" and seen == list(rows):
+        s.memory["direction"] = direction = "up"  # the list did not move: its end
+    s.memory["seen"] = list(rows)
+    scrolls = s.memory["scrolls"] = s.memory.get("scrolls", 0) + 1
+    if scrolls > 16:
+        raise Unsolvable(f"{missing} never showed in the list")
+    x, (top, bottom) = box.center[0], (box.bounds[1], box.bounds[3])
+    edge = (bottom - top) * 0.05
+    if direction == "down":
+        return s.drag((x, bottom - edge), (x, top + edge))
+    return s.drag((x, top + edge), (x, bottom - edge))
 
 
 def click_collapsible(s: Screen) -> Action | None:
     """Expand the section (its text appears under the header), then Submit."""
     header = next(x for x in s.nodes if x.clickable and x.text.startswith("Section"))
     submit = s.button("Submit")
-    between = [x for x in s.texts() if header.bounds[3] <= x.bounds[1] and x.bounds[3] <= submit.bounds[1]]
+    # Below the header and in its column: the reward display's labels stand right of the task.
+    between = [x for x in s.texts() if header.bounds[3] <= x.bounds[1] and x.bounds[3] <= submit.bounds[1]
+               and x.bounds[0] < header.bounds[2]]
     if between:
         return s.tap(submit)
     if s.memory.get("opened", 0) >= 3:
@@ -264,10 +352,12 @@ def sign_agreement(s: Screen) -> Action | None:
     if not name.enabled:
         # The form wakes up once the agreement has been scrolled to its end: swipe it up.
         area = max(s.of_class("EditText"), key=lambda n: n.bounds[3] - n.bounds[1])
-        if s.step > 15:
+        if s.step > 20:
             raise Unsolvable("the name field stayed disabled after scrolling the agreement")
+        # As long a swipe as the screen allows (up to its top edge): a wheel scrolls as far as
+        # the swipe is long, and the agreement runs to 2,000 px.
         x, (top, bottom) = area.center[0], (area.bounds[1], area.bounds[3])
-        return s.drag((x, bottom - (bottom - top) * 0.15), (x, top + (bottom - top) * 0.15))
+        return s.drag((x, bottom - (bottom - top) * 0.15), (x, 1))
     step = s.fill(name, quoted[0])
     return step or s.tap(s.button(quoted[-1]))
 
