@@ -157,6 +157,23 @@ def test_the_local_engine_builds_the_training_prompt_and_acts(checkpoint, data: 
     assert policy.decide(StepInput(task=case.goal, step=2, observation=observation, history=history)).thought
 
 
+def test_export_writes_the_checkpoint_as_it_ships(checkpoint, tmp_path: Path) -> None:
+    from autoagent.policy.local_engine import LocalGLMPolicy
+
+    folder, _ = checkpoint
+    out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--export", str(folder), "--out",
+                          str(tmp_path / "ship")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    shipped = tmp_path / "ship"
+    assert not (shipped / STATE_FILE).exists()
+    assert (shipped / "model.safetensors").stat().st_size < 0.6 * (folder / "model.safetensors").stat().st_size
+    assert json.loads((shipped / POLICY_FILE).read_text())["format"] == FORMAT
+    LocalGLMPolicy(shipped, device="cpu")  # loads as a policy
+    out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--export", str(tmp_path), "--out",
+                          str(tmp_path / "x")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2 and "not a checkpoint" in out.stderr
+
+
 def test_pointers_sit_on_each_element_line_and_each_goal_word(checkpoint, data: Path) -> None:
     """Every element line's pointer is the newline that ends it, every goal word's is its last
     token; the answers' targets become pointer labels in range."""

@@ -478,6 +478,26 @@ def strip_training_state(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
+def export_checkpoint(source: Path, dest: Path) -> None:
+    """A trained checkpoint as it ships: bf16 weights (half the size; inference on the CPU
+    computes in float32 anyway), no optimizer state, the same tokenizer and policy file."""
+    import torch
+    from transformers import Glm4vForConditionalGeneration
+
+    if not (source / POLICY_FILE).is_file():
+        raise ValueError(f"{source} is not a checkpoint written by autoagent train")
+    if dest.exists() and any(p.name != "MODEL_CARD.md" for p in dest.iterdir()) and not (dest / POLICY_FILE).is_file():
+        raise ValueError(f"{dest} holds other files; give an empty folder or an earlier checkpoint")
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.is_file() and item.name not in (STATE_FILE, "training_log.json", "model.safetensors"):
+            shutil.copy2(item, dest / item.name)
+    model = Glm4vForConditionalGeneration.from_pretrained(source, local_files_only=True, dtype=torch.float32)
+    model.to(torch.bfloat16).save_pretrained(dest)
+    for item in dest.iterdir():
+        item.chmod(0o644)  # the weights are written private; a package's files are readable by all
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="autoagent train",
@@ -485,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog="example: autoagent demos --out data/demos && autoagent train --data data/demos --out ckpt/p "
                "--minutes 40\nthen: autoagent eval --checkpoint ckpt/p",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="folder written by `autoagent demos`")
+    parser.add_argument("--data", help="folder written by `autoagent demos` (needed unless --export)")
     parser.add_argument("--out", required=True, help="checkpoint folder to write (or to resume)")
     parser.add_argument("--size", choices=sorted(SIZES), default="small", help="model size [default: small]")
     parser.add_argument("--steps", type=int, default=3000, help="optimizer steps; sets the schedule [default: 3000]")
@@ -508,8 +528,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="times each correction row (dagger.jsonl) appears per pass [default: 3]")
     parser.add_argument("--init", metavar="CHECKPOINT",
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
+    parser.add_argument("--export", metavar="CHECKPOINT",
+                        help="instead of training: write CHECKPOINT to --out as it ships (bf16, no optimizer state)")
     args = parser.parse_args(argv)
+    if not args.export and not args.data:
+        parser.error("--data is required: the folder written by `autoagent demos`")
     require("local", "training")  # after parsing: --help needs no extra
+    if args.export:
+        try:
+            export_checkpoint(Path(args.export), Path(args.out))
+        except (ValueError, OSError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        return 0
     cfg = TrainConfig(data=args.data, out=args.out, size=args.size, steps=args.steps, minutes=args.minutes,
                       device=args.device, batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed,
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
