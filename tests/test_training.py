@@ -18,7 +18,8 @@ pytest.importorskip("transformers")
 
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import StepInput, Turn
-from autoagent.policy.compact import FORMAT, Screen, build_prompt, decode_answer, encode_action, summarize
+from autoagent.policy.compact import (FORMAT, Screen, build_prompt, decode_answer, encode_action, goal_words,
+                                      pointer_places, split_answer, summarize)
 from autoagent.training.rows import read_rows
 from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, lr_at, train
 from emulator.training import demos, phrasing, taskgen
@@ -81,7 +82,8 @@ def test_demonstration_rows_are_compact_prompts_with_pointer_answers(data: Path)
     by_goal: dict[str, list[dict]] = {}
     for row in rows:
         by_goal.setdefault(row["goal"], []).append(row)
-        assert row["prompt"].startswith("goal: 0 ")
+        assert row["prompt"].startswith(f"goal: {row['goal']}\napp: ")
+        assert row["prompt"].endswith(f"\nwords: {goal_words(row['goal'])}")
         assert row["target"].split()[0] in ("tap", "type", "swipe", "launch", "back", "home", "wait", "finish")
     # Each episode appears under its own goal and under other wordings of it.
     assert len(by_goal) > 3
@@ -93,7 +95,7 @@ def test_demonstration_rows_are_compact_prompts_with_pointer_answers(data: Path)
     typed = [r for r in rows if r["target"].startswith("type ") and not r["target"].startswith('type "')]
     assert typed
     for row in typed:
-        screen = Screen(goal=row["goal"], elements=[], size=(1080, 2400))
+        screen = Screen(goal=row["goal"], elements=[], texts=[], size=(1080, 2400))
         assert decode_answer(row["target"], screen).text.lower() in row["goal"].lower()
 
 
@@ -140,18 +142,62 @@ def test_the_local_engine_builds_the_training_prompt_and_acts(checkpoint, data: 
     observation = Observation(screenshot=phone.screenshot(), hierarchy=phone.hierarchy_xml(),
                               app=phone.current_package())
     row = next(r for r in read_rows(data / "train.jsonl") if r["id"] == f"{case.task.id}/0001#0")
-    inputs, screen = policy.compact_inputs(StepInput(task=case.goal, step=1, observation=observation))
-    text = policy.tokenizer.decode(inputs["input_ids"][0])
-    assert row["prompt"] in text
+    screen = Screen.of(case.goal, observation.tree, observation.size)
+    assert build_prompt(screen, observation.app, 1, []) == row["prompt"]
     # Later steps carry the summaries of earlier answers, as the rows do.
     step2 = next(r for r in read_rows(data / "train.jsonl") if r["id"] == f"{case.task.id}/0002#0")
     summary = summarize(row["target"], screen)
     assert f"done: {summary}" in step2["prompt"]
-    prompt2 = build_prompt(screen, observation.app, 2, [summary])
-    assert f"done: {summary}" in prompt2
+    # The policy answers the live screen with a full answer that names something on it.
+    decision = policy.decide(StepInput(task=case.goal, step=1, observation=observation))
+    decode_answer(decision.raw, screen)
     history = (Turn(thought=summary, answer="x"),)
-    inputs2, _ = policy.compact_inputs(StepInput(task=case.goal, step=2, observation=observation, history=history))
-    assert f"done: {summary}" in policy.tokenizer.decode(inputs2["input_ids"][0])
+    inputs, _ = policy.prompt_inputs(build_prompt(screen, observation.app, 2, [summary]))
+    assert f"done: {summary}" in policy.tokenizer.decode(inputs["input_ids"][0])
+    assert policy.decide(StepInput(task=case.goal, step=2, observation=observation, history=history)).thought
+
+
+def test_export_writes_the_checkpoint_as_it_ships(checkpoint, tmp_path: Path) -> None:
+    from autoagent.policy.local_engine import LocalGLMPolicy
+
+    folder, _ = checkpoint
+    out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--export", str(folder), "--out",
+                          str(tmp_path / "ship")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    shipped = tmp_path / "ship"
+    assert not (shipped / STATE_FILE).exists()
+    assert (shipped / "model.safetensors").stat().st_size < 0.6 * (folder / "model.safetensors").stat().st_size
+    assert json.loads((shipped / POLICY_FILE).read_text())["format"] == FORMAT
+    LocalGLMPolicy(shipped, device="cpu")  # loads as a policy
+    out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--export", str(tmp_path), "--out",
+                          str(tmp_path / "x")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2 and "not a checkpoint" in out.stderr
+
+
+def test_pointers_sit_on_each_element_line_and_each_goal_word(checkpoint, data: Path) -> None:
+    """Every element line's pointer is the newline that ends it, every goal word's is its last
+    token; the answers' targets become pointer labels in range."""
+    from autoagent.policy.pointers import encode_prompt
+    from autoagent.policy.local_engine import LocalGLMPolicy
+
+    tokenizer = LocalGLMPolicy(checkpoint[0], device="cpu").tokenizer
+    for row in read_rows(data / "train.jsonl")[:40]:
+        prompt = row["prompt"]
+        places = pointer_places(prompt)
+        lines = prompt.split("\n")
+        assert len(places.elements) == len(lines) - lines.index("screen:") - 1
+        assert all(prompt[c] == "\n" for c in places.elements)
+        words = lines[-1][len("words: "):].split(" ")
+        assert [prompt[c] for c in places.words] == [w[-1] for w in words]
+        encoded = encode_prompt(tokenizer, prompt)
+        assert all(tokenizer.decode([encoded.ids[i]]) == "\n" for i in encoded.elements)
+        assert [tokenizer.decode(encoded.ids[:i + 1]).endswith(w) for i, w in zip(encoded.words, words)] \
+            == [True] * len(words)
+        pointed = split_answer(row["target"])
+        if pointed.element is not None:
+            assert 0 <= pointed.element < len(encoded.elements)
+        if pointed.span is not None:
+            assert 0 <= pointed.span[0] <= pointed.span[1] < len(encoded.words)
 
 
 def test_evaluation_runs_and_never_pays_unconfirmed(checkpoint, data: Path) -> None:

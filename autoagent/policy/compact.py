@@ -1,28 +1,40 @@
-"""The embedded policy's own prompt and answers: every argument is a pointer.
+"""The embedded policy's own prompt and answers: the model names the action, pointers name its target.
 
-A small model copies poorly: asked for ``element=[863,64]`` it writes ``[500,64]``, asked to
-type a name from the goal it writes one it saw in training. So this format asks it to point
-instead, and the engine turns the pointer back into AutoGLM's action:
+A small model copies poorly: asked for ``element=[863,64]`` it writes ``[500,64]``; asked for an
+element's number it must find the line and then copy the number beside it, and it often copies
+the wrong one. So here the model writes only the kind of action, and the target is *pointed
+at*: every element line and every goal word ends in a position whose score says "this one"
+(the logit of :data:`PICK`, or of :data:`PICK_END` for the last word of a span). That is the
+pointer network's and extractive QA's trick: a dense, local decision per line instead of a
+number to reproduce. The engine turns the reply and the pointers back into AutoGLM's action::
 
-    goal: 0 buy 1 a 2 white 3 t-shirt 4 in 5 size 6 m
+    goal: buy a white t-shirt in size m
     app: shop
     step: 3
     done: launch Shop | tap "Search 搜索"
     screen:
-    [1] ImageButton* Navigate up 返回
-    [2] EditText*^
-    [3] Button* Search 搜索
+    ImageButton* Navigate up 返回
+    EditText*^
+    Button* Search 搜索
+    words: buy a white t-shirt in size m
 
-answers ``tap [3]``, ``type 2 3`` (goal words 2 to 3, copied from the goal itself), ``type "Wang
-Fang"`` (text that is not in the goal), ``swipe [7] down`` (scroll element 7 to reveal what is
-below; ``[0]`` is the whole screen), ``launch Shop``, ``back``, ``home``, ``wait`` or ``finish``.
-Element numbers are written the same way, in brackets, in the list and in the answer, so the
-tokenizer gives the model the very same number token to copy.
+The replies are ``tap`` (the element pointed at), ``type`` (the goal words from the start
+pointer to the end pointer), ``type "Wang Fang"`` (text that is not in the goal), ``swipe
+down`` / ``swipe up`` (scroll the element pointed at; the ``screen:`` line stands for the whole
+screen), ``launch Shop``, ``back``, ``home``, ``wait`` and ``finish``. Joined with their
+pointers they become the full answers this module reads and writes: ``tap [3]``, ``type 2 3``,
+``swipe [7] down``, element numbers counting the screen lines from 1 and goal words from 0.
+
+The goal is written twice: plainly at the top, so that each element line is read knowing the
+goal, and word by word at the end, so that each word is read knowing the screen (which field
+is focused decides which words to type). Attention only looks back.
 
 Screen lines: ``*`` clickable, ``^`` focused, ``#`` scrollable, ``+`` checked or selected,
 ``!`` disabled; ``~N`` says that N of the goal's words appear in the element's text (the
-model still decides which element matters). The status bar, the navigation bar and the
-single-letter keys of the on-screen keyboard are left out: the agent types with ``type``.
+model still decides which element matters). A clickable element with no text of its own (a
+list row) shows the text inside it, since the row is what a tap must point at and its line
+comes before its children's. The status bar, the navigation bar and the single-letter keys
+of the on-screen keyboard are left out: the agent types with ``type``.
 
 Nothing here depends on the date or on the device, so training prompts and inference prompts
 are the same text for the same screen. :data:`FORMAT` names this layout in a checkpoint.
@@ -37,7 +49,11 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint,
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.perception.tree import ScreenTree, UINode
 
-FORMAT = "autoagent-compact-v1"
+FORMAT = "autoagent-compact-v3"
+# The tokens whose logits score the pointers: an element or a span's first word, a span's last word.
+PICK = "<|pick|>"
+PICK_END = "<|pick_end|>"
+POINTER_TOKENS = (PICK, PICK_END)
 MAX_ELEMENTS = 90
 MAX_LABEL = 48
 HISTORY_TURNS = 4
@@ -66,8 +82,9 @@ def goal_units(goal: str) -> list[tuple[int, int]]:
     return [m.span() for m in _UNIT.finditer(goal)]
 
 
-def render_goal(goal: str) -> str:
-    return " ".join(f"{i} {goal[a:b]}" for i, (a, b) in enumerate(goal_units(goal)))
+def goal_words(goal: str) -> str:
+    """The goal word by word, one space between words: the line the span pointers read."""
+    return " ".join(goal[a:b] for a, b in goal_units(goal))
 
 
 def goal_span(goal: str, text: str) -> tuple[int, int] | None:
@@ -104,36 +121,57 @@ def _is_keyboard_letter(node: UINode) -> bool:
     return (".ime" in node.package or "inputmethod" in node.package) and len(node.label.strip()) <= 1
 
 
-def screen_elements(nodes: list[UINode], size: tuple[int, int]) -> list[UINode]:
-    """The nodes the model sees, in document order: labelled, clickable or scrollable, on screen."""
-    width, height = size
+def _on_screen(node: UINode, size: tuple[int, int]) -> bool:
+    left, top, right, bottom = node.bounds
+    return right > max(0, left) and bottom > max(0, top) and left < size[0] and top < size[1]
+
+
+def screen_elements(nodes: list[UINode], size: tuple[int, int]) -> tuple[list[UINode], list[str]]:
+    """The nodes the model sees, in document order (labelled, clickable or scrollable, on
+    screen), and the text each line shows.
+
+    A clickable element without text of its own shows the text inside it; a plain label that
+    only repeats what an enclosing clickable element already shows is left out (the launcher's
+    icon caption, a list row's name): the tap points at the clickable one either way, and the
+    prompt stays short."""
+    visible = [n for n in nodes if (n.label or n.clickable or n.scrollable) and _on_screen(n, size)
+               and n.package not in _SKIPPED_PACKAGES and not _is_keyboard_letter(n)]
     kept: list[UINode] = []
-    for node in nodes:
-        if not (node.label or node.clickable or node.scrollable):
-            continue
-        if node.package in _SKIPPED_PACKAGES or _is_keyboard_letter(node):
-            continue
-        left, top, right, bottom = node.bounds
-        if right <= max(0, left) or bottom <= max(0, top) or left >= width or top >= height:
+    texts: list[str] = []
+    for index, node in enumerate(visible):
+        text = node.label
+        if node.clickable and not text:
+            text = " | ".join(later.label for later in visible[index + 1:index + 12]
+                              if later.label and _inside(node, later))
+        if not node.clickable and not node.scrollable and text and any(
+                holder.clickable and _inside(holder, node) and text in held
+                for holder, held in zip(kept[-12:], texts[-12:])):
             continue
         kept.append(node)
+        texts.append(text)
         if len(kept) == MAX_ELEMENTS:
             break
-    return kept
+    return kept, texts
 
 
-def _label(node: UINode) -> str:
-    text = " ".join(node.label.split())
+def _inside(outer: UINode, inner: UINode) -> bool:
+    left, top, right, bottom = outer.bounds
+    x0, y0, x1, y1 = inner.bounds
+    return left <= x0 and top <= y0 and x1 <= right and y1 <= bottom
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
     return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
 
 
-def render_element(number: int, node: UINode, goal_keys: set[str]) -> str:
+def render_element(node: UINode, text: str, goal_keys: set[str]) -> str:
     flags = "".join(("*" if node.clickable else "", "^" if node.focused else "", "#" if node.scrollable else "",
                      "+" if node.checked or node.selected else "", "!" if not node.enabled else ""))
     tag = node.cls.rsplit(".", 1)[-1]
-    shared = len(match_keys(node.label) & goal_keys) if node.label else 0
+    shared = len(match_keys(text) & goal_keys) if text else 0
     mark = f" ~{min(shared, 9)}" if shared else ""
-    return f"[{number}] {tag}{flags} {_label(node)}{mark}".replace("  ", " ").rstrip()
+    return f"{tag}{flags} {_clip(text)}{mark}".replace("  ", " ").rstrip()
 
 
 @dataclass(frozen=True)
@@ -142,6 +180,7 @@ class Screen:
 
     goal: str
     elements: list[UINode]
+    texts: list[str]  # what each element's line shows
     size: tuple[int, int]
 
     @classmethod
@@ -152,7 +191,8 @@ class Screen:
     @classmethod
     def of(cls, goal: str, tree: ScreenTree | None, size: tuple[int, int]) -> Screen:
         """The screen of an observation's tree."""
-        return cls(goal=goal, elements=screen_elements(tree.nodes if tree else [], size), size=size)
+        elements, texts = screen_elements(tree.nodes if tree else [], size)
+        return cls(goal=goal, elements=elements, texts=texts, size=size)
 
     def element(self, number: int) -> UINode:
         if not 1 <= number <= len(self.elements):
@@ -161,19 +201,48 @@ class Screen:
 
 
 def render_screen(screen: Screen) -> list[str]:
-    """The element lines of the prompt: what the model sees of the screen."""
+    """The element lines of the prompt: what the model sees of the screen, one line an element."""
     goal_keys = match_keys(screen.goal)
-    return [render_element(i, node, goal_keys) for i, node in enumerate(screen.elements, 1)]
+    return [render_element(node, text, goal_keys) for node, text in zip(screen.elements, screen.texts)]
 
 
 def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) -> str:
-    lines = [f"goal: {render_goal(screen.goal)}",
+    lines = [f"goal: {' '.join(screen.goal.split())}",
              f"app: {(app or 'unknown').rsplit('.', 1)[-1]}",
              f"step: {step}",
              f"done: {' | '.join(done[-HISTORY_TURNS:]) or '-'}",
              "screen:",
-             *render_screen(screen)]
+             *render_screen(screen),
+             f"words: {goal_words(screen.goal)}"]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PointerPlaces:
+    """Where in a prompt's text the pointers are read (character offsets)."""
+
+    elements: list[int]  # the newline ending "screen:" (element 0, the whole screen), then each element line's
+    words: list[int]  # the last character of each goal word on the words line
+
+
+def pointer_places(prompt: str) -> PointerPlaces:
+    """The pointer positions of a prompt built by :func:`build_prompt`."""
+    lines = prompt.split("\n")
+    header = lines.index("screen:")
+    if not lines[-1].startswith("words: "):
+        raise CompactError("the prompt has no words line: not an autoagent-compact-v3 prompt")
+    ends, at = [], 0
+    for number, line in enumerate(lines[:-1]):
+        at += len(line)
+        if number >= header:
+            ends.append(at)  # the newline after this line
+        at += 1
+    words, start = [], at + len("words: ")
+    for part in lines[-1][len("words: "):].split(" "):
+        if part:
+            words.append(start + len(part) - 1)
+        start += len(part) + 1
+    return PointerPlaces(elements=ends, words=words)
 
 
 # ---------------------------------------------------------------------------- answers
@@ -327,10 +396,58 @@ def summarize(answer: str, screen: Screen) -> str:
     """How an earlier step reads in ``done:``: what was tapped or typed, not where."""
     action = decode_answer(answer, screen)
     if isinstance(action, Tap):
-        node = screen.element(_element_number(answer.split()[1]))
-        return f"tap {_quote(_label(node)[:24])}"
+        number = _element_number(answer.split()[1])
+        screen.element(number)
+        return f"tap {_quote(_clip(screen.texts[number - 1])[:24])}"
     if isinstance(action, Type):
         return f"type {_quote(action.text[:24])}"
     if isinstance(action, Swipe):
         return "swipe " + answer.split()[-1]
     return answer.strip()
+
+
+# ---------------------------------------------------------------------------- replies and pointers
+
+
+@dataclass(frozen=True)
+class Pointed:
+    """An answer as the model produces it: the reply it writes and what its pointers chose."""
+
+    reply: str  # "tap", "type", "swipe down", 'type "text"', "launch Shop", "back"...
+    element: int | None = None  # tap and swipe: 1.. the element lines, 0 the whole screen
+    span: tuple[int, int] | None = None  # type: first and last goal word
+
+
+def split_answer(answer: str) -> Pointed:
+    """``tap [3]`` -> reply ``tap`` pointing at element 3; answers without a target stay whole."""
+    parts = answer.strip().split()
+    if not parts:
+        raise CompactError("empty answer")
+    verb = parts[0]
+    if verb == "tap" and len(parts) == 2:
+        return Pointed("tap", element=_element_number(parts[1]))
+    if verb == "swipe" and len(parts) == 3:
+        return Pointed(f"swipe {parts[2]}", element=_element_number(parts[1]))
+    if verb == "type" and len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return Pointed("type", span=(int(parts[1]), int(parts[2])))
+    return Pointed(answer.strip())
+
+
+def join_answer(pointed: Pointed) -> str:
+    """The full answer: the reply with its pointers written in (the inverse of split_answer)."""
+    reply = pointed.reply.strip()
+    if reply == "tap" and pointed.element is not None:
+        return f"tap [{pointed.element}]"
+    if reply in ("swipe down", "swipe up") and pointed.element is not None:
+        return f"swipe [{pointed.element}] {reply.split()[1]}"
+    if reply == "type" and pointed.span is not None:
+        return f"type {pointed.span[0]} {pointed.span[1]}"
+    return reply
+
+
+def needs_element(reply: str) -> bool:
+    return reply.strip() in ("tap", "swipe down", "swipe up")
+
+
+def needs_span(reply: str) -> bool:
+    return reply.strip() == "type"

@@ -19,8 +19,10 @@ from typing import Any
 from autoagent.grammar import UnparseableReply
 from autoagent.policy.base import Decision, PolicyError, StepInput
 from autoagent.policy.compact import FORMAT as COMPACT_FORMAT
-from autoagent.policy.compact import CompactError, Screen, build_prompt, decode_answer, render_screen, summarize
+from autoagent.policy.compact import (CompactError, Pointed, Screen, build_prompt, decode_answer, join_answer,
+                                      needs_element, needs_span, render_screen, summarize)
 from autoagent.policy.decode import GreedyDecoder
+from autoagent.policy.pointers import EncodedPrompt, PointerScores, encode_prompt, pointer_vectors, score_pointers
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens
 from autoagent.policy.prompts import PromptOptions, build_messages, image_count
 from autoagent.policy.reply import ANSWER_CLOSE, decide_from_text, reply_complete
@@ -34,15 +36,6 @@ SMALL_MODEL_PARAMS = 50_000_000
 POLICY_FILE = "autoagent_policy.json"
 _WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                  "pytorch_model.bin.index.json")
-
-
-def compact_prompt_ids(tokenizer: Any, prompt: str) -> list[int]:
-    """A compact prompt as one user turn of the checkpoint's chat template, ready to answer.
-
-    Training encodes its rows through here too, so both see the same tokens."""
-    text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
-                                         add_generation_prompt=True)
-    return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
 def read_prompt_format(folder: Path) -> dict[str, Any] | None:
@@ -330,23 +323,32 @@ class LocalGLMPolicy:
         timings["prepare"] = (prepared - started) * 1000
         return decide_from_text(text, timings)
 
-    def prompt_inputs(self, prompt: str) -> dict[str, Any]:
-        """Model inputs (text only) for a compact prompt."""
+    def prompt_inputs(self, prompt: str) -> tuple[dict[str, Any], EncodedPrompt]:
+        """Model inputs (text only) for a compact prompt, and where its pointers are read."""
         import torch
 
-        ids = torch.tensor([compact_prompt_ids(self.tokenizer, prompt)])
-        return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "mm_token_type_ids": torch.zeros_like(ids)}
+        encoded = encode_prompt(self.tokenizer, prompt)
+        ids = torch.tensor([encoded.ids])
+        inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "mm_token_type_ids": torch.zeros_like(ids)}
+        return inputs, encoded
 
-    def compact_inputs(self, step: StepInput) -> tuple[dict[str, Any], Screen]:
-        """The compact prompt's inputs and the screen its numbers refer to."""
-        obs = step.observation
-        screen = Screen.of(step.task, obs.tree, obs.size)
-        # Earlier turns of this policy carry their summary as the thought (see _decide_compact).
-        done = [turn.thought for turn in step.history if turn.thought]
-        return self.prompt_inputs(build_prompt(screen, obs.app, step.step, done)), screen
+    def pointer_scores(self, inputs: dict[str, Any], encoded: EncodedPrompt) -> PointerScores:
+        """The pointers' scores: one pass over the prompt (the decoder keeps only its last logits)."""
+        import torch
 
-    def ranked_answers(self, inputs: dict[str, Any], count: int) -> list[str]:
-        """The ``count`` most likely answers (beam search), best first."""
+        batch = self._batch(inputs)
+        with torch.inference_mode(), self._threads_for_step():
+            hidden = self._model.model(**batch).last_hidden_state[0]
+            return score_pointers(hidden, pointer_vectors(self._model, self.tokenizer), encoded)
+
+    def answer(self, prompt: str) -> str:
+        """The best full answer to a compact prompt (``tap [3]``, ``type 2 4``...)."""
+        inputs, encoded = self.prompt_inputs(prompt)
+        reply, _ = self.generate(inputs)
+        return pointed_answers(reply, self.pointer_scores(inputs, encoded))[0]
+
+    def ranked_replies(self, inputs: dict[str, Any], count: int) -> list[str]:
+        """The ``count`` most likely replies (beam search), best first."""
         import torch
 
         batch = self._batch(inputs)
@@ -360,23 +362,33 @@ class LocalGLMPolicy:
 
     def _decide_compact(self, step: StepInput) -> Decision:
         started = time.perf_counter()
-        inputs, screen = self.compact_inputs(step)
+        obs = step.observation
+        screen = Screen.of(step.task, obs.tree, obs.size)
+        # Earlier turns of this policy carry their summary as the thought (see below).
+        done = [turn.thought for turn in step.history if turn.thought]
+        inputs, encoded = self.prompt_inputs(build_prompt(screen, obs.app, step.step, done))
         prepared = time.perf_counter()
-        answer, timings = self.generate(inputs)
+        reply, timings = self.generate(inputs)
+        pointing = time.perf_counter()
+        scores = self.pointer_scores(inputs, encoded)
+        timings["pointers"] = (time.perf_counter() - pointing) * 1000
         timings["prepare"] = (prepared - started) * 1000
         if not step.history:
             self._tried.clear()  # a new run
+        candidates = [a for a in pointed_answers(reply, scores) if _names_something(a, screen)]
+        answer = candidates[0] if candidates else reply
         # An answer given before on this same screen left it unchanged: giving it again would
-        # loop. The next most likely answer that is new here is taken instead (waiting excepted:
-        # a slow screen may need it twice).
+        # loop. The next best target of the same reply, or else the best of the next most
+        # likely replies, is taken instead (waiting excepted: a slow screen may need it twice).
         tried = self._tried.setdefault("\n".join(render_screen(screen)), set())
-        if answer.strip() in tried and answer.strip() != "wait" and self.alternatives > 1:
-            fresh = next((a for a in self.ranked_answers(inputs, self.alternatives)
+        if answer in tried and answer != "wait" and self.alternatives > 1:
+            others = (pointed_answers(r, scores)[0] for r in self.ranked_replies(inputs, self.alternatives))
+            fresh = next((a for a in [*candidates[1:self.alternatives], *others]
                           if a not in tried and _names_something(a, screen)), None)
             if fresh is not None:
                 answer = fresh
                 timings["alternative"] = 1.0
-        tried.add(answer.strip())
+        tried.add(answer)
         try:
             action = decode_answer(answer, screen)
         except CompactError as err:
@@ -385,6 +397,17 @@ class LocalGLMPolicy:
 
     def close(self) -> None:
         self._model = None
+
+
+def pointed_answers(reply: str, scores: PointerScores, limit: int = 8) -> list[str]:
+    """Full answers for a reply, best target first: its pointers' choices written in."""
+    reply = reply.strip()
+    if needs_element(reply):
+        targets = scores.ranked_elements(allow_screen=reply != "tap")[:limit]
+        return [join_answer(Pointed(reply, element=e)) for e in targets] or [reply]
+    if needs_span(reply):
+        return [join_answer(Pointed(reply, span=s)) for s in scores.ranked_spans(limit)] or [reply]
+    return [reply]
 
 
 def _names_something(answer: str, screen: Screen) -> bool:

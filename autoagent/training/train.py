@@ -84,7 +84,10 @@ class TrainConfig:
     threads: int = 2
     resume: bool = False
     init: str | None = None  # start from this checkpoint's weights and tokenizer (fresh schedule)
-    prompt_loss: float = 0.1  # weight of the auxiliary next-token loss on the prompt
+    # Weight of an auxiliary next-token loss on the prompt. Off: on a 603-row run it kept the
+    # pointers at chance (their loss 2.8 after 150 steps, 0.9 without it).
+    prompt_loss: float = 0.0
+    pointer_loss: float = 1.0  # weight of the pointers' loss (the reply's loss has weight 1)
     dagger_repeat: int = 3  # times each correction row (dagger.jsonl) appears per pass
 
 
@@ -96,12 +99,14 @@ def build_tokenizer(corpus: list[str], vocab_size: int):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
+    from autoagent.policy.compact import POINTER_TOKENS
     from autoagent.policy.tiny import CHAT_TEMPLATE, SPECIAL_TOKENS
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False,
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=[*SPECIAL_TOKENS, *POINTER_TOKENS],
+                                  show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.train_from_iterator(corpus, trainer)
     hf = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>",
@@ -171,18 +176,27 @@ def save_checkpoint(folder: Path, model, tokenizer, policy: dict[str, Any], stat
 @dataclass(frozen=True)
 class Example:
     ids: list[int]
-    answer_start: int  # index of the first answer token in ids
+    answer_start: int  # index of the first reply token in ids
+    elements: list[int]  # token index of each element pointer (0: the whole screen)
+    words: list[int]  # token index of each goal word's pointer
+    element: int | None  # the element the answer points at
+    span: tuple[int, int] | None  # the goal words it types
 
 
 def encode_rows(rows: list[dict], tokenizer) -> list[Example]:
-    from autoagent.policy.local_engine import compact_prompt_ids
+    """Rows as token ids: the prompt, then the reply the model writes; the answer's target
+    (``tap [3]``, ``type 2 4``) becomes pointer labels."""
+    from autoagent.policy.compact import split_answer
+    from autoagent.policy.pointers import encode_prompt
 
     eos = tokenizer.eos_token_id
     examples = []
     for row in rows:
-        prompt = compact_prompt_ids(tokenizer, row["prompt"])
-        answer = tokenizer(row["target"], add_special_tokens=False)["input_ids"] + [eos]
-        examples.append(Example(prompt + answer, len(prompt)))
+        prompt = encode_prompt(tokenizer, row["prompt"])
+        pointed = split_answer(row["target"])
+        reply = tokenizer(pointed.reply, add_special_tokens=False)["input_ids"] + [eos]
+        examples.append(Example(prompt.ids + reply, len(prompt.ids), prompt.elements, prompt.words,
+                                pointed.element, pointed.span))
     return examples
 
 
@@ -224,9 +238,37 @@ def hidden_states(model, input_ids, mask):
                        mm_token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
 
 
-def answer_logits(model, input_ids, mask, rows, cols):
-    """Logits at the answer positions only: the output layer is most of the cost elsewhere."""
-    return model.lm_head(hidden_states(model, input_ids, mask)[rows, cols])
+def pointer_loss(hidden, vectors, examples: list[Example]):
+    """Cross-entropy of each pointer over its choices: the answer's element among the screen's
+    lines, its span's first and last word among the goal's words. (0 when the batch has none.)"""
+    import torch
+
+    losses = []
+    for b, e in enumerate(examples):
+        if e.element is not None and e.element < len(e.elements):
+            scores = hidden[b, e.elements].float() @ vectors[0].float()
+            losses.append(torch.nn.functional.cross_entropy(scores[None], torch.tensor([e.element])))
+        if e.span is not None and e.span[1] < len(e.words):
+            scores = hidden[b, e.words].float() @ vectors.float().T
+            losses.append(torch.nn.functional.cross_entropy(scores.T, torch.tensor(list(e.span))))
+    return torch.stack(losses).mean() if losses else hidden.sum() * 0
+
+
+def pointers_right(hidden, vectors, e: Example) -> bool:
+    """Whether the pointers' best choices are the answer's (spans pick the best pair)."""
+    from autoagent.policy.pointers import PointerScores
+
+    if e.element is None and e.span is None:
+        return True
+    elements = (hidden[e.elements].float() @ vectors[0].float()).tolist()
+    words = hidden[e.words].float() @ vectors.float().T if e.words else None
+    scores = PointerScores(elements=elements, starts=words[:, 0].tolist() if words is not None else [],
+                           ends=words[:, 1].tolist() if words is not None else [])
+    if e.element is not None:
+        ranked = scores.ranked_elements(allow_screen=True)
+        return bool(ranked) and ranked[0] == e.element
+    spans = scores.ranked_spans(1)
+    return bool(spans) and spans[0] == e.span
 
 
 def prompt_targets(examples: list[Example], width: int):
@@ -236,11 +278,15 @@ def prompt_targets(examples: list[Example], width: int):
     targets = torch.full((len(examples), width), -100, dtype=torch.long)
     for b, e in enumerate(examples):
         targets[b, :e.answer_start - 1] = torch.tensor(e.ids[1:e.answer_start])
+        # Where a pointer is read, the state serves the pointer, not the next token: language
+        # modelling there pulls it towards "what comes next" and the pointers learn nothing.
+        targets[b, e.elements + e.words] = -100
     return targets
 
 
-def evaluate_answers(model, examples: list[Example], pad: int, batch: int = 32) -> dict[str, float]:
-    """Teacher-forced accuracy on held-out answers: per token, and whole answers exactly right."""
+def evaluate_answers(model, examples: list[Example], pad: int, vectors_of, batch: int = 32) -> dict[str, float]:
+    """Teacher-forced accuracy on held-out answers: per reply token, and whole answers exactly
+    right (the reply and every pointer)."""
     import torch
 
     if not examples:
@@ -248,13 +294,16 @@ def evaluate_answers(model, examples: list[Example], pad: int, batch: int = 32) 
     model.eval()
     tokens = right = exact = 0
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        vectors = vectors_of(model)
         for i in range(0, len(examples), batch):
             chunk = examples[i:i + batch]
             input_ids, mask, rows, cols, targets = collate(chunk, pad)
-            hits = (answer_logits(model, input_ids, mask, rows, cols).argmax(-1) == targets)
+            hidden = hidden_states(model, input_ids, mask)
+            hits = (model.lm_head(hidden[rows, cols]).argmax(-1) == targets)
             tokens += len(targets)
             right += int(hits.sum())
-            exact += sum(bool(hits[rows == b].all()) for b in range(len(chunk)))
+            exact += sum(bool(hits[rows == b].all()) and pointers_right(hidden[b], vectors, e)
+                         for b, e in enumerate(chunk))
     model.train()
     return {"token_accuracy": right / tokens, "answer_accuracy": exact / len(examples)}
 
@@ -348,8 +397,13 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     deadline = started + cfg.minutes * 60 if cfg.minutes else None
     window_examples, window_start = 0, time.perf_counter()
     step = start_step
+    from autoagent.policy.pointers import pointer_vectors
+
+    def vectors_of(m):
+        return pointer_vectors(m, tokenizer)
+
     if held and start_step == 0:
-        evals.append({"step": 0, **evaluate_answers(model, held, pad)})
+        evals.append({"step": 0, **evaluate_answers(model, held, pad, vectors_of)})
     while step < cfg.steps:
         if deadline and time.perf_counter() > deadline:
             log(f"time budget of {cfg.minutes} minutes reached at step {step}")
@@ -367,8 +421,9 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
             # A little of plain language modelling on the prompt: thousands of targets per batch
             # instead of the answers' few dozen, which shapes attention early on.
             prompt_logits = model.lm_head(hidden) if cfg.prompt_loss else None
+            pointing = pointer_loss(hidden, vectors_of(model), chunk)
         loss = torch.nn.functional.cross_entropy(logits.float(), targets)
-        total_loss = loss
+        total_loss = loss + cfg.pointer_loss * pointing
         if prompt_logits is not None:
             aux = torch.nn.functional.cross_entropy(prompt_logits.float().flatten(0, 1),
                                                     prompt_targets(chunk, input_ids.shape[1]).flatten(),
@@ -380,7 +435,8 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         optimizer.step()
         step += 1
         window_examples += len(chunk)
-        history.append({"step": step, "loss": round(loss.item(), 5), "lr": lr})
+        history.append({"step": step, "loss": round(loss.item(), 5), "pointer_loss": round(pointing.item(), 5),
+                        "lr": lr})
         if step % cfg.log_every == 0 or step == start_step + 1:
             elapsed = time.perf_counter() - window_start
             rate = window_examples / elapsed
@@ -388,18 +444,18 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
             left = (cfg.steps - step) * cfg.batch / rate
             if deadline:
                 left = min(left, deadline - time.perf_counter())
-            log(f"step {step}/{cfg.steps} answer loss {loss.item():.4f} lr {lr:.2e} {rate:.1f} examples/s "
+            log(f"step {step}/{cfg.steps} reply loss {loss.item():.4f} pointer loss {pointing.item():.4f} lr {lr:.2e} {rate:.1f} examples/s "
                 f"elapsed {clock(total)} left {clock(max(0.0, left))}")
             window_examples, window_start = 0, time.perf_counter()
         if held and step % cfg.eval_every == 0:
-            scores = evaluate_answers(model, held, pad)
+            scores = evaluate_answers(model, held, pad, vectors_of)
             evals.append({"step": step, **scores})
             log(f"step {step} held-out token accuracy {scores['token_accuracy']:.4f} "
                 f"answer accuracy {scores['answer_accuracy']:.4f}")
         if step % cfg.save_every == 0 and step < cfg.steps:
             save_checkpoint(out, model, tokenizer, policy_meta, snapshot(step))
     if held and (not evals or evals[-1]["step"] != step):
-        evals.append({"step": step, **evaluate_answers(model, held, pad)})
+        evals.append({"step": step, **evaluate_answers(model, held, pad, vectors_of)})
     final = evals[-1] if evals else {}
     if final:
         log(f"final held-out token accuracy {final['token_accuracy']:.4f} answer accuracy {final['answer_accuracy']:.4f}")
@@ -422,6 +478,26 @@ def strip_training_state(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
+def export_checkpoint(source: Path, dest: Path) -> None:
+    """A trained checkpoint as it ships: bf16 weights (half the size; inference on the CPU
+    computes in float32 anyway), no optimizer state, the same tokenizer and policy file."""
+    import torch
+    from transformers import Glm4vForConditionalGeneration
+
+    if not (source / POLICY_FILE).is_file():
+        raise ValueError(f"{source} is not a checkpoint written by autoagent train")
+    if dest.exists() and any(p.name != "MODEL_CARD.md" for p in dest.iterdir()) and not (dest / POLICY_FILE).is_file():
+        raise ValueError(f"{dest} holds other files; give an empty folder or an earlier checkpoint")
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.is_file() and item.name not in (STATE_FILE, "training_log.json", "model.safetensors"):
+            shutil.copy2(item, dest / item.name)
+    model = Glm4vForConditionalGeneration.from_pretrained(source, local_files_only=True, dtype=torch.float32)
+    model.to(torch.bfloat16).save_pretrained(dest)
+    for item in dest.iterdir():
+        item.chmod(0o644)  # the weights are written private; a package's files are readable by all
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="autoagent train",
@@ -429,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog="example: autoagent demos --out data/demos && autoagent train --data data/demos --out ckpt/p "
                "--minutes 40\nthen: autoagent eval --checkpoint ckpt/p",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="folder written by `autoagent demos`")
+    parser.add_argument("--data", help="folder written by `autoagent demos` (needed unless --export)")
     parser.add_argument("--out", required=True, help="checkpoint folder to write (or to resume)")
     parser.add_argument("--size", choices=sorted(SIZES), default="small", help="model size [default: small]")
     parser.add_argument("--steps", type=int, default=3000, help="optimizer steps; sets the schedule [default: 3000]")
@@ -446,14 +522,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-every", type=int, default=500)
     parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
-    parser.add_argument("--prompt-loss", type=float, default=0.1,
-                        help="weight of an auxiliary next-token loss on the prompt [default: 0.1]")
+    parser.add_argument("--prompt-loss", type=float, default=0.0,
+                        help="weight of an auxiliary next-token loss on the prompt [default: 0, off]")
     parser.add_argument("--dagger-repeat", type=int, default=3,
                         help="times each correction row (dagger.jsonl) appears per pass [default: 3]")
     parser.add_argument("--init", metavar="CHECKPOINT",
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
+    parser.add_argument("--export", metavar="CHECKPOINT",
+                        help="instead of training: write CHECKPOINT to --out as it ships (bf16, no optimizer state)")
     args = parser.parse_args(argv)
+    if not args.export and not args.data:
+        parser.error("--data is required: the folder written by `autoagent demos`")
     require("local", "training")  # after parsing: --help needs no extra
+    if args.export:
+        try:
+            export_checkpoint(Path(args.export), Path(args.out))
+        except (ValueError, OSError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        return 0
     cfg = TrainConfig(data=args.data, out=args.out, size=args.size, steps=args.steps, minutes=args.minutes,
                       device=args.device, batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed,
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,

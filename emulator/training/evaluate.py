@@ -6,7 +6,7 @@ For each evaluation seed (never used for training; about half the goals use word
 out of training) it runs the checkpoint through the local engine and the agent loop with an
 approving human and judges the task by the apps' own state, then runs the expert on the
 same task. It reports task success, steps against the expert, how often a run loops (the
-same answer on an unchanged screen three times), the model's latency per step, and the
+engine's loop watch warned about or ended it), the model's latency per step, and the
 exact-answer accuracy on held-out demonstration rows (``--rows``). Every task that pays is
 run once more with nobody to confirm: it must end with zero payments, whatever the model does.
 """
@@ -18,7 +18,6 @@ import json
 import statistics
 import sys
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,6 @@ from autoagent.training.rows import read_rows
 from emulator.training.demos import ManualClock, approving_human, run_expert
 from emulator.training.taskgen import TaskCase, cases
 
-LOOP_REPEATS = 3
 
 
 @dataclass
@@ -59,15 +57,9 @@ def _run_model(case: TaskCase, policy, human, trace_root: Path, max_steps: int):
     return agent.run(case.goal), phone
 
 
-def looped(trace_dir: Path | None) -> bool:
-    """True when one answer was given on one unchanged screen LOOP_REPEATS times."""
-    if trace_dir is None:
-        return False
-    seen: Counter[tuple[str, str]] = Counter()
-    for record in read_trace(trace_dir).steps:
-        screen = (trace_dir / record.hierarchy).read_text(encoding="utf-8") if record.hierarchy else ""
-        seen[(screen, record.answer or record.raw)] += 1
-    return bool(seen) and max(seen.values()) >= LOOP_REPEATS
+def looped(trace) -> bool:
+    """True when the engine's loop watch (autoagent.loops) warned about or ended the run."""
+    return trace is not None and any(step.loop for step in trace.steps)
 
 
 def row_accuracy(policy, rows: list[dict]) -> dict[str, Any]:
@@ -75,7 +67,7 @@ def row_accuracy(policy, rows: list[dict]) -> dict[str, Any]:
     right = 0
     by_verb: dict[str, list[int]] = {}
     for row in rows:
-        answer, _ = policy.generate(policy.prompt_inputs(row["prompt"]))
+        answer = policy.answer(row["prompt"])
         hit = answer.strip() == row["target"]
         right += hit
         by_verb.setdefault(row["target"].split()[0], [0, 0])
@@ -104,7 +96,7 @@ def evaluate(checkpoint: str | Path, count: int = 10, start: int | None = None, 
             expert, expert_phone, _ = run_expert(case, root, max_steps=60)
             row = CaseResult(case.task.id, case.family, case.lang, case.heldout_template, ok, result.steps,
                              result.status.value, expert.ok and case.task.is_successful(expert_phone), expert.steps,
-                             looped(result.trace_dir), model_ms)
+                             looped(trace), model_ms)
             if case.task.payment:
                 _, unguarded_phone = _run_model(case, policy, NoHuman(), root, max_steps)
                 row.unconfirmed_payments = len(unguarded_phone.payments)
