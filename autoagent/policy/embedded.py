@@ -2,7 +2,7 @@
 
 It was trained by ``autoagent demos`` + ``autoagent train`` on the emulator's tasks (see the
 model card, ``MODEL_CARD.md`` in its folder) and reads the compact prompt of
-:mod:`autoagent.policy.compact`. It is the default policy on the emulator.
+:mod:`autoagent.policy.compact`. ``--engine local`` loads it when no ``--model-path`` is given.
 """
 
 from __future__ import annotations

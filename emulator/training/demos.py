@@ -5,7 +5,7 @@ Each row is one prompt of the embedded policy's compact format (see
 
     {"id": "gen-train-hotel-7/0003#1", "task_id": ..., "seed": 7, "split": "train",
      "family": "hotel", "lang": "zh", "template": 1, "heldout_template": false,
-     "goal": "...", "step": 3, "source": "expert", "prompt": "goal: 0 帮 1 我 ...", "target": "tap 12"}
+     "goal": "...", "step": 3, "source": "expert", "prompt": "goal: 帮我 ...", "target": "tap [12]"}
 
 Runs go through the real agent loop (guard included; the human approves), so the expert
 pays exactly as a model would have to. Training episodes are also written out under other
