@@ -73,16 +73,21 @@ def served(tmp_path_factory) -> Iterator:
     app.close()
 
 
+def open_page(browser, url: str, **context: object):
+    """The web page in a fresh browser context, loaded far enough to use."""
+    # bypass_csp: the page forbids eval, which wait_for_function needs; the page itself is unchanged.
+    pg = browser.new_context(bypass_csp=True, **context).new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(url)
+    pg.wait_for_selector("#engine option", state="attached")
+    return pg
+
+
 @pytest.fixture
 def page(browser, served):
-    # bypass_csp: the page forbids eval, which wait_for_function needs; the page itself is unchanged.
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    pg.goto(served.url)
-    pg.wait_for_selector("#engine option", state="attached")
+    pg = open_page(browser, served.url, viewport={"width": 1400, "height": 1000})
     yield pg
-    context.close()
+    pg.context.close()
     run = served.app.run
     if run is not None and run.running:
         run.stop()
@@ -300,14 +305,9 @@ def test_a_failed_run_shows_the_message_without_pythons_class_name(page, served)
 def idle(browser, tmp_path):
     """A page on a server that has not run anything yet, on a phone-sized screen."""
     app = make_app(policy_factory=policy_for, traces=tmp_path)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                  bypass_csp=True)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    pg.goto(app.url)
-    pg.wait_for_selector("#engine option", state="attached")
+    pg = open_page(browser, app.url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     yield pg
-    context.close()
+    pg.context.close()
     app.close()
 
 
