@@ -82,6 +82,23 @@ def test_tools_devices_and_the_screen(tmp_path: Path) -> None:
     assert bad.is_error and "cannot read the action" in bad.content[0].text
 
 
+def test_a_dismissed_question_is_no_answer_not_a_no(tmp_path: Path) -> None:
+    """A client whose user dismisses the form (cancel) gave no answer: nothing is bought, and the
+    result does not say the person declined."""
+    asked: list[str] = []
+
+    async def dismiss(ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append(params.message)
+        return types.ElicitResult(action="cancel")
+
+    async def script(client: Client) -> Any:
+        return (await client.call_tool("run_task", {"task": BUY})).structured_content
+
+    run = call(server(tmp_path), script, elicit=dismiss, mode="legacy")
+    assert len(asked) == 1
+    assert run["status"] == "needs_human" and run["message"].startswith("purchase needs your confirmation")
+
+
 @pytest.mark.parametrize("mode", ["auto", "legacy"], ids=["input-required", "elicitation-request"])
 def test_a_run_asks_the_client_and_a_no_stops_it(tmp_path: Path, mode: str) -> None:
     asked: list[str] = []

@@ -144,11 +144,13 @@ class RelayHuman:
 
     def confirm(self, request: ConfirmationRequest) -> Approval:
         reply = self._ask("confirm", confirmation_text(request))
-        return Approval(approved=reply is True, by=ANSWERED_BY, note="yes" if reply is True else "no")
+        return Approval(approved=reply is True, by=ANSWERED_BY, note="yes" if reply is True else "no",
+                        missing=_missing(reply))
 
     def take_over(self, message: str) -> Approval:
         reply = self._ask("take_over", f"Please do this on the device yourself: {message}")
-        return Approval(approved=reply is True, by=ANSWERED_BY, note="done" if reply is True else "not done")
+        return Approval(approved=reply is True, by=ANSWERED_BY, note="done" if reply is True else "not done",
+                        missing=_missing(reply))
 
     def ask(self, message: str) -> str | None:
         reply = self._ask("ask", message or "The agent needs your choice.")
@@ -156,3 +158,9 @@ class RelayHuman:
 
     def _ask(self, kind: Kind, message: str) -> Answer:
         return None if self.job is None else self.job.ask(kind, message)
+
+
+def _missing(reply: Answer) -> Literal["", "no_one"]:
+    # None: nobody answered (a cancelled or dismissed form, a client that cannot ask, no answer in
+    # time), which the result must not word as the person's own no.
+    return "no_one" if reply is None else ""

@@ -131,6 +131,8 @@ FORMS: dict[str, type[BaseModel]] = {"confirm": _Confirm, "take_over": _TakeOver
 def _interpret(question: Question, action: str, content: Any) -> Answer:
     """An elicitation's outcome as the engine's answer: only an accepted, valid form counts;
     a confirmation only with a JSON true (strict: the string "yes" is not a yes)."""
+    if action == "decline" and question.kind != "ask":
+        return False  # the person said no (a cancel or a dismissed form is no answer at all)
     if action != "accept" or content is None:
         return None
     try:
