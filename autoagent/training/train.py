@@ -256,14 +256,11 @@ def pointer_loss(hidden, vectors, examples: list[Example]):
 
 def pointers_right(hidden, vectors, e: Example) -> bool:
     """Whether the pointers' best choices are the answer's (spans pick the best pair)."""
-    from autoagent.policy.pointers import PointerScores
+    from autoagent.policy.pointers import EncodedPrompt, score_pointers
 
     if e.element is None and e.span is None:
         return True
-    elements = (hidden[e.elements].float() @ vectors[0].float()).tolist()
-    words = hidden[e.words].float() @ vectors.float().T if e.words else None
-    scores = PointerScores(elements=elements, starts=words[:, 0].tolist() if words is not None else [],
-                           ends=words[:, 1].tolist() if words is not None else [])
+    scores = score_pointers(hidden, vectors, EncodedPrompt(ids=e.ids, elements=e.elements, words=e.words))
     if e.element is not None:
         ranked = scores.ranked_elements(allow_screen=True)
         return bool(ranked) and ranked[0] == e.element
