@@ -136,10 +136,15 @@ def enter_date(s: Screen) -> Action | None:
     match = re.search(r"(\d\d)/(\d\d)/(\d{4})", s.utterance)
     if match is None:
         raise Unsolvable(f"no date in {s.utterance!r}")
+    return _fill_segmented(s, "".join(match.groups()), key="date")
+
+
+def _fill_segmented(s: Screen, digits: str, key: str) -> Action | None:
+    """Type into a date or time input, then submit. Such an input types into the part under the
+    pointer, and its first part (month, hour) is at the left: focus it there first."""
     edit = _edits(s)[0]
-    step = s.fill(edit, "".join(match.groups()), key="date")
+    step = s.fill(edit, digits, key=key)
     if step is not None and not edit.focused:
-        # A date input types into the part under the pointer: its month comes first, at the left.
         return s.tap_at(edit.bounds[0] + (edit.bounds[3] - edit.bounds[1]) * 0.6, edit.center[1])
     return step or s.tap(s.button("Submit"))
 
@@ -149,11 +154,7 @@ def enter_time(s: Screen) -> Action | None:
     if match is None:
         raise Unsolvable(f"no time in {s.utterance!r}")
     hour, minute, half = match.groups()
-    edit = _edits(s)[0]
-    step = s.fill(edit, f"{int(hour):02d}{minute}{half}", key="time")
-    if step is not None and not edit.focused:
-        return s.tap_at(edit.bounds[0] + (edit.bounds[3] - edit.bounds[1]) * 0.6, edit.center[1])
-    return step or s.tap(s.button("Submit"))
+    return _fill_segmented(s, f"{int(hour):02d}{minute}{half}", key="time")
 
 
 def multi_orderings(s: Screen) -> Action | None:
