@@ -4,6 +4,7 @@ real agent loop and guard. The policy is a script whose taps come from the phone
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -16,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from autoagent.actions import Back, Finish, Launch, Tap, Type, Wait
+from autoagent.actions import Back, Finish, Launch, TakeOver, Tap, Type, Wait
 from autoagent.geometry import to_relative
 from autoagent.perception.hierarchy import parse_hierarchy
 from autoagent.policy.base import StepInput
@@ -62,6 +64,10 @@ def policy_for(task: str, device, options: dict):
         raise ValueError("this policy cannot do that")
     if task.startswith("wait"):
         return LiveScript([Wait(seconds=0.2)] * 200)
+    if task.startswith("hand over"):
+        # The model asks for a person, then reports the app it sees once they are done.
+        return LiveScript([TakeOver(message="Open the Shop app for me"),
+                           lambda observation: Finish(message=f"now in {observation.app}")])
     return LiveScript(list(BUY_EARBUDS))
 
 
@@ -351,3 +357,153 @@ def test_a_page_open_across_a_server_restart_reloads_and_follows_the_new_server(
             second.close()
     finally:
         context.close()
+
+
+# -- a take-over on the live screen ------------------------------------------------------------
+
+SHOP = "com.autoagent.shop"
+
+
+def screen_point(pg, phone, node) -> tuple[float, float]:
+    """Where the page's live screen shows the centre of the phone's ``node``."""
+    left, top, width, height = pg.evaluate(
+        "(() => { const i = document.querySelector('#screen'), r = i.getBoundingClientRect();"
+        " return [r.left + i.clientLeft, r.top + i.clientTop, i.clientWidth, i.clientHeight]; })()")
+    screen_w, screen_h = phone.screen_size()
+    x, y = node.center
+    return left + (x + 0.5) * width / screen_w, top + (y + 0.5) * height / screen_h
+
+
+def wait_for_the_screen_to_be_yours(pg) -> None:
+    pg.wait_for_function("document.querySelector('#status').textContent.startsWith('paused: the device is yours')")
+    pg.wait_for_selector("#screen.yours:not(.hidden)")
+
+
+def shop_icon(phone):
+    icon = phone.find(resource_id="app_icon", desc="Shop 商城")
+    assert icon is not None, "the home screen shows no Shop icon"
+    return icon
+
+
+def test_the_models_take_over_gives_the_person_the_screen_and_resume_continues_from_it(browser, served):
+    """On a phone-sized page: the model asks for a take-over, a touch on the live screen opens the
+    app under the finger on the emulator, and Resume lets the agent finish on the new screen."""
+    pg = open_page(browser, served.url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        pg.fill("#task", "hand over to me")
+        pg.click("#start")  # the first step is the take-over: no step shows until it is done
+        wait_for_the_screen_to_be_yours(pg)
+        assert "Open the Shop app for me" in pg.inner_text("#pending-message")
+        widths = pg.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1] == 390, widths  # still no horizontal scroll
+        for selector in ("#screen", "#type-text", "#type-send", "#resume", "#deny"):
+            box = pg.locator(selector).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
+        phone = served.app.phone
+        assert phone.current_package() != SHOP
+        pg.locator("#screen").scroll_into_view_if_needed()
+        pg.touchscreen.tap(*screen_point(pg, phone, shop_icon(phone)))
+        wait_until(lambda: phone.current_package() == SHOP)
+        pg.click("#resume")
+        assert finished_status(pg) == f"finished: success — now in {SHOP}"
+        assert not pg.is_visible("#yours")
+    finally:
+        pg.context.close()
+
+
+def test_the_persons_take_over_forwards_taps_drags_and_text_to_the_phone(page, served):
+    start(page, "wait while I do it")
+    page.click("#takeover")
+    wait_for_the_screen_to_be_yours(page)
+    run, phone = served.app.run, served.app.phone
+    steps = step_events(served, run)
+    page.mouse.click(*screen_point(page, phone, shop_icon(phone)))
+    wait_until(lambda: phone.current_package() == SHOP)
+
+    # A drag scrolls the list under it.
+    products = phone.find(resource_id="product_list")
+    x, y = products.center
+    assert phone.scroll_position(x, y)[0] == 0
+    (ax, ay), (_, by) = screen_point(page, phone, products), screen_point(page, phone, phone.find(
+        resource_id="section_title"))
+    page.mouse.move(ax, ay + 60)
+    page.mouse.down()
+    page.mouse.move(ax, ay - 20, steps=5)
+    page.mouse.move(ax, by, steps=5)
+    page.mouse.up()
+    wait_until(lambda: phone.scroll_position(x, y)[0] > 0)
+
+    # Text goes into the focused field.
+    page.mouse.click(*screen_point(page, phone, phone.find(resource_id="search_box")))
+    wait_until(lambda: phone.find(resource_id="search_input") is not None)
+    page.fill("#type-text", "wireless earbuds")
+    page.click("#type-send")
+    wait_until(lambda: phone.find(resource_id="search_input").text == "wireless earbuds")
+    page.wait_for_function("document.querySelector('#type-text').value === ''")  # sent: the box is ready again
+
+    # Nothing the agent did in the meantime: the person had the device.
+    assert step_events(served, run) == steps
+    page.click("#resume")
+    page.wait_for_selector("#yours.hidden", state="attached")
+    # The agent goes on from the screen the person left.
+    wait_until(lambda: step_events(served, run) > steps + 1)
+    after = [e for e in served.app.events.since(0, 0) if e["type"] == "step" and e["run"] == run.id][steps:]
+    assert after[0]["outcome"] == "taken_over" and after[1]["app"] == SHOP
+    page.click("#stop")
+    assert finished_status(page).startswith("finished: interrupted")
+
+
+def test_input_on_the_live_screen_is_ignored_while_the_agent_drives(page, served):
+    start(page, "wait without me")
+    phone = served.app.phone
+    home = phone.current_package()
+    page.wait_for_selector("#screen:not(.hidden)")
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if "/api/input" in request.url else None)
+    point = screen_point(page, phone, shop_icon(phone))
+    page.mouse.click(*point)
+    page.mouse.move(point[0], point[1] + 100)
+    page.mouse.down()
+    page.mouse.move(point[0], point[1] - 100, steps=5)
+    page.mouse.up()
+    # The server refuses it too, whoever sends it.
+    reply = page.request.post(served.url.split("?")[0] + "api/input", data={"kind": "tap", "x": 500, "y": 500})
+    assert reply.status == 409
+    assert reply.json() == {"error": "the agent is driving: press Take over and wait until the screen is yours"}
+    page.wait_for_timeout(500)
+    assert phone.current_package() == home
+    assert not page.is_visible("#yours")
+    assert sent == []  # the page sends nothing while the agent drives
+    assert [e for e in phone.events if e.kind in ("tap", "swipe")] == []
+    page.click("#stop")
+    assert finished_status(page).startswith("finished: interrupted")
+
+
+def test_a_phone_over_adb_is_driven_from_the_live_screen_and_the_screen_follows(browser, tmp_path, wire_server,
+                                                                                no_adb_daemon):
+    """The same take-over on a phone driven through uiautomator2 (the emulator behind the adb wire
+    server): the live screen is the run's newest screenshot, so each input must renew it."""
+    from autoagent.actuators.android import AndroidDevice
+
+    def connect(spec: str):
+        return AndroidDevice.connect(wire_server.serial, adb_host="127.0.0.1", adb_port=wire_server.adb_port)
+
+    app = make_app(policy_factory=policy_for, device_factory=connect, traces=tmp_path)
+    pg = open_page(browser, app.url, viewport={"width": 1400, "height": 1000})
+    try:
+        phone = wire_server.phone
+        pg.select_option("#device", "android")
+        pg.fill("#task", "hand over on the phone")
+        pg.click("#start")
+        wait_for_the_screen_to_be_yours(pg)
+        with pg.expect_response("**/api/input") as reply:
+            pg.mouse.click(*screen_point(pg, phone, shop_icon(phone)))
+        assert reply.value.status == 200 and phone.current_package() == SHOP
+        png = pg.request.get(app.url.split("?")[0] + "api/screen.png")
+        shown = Image.open(io.BytesIO(png.body())).convert("RGB")
+        assert shown.tobytes() == phone.screenshot().convert("RGB").tobytes()  # the shop, not the home screen
+        pg.click("#resume")
+        assert finished_status(pg) == f"finished: success — now in {SHOP}"
+    finally:
+        pg.context.close()
+        app.close()

@@ -124,3 +124,51 @@ def test_bad_content_length_gets_400_and_the_server_lives_on(tmp_path, length):
         assert call(served.url, "api/state") == 200
     finally:
         served.close()
+
+
+def test_input_on_the_live_screen_needs_the_token_and_this_sites_origin(with_token):
+    """The take-over's input endpoint is guarded as every other one: token, Origin, body checks."""
+    base = with_token.url.split("?")[0]
+    own = base.rstrip("/")
+    token = {"X-Autoagent-Token": "s3cret-token"}
+    tap = {"kind": "tap", "x": 500, "y": 500}
+    assert call(base, "api/input", tap) == 401
+    assert call(base, "api/input", tap, headers={**token, "Origin": "http://evil.example"}) == 403
+    assert call(base, "api/input", tap, headers={**token, "Origin": "null"}) == 403
+    assert call(base, "api/run", {"task": "buy"}, headers={**token, "Origin": "http://evil.example"}) == 403
+    assert call(base, "api/input", tap, headers={**token, "Origin": own}) == 409  # no run: nothing to drive
+    req = urllib.request.Request(base + "api/input", data=b"kind=tap&x=1&y=1", method="POST",
+                                 headers={**token, "Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    assert err.value.code == 415
+    huge = {"kind": "type", "text": "x" * (70 * 1024)}
+    assert call(base, "api/input", huge, headers=token) == 413
+
+
+def reply_of(url: str, path: str, body: dict) -> tuple[int, dict]:
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as res:
+            return res.status, json.load(res)
+    except urllib.error.HTTPError as err:
+        return err.code, json.load(err)
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    ({"kind": "tap", "x": 1000, "y": 5}, "x must be a whole number from 0 to 999, a point on the screen (got 1000)"),
+    ({"kind": "tap", "x": 5, "y": -1}, "y must be a whole number from 0 to 999, a point on the screen (got -1)"),
+    ({"kind": "tap", "x": 5.5, "y": 5}, "x must be a whole number from 0 to 999, a point on the screen (got 5.5)"),
+    ({"kind": "swipe", "x1": 1, "y1": 2, "x2": 3}, "y2 is missing for a swipe"),
+    ({"kind": "type", "text": ""}, "text must be 1 to 1000 characters of text (got 0 characters)"),
+    ({"kind": "type", "text": "y" * 1001}, "text must be 1 to 1000 characters of text (got 1001 characters)"),
+    ({"kind": "pinch"}, "kind must be tap, swipe or type (got 'pinch')"),
+    ({"kind": "tap", "x": 1, "y": 1, "force": 9}, "unexpected field 'force' for a tap"),
+])
+def test_bad_input_on_the_live_screen_gets_one_clear_line(tmp_path, body, error):
+    served = make_app(traces=tmp_path)
+    try:
+        assert reply_of(served.url, "api/input", body) == (400, {"error": error})
+    finally:
+        served.close()

@@ -2,8 +2,13 @@
 
 Stopping: the run's policy and human are wrapped; once stop is asked, the next decision (or
 the answer to a question the run is waiting on) raises KeyboardInterrupt, which the agent
-turns into an ``interrupted`` result with the trace finished as usual. Taking over pauses
-the run before its next decision until the person resumes.
+turns into an ``interrupted`` result with the trace finished as usual.
+
+Taking over: the person's press of Take over makes the run's next decision a take-over (a
+decision the model was making meanwhile is dropped: it saw the screen before the person's
+changes), so it goes the way the model's own ``Take_over`` goes. The run's thread waits, the
+person drives the device from the page (:mod:`autoagent.web.takeover`), and Resume continues
+from the screen as the person left it.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from autoagent.actions import TakeOver
 from autoagent.agent import Agent, Result
 from autoagent.device import Device
 from autoagent.policy.base import Decision, Policy, StepInput
 from autoagent.safety.pending import PendingConfirmations, PendingRequest
 from autoagent.safety.types import Approval, ConfirmationRequest
 from autoagent.trace import StepRecord
+from autoagent.web.takeover import AGENT_DRIVES, Hands, NotTakingOver, ScreenInput
 
 
 class EventLog:
@@ -79,6 +86,18 @@ class Control:
             if self.stopped:
                 raise KeyboardInterrupt("stopped from the web page")
 
+    def taken_over(self) -> bool:
+        """Whether the person has asked to take over; raise KeyboardInterrupt once stopped."""
+        with self._cond:
+            if self.stopped:
+                raise KeyboardInterrupt("stopped from the web page")
+            return self.paused
+
+
+# The step a person's press of Take over turns into: the engine's take-over, as for the model's.
+PERSON_TAKES_OVER = Decision(raw="", thought="The person took over from the web page.",
+                             action=TakeOver(message="You took over from the web page: press Resume when done."))
+
 
 @dataclass
 class StoppablePolicy:
@@ -90,9 +109,13 @@ class StoppablePolicy:
         return self.inner.name
 
     def decide(self, step: StepInput) -> Decision:
-        self.control.checkpoint()
+        if self.control.taken_over():
+            return PERSON_TAKES_OVER
         decision = self.inner.decide(step)
-        self.control.checkpoint()  # a stop or take-over during a slow model call wins over its action
+        # A stop or take-over during a slow model call wins over its action, which was chosen on
+        # the screen as it was before the person's changes.
+        if self.control.taken_over():
+            return PERSON_TAKES_OVER
         return decision
 
     def close(self) -> None:
@@ -101,10 +124,14 @@ class StoppablePolicy:
 
 @dataclass
 class StoppableHuman:
-    """The pending-request queue, except that a stop ends the wait and the run."""
+    """The pending-request queue, except that a stop ends the wait and the run, and a take-over
+    hands the device to the person until they resume."""
 
     pending: PendingConfirmations
     control: Control
+    hands: Hands
+    events: EventLog
+    run_id: str
 
     def _after(self, answer: Any) -> Any:
         if self.control.stopped:
@@ -115,7 +142,16 @@ class StoppableHuman:
         return self._after(self.pending.confirm(request))
 
     def take_over(self, message: str) -> Approval:
-        return self._after(self.pending.take_over(message))
+        with self.hands.person():
+            self.events.emit("control", run=self.run_id, state="taken_over", message=message)
+            if self.control.paused:  # the person's own take-over: theirs until Resume or Stop
+                self.control.checkpoint()
+                answer = Approval(approved=True, by="web")
+            else:
+                answer = self.pending.take_over(message)
+        answer = self._after(answer)
+        self.events.emit("control", run=self.run_id, state="running")
+        return answer
 
     def ask(self, message: str) -> str | None:
         return self._after(self.pending.ask(message))
@@ -152,10 +188,12 @@ class Run:
     last_image: Any = None  # PIL image of the newest observation (the live screen for devices
                             # that may only be used from the run's thread, like Playwright's)
     policy_name: str = ""
+    device: Device | None = None  # the device the run drives, once open
     _thread: threading.Thread | None = None
 
     def __post_init__(self) -> None:
         self.pending = PendingConfirmations(timeout=self.confirm_timeout, on_publish=self._published)
+        self.hands = Hands()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -183,7 +221,21 @@ class Run:
 
     def resume(self) -> None:
         self.control.pause(False)
+        for request in self.pending.pending():  # the model's or the guard's take-over: done
+            if request.kind == "take_over" and self.pending.answer(request.id, approved=True, by="web"):
+                self.events.emit("answered", run=self.id, id=request.id, approved=True)
         self.events.emit("control", run=self.id, state="running")
+
+    def drive(self, given: ScreenInput) -> None:
+        """The person's tap, drag or text from the live screen, during a take-over only; raises
+        NotTakingOver while the agent drives."""
+        if self.device_spec.partition(":")[0].strip().lower() == "browser":
+            # Playwright's objects answer only the run's own thread, which is waiting.
+            raise NotTakingOver("input on the live screen drives phones; this run drives a browser")
+        if self.device is None:  # not open yet: the agent has not started, let alone handed over
+            raise NotTakingOver(AGENT_DRIVES)
+        # The live screen of a device other than the app's emulator phone is the newest screenshot.
+        self.last_image = self.hands.drive(self.device, given).screenshot.copy()
 
     def answer(self, request_id: str, approved: bool, text: str | None = None) -> bool:
         open_ = {r.id: r for r in self.pending.pending()}
@@ -199,6 +251,7 @@ class Run:
     def summary(self) -> dict[str, Any]:
         return {"id": self.id, "task": self.task, "device": self.device_spec, "policy": self.policy_name,
                 "running": self.running, "paused": self.control.paused, "stopped": self.control.stopped,
+                "taken_over": self.hands.held_by_person,
                 "status": self.result.status.value if self.result else ("error" if self.error else None),
                 "message": self.result.message if self.result else self.error, "trace": self.trace_dir,
                 "pending": [r.model_dump(mode="json") for r in self.pending.pending()]}
@@ -213,14 +266,15 @@ class Run:
     def _main(self) -> None:
         device = policy = None
         try:
-            device = self.open_device()
+            device = self.device = self.open_device()
             if self.on_device:
                 self.on_device(device)
             policy = self.make_policy(device)
             self.policy_name = policy.name
             self.events.emit("started", run=self.id, task=self.task, device=self.device_spec, policy=policy.name)
             agent = Agent(device=_Watched(device, self), policy=StoppablePolicy(policy, self.control),
-                          human=StoppableHuman(self.pending, self.control), max_steps=self.max_steps,
+                          human=StoppableHuman(self.pending, self.control, self.hands, self.events, self.id),
+                          max_steps=self.max_steps,
                           trace_root=self.trace_root, on_step=self._on_step)
             self.result = agent.run(self.task)
             self.trace_dir = str(self.result.trace_dir) if self.result.trace_dir else None

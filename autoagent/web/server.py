@@ -6,8 +6,9 @@ static page. One run at a time; it happens in a background thread (:mod:`autoage
 
 Security: binds to loopback unless told otherwise; on any other address a token is required
 and every request without it gets 401. Requests whose Host is not this server's are refused
-(DNS rebinding), and state-changing requests must be JSON or WAV, which a foreign page
-cannot send without a CORS preflight this server never grants.
+(DNS rebinding), and so are requests a page of another origin sends (its browser names it in
+Origin). State-changing requests must be JSON or WAV, which a foreign page cannot send without
+a CORS preflight this server never grants.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from autoagent.device import Device
+from autoagent.device import Device, DeviceError
 from autoagent.policy.base import Policy
 from autoagent.web.phones import PhoneChoice, Phones
 from autoagent.web.policies import build_policy, expert_available
 from autoagent.web.runs import EventLog, Run
+from autoagent.web.takeover import NotTakingOver, parse_input
 
 STATIC = Path(__file__).with_name("static")
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -218,6 +220,9 @@ class Handler(BaseHTTPRequestHandler):
         if host not in ("localhost", "127.0.0.1", "::1", str(bound).lower()) and not getattr(
                 self.server, "any_host", False):
             raise HttpError(403, f"unexpected Host {host!r}")
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.lower() != f"http://{self.headers.get('Host') or ''}".lower():
+            raise HttpError(403, f"requests from another site's page are refused (Origin {origin!r})")
         token = self.app.token
         if token:
             given = self.headers.get("X-Autoagent-Token") or self._query().get("token") or ""
@@ -273,7 +278,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch({"/api/run": self._run, "/api/answer": self._answer, "/api/stop": self._stop,
                         "/api/takeover": self._takeover, "/api/resume": self._resume,
-                        "/api/transcribe": self._transcribe})
+                        "/api/input": self._input, "/api/transcribe": self._transcribe})
 
     def _page(self) -> None:
         self._send(200, (STATIC / "index.html").read_bytes(), "text/html; charset=utf-8",
@@ -317,6 +322,19 @@ class Handler(BaseHTTPRequestHandler):
     def _resume(self) -> None:
         self._json_body()
         self.app.current().resume()
+        self._json(200, {"ok": True})
+
+    def _input(self) -> None:
+        try:
+            given = parse_input(self._json_body())
+        except ValueError as err:
+            raise HttpError(400, str(err)) from None
+        try:
+            self.app.current().drive(given)
+        except NotTakingOver as err:
+            raise HttpError(409, str(err)) from None
+        except DeviceError as err:
+            raise HttpError(502, f"the device: {err}") from None
         self._json(200, {"ok": True})
 
     def _transcribe(self) -> None:
