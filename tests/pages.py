@@ -11,9 +11,10 @@ from emulator.web.server import serving
 
 
 @contextmanager
-def serve_pages(pages: Mapping[str, str | bytes]) -> Iterator[str]:
+def serve_pages(pages: Mapping[str, str | bytes], posted: list[str] | None = None) -> Iterator[str]:
     """Serve ``pages`` (path -> HTML, or bytes typed by the path's suffix, an icon) on 127.0.0.1
-    at a free port; yields the base URL."""
+    at a free port; yields the base URL. A POST to a page's path is answered with the page and,
+    when ``posted`` is given, its path is appended there (what a page sent, for the test to judge)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
@@ -27,6 +28,12 @@ def serve_pages(pages: Mapping[str, str | bytes]) -> Iterator[str]:
                 body = (body or "not found").encode("utf-8")
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if posted is not None and self.path.split("?")[0] in pages:
+                posted.append(self.path.split("?")[0])
+            self.do_GET()
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet tests

@@ -31,6 +31,8 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Download, FileC
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from autoagent.actuators.browser_dialogs import OpenDialog, dialog_tree, draw_dialog, part_at
+from autoagent.actuators.browser_interrupt import Interrupter
 from autoagent.actuators.browser_notices import draw_notices, human_size, with_notices
 from autoagent.actuators.browser_runtime import (
     Protocol,
@@ -68,6 +70,9 @@ SCREENSHOT_RETRY_S = 3.0
 RESETTLES_AFTER_HELD = 3
 PHONE_VIEWPORT = (390, 844)
 DOWNLOAD_EVENT_MS = 5000
+# A page's dialog nobody answers for this long is answered Cancel (OK for an alert) at the next
+# look or action: a person's minutes over a payment fit in it, a forgotten dialog does not stay.
+DIALOG_TIMEOUT_S = 600.0
 
 # Sites ``launch`` knows by name (the browser's "apps"). Callers add their own.
 DEFAULT_SITES: dict[str, str] = {
@@ -96,7 +101,8 @@ class BrowserDevice:
                  sites: Mapping[str, str] | None = None, mobile: bool = False,
                  nav_timeout: float = 30.0, swipe_mode: str = "wheel",
                  on_close: Callable[[], None] | None = None, page: Page | None = None,
-                 hidpi_screenshots: bool = False, download_dir: str | Path | None = None) -> None:
+                 hidpi_screenshots: bool = False, download_dir: str | Path | None = None,
+                 dialog_timeout: float = DIALOG_TIMEOUT_S) -> None:
         self.context = context
         self.browser: Browser | None = context.browser
         self.start_url = start_url
@@ -125,6 +131,12 @@ class BrowserDevice:
         self._watched: list[Page] = []
         self.network = NetworkTracker()
         self._taps = TapSpacer()  # phone taps less than a double-tap window apart would merge
+        # A page's alert, confirm or prompt waiting for the model's answer (see _on_dialog), and
+        # the last screenshot, which the dialog is drawn over.
+        self.dialog_timeout = dialog_timeout
+        self._dialog: OpenDialog | None = None
+        self._interrupter = Interrupter()
+        self._last_image: Image.Image | None = None
         self.network.attach(context)
         context.set_default_timeout(nav_timeout * 1000)
         context.add_init_script(SCROLL_COUNTER_JS)
@@ -214,25 +226,79 @@ class BrowserDevice:
         page.on("filechooser", self._on_file_chooser)
 
     def _on_dialog(self, dialog: Dialog) -> None:
-        """A page's alert, confirm or prompt, answered here and told to the model as a notice.
+        """A page's alert, confirm or prompt: it waits for the model's answer.
 
-        While a dialog is open the page's renderer is stopped: the touch that opened it does not
-        return, and neither a screenshot nor a read of the page can be taken. So the dialog cannot
-        wait for the model; it gets the answer that does nothing irreversible (OK for an alert,
-        Cancel for a question), and the model reads what it said instead of losing it.
+        While it is open the page's renderer is stopped, so the Playwright call in progress (the
+        touch that opened it, a look at the page) would wait for ever: the interrupter ends that
+        call, and until the dialog is answered the screen is the dialog (browser_dialogs). Leaving
+        a page (beforeunload) is what the action that navigated asked for: it is accepted. A
+        dialog of a tab the model is not looking at gets the answer that does nothing
+        irreversible (OK for an alert, Cancel for a question), and the model is told.
         """
-        message = " ".join(dialog.message.split())[:200]
-        try:
-            if dialog.type in ("alert", "beforeunload"):
-                dialog.accept()
-                answer = "OK"
+        if dialog.type == "beforeunload":
+            _quietly(dialog.accept)
+            return
+        if self._closed or dialog.page is not self.page or self._dialog is not None:
+            try:
+                dialog.accept() if dialog.type == "alert" else dialog.dismiss()
+            except PlaywrightError:
+                return  # the page went away with its dialog
+            answer = "OK" if dialog.type == "alert" else "Cancel"
+            self.notices.append(f"{OpenDialog.of(dialog, '').describe()} on another tab (answered {answer})")
+            return
+        self._dialog = OpenDialog.of(dialog, _origin(dialog.page.url))
+        self._interrupter.interrupt(self.page)
+
+    def _answer_dialog(self, accept: bool) -> None:
+        """Answer the open dialog: OK (with the prompt's text) or Cancel."""
+        pending, self._dialog = self._dialog, None  # a dialog the answer leads to is the next one
+        if pending is None:
+            return
+
+        def answer() -> None:
+            if not accept:
+                pending.dialog.dismiss()
+            elif pending.kind == "prompt":
+                pending.dialog.accept(pending.text)
             else:
-                dialog.dismiss()
-                answer = "Cancel"
-        except PlaywrightError:
-            return  # the page went away with its dialog
-        if dialog.type != "beforeunload":
-            self.notices.append(f"The page's {dialog.type}() said \"{message}\" (answered {answer})")
+                pending.dialog.accept()
+
+        self._interruptible("answering the page's dialog", answer)
+
+    def _dialog_expired(self) -> bool:
+        """Answer Cancel to a dialog open longer than ``dialog_timeout``; True when it did."""
+        pending = self._dialog
+        if pending is None or time.monotonic() - pending.opened < self.dialog_timeout:
+            return False
+        self._answer_dialog(False)
+        answer = "OK" if pending.kind == "alert" else "Cancel"
+        self.notices.append(f"{pending.describe()} had no answer for {self.dialog_timeout:.0f} s and was "
+                            f"answered {answer}")
+        return True
+
+    def _dialog_takes(self, x: float | None = None, y: float | None = None) -> bool:
+        """Whether an open dialog takes this touch (at ``x, y``) instead of the page: OK and Cancel
+        answer it, its field is focused already, and the page behind it takes nothing. A dialog
+        that timed out takes the action too: it was aimed at the dialog, not at what lies below."""
+        pending = self._dialog
+        if pending is None:
+            return False
+        if self._dialog_expired():
+            self.notices.append("The action was not carried out: it was meant for that dialog")
+            return True
+        part = part_at(pending, self.screen_size(), x, y) if x is not None and y is not None else None
+        if part in ("ok", "cancel"):
+            self._answer_dialog(part == "ok")
+        elif part is None:
+            self.notices.append(f"{pending.describe()} is still open: nothing behind it can be touched "
+                                f"until it is answered ({' or '.join(pending.buttons)})")
+        return True
+
+    def _interruptible(self, what: str, fn: Callable[[], T]) -> T | None:
+        """``fn()``, or None when a dialog opened meanwhile (then ``self._dialog`` is set)."""
+        with self._op(what):
+            return self._interrupter.run(self.page, fn)[1]
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _on_file_chooser(self, chooser: FileChooser) -> None:
         """A tap opened a file picker: which file of the person's to upload is theirs to choose,
@@ -253,6 +319,8 @@ class BrowserDevice:
         self._size = None
 
     def _page_closed(self, page: Page) -> None:
+        if self._dialog is not None and self._dialog.dialog.page is page:
+            self._dialog = None  # closed with its page
         if page is not self.page or self._closed:
             return
         remaining = [p for p in self.context.pages if not p.is_closed()]
@@ -305,6 +373,10 @@ class BrowserDevice:
         if self._closed:
             return
         self._closed = True
+        if self._dialog is not None:
+            # The page hears Cancel, not the browser going away: nothing it asked about goes ahead.
+            _quietly(self._dialog.dialog.dismiss)
+            self._dialog = None
         if self.browser is not None:
             # Devices come and go on one shared browser: each takes its listener with it.
             _quietly(lambda: self.browser.remove_listener("disconnected", self._on_disconnected))
@@ -348,24 +420,30 @@ class BrowserDevice:
                 self.page.wait_for_timeout(50)
 
     def screenshot(self) -> Image.Image:
-        image = self._run("screenshot", self._screenshot)
+        image = None if self._dialog is not None else self._interruptible("screenshot", self._screenshot)
+        if image is None:  # a dialog is open: the page cannot be captured
+            return self._dialog_observation().screenshot
         self._size = image.size
+        self._last_image = image
         return image
 
     def screen_size(self) -> tuple[int, int]:
         """Screenshot size in pixels; known from the viewport, without taking one."""
         if self._size is None:
-            if self.hidpi_screenshots:
+            if self.hidpi_screenshots and self._dialog is None:
                 self.screenshot()
-            else:
-                self._size = self._viewport()
+            if self._size is None:
+                self._size = self._last_image.size if self._last_image is not None else self._viewport()
         assert self._size is not None
         return self._size
 
     def screen_tree(self) -> ScreenTree:
         """The page's nodes without a screenshot (the guard's re-check right before acting)."""
         size = self.screen_size()
-        snapshot = self._run("reading the page", lambda: collect(self.page))
+        snapshot = None if self._dialog is not None else \
+            self._interruptible("reading the page", lambda: collect(self.page))
+        if snapshot is None:
+            return self._dialog_observation().tree
         app = self.app_of(snapshot.url)
         return with_notices(dom_tree(snapshot, size, package=app), self.notices, size, app)
 
@@ -375,14 +453,34 @@ class BrowserDevice:
             return image, collect(self.page), self.page.url
 
         self._save_downloads()
-        image, snapshot, url = self._run("observing the page", both)
+        if self._dialog is not None and not self._dialog_expired():
+            return self._dialog_observation()
+        got = self._interruptible("observing the page", both)
+        if got is None:  # a dialog opened while the page was being read
+            return self._dialog_observation()
+        image, snapshot, url = got
         self._size = image.size
+        self._last_image = image
         app = self.app_of(url)
         tree = with_notices(dom_tree(snapshot, image.size, package=app), self.notices, image.size, app)
+        return Observation(screenshot=draw_notices(image, self.notices), tree=tree, app=app,
+                           pointer=self._pointer(image.size))
+
+    def _dialog_observation(self) -> Observation:
+        """The open dialog over the last screenshot (the page cannot be captured behind it)."""
+        assert self._dialog is not None
+        size = self.screen_size()
+        image = self._last_image if self._last_image is not None and self._last_image.size == size \
+            else Image.new("RGB", size, "white")
+        app = self.app_of(self.page.url)
+        tree = with_notices(dialog_tree(self._dialog, size, app), self.notices, size, app)
+        return Observation(screenshot=draw_notices(draw_dialog(image, self._dialog), self.notices), tree=tree,
+                           app=app, pointer=self._pointer(size))
+
+    def _pointer(self, size: tuple[int, int]) -> Pointer:
         # A phone viewport is touched by a finger, a desktop one clicked by a mouse; a CSS pixel of
         # the window is the density-independent pixel either way.
-        pointer = Pointer("finger" if self.mobile else "mouse", image.size[0] / self._viewport()[0])
-        return Observation(screenshot=draw_notices(image, self.notices), tree=tree, app=app, pointer=pointer)
+        return Pointer("finger" if self.mobile else "mouse", size[0] / self._viewport()[0])
 
     def app_of(self, url: str) -> str:
         """The "app" a URL belongs to: a named site it lives under, else its host."""
@@ -436,19 +534,23 @@ class BrowserDevice:
 
     def pause(self, seconds: float) -> None:
         self._begin_action()
-        with self._op("waiting"):
-            self.page.wait_for_timeout(max(0.0, seconds) * 1000)
+        self._interruptible("waiting", lambda: self.page.wait_for_timeout(max(0.0, seconds) * 1000))
 
     def tap(self, x: int, y: int) -> None:
         self._begin_action()
-        cx, cy = self._css(x, y)
-        with self._op("tap"):
+        if self._dialog_takes(x, y):
+            return
+
+        def act() -> None:
+            cx, cy = self._css(x, y)
             if self.page.evaluate(OPEN_SELECT_JS, [cx, cy]):
                 return  # a <select>: its options are now a list on the page (a list box's option: toggled)
             if self.mobile:
                 self._single_tap(x, y, cx, cy)
             else:
                 self.page.mouse.click(cx, cy)
+
+        self._interruptible("tap", act)
 
     def _single_tap(self, x: int, y: int, cx: float, cy: float) -> None:
         """A touch tap that Chromium cannot merge with the previous one into a double tap."""
@@ -467,8 +569,11 @@ class BrowserDevice:
 
     def double_tap(self, x: int, y: int) -> None:
         self._begin_action()
-        cx, cy = self._css(x, y)
-        with self._op("double tap"):
+        if self._dialog_takes(x, y):  # the first of the two taps answers it
+            return
+
+        def act() -> None:
+            cx, cy = self._css(x, y)
             if self.mobile:
                 self._single_tap(x, y, cx, cy)  # the first tap must not merge with an earlier one
                 self.page.touchscreen.tap(cx, cy)
@@ -476,11 +581,16 @@ class BrowserDevice:
             else:
                 self.page.mouse.dblclick(cx, cy)
 
+        self._interruptible("double tap", act)
+
     def long_press(self, x: int, y: int, seconds: float = 0.8) -> None:
         self._begin_action()
-        cx, cy = self._css(x, y)
+        if self._dialog_takes():  # a held finger clicks no button
+            return
         hold = max(0.0, seconds) * 1000
-        with self._op("long press"):
+
+        def act() -> None:
+            cx, cy = self._css(x, y)
             if self.mobile:
                 self._touch_ready()
                 self._touch("touchStart", [(cx, cy)])
@@ -493,63 +603,80 @@ class BrowserDevice:
                 self.page.wait_for_timeout(hold)
                 self.page.mouse.up()
 
+        self._interruptible("long press", act)
+
     def swipe(self, x1: int, y1: int, x2: int, y2: int, seconds: float = 0.3) -> None:
         """A finger moving from (x1,y1) to (x2,y2): content follows it, so an upward swipe
         scrolls the page down, as on a phone."""
         self._begin_action()
-        (ax, ay), (bx, by) = self._css(x1, y1), self._css(x2, y2)
+        if self._dialog_takes():
+            return
         steps = max(5, min(20, int(seconds * 30)))  # each touch event is a DevTools round trip
-        with self._op("swipe"):
-            if self.mobile:
-                self._touch_ready()
-                self._touch("touchStart", [(ax, ay)])
-                for i in range(1, steps + 1):
-                    t = i / steps
-                    self._touch("touchMove", [(ax + (bx - ax) * t, ay + (by - ay) * t)])
-                self._touch("touchEnd", [])
-                self._taps.forget()  # a finger that moved is no tap: the next tap is on its own
-            elif self.swipe_mode == "drag":
-                self.page.mouse.move(ax, ay)
-                self.page.mouse.down()
-                self.page.mouse.move(bx, by, steps=steps)
-                self.page.mouse.up()
-            else:
-                # The wheel scrolls whatever is under the pointer, like the finger would.
-                before = self.page.evaluate("window.__aaScrolls || 0")
-                self.page.mouse.move(ax, ay)
-                self.page.mouse.wheel(ax - bx, ay - by)
-                # The wheel scrolls asynchronously; without this a busy machine could look
-                # "settled" before the scroll even began. Nothing scrollable: the bound ends it.
-                try:
-                    self.page.wait_for_function("n => (window.__aaScrolls || 0) !== n", arg=before,
-                                                timeout=WHEEL_START_TIMEOUT_MS)
-                except PlaywrightTimeout:
-                    pass
+        self._interruptible("swipe", lambda: self._swipe(self._css(x1, y1), self._css(x2, y2), steps))
+
+    def _swipe(self, a: tuple[float, float], b: tuple[float, float], steps: int) -> None:
+        (ax, ay), (bx, by) = a, b
+        if self.mobile:
+            self._touch_ready()
+            self._touch("touchStart", [(ax, ay)])
+            for i in range(1, steps + 1):
+                t = i / steps
+                self._touch("touchMove", [(ax + (bx - ax) * t, ay + (by - ay) * t)])
+            self._touch("touchEnd", [])
+            self._taps.forget()  # a finger that moved is no tap: the next tap is on its own
+        elif self.swipe_mode == "drag":
+            self.page.mouse.move(ax, ay)
+            self.page.mouse.down()
+            self.page.mouse.move(bx, by, steps=steps)
+            self.page.mouse.up()
+        else:
+            # The wheel scrolls whatever is under the pointer, like the finger would.
+            before = self.page.evaluate("window.__aaScrolls || 0")
+            self.page.mouse.move(ax, ay)
+            self.page.mouse.wheel(ax - bx, ay - by)
+            # The wheel scrolls asynchronously; without this a busy machine could look
+            # "settled" before the scroll even began. Nothing scrollable: the bound ends it.
+            try:
+                self.page.wait_for_function("n => (window.__aaScrolls || 0) !== n", arg=before,
+                                            timeout=WHEEL_START_TIMEOUT_MS)
+            except PlaywrightTimeout:
+                pass
 
     def type_text(self, text: str) -> None:
         """Replace the focused field's text with ``text`` (AutoGLM's Type), in any script (Chinese
         included); every newline presses Enter, and newlines alone only press Enter. A date or
         time input takes the date or time the text names ("2025-06-20", "06/20/2025",
-        "2025年6月20日", "14:30")."""
+        "2025年6月20日", "14:30"). While a prompt() is open, its field takes the text (one line:
+        Enter does not answer it; OK does)."""
         self._begin_action()
-        with self._op("typing"):
-            frame, kind = self._focused_field()
-            lines = text.split("\n")
-            if kind in DATE_TYPES and (value := input_value(kind, lines[0])) is not None:
-                frame.evaluate(SET_VALUE_JS, value)
-                lines[0] = ""
-            elif kind in TEXT_TYPES and replaces_text(text):
-                held = frame.evaluate(SELECT_ALL_JS)
-                if held and not lines[0]:
-                    self.page.keyboard.press("Delete")  # an empty Type clears the field
-            # Every newline is an Enter key, as on a phone; the text between is typed.
-            for index, line in enumerate(lines):
-                if index:
-                    self.page.keyboard.press("Enter")
-                if line.isascii():
-                    self.page.keyboard.type(line)  # real key events, for pages that listen to keys
-                elif line:
-                    self.page.keyboard.insert_text(line)  # what an IME commits
+        pending = self._dialog
+        if pending is None:
+            self._interruptible("typing", lambda: self._type(text))
+        elif not self._dialog_expired():
+            if pending.kind == "prompt":
+                pending.text = "".join(text.splitlines())
+            else:
+                self.notices.append(f"{pending.describe()} has no field to type into: answer it "
+                                    f"({' or '.join(pending.buttons)})")
+
+    def _type(self, text: str) -> None:
+        frame, kind = self._focused_field()
+        lines = text.split("\n")
+        if kind in DATE_TYPES and (value := input_value(kind, lines[0])) is not None:
+            frame.evaluate(SET_VALUE_JS, value)
+            lines[0] = ""
+        elif kind in TEXT_TYPES and replaces_text(text):
+            held = frame.evaluate(SELECT_ALL_JS)
+            if held and not lines[0]:
+                self.page.keyboard.press("Delete")  # an empty Type clears the field
+        # Every newline is an Enter key, as on a phone; the text between is typed.
+        for index, line in enumerate(lines):
+            if index:
+                self.page.keyboard.press("Enter")
+            if line.isascii():
+                self.page.keyboard.type(line)  # real key events, for pages that listen to keys
+            elif line:
+                self.page.keyboard.insert_text(line)  # what an IME commits
 
     def _focused_field(self) -> tuple[Any, str | None]:
         """The frame holding the focused element, and the kind of field it is (None: no field)."""
@@ -566,12 +693,18 @@ class BrowserDevice:
 
     def back(self) -> None:
         self._begin_action()
-        with self._op("going back"):
+        if self._dialog is not None:
+            self._answer_dialog(False)  # back cancels a dialog, as on a phone
+            return
+
+        def act() -> None:
             response_or_none = self.page.go_back(wait_until="commit", timeout=self.nav_timeout * 1000)
             if response_or_none is None and self.page.evaluate("history.length") <= 1 \
                     and self.page.opener() is not None:
                 # A popup with no history: back closes it, like Android's back on a fresh tab.
                 self.page.close()
+
+        self._interruptible("going back", act)
 
     def home(self) -> None:
         if not self.start_url:
@@ -601,7 +734,10 @@ class BrowserDevice:
 
     def _goto(self, url: str) -> None:
         self._begin_action()
-        with self._op(f"opening {url}"):
+        if self._dialog is not None:
+            self._answer_dialog(False)  # going elsewhere leaves the question unanswered: Cancel
+
+        def act() -> None:
             try:
                 self.page.goto(url, wait_until="commit", timeout=self.nav_timeout * 1000)
             except PlaywrightError as err:
@@ -611,6 +747,8 @@ class BrowserDevice:
                     raise
                 if not self._downloads:  # the event is on its way: _downloaded keeps it
                     self.page.wait_for_event("download", timeout=DOWNLOAD_EVENT_MS)
+
+        self._interruptible(f"opening {url}", act)
         self._save_downloads()
 
     def _save_downloads(self) -> None:
@@ -674,8 +812,12 @@ class BrowserDevice:
             return None  # mid-navigation: the old document is gone, the new one not ready
 
     def wait_until_settled(self, timeout: float) -> bool:
-        """Wait until no request is in flight and the page is unchanged across two looks."""
-        with self._op("waiting for the page"):
+        """Wait until no request is in flight and the page is unchanged across two looks. An open
+        dialog is a still screen: the page behind it does nothing until it is answered."""
+        if self._dialog is not None:
+            return True
+
+        def settle() -> bool:
             for _ in range(RESETTLES_AFTER_HELD):
                 held = self.held_s
                 settled = wait_settled(self._signature, lambda: self.network.inflight,
@@ -684,7 +826,15 @@ class BrowserDevice:
                 if settled or self.held_s - held < 0.2 * timeout:
                     return settled
             return settled
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        settled = self._interruptible("waiting for the page", settle)
+        return True if self._dialog is not None else bool(settled)
+
+
+def _origin(url: str) -> str:
+    """Who a dialog says it comes from, as Chrome titles it ("example.com says")."""
+    parts = urlsplit(url)
+    return parts.netloc or "This page"
 
 
 def _outgoing(request: Request) -> OutgoingRequest:

@@ -1,8 +1,8 @@
 """What the browser itself tells the person in front of it, outside the page: a finished
-download, a dialog the page opened and that was answered for it. A phone shows such things as a
-toast or a notification; here each is a Toast node in the hierarchy (a window of its own, as
-uiautomator dumps a toast) and a dark band drawn over the bottom of the screenshot, until the
-next action."""
+download, a dialog answered for the model (one on another tab, or one left unanswered too long).
+A phone shows such things as a toast or a notification; here each is a Toast node in the
+hierarchy (a window of its own, as uiautomator dumps a toast) and a dark band drawn over the
+bottom of the screenshot, until the next action."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ _FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 _PAD = 8
 
 
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     for path in _FONTS:
         if Path(path).is_file():
             return ImageFont.truetype(path, size)
@@ -58,7 +58,7 @@ def draw_notices(image: Image.Image, notices: list[str]) -> Image.Image:
     draw = ImageDraw.Draw(out)
     for text, (left, top, right, bottom) in zip(notices, _band(image.size, len(notices))):
         draw.rectangle((left, top, right, bottom), fill=(40, 40, 40))
-        draw.text((left + _PAD, top + _PAD // 2), text, fill=(255, 255, 255), font=_font(max(10, bottom - top - _PAD)))
+        draw.text((left + _PAD, top + _PAD // 2), text, fill=(255, 255, 255), font=font(max(10, bottom - top - _PAD)))
     return out
 
 
