@@ -158,9 +158,16 @@ class WebApp:
             image = run.last_image
         return image
 
-    def watching(self) -> bool:
-        """Whether the screen may change on its own: a run is going."""
-        return self.run is not None and self.run.running
+    def observed(self) -> Any:
+        """The going run's newest observed screen (a new object for each observation), or None."""
+        run = self.run
+        return run.last_image if run is not None and run.running else None
+
+    def waiting(self) -> bool:
+        """Whether a going run waits for the person (a take-over or a question): the screen is
+        theirs, or changes only from outside."""
+        run = self.run
+        return run is not None and run.running and (run.hands.held_by_person or bool(run.pending.pending()))
 
     def screen_png(self) -> bytes | None:
         image = self.screen_image()
@@ -412,6 +419,6 @@ def make_app(*, host: str = "127.0.0.1", port: int = 0, token: str | None = None
             sock.close()
             raise RuntimeError("the web server did not start")
         time.sleep(0.01)
-    watch = ScreenWatch(app.events, app.screen_image, app.watching)
+    watch = ScreenWatch(app.events, app.observed, app.waiting, app.screen_image)
     watch.start()
     return Served(server, app, thread, address, watch)
