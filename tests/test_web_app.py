@@ -333,7 +333,7 @@ def test_the_page_fits_a_390px_phone_screen(idle):
 
 def test_a_page_open_across_a_server_restart_reloads_and_follows_the_new_server(browser, tmp_path):
     first = make_app(policy_factory=policy_for, traces=tmp_path / "1")
-    port = first.server.server_address[1]
+    port = first.server_address[1]
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
     try:
         pg = context.new_page()
@@ -507,3 +507,69 @@ def test_a_phone_over_adb_is_driven_from_the_live_screen_and_the_screen_follows(
     finally:
         pg.context.close()
         app.close()
+
+
+# -- pushed, not polled ------------------------------------------------------------------------
+
+
+def requests_during(pg, seconds: float) -> list[str]:
+    """The URLs the page asks for while it is left alone for ``seconds``."""
+    sent: list[str] = []
+    listener = lambda request: sent.append(request.url)  # noqa: E731
+    pg.on("request", listener)
+    pg.wait_for_timeout(seconds * 1000)
+    pg.remove_listener("request", listener)
+    return sent
+
+
+def test_steps_reach_the_page_over_the_stream_without_a_request(page, served):
+    """No polling: steps come over the one open event stream, and the page asks for the live screen
+    only as often as the server announces a new one."""
+    start(page, "wait and watch")  # a step every 0.2 s
+    page.wait_for_timeout(1000)
+    before = page.locator("#steps li.step").count()
+    first = served.app.events.since(0, 0)[-1]["seq"]
+    sent = requests_during(page, 3)
+    announced = sum(1 for e in served.app.events.since(first, 0) if e["type"] == "screen")
+    assert page.locator("#steps li.step").count() >= before + 2
+    assert all("/api/screen.png" in url for url in sent), sent
+    assert len(sent) <= announced + 1, (sent, announced)  # + the one announced just before the window
+    page.click("#stop")
+    assert finished_status(page).startswith("finished: interrupted")
+
+
+def test_the_live_screen_is_loaded_when_it_changes_and_only_then(page, served):
+    page.fill("#task", "hand over to me")
+    page.click("#start")
+    wait_for_the_screen_to_be_yours(page)
+    phone = served.app.phone
+    page.wait_for_timeout(2500)  # the start's screen has been announced (within a second) and loaded
+    assert requests_during(page, 2.5) == []  # an unchanged screen is not asked for again
+    shown = page.get_attribute("#screen", "src")
+    phone.tap(*shop_icon(phone).center)  # the screen changes with no action from the page
+    with page.expect_response("**/api/screen.png*") as loaded:
+        pass
+    assert loaded.value.ok and page.get_attribute("#screen", "src") != shown
+    assert phone.current_package() == SHOP
+    page.click("#resume")
+    assert finished_status(page) == f"finished: success — now in {SHOP}"
+
+
+def test_the_event_stream_announces_a_screen_change(served):
+    """The stream itself, read as any client would: a change of the phone's screen while the run
+    waits for the person comes as a ``screen`` event."""
+    run = served.app.start({"task": "hand over to me"})
+    try:
+        wait_until(lambda: run.hands.held_by_person)
+        phone = served.app.phone
+        time.sleep(2.5)  # the watcher has seen the screen as the person got it
+        seen = served.app.events.since(0, 0)[-1]["seq"]
+        request = urllib.request.Request(served.url.split("?")[0] + f"api/events?since={seen}")
+        with urllib.request.urlopen(request, timeout=10) as stream:
+            kinds = (line for line in stream if line.startswith(b"event: "))
+            assert next(kinds) == b"event: server\n"
+            phone.tap(*shop_icon(phone).center)
+            assert next(kinds) == b"event: screen\n"
+    finally:
+        run.stop()
+        assert run.join(10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from email.message import Message
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_loopback_without_token_is_open_but_strict(tmp_path):
     served = make_app(traces=tmp_path)
     try:
         base = served.url
-        assert served.server.server_address[0] == "127.0.0.1"
+        assert served.server_address[0] == "127.0.0.1"
         assert call(base, "api/state") == 200
         assert call(base, "api/state", headers={"Host": "evil.example:80"}) == 403  # DNS rebinding
         # A form post from another site cannot send JSON without a preflight: refused.
@@ -69,7 +70,7 @@ def test_other_addresses_need_the_flag_and_get_a_token(tmp_path):
     served = make_app(host="0.0.0.0", allow_remote=True, traces=tmp_path)
     try:
         assert served.app.token and len(served.app.token) >= 16
-        port = served.server.server_address[1]
+        port = served.server_address[1]
         assert call(f"http://127.0.0.1:{port}/", "api/state") == 401
         assert call(f"http://127.0.0.1:{port}/", f"api/state?token={served.app.token}") == 200
     finally:
@@ -89,12 +90,13 @@ def test_engine_errors_are_reported_not_crashed(tmp_path):
         served.close()
 
 
-def headers_of(url: str, path: str) -> dict[str, str]:
+def headers_of(url: str, path: str) -> Message:
+    """The response's headers, looked up as HTTP names them: in any case."""
     try:
         with urllib.request.urlopen(url + path, timeout=10) as res:
-            return dict(res.headers)
+            return res.headers
     except urllib.error.HTTPError as err:
-        return dict(err.headers)
+        return err.headers
 
 
 def test_no_response_may_be_framed(tmp_path):
@@ -114,13 +116,31 @@ def test_no_response_may_be_framed(tmp_path):
 def test_bad_content_length_gets_400_and_the_server_lives_on(tmp_path, length):
     served = make_app(traces=tmp_path)
     try:
-        host, port = served.server.server_address[:2]
+        host, port = served.server_address[:2]
         request = (f"POST /api/run HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
                    f"Content-Length: {length}\r\n\r\n{{\"task\": \"buy\"}}").encode()
-        reply = raw_request(served.server.server_address[:2], request)  # returns only because the server answers and closes
+        reply = raw_request(served.server_address[:2], request)  # returns only because the server answers and closes
+        # The HTTP layer refuses the request before any route reads it.
         assert reply.startswith(b"HTTP/1.1 400 ")
-        assert b"Content-Length" in json.loads(reply.split(b"\r\n\r\n", 1)[1])["error"].encode()
+        assert reply.split(b"\r\n\r\n", 1)[1] == b"Invalid HTTP request received."
         assert served.app.run is None
+        assert call(served.url, "api/state") == 200
+    finally:
+        served.close()
+
+
+def test_a_chunked_body_is_counted_as_it_arrives(tmp_path):
+    """Without a Content-Length to check first, the limit still holds: 413 once the bytes pass it."""
+    served = make_app(traces=tmp_path)
+    try:
+        host, port = served.server_address[:2]
+        chunk = b"x" * 16384
+        body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(5)) + b"0\r\n\r\n"
+        request = (f"POST /api/input HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                   f"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode() + body
+        reply = raw_request(served.server_address[:2], request)
+        assert reply.startswith(b"HTTP/1.1 413 ")
+        assert json.loads(reply.split(b"\r\n\r\n", 1)[1]) == {"error": "the body is larger than 65536 bytes"}
         assert call(served.url, "api/state") == 200
     finally:
         served.close()

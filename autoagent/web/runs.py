@@ -31,21 +31,40 @@ from autoagent.web.takeover import AGENT_DRIVES, Hands, NotTakingOver, ScreenInp
 
 
 class EventLog:
-    """Append-only list of JSON events with sequence numbers; readers block for new ones."""
+    """Append-only list of JSON events with sequence numbers; readers block for new ones, or are
+    called back (:meth:`listen`) when they wait elsewhere, as the web server's event loop does."""
 
     def __init__(self, keep: int = 2000) -> None:
         self._events: list[dict[str, Any]] = []
         self._seq = itertools.count(1)
         self._cond = threading.Condition()
         self._keep = keep
+        self._listeners: list[Callable[[], None]] = []
         self.closed = False
+
+    def listen(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call ``wake`` (from the emitting thread, so it must only hand over) after each new event
+        and on close; returns the function that stops it."""
+        with self._cond:
+            self._listeners.append(wake)
+
+        def stop() -> None:
+            with self._cond:
+                if wake in self._listeners:
+                    self._listeners.remove(wake)
+        return stop
+
+    def _wake(self) -> None:
+        self._cond.notify_all()
+        for wake in list(self._listeners):
+            wake()
 
     def emit(self, kind: str, **data: Any) -> dict[str, Any]:
         with self._cond:
             event = {"seq": next(self._seq), "type": kind, "time": time.time(), **data}
             self._events.append(event)
             del self._events[:-self._keep]
-            self._cond.notify_all()
+            self._wake()
             return event
 
     def since(self, seq: int, timeout: float) -> list[dict[str, Any]]:
@@ -58,7 +77,7 @@ class EventLog:
     def close(self) -> None:
         with self._cond:
             self.closed = True
-            self._cond.notify_all()
+            self._wake()
 
 
 class Control:

@@ -1,36 +1,48 @@
 """``autoagent serve``: a local web page to give a task (typed or spoken), watch the screen
 and each step, answer the guard's questions, take over, and stop.
 
-Standard library only: ThreadingHTTPServer, Server-Sent Events for the live stream, and one
-static page. One run at a time; it happens in a background thread (:mod:`autoagent.web.runs`).
+A Starlette app on uvicorn, in a background thread: one static page, a JSON API, and one
+Server-Sent Events stream that pushes steps, questions, run states and screen changes to the
+page (:mod:`autoagent.web.screens`), which never polls. One run at a time; it happens in a
+background thread (:mod:`autoagent.web.runs`).
 
-Security: binds to loopback unless told otherwise; on any other address a token is required
-and every request without it gets 401. Requests whose Host is not this server's are refused
-(DNS rebinding), and so are requests a page of another origin sends (its browser names it in
-Origin). State-changing requests must be JSON or WAV, which a foreign page cannot send without
-a CORS preflight this server never grants.
+Security (:mod:`autoagent.web.guard`): binds to loopback unless told otherwise; on any other
+address a token is required and every request without it gets 401. Requests whose Host is not
+this server's are refused (DNS rebinding), and so are requests a page of another origin sends
+(its browser names it in Origin). State-changing requests must be JSON or WAV, within a size
+limit. No response may be framed.
 """
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import io
-import ipaddress
 import json
 import secrets
+import socket
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+import anyio
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
 
 from autoagent.device import Device, DeviceError
 from autoagent.policy.base import Policy
 from autoagent.web.phones import PhoneChoice, Phones
+from autoagent.web.guard import Guard, HttpError, error_response, is_loopback, read_body
 from autoagent.web.policies import build_policy, expert_available
 from autoagent.web.runs import EventLog, Run
+from autoagent.web.screens import ScreenWatch
 from autoagent.web.takeover import NotTakingOver, parse_input
 
 STATIC = Path(__file__).with_name("static")
@@ -42,19 +54,9 @@ DEVICE_KINDS = ("emulator", "android", "browser")
 PolicyFactory = Callable[[str, Device, dict[str, Any]], Policy]
 
 
-class HttpError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return host == "localhost"
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+KEEP_ALIVE_S = 10.0  # a comment line on a quiet stream, so a dropped page is noticed
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+               "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
 
 
 @dataclass
@@ -145,7 +147,8 @@ class WebApp:
                 "engines": engines, "custom_policy": self.policy_factory is not None,
                 "last_event": self.events.since(0, 0)[-1]["seq"] if self.events.since(0, 0) else 0}
 
-    def screen_png(self) -> bytes | None:
+    def screen_image(self) -> Any:
+        """The live screen (a PIL image), or None before there is one."""
         run = self.run
         image = None
         if run is not None and run.device_spec.split(":")[0] == "emulator" or run is None:
@@ -153,6 +156,21 @@ class WebApp:
                 image = self.phone.screenshot()
         if image is None and run is not None:
             image = run.last_image
+        return image
+
+    def observed(self) -> Any:
+        """The going run's newest observed screen (a new object for each observation), or None."""
+        run = self.run
+        return run.last_image if run is not None and run.running else None
+
+    def waiting(self) -> bool:
+        """Whether a going run waits for the person (a take-over or a question): the screen is
+        theirs, or changes only from outside."""
+        run = self.run
+        return run is not None and run.running and (run.hands.held_by_person or bool(run.pending.pending()))
+
+    def screen_png(self) -> bytes | None:
+        image = self.screen_image()
         if image is None:
             return None
         buf = io.BytesIO()
@@ -178,224 +196,194 @@ class WebApp:
         self.phones.close()
 
 
-class Handler(BaseHTTPRequestHandler):
-    app: WebApp  # set on the subclass made by make_server
-    server_version = "autoagent"
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the page shows what matters
-        pass
+# -- the HTTP side: routes over a WebApp ------------------------------------------------------------
+def _web(request: Request) -> WebApp:
+    return request.app.state.web
 
-    # -- plumbing ------------------------------------------------------------------------------
-    def end_headers(self) -> None:
-        # Every response, errors and the event stream included: no other page may frame this one
-        # and trick a click onto Approve.
-        self.send_header("X-Frame-Options", "DENY")
-        super().end_headers()
 
-    def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+async def _json_body(request: Request) -> dict[str, Any]:
+    raw = await read_body(request, ("application/json",), MAX_JSON)
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError as err:  # bad JSON, or bytes that are not text at all
+        raise HttpError(400, f"bad JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise HttpError(400, "send a JSON object")
+    return data
 
-    def _json(self, status: int, data: Any) -> None:
-        self._send(status, json.dumps(data, ensure_ascii=False).encode(), "application/json; charset=utf-8")
 
-    def _query(self) -> dict[str, str]:
-        return {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
+def _ok() -> JSONResponse:
+    return JSONResponse({"ok": True})
 
-    def _check(self) -> None:
-        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
-        bound = self.server.server_address[0]
-        if host not in ("localhost", "127.0.0.1", "::1", str(bound).lower()) and not getattr(
-                self.server, "any_host", False):
-            raise HttpError(403, f"unexpected Host {host!r}")
-        origin = self.headers.get("Origin")
-        if origin is not None and origin.lower() != f"http://{self.headers.get('Host') or ''}".lower():
-            raise HttpError(403, f"requests from another site's page are refused (Origin {origin!r})")
-        token = self.app.token
-        if token:
-            given = self.headers.get("X-Autoagent-Token") or self._query().get("token") or ""
-            if not hmac.compare_digest(given.encode(), token.encode()):
-                raise HttpError(401, "a valid token is required (?token=... or the X-Autoagent-Token header)")
 
-    def _body(self, kinds: tuple[str, ...], limit: int) -> bytes:
-        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if ctype not in kinds:
-            raise HttpError(415, f"send {' or '.join(kinds)}")
+async def page(request: Request) -> Response:
+    return Response((STATIC / "index.html").read_bytes(), media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": PAGE_POLICY})
+
+
+async def state(request: Request) -> JSONResponse:
+    return JSONResponse(await run_in_threadpool(_web(request).state))
+
+
+async def screen(request: Request) -> Response:
+    png = await run_in_threadpool(_web(request).screen_png)
+    if png is None:
+        raise HttpError(404, "no screen yet")
+    return Response(png, media_type="image/png")
+
+
+async def start_run(request: Request) -> JSONResponse:
+    body = await _json_body(request)
+    run = await run_in_threadpool(_web(request).start, body)
+    return JSONResponse(run.summary(), status_code=202)
+
+
+async def answer(request: Request) -> JSONResponse:
+    body = await _json_body(request)
+    approved = body.get("approved")
+    if not isinstance(approved, bool):
+        raise HttpError(400, "approved must be true or false")
+    text = body.get("text")
+    run = _web(request).current()
+    if not await run_in_threadpool(run.answer, str(body.get("id", "")), approved,
+                                   str(text) if text is not None else None):
+        raise HttpError(409, "that question is no longer open")
+    return _ok()
+
+
+def _control(act: Callable[[Run], None]) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> JSONResponse:
+        await _json_body(request)
+        await run_in_threadpool(act, _web(request).current())
+        return _ok()
+    return endpoint
+
+
+async def screen_input(request: Request) -> JSONResponse:
+    try:
+        given = parse_input(await _json_body(request))
+    except ValueError as err:
+        raise HttpError(400, str(err)) from None
+    run = _web(request).current()
+    try:
+        await run_in_threadpool(run.drive, given)
+    except NotTakingOver as err:
+        raise HttpError(409, str(err)) from None
+    except DeviceError as err:
+        raise HttpError(502, f"the device: {err}") from None
+    return _ok()
+
+
+async def transcribe(request: Request) -> JSONResponse:
+    data = await read_body(request, ("audio/wav", "audio/x-wav", "audio/wave", "application/octet-stream"),
+                           MAX_UPLOAD)
+    return JSONResponse(await run_in_threadpool(_web(request).transcribe, data))
+
+
+async def events(request: Request) -> StreamingResponse:
+    try:
+        # A reconnecting EventSource repeats its first URL and sends the last id it saw: the
+        # header wins, or the page would replay the whole run (old questions included).
+        seq = int(request.headers.get("last-event-id") or request.query_params.get("since") or 0)
+    except ValueError:
+        seq = 0
+    return StreamingResponse(_stream(_web(request), seq), media_type="text/event-stream")
+
+
+async def _stream(web: WebApp, seq: int) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+
+    def wake() -> None:  # on the emitting thread: hand over to this stream's loop
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            # read(-1) would wait for the client to close; a body of unknown framing also
-            # leaves the connection unusable for another request.
-            self.close_connection = True
-            raise HttpError(400, "Content-Length must be a whole number, not negative")
-        if length > limit:
-            self.close_connection = True
-            raise HttpError(413, f"the body is larger than {limit} bytes")
-        return self.rfile.read(length)
-
-    def _json_body(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self._body(("application/json",), MAX_JSON) or b"{}")
-        except json.JSONDecodeError as err:
-            raise HttpError(400, f"bad JSON: {err}") from None
-        if not isinstance(data, dict):
-            raise HttpError(400, "send a JSON object")
-        return data
-
-    def _dispatch(self, routes: dict[str, Callable[[], None]]) -> None:
-        try:
-            self._check()
-            route = routes.get(urlsplit(self.path).path)
-            if route is None:
-                raise HttpError(404, "not found")
-            route()
-        except HttpError as err:
-            self._json(err.status, {"error": str(err)})
-        except (BrokenPipeError, ConnectionResetError):
+            loop.call_soon_threadsafe(woken.set)
+        except RuntimeError:  # the server has stopped
             pass
 
-    # -- routes --------------------------------------------------------------------------------
-    def do_GET(self) -> None:
-        self._dispatch({"/": self._page, "/index.html": self._page, "/api/state": self._state,
-                        "/api/events": self._events, "/api/screen.png": self._screen})
-
-    do_HEAD = do_GET
-
-    def do_POST(self) -> None:
-        self._dispatch({"/api/run": self._run, "/api/answer": self._answer, "/api/stop": self._stop,
-                        "/api/takeover": self._takeover, "/api/resume": self._resume,
-                        "/api/input": self._input, "/api/transcribe": self._transcribe})
-
-    def _page(self) -> None:
-        self._send(200, (STATIC / "index.html").read_bytes(), "text/html; charset=utf-8",
-                   {"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' "
-                                               "'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
-                                               "frame-ancestors 'none'"})
-
-    def _state(self) -> None:
-        self._json(200, self.app.state())
-
-    def _screen(self) -> None:
-        png = self.app.screen_png()
-        if png is None:
-            raise HttpError(404, "no screen yet")
-        self._send(200, png, "image/png")
-
-    def _run(self) -> None:
-        run = self.app.start(self._json_body())
-        self._json(202, run.summary())
-
-    def _answer(self) -> None:
-        body = self._json_body()
-        approved = body.get("approved")
-        if not isinstance(approved, bool):
-            raise HttpError(400, "approved must be true or false")
-        text = body.get("text")
-        if not self.app.current().answer(str(body.get("id", "")), approved, str(text) if text is not None else None):
-            raise HttpError(409, "that question is no longer open")
-        self._json(200, {"ok": True})
-
-    def _stop(self) -> None:
-        self._json_body()
-        self.app.current().stop()
-        self._json(200, {"ok": True})
-
-    def _takeover(self) -> None:
-        self._json_body()
-        self.app.current().take_over()
-        self._json(200, {"ok": True})
-
-    def _resume(self) -> None:
-        self._json_body()
-        self.app.current().resume()
-        self._json(200, {"ok": True})
-
-    def _input(self) -> None:
-        try:
-            given = parse_input(self._json_body())
-        except ValueError as err:
-            raise HttpError(400, str(err)) from None
-        try:
-            self.app.current().drive(given)
-        except NotTakingOver as err:
-            raise HttpError(409, str(err)) from None
-        except DeviceError as err:
-            raise HttpError(502, f"the device: {err}") from None
-        self._json(200, {"ok": True})
-
-    def _transcribe(self) -> None:
-        data = self._body(("audio/wav", "audio/x-wav", "audio/wave", "application/octet-stream"), MAX_UPLOAD)
-        self._json(200, self.app.transcribe(data))
-
-    def _events(self) -> None:
-        try:
-            # A reconnecting EventSource repeats its first URL and sends the last id it saw: the
-            # header wins, or the page would replay the whole run (old questions included).
-            seq = int(self.headers.get("Last-Event-ID") or self._query().get("since") or 0)
-        except ValueError:
-            seq = 0
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.close_connection = True
-        self.wfile.write(b"retry: 1000\n\n")
+    unlisten = web.events.listen(wake)
+    try:
+        yield "retry: 1000\n\n"
         # First on every connection, reconnections included, without an id (the page's last event
         # number stays as it was): which server this is.
-        self.wfile.write(f"event: server\ndata: {json.dumps({'instance': self.app.instance})}\n\n".encode())
-        self.wfile.flush()
-        events = self.app.events
-        while not events.closed and not getattr(self.server, "closing", False):
-            batch = events.since(seq, timeout=10.0)
+        yield f"event: server\ndata: {json.dumps({'instance': web.instance})}\n\n"
+        while not web.events.closed:
+            woken.clear()  # before reading, so an event emitted after the read wakes the wait
+            batch = web.events.since(seq, timeout=0)
             if not batch:
-                self.wfile.write(b": keep-alive\n\n")
-            for event in batch:
-                seq = event["seq"]
-                data = json.dumps(event, ensure_ascii=False)
-                self.wfile.write(f"id: {seq}\nevent: {event['type']}\ndata: {data}\n\n".encode())
-            self.wfile.flush()
+                with anyio.move_on_after(KEEP_ALIVE_S) as quiet:
+                    await woken.wait()
+                if quiet.cancelled_caught:
+                    yield ": keep-alive\n\n"
+                continue
+            seq = batch[-1]["seq"]
+            yield "".join(f"id: {e['seq']}\nevent: {e['type']}\ndata: {json.dumps(e, ensure_ascii=False)}\n\n"
+                          for e in batch)
+    finally:
+        unlisten()
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    closing = False
-    any_host = False
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, HttpError):
+        return error_response(exc.status, str(exc))
+    assert isinstance(exc, HTTPException)  # Starlette's own: no such route, or not that method
+    response = error_response(exc.status_code, exc.detail)
+    response.headers.update(exc.headers or {})
+    return response
 
 
+def asgi_app(web: WebApp) -> Starlette:
+    """The web app's routes over ``web``, without the guard (:func:`make_app` puts it in front)."""
+    app = Starlette(routes=[
+        Route("/", page), Route("/index.html", page), Route("/api/state", state), Route("/api/events", events),
+        Route("/api/screen.png", screen),
+        Route("/api/run", start_run, methods=["POST"]), Route("/api/answer", answer, methods=["POST"]),
+        Route("/api/stop", _control(Run.stop), methods=["POST"]),
+        Route("/api/takeover", _control(Run.take_over), methods=["POST"]),
+        Route("/api/resume", _control(Run.resume), methods=["POST"]),
+        Route("/api/input", screen_input, methods=["POST"]),
+        Route("/api/transcribe", transcribe, methods=["POST"]),
+    ], exception_handlers={HttpError: _refused, HTTPException: _refused})
+    app.state.web = web
+    return app
+
+
+# -- serving -----------------------------------------------------------------------------------------
 @dataclass
 class Served:
-    server: Server
+    server: uvicorn.Server
     app: WebApp
     thread: threading.Thread
+    server_address: tuple[str, int]
+    watch: ScreenWatch
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
+        host, port = self.server_address[:2]
         host = f"[{host}]" if ":" in str(host) else host
         query = f"?token={self.app.token}" if self.app.token else ""
         return f"http://{host}:{port}/{query}"
 
     def close(self) -> None:
-        self.server.closing = True
-        self.app.close()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self.watch.close()
+        self.app.close()  # ends the event streams, which would otherwise hold the shutdown
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so that errors (the port in use) reach the caller and
+    ``port=0`` is known before the server starts."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        # A restart on the same port must not wait for the old connections' TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def make_app(*, host: str = "127.0.0.1", port: int = 0, token: str | None = None, allow_remote: bool = False,
@@ -416,10 +404,21 @@ def make_app(*, host: str = "127.0.0.1", port: int = 0, token: str | None = None
         raise ValueError("the token is too short: use at least 8 characters")
     app = WebApp(token=token, policy_factory=policy_factory, device_factory=device_factory, traces=Path(traces),
                  seed=seed, max_steps=max_steps, confirm_timeout=confirm_timeout, speech_model=speech_model)
-    handler = type("BoundHandler", (Handler,), {"app": app})
-    server = Server((host, port), handler)
+    sock = _listen(host, port)
+    address = sock.getsockname()[:2]
     # Remote use means other host names are expected; the token guards it instead.
-    server.any_host = not is_loopback(host)
-    thread = threading.Thread(target=server.serve_forever, name="autoagent-web", daemon=True)
+    guarded = Guard(asgi_app(app), bound=str(address[0]), token=token, any_host=not is_loopback(host))
+    config = uvicorn.Config(guarded, loop="asyncio", http="h11", ws="none", lifespan="off", log_level="error",
+                            access_log=False, server_header=False, timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="autoagent-web", daemon=True)
     thread.start()
-    return Served(server, app, thread)
+    end = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > end:
+            sock.close()
+            raise RuntimeError("the web server did not start")
+        time.sleep(0.01)
+    watch = ScreenWatch(app.events, app.observed, app.waiting, app.screen_image)
+    watch.start()
+    return Served(server, app, thread, address, watch)
