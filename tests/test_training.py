@@ -206,6 +206,22 @@ def test_evaluation_runs_and_never_pays_unconfirmed(checkpoint, data: Path) -> N
     assert report["heldout_rows"]["rows"] == 5
 
 
+def test_dagger_rounds_accumulate_expert_labels_of_the_learners_states(checkpoint, tmp_path: Path) -> None:
+    """Corrections: the learner drives, the expert labels each state it reached, and a second
+    round adds to the first instead of replacing it; training then reads both."""
+    folder, _ = checkpoint
+    first = demos.collect_corrections(tmp_path, folder, 1, 500, beta=0.0, progress=False, max_steps=4)
+    rows = read_rows(tmp_path / "dagger.jsonl")
+    assert first.rows == len(rows) >= 1
+    assert all(r["source"] == "dagger" and r["split"] == "train" and r["seed"] == 500 for r in rows)
+    assert all(split_answer(r["target"]) is not None for r in rows)
+    assert rows[0]["prompt"].startswith("goal: ") and "\nscreen:\n" in rows[0]["prompt"]
+    second = demos.collect_corrections(tmp_path, folder, 1, 501, beta=1.0, progress=False, max_steps=4)
+    both = read_rows(tmp_path / "dagger.jsonl")
+    assert len(both) == first.rows + second.rows
+    assert both[:len(rows)] == rows and {r["seed"] for r in both[len(rows):]} == {501}
+
+
 def test_demos_cli_stops_cleanly_on_bad_input(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "autoagent", "demos", "--out", str(tmp_path), "--train", "-1"],
                          capture_output=True, text=True, timeout=120)

@@ -260,7 +260,9 @@ class CorrectedPolicy:
 def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, start: int, beta: float = 0.3,
                         progress: bool = True, max_steps: int = 30) -> CollectSummary:
     """Run the learner in ``checkpoint`` on training seeds ``start..start+count-1`` with the
-    expert labelling each state; write ``out/dagger.jsonl`` (training reads it with train.jsonl)."""
+    expert labelling each state; add the rows to ``out/dagger.jsonl`` (training reads it with
+    train.jsonl). Rounds accumulate: DAgger trains each new learner on every earlier round's
+    corrections as well as its own."""
     require("local", "DAgger corrections")
     from autoagent.policy.local_engine import LocalGLMPolicy
 
@@ -270,7 +272,7 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
     bar = Progress(count, "dagger", enabled=progress)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autoagent-dagger-") as tmp, \
-            open(out / DAGGER_FILE, "w", encoding="utf-8") as jsonl:
+            open(out / DAGGER_FILE, "a", encoding="utf-8") as jsonl:
         try:
             for case in cases("train", count, start):
                 clock = ManualClock()
@@ -310,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="extra wordings per training episode [default: 2]")
     parser.add_argument("--corrections", metavar="CHECKPOINT",
                         help="instead: let this checkpoint drive --train episodes from seed --start while the "
-                             "expert labels every state it reaches (DAgger); writes dagger.jsonl into --out")
+                             "expert labels every state it reaches (DAgger); adds the rows to dagger.jsonl in --out, "
+                             "so a second round with a newer checkpoint keeps the first round's")
     parser.add_argument("--start", type=int, default=None, help="first training seed for --corrections")
     parser.add_argument("--beta", type=float, default=0.3,
                         help="--corrections: chance that the expert's move is played instead [default: 0.3]")
