@@ -59,10 +59,12 @@ for line in sys.stdin:
 
 
 def clips() -> list[tuple[str, int, str, str, int, bool]]:
-    """(language, index, reference, spoken text, speed, noisy), commands interleaved so that a
-    partial run covers both languages and every condition evenly."""
+    """(language, index, reference, spoken text, speed, noisy), interleaved so that a partial run
+    covers both languages, every condition, and shopping, booking and settings commands evenly."""
     out = []
-    for i in range(max(len(ENGLISH), len(MANDARIN))):
+    count = max(len(ENGLISH), len(MANDARIN))
+    stride = next(k for k in (17, 13, 11, 7, 3, 1) if np.gcd(k, count) == 1)  # visits every index once
+    for i in sorted(range(count), key=lambda j: (j * stride) % count):
         for speed in SPEEDS:
             for noisy in (False, True):
                 if i < len(ENGLISH):
