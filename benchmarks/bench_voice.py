@@ -8,7 +8,7 @@ normalising ("two" == "2"), Mandarin by character error rate (both the mean over
 language; its own language identification is scored separately ("lang id": the share of clips
 it would have sent to the right language rather than to the other or refused).
 
-Results go to a JSON-lines file as they come (``--out``), so an interrupted run resumes;
+Results go to a JSON-lines file as they come (``--out``, default benchmarks/results/voice.jsonl), so an interrupted run resumes;
 ``--table-only`` prints the table from that file.
 
     nice -n 19 python benchmarks/bench_voice.py [--baseline e4f0420] [--out benchmarks/results/voice.jsonl]
