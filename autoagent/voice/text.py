@@ -148,3 +148,26 @@ def corpus_wer(pairs: Iterable[tuple[str, str]]) -> float:
         errors += edit_distance(ref, normalise(hypothesis))
         words += len(ref)
     return errors / words if words else 0.0
+
+
+def characters(text: str) -> list[str]:
+    """What Chinese is scored on: its characters, punctuation and spaces left out (digits kept)."""
+    return [c for c in text if c.isalnum()]
+
+
+def cer(reference: str, hypothesis: str) -> float:
+    """Character error rate of one utterance (for Chinese, where words are not spaced)."""
+    ref = characters(reference)
+    if not ref:
+        return 0.0 if not characters(hypothesis) else 1.0
+    return edit_distance(ref, characters(hypothesis)) / len(ref)
+
+
+def corpus_cer(pairs: Iterable[tuple[str, str]]) -> float:
+    """Errors over all reference characters."""
+    errors = chars = 0
+    for reference, hypothesis in pairs:
+        ref = characters(reference)
+        errors += edit_distance(ref, characters(hypothesis))
+        chars += len(ref)
+    return errors / chars if chars else 0.0

@@ -28,8 +28,8 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     p.add_argument("--traces", type=Path, default=Path("traces"), help="where traces go [default: ./traces]")
     p.add_argument("--confirm-timeout", type=float, default=600.0,
                    help="seconds a question waits for an answer before it counts as no [default: 600]")
-    p.add_argument("--speech-model", help="speech model for uploaded clips: domain, generic or a file "
-                                          "[default: $AUTOAGENT_STT_MODEL or domain]")
+    p.add_argument("--speech-model", help="speech model for uploaded clips: whisper-base or a CTranslate2 Whisper "
+                                          "model directory [default: $AUTOAGENT_STT_MODEL or whisper-base]")
     p.set_defaults(func=cmd_serve)
     return p
 

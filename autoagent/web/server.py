@@ -178,12 +178,12 @@ class WebApp:
         return buf.getvalue()
 
     def transcribe(self, data: bytes) -> dict[str, Any]:
-        from autoagent.voice import AudioError, SpeechError, transcribe_bytes
+        from autoagent.voice import AudioError, SpeechError, UnsupportedLanguage, transcribe_bytes
 
         try:
             heard = transcribe_bytes(data, model=self.speech_model)
-        except AudioError as err:
-            raise HttpError(400, str(err)) from None
+        except (AudioError, UnsupportedLanguage) as err:  # the person's audio, not the server, is at fault
+            raise HttpError(400 if isinstance(err, AudioError) else 422, str(err)) from None
         except SpeechError as err:
             raise HttpError(503, str(err)) from None
         return heard.model_dump(mode="json")
