@@ -319,10 +319,21 @@ def lr_at(step: int, cfg: TrainConfig, time_used: float = 0.0) -> float:
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
 
 
+def load_tokenizer(folder: Path):
+    """A checkpoint's tokenizer, saved again later exactly as it was: how it was loaded (local
+    files only) is not part of it."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    for option in ("local_files_only", "is_local"):
+        tokenizer.init_kwargs.pop(option, None)
+    return tokenizer
+
+
 def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     """Run the training; return a summary (accuracies, throughput, checkpoint folder)."""
     import torch
-    from transformers import AutoTokenizer, Glm4vForConditionalGeneration
+    from transformers import Glm4vForConditionalGeneration
 
     from autoagent.policy.compact import FORMAT
 
@@ -351,7 +362,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     if cfg.resume and cfg.init:
         raise ValueError("--resume continues --out; --init starts a new run from another checkpoint: pick one")
     if cfg.resume and (out / STATE_FILE).is_file():
-        tokenizer = AutoTokenizer.from_pretrained(out, local_files_only=True)
+        tokenizer = load_tokenizer(out)
         model = Glm4vForConditionalGeneration.from_pretrained(out, local_files_only=True, dtype=torch.float32)
         state = torch.load(out / STATE_FILE, weights_only=False)
         start_step = state["step"]
@@ -359,7 +370,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     elif cfg.init:
         if not (Path(cfg.init) / POLICY_FILE).is_file():
             raise ValueError(f"--init {cfg.init} is not a checkpoint written by autoagent train")
-        tokenizer = AutoTokenizer.from_pretrained(cfg.init, local_files_only=True)
+        tokenizer = load_tokenizer(Path(cfg.init))
         model = Glm4vForConditionalGeneration.from_pretrained(cfg.init, local_files_only=True, dtype=torch.float32)
         log(f"starting from the weights of {cfg.init}")
     else:
