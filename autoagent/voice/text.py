@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
           "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
@@ -140,14 +140,19 @@ def wer(reference: str, hypothesis: str) -> float:
     return edit_distance(ref, hyp) / len(ref)
 
 
-def corpus_wer(pairs: Iterable[tuple[str, str]]) -> float:
-    """Errors over all reference words (not a mean of per-utterance rates)."""
-    errors = words = 0
+def _corpus_rate(pairs: Iterable[tuple[str, str]], units: Callable[[str], list[str]]) -> float:
+    """Errors over all reference units (not a mean of per-utterance rates)."""
+    errors = total = 0
     for reference, hypothesis in pairs:
-        ref = normalise(reference)
-        errors += edit_distance(ref, normalise(hypothesis))
-        words += len(ref)
-    return errors / words if words else 0.0
+        ref = units(reference)
+        errors += edit_distance(ref, units(hypothesis))
+        total += len(ref)
+    return errors / total if total else 0.0
+
+
+def corpus_wer(pairs: Iterable[tuple[str, str]]) -> float:
+    """Errors over all reference words."""
+    return _corpus_rate(pairs, normalise)
 
 
 def characters(text: str) -> list[str]:
@@ -165,9 +170,4 @@ def cer(reference: str, hypothesis: str) -> float:
 
 def corpus_cer(pairs: Iterable[tuple[str, str]]) -> float:
     """Errors over all reference characters."""
-    errors = chars = 0
-    for reference, hypothesis in pairs:
-        ref = characters(reference)
-        errors += edit_distance(ref, characters(hypothesis))
-        chars += len(ref)
-    return errors / chars if chars else 0.0
+    return _corpus_rate(pairs, characters)
