@@ -181,6 +181,9 @@ def test_approve_payment_pays_once(page, served):
     assert steps.count() == len(BUY_EARBUDS)
     assert "pay_button" not in steps.last.inner_text()  # actions are shown as the model's text
     assert 'do(action="Tap"' in steps.nth(len(BUY_EARBUDS) - 2).inner_text()
+    # The live screen replaces the placeholder once it has loaded.
+    page.wait_for_selector("#screen", state="visible")
+    assert not page.is_visible("#no-screen")
     # The live screen is the phone's: a PNG of its size.
     png = page.request.get(served.url.split("?")[0] + "api/screen.png")
     assert png.ok and png.headers["content-type"] == "image/png" and len(png.body()) > 1000
