@@ -135,6 +135,8 @@ class BrowserDevice:
         # the last screenshot, which the dialog is drawn over.
         self.dialog_timeout = dialog_timeout
         self._dialog: OpenDialog | None = None
+        # When the dialog the last observation showed opened (its identity without holding it).
+        self._shown_dialog: float | None = None
         self._interrupter = Interrupter()
         self._last_image: Image.Image | None = None
         self.network.attach(context)
@@ -285,6 +287,11 @@ class BrowserDevice:
             return False
         if self._dialog_expired():
             self.notices.append("The action was not carried out: it was meant for that dialog")
+            return True
+        if pending.opened != self._shown_dialog:
+            # The touch was aimed at the page: OK on a dialog nobody has seen (nor the guard judged)
+            # must not be pressed by it.
+            self.notices.append(f"{pending.describe()} opened before this action; it was not carried out")
             return True
         part = part_at(pending, self.screen_size(), x, y) if x is not None and y is not None else None
         if part in ("ok", "cancel"):
@@ -442,7 +449,8 @@ class BrowserDevice:
         size = self.screen_size()
         snapshot = None if self._dialog is not None else \
             self._interruptible("reading the page", lambda: collect(self.page))
-        if snapshot is None:
+        # A dialog that opened as the read finished is the screen now, even if the read got through.
+        if snapshot is None or self._dialog is not None:
             return self._dialog_observation().tree
         app = self.app_of(snapshot.url)
         return with_notices(dom_tree(snapshot, size, package=app), self.notices, size, app)
@@ -456,7 +464,7 @@ class BrowserDevice:
         if self._dialog is not None and not self._dialog_expired():
             return self._dialog_observation()
         got = self._interruptible("observing the page", both)
-        if got is None:  # a dialog opened while the page was being read
+        if got is None or self._dialog is not None:  # a dialog opened while the page was being read
             return self._dialog_observation()
         image, snapshot, url = got
         self._size = image.size
@@ -469,6 +477,7 @@ class BrowserDevice:
     def _dialog_observation(self) -> Observation:
         """The open dialog over the last screenshot (the page cannot be captured behind it)."""
         assert self._dialog is not None
+        self._shown_dialog = self._dialog.opened
         size = self.screen_size()
         image = self._last_image if self._last_image is not None and self._last_image.size == size \
             else Image.new("RGB", size, "white")

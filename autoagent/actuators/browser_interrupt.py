@@ -56,8 +56,12 @@ class Interrupter:
                 sync_object._dispatcher_fiber.switch()
         finally:
             self._waiter = None
-        if not worker.dead:
-            worker.throw()  # ends it where it waits; its call's reply will be dropped
+            ended_early = not worker.dead
+            if ended_early:
+                # Ends it where it waits, also when the wait itself failed (Ctrl-C): a live worker's
+                # late reply would switch into whatever the caller runs then. The reply is dropped.
+                worker.throw()
+        if ended_early:
             return False, None
         if "error" in box:
             raise box["error"]

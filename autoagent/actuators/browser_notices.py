@@ -6,6 +6,7 @@ bottom of the screenshot, until the next action."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -18,6 +19,7 @@ _FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 _PAD = 8
 
 
+@functools.lru_cache(maxsize=16)  # a CJK font file is megabytes; a dialog's layout asks often
 def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     for path in _FONTS:
         if Path(path).is_file():
