@@ -187,8 +187,9 @@ class Recognizer:
                 # The English context helps spell the apps' names; a Chinese one leaks into transcripts.
                 initial_prompt=self._prompt if chosen == "en" and self._prompt else None)
             words = " ".join(s.text.strip() for s in segments).strip()
-        if self._prompt and words and words.rstrip(".") in self._prompt:
-            words = ""  # the context read back on silence or noise, not speech
+        echo = words.rstrip(".")
+        if self._prompt and echo and echo in self._prompt and len(echo) * 2 >= len(self._prompt):
+            words = ""  # the context read back on silence or noise, not speech (a short command, "Settings", is kept)
         return Transcript(text=present(words, self._domain_names), words=words, model=self.model,
                           language=chosen, audio_s=round(duration(samples), 3),
                           decode_s=round(time.perf_counter() - started, 3), source=source)
@@ -196,7 +197,8 @@ class Recognizer:
 
 def _threads() -> int:
     # One thread per core this process may use: more only queue behind each other.
-    return max(1, min(8, len(os.sched_getaffinity(0))))
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(8, usable))
 
 
 def _names() -> list[str]:

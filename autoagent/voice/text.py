@@ -20,32 +20,6 @@ ORDINAL = {**{w: i for i, w in enumerate(_ORD_UNITS) if i}, **{w: 10 * i for i, 
 SCALE = {"hundred": 100, "thousand": 1000}
 
 
-def number_to_words(n: int) -> str:
-    """Cardinal words for 0..9999 (what a speaker says for a digit string)."""
-    if n < 0 or n > 9999:
-        raise ValueError(f"{n} is out of range")
-    if n < 20:
-        return _UNITS[n]
-    if n < 100:
-        tens, unit = divmod(n, 10)
-        return _TENS[tens] + (f" {_UNITS[unit]}" if unit else "")
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        return f"{_UNITS[hundreds]} hundred" + (f" {number_to_words(rest)}" if rest else "")
-    thousands, rest = divmod(n, 1000)
-    return f"{_UNITS[thousands]} thousand" + (f" {number_to_words(rest)}" if rest else "")
-
-
-def ordinal_words(n: int) -> str:
-    """1 -> first, 22 -> twenty second (days of a month)."""
-    if not 1 <= n <= 99:
-        raise ValueError(f"{n} is out of range")
-    if n < 20:
-        return _ORD_UNITS[n]
-    tens, unit = divmod(n, 10)
-    return _ORD_TENS[tens] if not unit else f"{_TENS[tens]} {_ORD_UNITS[unit]}"
-
-
 def tokens(text: str) -> list[str]:
     """Lower-case words; punctuation and hyphens split words, apostrophes inside a word stay.
 

@@ -416,6 +416,7 @@ def make_app(*, host: str = "127.0.0.1", port: int = 0, token: str | None = None
     end = time.monotonic() + 30
     while not server.started:
         if not thread.is_alive() or time.monotonic() > end:
+            server.should_exit = True  # one that starts late stops at once instead of serving unseen
             sock.close()
             raise RuntimeError("the web server did not start")
         time.sleep(0.01)
