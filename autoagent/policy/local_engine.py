@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autoagent.grammar import UnparseableReply
-from autoagent.policy.base import Decision, PolicyError, StepInput
+from autoagent.actions import Type
+from autoagent.grammar import UnparseableReply, parse_reply
+from autoagent.policy.base import Decision, PolicyError, StepInput, Turn
 from autoagent.policy.compact import FORMAT as COMPACT_FORMAT
-from autoagent.policy.compact import (CompactError, Pointed, Screen, build_prompt, decode_answer, join_answer,
-                                      needs_element, needs_span, render_screen, summarize)
+from autoagent.policy.compact import (CompactError, Pointed, Screen, build_prompt, decode_answer, goal_span,
+                                      join_answer, needs_element, needs_span, render_screen, summarize)
 from autoagent.policy.decode import GreedyDecoder
 from autoagent.policy.pointers import EncodedPrompt, PointerScores, encode_prompt, pointer_vectors, score_pointers
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens
@@ -375,14 +376,15 @@ class LocalGLMPolicy:
         timings["prepare"] = (prepared - started) * 1000
         if not step.history:
             self._tried.clear()  # a new run
-        candidates = [a for a in pointed_answers(reply, scores) if _names_something(a, screen)]
+        typed = typed_spans(step.task, step.history)
+        candidates = [a for a in pointed_answers(reply, scores, typed=typed) if _names_something(a, screen)]
         answer = candidates[0] if candidates else reply
         # An answer given before on this same screen left it unchanged: giving it again would
         # loop. The next best target of the same reply, or else the best of the next most
         # likely replies, is taken instead (waiting excepted: a slow screen may need it twice).
         tried = self._tried.setdefault("\n".join(render_screen(screen)), set())
         if answer in tried and answer != "wait" and self.alternatives > 1:
-            others = (pointed_answers(r, scores)[0] for r in self.ranked_replies(inputs, self.alternatives))
+            others = (pointed_answers(r, scores, typed=typed)[0] for r in self.ranked_replies(inputs, self.alternatives))
             fresh = next((a for a in [*candidates[1:self.alternatives], *others]
                           if a not in tried and _names_something(a, screen)), None)
             if fresh is not None:
@@ -399,15 +401,30 @@ class LocalGLMPolicy:
         self._model = None
 
 
-def pointed_answers(reply: str, scores: PointerScores, limit: int = 8) -> list[str]:
-    """Full answers for a reply, best target first: its pointers' choices written in."""
+def pointed_answers(reply: str, scores: PointerScores, limit: int = 8,
+                    typed: tuple[tuple[int, int], ...] = ()) -> list[str]:
+    """Full answers for a reply, best target first: its pointers' choices written in (spans
+    that retype ``typed`` goal words last)."""
     reply = reply.strip()
     if needs_element(reply):
         targets = scores.ranked_elements(allow_screen=reply != "tap")[:limit]
         return [join_answer(Pointed(reply, element=e)) for e in targets] or [reply]
     if needs_span(reply):
-        return [join_answer(Pointed(reply, span=s)) for s in scores.ranked_spans(limit)] or [reply]
+        return [join_answer(Pointed(reply, span=s)) for s in scores.ranked_spans(limit, typed)] or [reply]
     return [reply]
+
+
+def typed_spans(goal: str, history: tuple[Turn, ...]) -> tuple[tuple[int, int], ...]:
+    """The goal words (first, last) that earlier Type steps of this run typed."""
+    spans = []
+    for turn in history:
+        try:
+            action = parse_reply(turn.answer).action
+        except UnparseableReply:
+            continue
+        if isinstance(action, Type) and (span := goal_span(goal, action.text)) is not None:
+            spans.append(span)
+    return tuple(spans)
 
 
 def _names_something(answer: str, screen: Screen) -> bool:

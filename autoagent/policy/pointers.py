@@ -66,12 +66,20 @@ class PointerScores:
         first = 0 if allow_screen else 1
         return sorted(range(first, len(self.elements)), key=lambda i: -self.elements[i])
 
-    def ranked_spans(self, limit: int = 8) -> list[tuple[int, int]]:
-        """Spans (first word, last word) by start score plus end score, best first."""
-        spans = [(self.starts[a] + self.ends[b], a, b) for a in range(len(self.starts))
+    def ranked_spans(self, limit: int = 8, typed: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int]]:
+        """Spans (first word, last word) by start score plus end score, best first.
+
+        Spans sharing a word with one already ``typed`` in this run come after all others: a
+        goal's values are each typed once, and retyping part of one (``Jia`` of ``Feng Jia``
+        into the phone field) is the pointers' commonest mistake on later fields.
+        """
+        def retypes(a: int, b: int) -> bool:
+            return any(a <= last and first <= b for first, last in typed)
+
+        spans = [(retypes(a, b), -(self.starts[a] + self.ends[b]), a, b) for a in range(len(self.starts))
                  for b in range(a, min(len(self.ends), a + MAX_SPAN_WORDS))]
-        spans.sort(key=lambda item: -item[0])
-        return [(a, b) for _, a, b in spans[:limit]]
+        spans.sort()
+        return [(a, b) for _, _, a, b in spans[:limit]]
 
 
 def score_pointers(hidden: Any, vectors: Any, encoded: EncodedPrompt) -> PointerScores:

@@ -1,0 +1,87 @@
+"""How the embedded policy's pointers choose what to type: a goal value is typed once.
+
+The last test runs the shipped checkpoint through the real agent loop on an emulator task
+whose second field the pointers used to fill with part of the first field's value.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autoagent.actions import Type
+from autoagent.policy.base import Turn
+from autoagent.policy.compact import goal_span, goal_words
+from autoagent.policy.pointers import PointerScores
+
+GOAL = "Ok so remember Feng Jia, phone 13966882541, as a contact please"
+
+
+def words(goal: str) -> list[str]:
+    return goal_words(goal).split(" ")
+
+
+def scores_favouring(goal: str, start: str, end: str) -> PointerScores:
+    """Scores whose best span runs from word ``start`` to word ``end``; other words score lower
+    the further they are from the goal's phone number."""
+    ws = words(goal)
+    number = ws.index("13966882541")
+    starts = [-abs(i - number) * 0.1 for i in range(len(ws))]
+    ends = list(starts)
+    starts[ws.index(start)] = ends[ws.index(end)] = 5.0
+    return PointerScores(elements=[0.0], starts=starts, ends=ends)
+
+
+def test_spans_that_retype_a_typed_value_come_last() -> None:
+    ws = words(GOAL)
+    name = goal_span(GOAL, "Feng Jia")
+    scores = scores_favouring(GOAL, "Jia", "Jia")
+    assert scores.ranked_spans(3)[0] == (ws.index("Jia"), ws.index("Jia"))
+    ranked = scores.ranked_spans(50, typed=(name,))
+    assert ranked[0] == (ws.index("13966882541"), ws.index("13966882541"))
+    overlapping = [i for i, (a, b) in enumerate(ranked) if a <= name[1] and name[0] <= b]
+    fresh = [i for i, (a, b) in enumerate(ranked) if not (a <= name[1] and name[0] <= b)]
+    assert overlapping and fresh and max(fresh) < min(overlapping)
+
+
+def test_when_every_span_retypes_the_best_of_them_still_comes_first() -> None:
+    goal = "type Feng Jia"
+    scores = PointerScores(elements=[0.0], starts=[0.0, 1.0, 3.0], ends=[0.0, 1.0, 3.0])
+    assert scores.ranked_spans(1, typed=((0, 2),)) == [(2, 2)]
+    assert goal_span(goal, "Feng Jia") == (1, 2)
+
+
+def test_typed_spans_come_from_the_runs_type_steps() -> None:
+    from autoagent.policy.local_engine import typed_spans
+
+    history = (Turn(thought='launch Contacts', answer='do(action="Launch", app="Contacts")'),
+               Turn(thought='type "Feng Jia"', answer='do(action="Type", text="Feng Jia")'),
+               Turn(thought="", answer="not an action", feedback="unparseable"),
+               Turn(thought='type "hello"', answer='do(action="Type", text="hello")'))  # not in the goal
+    assert typed_spans(GOAL, history) == (goal_span(GOAL, "Feng Jia"),)
+
+
+def test_the_shipped_policy_types_the_name_and_then_the_number(tmp_path: Path) -> None:
+    """Real checkpoint, real agent loop, emulator phone: the second Type shares no word with the first."""
+    pytest.importorskip("transformers")
+    from autoagent.agent import Agent
+    from autoagent.policy.local_engine import LocalGLMPolicy
+    from autoagent.trace import read_trace
+    from emulator.training.demos import ManualClock, approving_human
+    from emulator.training.taskgen import cases
+
+    from autoagent.policy.embedded import embedded_checkpoint
+
+    case = next(c for c in cases("eval", 6) if c.goal == GOAL)
+    clock = ManualClock()
+    phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
+    policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
+    policy.lang = case.lang
+    result = Agent(device=phone, policy=policy, human=approving_human(), max_steps=6, trace_root=tmp_path,
+                   save_screenshots=False).run(case.goal)
+    typed = [s.action.text for s in read_trace(result.trace_dir).steps if isinstance(s.action, Type)]
+    assert len(typed) >= 2, typed
+    first, second = (set(re.findall(r"\w+", t.lower())) for t in typed[:2])
+    assert not first & second, typed
