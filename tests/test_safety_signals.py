@@ -121,6 +121,8 @@ SIGNALS_ON_THEIR_OWN = [
      Observation(screenshot=Image.new("RGB", (1080, 2400), "white"), hierarchy=None, app="com.example.notes")),
     ("unreadable", Tap(element=centre(PAY)), screen(N("android.view.View", PAY, clickable=True)), "unreadable",
      screen(button("Next", PAY))),
+    ("drawn", Tap(element=centre(PAY)), screen(label("Total ¥59.00", TITLE), N("android.view.SurfaceView", PAY)),
+     "drawn", screen(label("Pick a colour", TITLE), N("android.view.SurfaceView", PAY))),
 ]
 
 
@@ -131,6 +133,15 @@ def test_each_signal_on_its_own(name: str, action, speaks: Observation, source: 
     assert found and {f.source for f in found} == {source}, found
     quiet_action, quiet = silent if isinstance(silent, tuple) else (action, silent)
     assert run_signal(name, quiet_action, quiet) == []
+
+
+def test_a_labelled_control_laid_over_a_drawn_surface_is_what_a_tap_judges() -> None:
+    # The canvas lies under the button: the button's own words are read (by ``target``), not the canvas.
+    over = N("android.view.SurfaceView", (0, 1800, 1080, 2300), children=[button("Details", PAY)])
+    assert run_signal("drawn", Tap(element=centre(PAY)), screen(label("Total ¥59.00", TITLE), over)) == []
+    # Beside the button, the tap lands on what is drawn.
+    (found,) = run_signal("drawn", Tap(element=centre(CART)), screen(label("Total ¥59.00", TITLE), over))
+    assert found.category == "payment" and "¥59.00" in found.detail
 
 
 def test_every_signal_has_a_case_of_its_own() -> None:

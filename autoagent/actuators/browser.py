@@ -55,7 +55,7 @@ from autoagent.actuators.browser_touch import TapSpacer
 from autoagent.actuators.browser_typing import FOCUSED_KIND_JS, SELECT_ALL_JS, SET_VALUE_JS, TEXT_TYPES
 from autoagent.actuators.execute import replaces_text
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
-from autoagent.perception.dom import MAX_FRAME_DEPTH, collect, dom_tree
+from autoagent.perception.dom import CLOSED_ROOTS_JS, MAX_FRAME_DEPTH, collect, dom_tree
 from autoagent.perception.observation import Observation, Pointer
 from autoagent.perception.tree import ScreenTree
 from autoagent.perception.request import OutgoingRequest, outgoing_request
@@ -142,9 +142,16 @@ class BrowserDevice:
         self.network.attach(context)
         context.set_default_timeout(nav_timeout * 1000)
         context.add_init_script(SCROLL_COUNTER_JS)
+        context.add_init_script(CLOSED_ROOTS_JS)
         context.on("page", self._adopt)
         if self.browser is not None:
             self.browser.on("disconnected", self._on_disconnected)
+        # start, attach and connect open a context of their own, so the init scripts above come
+        # before any document. A context handed in with pages already open (a CDP browser's
+        # default context) runs them from each page's next navigation on; until then closed shadow
+        # roots are caught only from now on (roots attached earlier stay out of the hierarchy).
+        for existing in context.pages:
+            _remember_closed_roots(existing)
         self.page = page or (context.pages[-1] if context.pages else context.new_page())
         self._watch(self.page)
         if start_url:
@@ -863,6 +870,15 @@ def _free_name(folder: Path, name: str) -> Path:
     while target.exists():
         target, n = folder / f"{stem} ({n}){suffix}", n + 1
     return target
+
+
+def _remember_closed_roots(page: Page) -> None:
+    """Catch the closed shadow roots a page already open attaches from now on."""
+    for frame in page.frames:
+        try:
+            frame.evaluate(CLOSED_ROOTS_JS)
+        except PlaywrightError:
+            pass  # a frame navigating or going away: its next document gets the init script
 
 
 def _has_focus(frame: Any) -> bool:

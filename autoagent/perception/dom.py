@@ -17,12 +17,44 @@ from pydantic import BaseModel, Field
 
 from autoagent.perception.tree import ScreenTree, TreeBuilder, UINode
 
+# A closed shadow root (attachShadow({mode: "closed"})) is unreachable from its host: the page
+# keeps the only reference, and a hosted payment widget's "Pay" button would be missing from
+# the hierarchy, unjudged. This script runs in every frame before the page's own scripts (an
+# init script of the browser context) and keeps each closed root in a WeakMap behind a
+# non-enumerable, read-only function on window, which SHADOW_ROOT_OF_JS reads. attachShadow is
+# wrapped in a Proxy, so the page sees the native function (its name, length and toString).
+# Not covered: roots attached before the script ran (a page already open when a device takes it
+# over: they are reached after its next navigation), declarative ones (<template
+# shadowrootmode="closed">, made by the parser without attachShadow), and a page that borrows
+# another realm's attachShadow to hide from it (the network guard still judges what it sends).
+CLOSED_ROOTS_KEY = "__aaClosedRoot"
+CLOSED_ROOTS_JS = f"""
+(() => {{
+  if (Object.prototype.hasOwnProperty.call(window, "{CLOSED_ROOTS_KEY}")) return;
+  const roots = new WeakMap();
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = new Proxy(attach, {{
+    apply(target, host, args) {{
+      const root = Reflect.apply(target, host, args);
+      if (args[0] && args[0].mode === "closed") roots.set(host, root);
+      return root;
+    }}
+  }});
+  Object.defineProperty(window, "{CLOSED_ROOTS_KEY}", {{value: (host) => roots.get(host) || null}});
+}})();
+"""
+# An element's shadow root, open or closed (a JS expression defining ``rootOf``), for every
+# script that walks into shadow trees.
+SHADOW_ROOT_OF_JS = (f"const rootOf = (el) => el.shadowRoot || "
+                     f"(window.{CLOSED_ROOTS_KEY} ? window.{CLOSED_ROOTS_KEY}(el) : null);")
+
 # Walks the DOM once. Elements that carry nothing for the user (plain wrappers) are
 # flattened away so the hierarchy stays small; their children hang on the nearest kept
 # ancestor. Boxes are clipped by overflow containers and the viewport, so a node's bounds
 # are the part a tap can actually reach.
 SNAPSHOT_JS = r"""
 () => {
+  /*ROOT_OF*/
   const vw = window.innerWidth, vh = window.innerHeight;
   const nodes = [], els = [];  // els[i] is the element of nodes[i]
   const covers = [];  // [box, element] of everything that may lie over other content
@@ -75,6 +107,16 @@ SNAPSHOT_JS = r"""
     }
     return own && inline ? squash(t) : null;
   };
+  // A canvas holds no nodes for what it draws: the model aims at its controls on the screenshot,
+  // and is told so. Its accessible fallback (the controls and text inside <canvas>, which a
+  // screen reader reads) is its text, each control by its label.
+  const drawn = (label, role) => `${label || "Canvas"} (${role ? role + ", " : ""}drawn on a canvas: ` +
+                                 "its controls are seen only in the screenshot)";
+  const fallback = (el) => {
+    const controls = [...el.querySelectorAll("a, button, input, select, textarea, [role], [aria-label]")]
+      .map(c => squash(c.getAttribute("aria-label") || c.value || c.textContent)).filter(Boolean);
+    return controls.length ? controls.join(" | ") : squash(el.textContent);
+  };
   const intersect = (a, b) => [Math.max(a[0], b[0]), Math.max(a[1], b[1]),
                                Math.min(a[2], b[2]), Math.min(a[3], b[3])];
   const empty = (r) => r[2] - r[0] < 1 || r[3] - r[1] < 1;
@@ -82,7 +124,7 @@ SNAPSHOT_JS = r"""
   // each Playwright frame to its <iframe> node (frame_element() -> index here).
   const frames = window.__aaFrames = [];
   const active = (() => { let a = document.activeElement;
-                          while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+                          while (a && rootOf(a) && rootOf(a).activeElement) a = rootOf(a).activeElement;
                           return a; })();
 
   function describe(el, style, parentPointer) {
@@ -96,6 +138,7 @@ SNAPSHOT_JS = r"""
     // The editing host of a contenteditable region (a rich text box) is a text field.
     const host = el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable);
     if (host && tag !== "INPUT" && tag !== "TEXTAREA") { kind = "edit"; text = el.innerText; }
+    else if (tag === "CANVAS") { kind = "canvas"; text = fallback(el); desc = drawn(desc, role); }
     else if (tag === "INPUT") {
       if (type === "submit" || type === "button" || type === "reset") { kind = "button"; text = el.value; }
       else if (type === "checkbox") kind = "checkbox";
@@ -110,7 +153,7 @@ SNAPSHOT_JS = r"""
     else if (tag === "SELECT") { kind = "select"; text = [...el.selectedOptions].map(o => o.text).join(", "); }
     else if (tag === "BUTTON" || role === "button") { kind = "button"; text = sentence(el) ?? ownText(el); }
     else if (tag === "A") { kind = "link"; text = sentence(el) ?? ownText(el); }
-    else if (tag === "IMG" || tag === "SVG" || tag === "svg" || tag === "CANVAS" || tag === "PICTURE" || role === "img") { kind = "image"; }
+    else if (tag === "IMG" || tag === "SVG" || tag === "svg" || tag === "PICTURE" || role === "img") { kind = "image"; }
     else if (role === "checkbox" || role === "switch") kind = "checkbox";
     else if (role === "radio") kind = "radio";
     else { text = sentence(el) ?? ownText(el); if (text) kind = "text"; }
@@ -202,8 +245,9 @@ SNAPSHOT_JS = r"""
     }
     if (style.position === "fixed") childClip = [0, 0, vw, vh];
     if (tag === "SELECT" && me !== parent && (el.multiple || el.size > 1)) listOptions(el, me, box);
-    if (tag === "SELECT" || tag === "TEXTAREA" || leaf) return;
-    const kids = el.shadowRoot ? [...el.shadowRoot.children, ...el.children] : el.children;
+    if (tag === "SELECT" || tag === "TEXTAREA" || tag === "CANVAS" || leaf) return;
+    const root = rootOf(el);
+    const kids = root ? [...root.children, ...el.children] : el.children;
     // The markup of a sentence read whole is in its text already; markup with an id stays a
     // node of its own too, since scripts and people name it.
     for (const c of kids) {
@@ -214,10 +258,10 @@ SNAPSHOT_JS = r"""
   const se = document.scrollingElement || document.documentElement;
   if (document.body) walk(document.body, -1, [0, 0, vw, vh], false, 0);
 
-  // What a touch at a point would hit: the topmost element there (through open shadow roots).
+  // What a touch at a point would hit: the topmost element there (through shadow roots).
   const hitAt = (x, y) => {
     let h = document.elementFromPoint(x, y);
-    while (h && h.shadowRoot) { const inner = h.shadowRoot.elementFromPoint(x, y); if (!inner || inner === h) break; h = inner; }
+    while (h && rootOf(h)) { const inner = rootOf(h).elementFromPoint(x, y); if (!inner || inner === h) break; h = inner; }
     return h;
   };
   // Whether a click at a point that hits `h` reaches `el`: `h` is `el`, inside it, or holds it
@@ -258,7 +302,7 @@ SNAPSHOT_JS = r"""
           scrollable: se.scrollHeight > vh + 1 || se.scrollWidth > vw + 1,
           truncated: nodes.length >= MAX_NODES, nodes};
 }
-"""
+""".replace("/*ROOT_OF*/", SHADOW_ROOT_OF_JS)
 
 # Android widget classes a phone-trained reader already knows.
 CLASS_OF_KIND: dict[str, str] = {
@@ -275,6 +319,8 @@ CLASS_OF_KIND: dict[str, str] = {
     "text": "android.widget.TextView",
     "view": "android.view.View",
     "frame": "android.webkit.WebView",  # an embedded document: a web view inside the page
+    # A <canvas>: a surface the page draws on itself, as a game or a map draws on Android's.
+    "canvas": "android.view.SurfaceView",
 }
 ROOT_CLASS = "android.webkit.WebView"
 

@@ -33,6 +33,8 @@ At each point a gesture touches (:data:`TOUCH`)
                                             not known to be harmless asks.
 ``icon``         ``context.icon``           an icon-only control (no text, no description) in a risky context.
 ``double-tap``   ``controls.double_tap``    a double tap on a buying or confirming control pays.
+``drawn``        ``unreadable.drawn``       a tap on a canvas-drawn control on a screen that shows money, a card,
+                                            or words of paying or buying.
 
 For the step (:data:`STEP`)
 ``secret``       ``personal.secret_typing`` typing into a password field hands over, unless the task holds
@@ -95,6 +97,7 @@ TOUCH: tuple[TouchSignal, ...] = (
     context.context,
     context.icon,
     controls.double_tap,
+    unreadable.drawn,
 )
 STEP: tuple[ScreenSignal, ...] = (personal.secret_typing, keys.enter, model.flag, unreadable.payment_app,
                                   unreadable.unreadable)

@@ -45,6 +45,12 @@ def is_keyboard(node: UINode) -> bool:
     return ("inputmethod" in package or package.endswith(".ime") or package.startswith(_IME_PACKAGES))
 
 
+def is_drawn(node: UINode) -> bool:
+    """A surface the app draws on itself (a web page's canvas, a game, a map): the hierarchy holds
+    none of the controls drawn on it."""
+    return node.cls.endswith("SurfaceView")
+
+
 def is_checkable_class(node: UINode) -> bool:
     return node.cls.endswith(("CheckBox", "RadioButton", "Switch", "CheckedTextView", "ToggleButton"))
 

@@ -5,7 +5,9 @@
 * app         :func:`payment_app`: with no hierarchy, any touch in an app known to take payments asks;
 * unreadable  :func:`unreadable`: where nothing labelled lies under or near the touch point (a
               Flutter, canvas or WebView screen that exposes no text, broken XML, no OCR): in an
-              app known to take payments, or on a screen with no label at all, the step asks.
+              app known to take payments, or on a screen with no label at all, the step asks;
+* drawn       :func:`drawn`: a tap on a drawn surface (a web <canvas>, a SurfaceView) presses a
+              control no node describes: on a screen that shows money or paying, it asks.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from autoagent.perception.tree import TreeBuilder
 from autoagent.safety import keywords as kw
 from autoagent.safety.ocr import OcrLine, OcrUnavailable, button_bands, read_lines
 from autoagent.safety.policy import GuardPolicy
-from autoagent.safety.screen import CONTAINER_MAX_SHARE, Screen, is_edit, is_keyboard
-from autoagent.safety.signals.look import Finding, Look, Point, distance, own_label, slop, speaks
+from autoagent.safety.screen import CONTAINER_MAX_SHARE, Screen, is_drawn, is_edit, is_keyboard
+from autoagent.safety.signals.context import risks
+from autoagent.safety.signals.look import Finding, Look, Point, Touch, distance, own_label, slop, speaks, summary
 
 
 def read_with_ocr(screen: Screen, policy: GuardPolicy, evidence: dict[str, Any], points: list[Point]) -> None:
@@ -124,3 +127,36 @@ def unreadable(look: Look) -> list[Finding]:
     if blank:
         return [Finding(kw.UNREADABLE, "unreadable", f"{what}; no label on the whole screen ({screen.source})")]
     return []
+
+
+_MONEY_CLASSES = (kw.PAYMENT, kw.PURCHASE)
+
+
+def drawn(look: Look, touch: Touch, found: list[Finding]) -> list[Finding]:
+    """drawn: a tap on a drawn surface (a canvas) presses whatever is drawn there, which no node
+    describes. On a screen that shows an amount, a total or a card, or words of paying or buying
+    anywhere (a canvas-drawn "Pay" beside "Total ¥399"), it asks as a payment; elsewhere (a game,
+    a chart) it does not. A labelled control laid over the surface is what the tap hits: the
+    other signals judge it. ``found``: what the signals before it found at this point."""
+    if not touch.is_tap or any(f.category == kw.PAYMENT for f in found):
+        return []
+    screen, (x, y) = look.screen, touch.point
+    surface = next((n for n in reversed(screen.nodes) if is_drawn(n) and n.contains(x, y)), None)
+    if surface is None:
+        return []
+    hit = touch.target
+    if hit is not None and hit.index != surface.index and own_label(screen, hit) and \
+            surface not in screen.descendants(hit):
+        return []
+    # What the drawn control does is unknown, so it is asked about as the strictest thing it may
+    # be on such a screen: a payment (a yes to buying must not cover a drawn Pay).
+    why = [r.detail for r in risks(screen) if r.category == kw.PAYMENT] or \
+        [f"the screen says {m.keyword!r}" for m in _money_words(screen)]
+    return [Finding(kw.PAYMENT, "drawn", f"a tap on a canvas-drawn control, which no node describes, "
+                                         f"may pay: {why[0]}", summary(surface))] if why else []
+
+
+def _money_words(screen: Screen) -> list[kw.Match]:
+    """Words of paying or buying anywhere on screen (titles, labels, a canvas's fallback text)."""
+    return screen.memo("money_words", lambda: [m for m in kw.classify(screen.all_text)
+                                               if m.category in _MONEY_CLASSES])
