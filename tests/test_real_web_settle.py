@@ -63,3 +63,15 @@ def test_a_request_the_action_started_is_still_waited_for(browser: Browser, site
         assert dev.wait_until_settled(6)
         assert time.monotonic() - started > 1.0
         assert "数据加载完成" in dev.observe().hierarchy
+
+
+
+@VIEWPORTS
+def test_a_page_left_while_it_loaded_does_not_hold_settling(browser: Browser, site: DemoSite, mobile: bool) -> None:
+    # Chromium often never says that the left page's request ended: it must not count as in flight.
+    for _ in range(4):
+        with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
+            dev.goto(site.url + "/hotel")
+            started = time.monotonic()
+            assert dev.wait_until_settled(5)
+            assert time.monotonic() - started < 2.0

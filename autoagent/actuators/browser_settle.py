@@ -69,6 +69,12 @@ class NetworkTracker:
         context.on("requestfailed", self._ended)
 
     def _begun(self, request: Any) -> None:
+        if _navigation(request):
+            # The frame now loads this one: the page it was loading is left, and Chromium does not
+            # always say that request ended (one left mid-load would hold settling for good).
+            frame = _frame(request)
+            for left in [r for r in self._started if _navigation(r) and _frame(r) is frame]:
+                self._ended(left)
         self._started[request] = self._clock()
 
     def _responded(self, response: Any) -> None:
@@ -107,6 +113,13 @@ def _navigation(request: Any) -> bool:
         return bool(request.is_navigation_request())
     except Exception:
         return False  # a request of a frame that is gone loads nothing anyone waits for
+
+
+def _frame(request: Any) -> Any:
+    try:
+        return request.frame
+    except Exception:
+        return None  # a service worker's request belongs to no frame
 
 
 def wait_settled(signature: Callable[[], Any], inflight: Callable[[], int], pump: Callable[[float], None],
