@@ -65,6 +65,134 @@ def test_a_request_the_action_started_is_still_waited_for(browser: Browser, site
         assert "数据加载完成" in dev.observe().hierarchy
 
 
+# Suggestions that a debounced timer shows 600 ms after the last keystroke. Like common debounce
+# helpers, every keystroke sets a timer for the same function.
+SUGGESTIONS = """<!doctype html><meta name=viewport content='width=device-width'>
+<input id=q style='width:300px;height:40px' autocomplete=off>
+<ul id=list></ul>
+<script>
+  let timer, query = '';
+  function suggest() {
+    document.getElementById('list').innerHTML = ['phone', 'phone case'].map(s => `<li>${query} ${s}</li>`).join('');
+  }
+  document.getElementById('q').addEventListener('input', e => {
+    query = e.target.value;
+    clearTimeout(timer);
+    timer = setTimeout(suggest, 600);
+  });
+</script>
+"""
+
+# A note that fades in over one second once the button is pressed.
+FADE_IN = """<!doctype html><meta name=viewport content='width=device-width'>
+<style>#note { opacity: 0; transition: opacity 1s linear } #note.shown { opacity: 1 }</style>
+<button id=go style='width:200px;height:50px' onclick="document.getElementById('note').classList.add('shown')">Save</button>
+<p id=note>Saved</p>
+"""
+
+# A page that is never still but has nothing left to show: a spinner that turns for ever and a
+# clock that ticks every second.
+SPINNER_AND_CLOCK = """<!doctype html><meta name=viewport content='width=device-width'>
+<style>@keyframes turn { to { transform: rotate(360deg) } }
+  #spin { width: 30px; height: 30px; border: 4px solid #888; border-top-color: transparent;
+          border-radius: 50%; animation: turn 0.8s linear infinite }</style>
+<div id=spin></div><p id=clock>0</p>
+<button id=go style='width:200px;height:50px' onclick="document.getElementById('out').textContent = 'pressed'">Go</button>
+<p id=out></p>
+<script>
+  let ticks = 0;
+  setInterval(() => { document.getElementById('clock').textContent = ++ticks; }, 1000);
+</script>
+"""
+
+# Loops made of short timers that the page runs for as long as it is open: a ticker whose
+# timer sets the next one (a new function each time), and a poll that asks the server and,
+# once answered, sets a timer for the next ask.
+TIMER_LOOPS = """<!doctype html><meta name=viewport content='width=device-width'>
+<p id=ticker>0</p><p id=polls>0</p>
+<button id=go style='width:200px;height:50px' onclick="document.getElementById('out').textContent = 'pressed'">Go</button>
+<p id=out></p>
+<script>
+  let ticks = 0, polls = 0;
+  function tick() { document.getElementById('ticker').textContent = ++ticks; setTimeout(() => tick(), 500); }
+  function poll() {
+    fetch('/api/slow-data?ms=30').then(r => r.json()).then(() => {
+      document.getElementById('polls').textContent = ++polls;
+      setTimeout(poll, 700);
+    });
+  }
+  tick();
+  poll();
+</script>
+"""
+
+
+
+def _open_lab(dev: BrowserDevice, site: DemoSite, page: str) -> None:
+    dev.page.route(site.url + "/lab", lambda route: route.fulfill(body=page, content_type="text/html"))
+    dev.goto(site.url + "/lab")
+
+
+@VIEWPORTS
+def test_suggestions_a_debounced_timer_shows_are_waited_for(browser: Browser, site: DemoSite, mobile: bool) -> None:
+    with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
+        _open_lab(dev, site, SUGGESTIONS)
+        assert dev.wait_until_settled(5)
+        dev.tap(*find_node(dev.observe().tree.nodes, resource_id="q").center)
+        assert dev.wait_until_settled(5)
+        for query in ("ip", "mac"):  # the second time, the page's function was set before
+            dev.type_text(query)
+            started = time.monotonic()
+            assert dev.wait_until_settled(5)
+            assert time.monotonic() - started > 0.3  # the timer's 600 ms, less the typing's own time
+            assert dev.page.evaluate("[...document.querySelectorAll('#list li')].map(li => li.textContent)") == \
+                [f"{query} phone", f"{query} phone case"]
+
+
+@VIEWPORTS
+def test_a_fade_in_is_waited_for_until_it_ends(browser: Browser, site: DemoSite, mobile: bool) -> None:
+    with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
+        _open_lab(dev, site, FADE_IN)
+        assert dev.wait_until_settled(5)
+        dev.tap(*find_node(dev.observe().tree.nodes, resource_id="go").center)
+        started = time.monotonic()
+        assert dev.wait_until_settled(5)
+        assert time.monotonic() - started > 0.8
+        assert dev.page.evaluate("getComputedStyle(document.getElementById('note')).opacity") == "1"
+
+
+@VIEWPORTS
+def test_a_spinner_and_a_clock_do_not_hold_settling(browser: Browser, site: DemoSite, mobile: bool) -> None:
+    with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
+        _open_lab(dev, site, SPINNER_AND_CLOCK)
+        started = time.monotonic()
+        assert dev.wait_until_settled(5)
+        assert time.monotonic() - started < 1.5
+        go = find_node(dev.observe().tree.nodes, resource_id="go")
+        for _ in range(2):
+            dev.tap(*go.center)
+            started = time.monotonic()
+            assert dev.wait_until_settled(5)
+            assert time.monotonic() - started < 1.5
+            assert dev.page.evaluate("document.getElementById('out').textContent") == "pressed"
+
+
+@VIEWPORTS
+def test_timer_loops_the_page_was_running_do_not_hold_an_action(browser: Browser, site: DemoSite,
+                                                                mobile: bool) -> None:
+    with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
+        _open_lab(dev, site, TIMER_LOOPS)
+        started = time.monotonic()
+        assert dev.wait_until_settled(5)  # a new page's loops are its own: waited for a bounded while
+        assert time.monotonic() - started < 4.5
+        go = find_node(dev.observe().tree.nodes, resource_id="go")
+        for _ in range(3):
+            dev.tap(*go.center)
+            started = time.monotonic()
+            assert dev.wait_until_settled(5)
+            assert time.monotonic() - started < 1.5
+            assert dev.page.evaluate("document.getElementById('out').textContent") == "pressed"
+
 
 @VIEWPORTS
 def test_a_page_left_while_it_loaded_does_not_hold_settling(browser: Browser, site: DemoSite, mobile: bool) -> None:

@@ -56,6 +56,7 @@ from tests.test_safety_browser import LiveScript, tap
 
 pytest.importorskip("playwright.sync_api")
 from autoagent.actuators.browser import BrowserDevice  # noqa: E402
+from autoagent.actuators.browser_settle import SHORT_TIMER_MS  # noqa: E402
 from emulator import web  # noqa: E402
 
 PHONE = {"mobile": True, "viewport": (390, 844)}
@@ -420,7 +421,9 @@ def test_a_payment_a_timer_sends_after_a_harmless_click_is_held(tmp_path: Path, 
     else:
         script = [tap(resource_id="delivery"), tap(resource_id="times"), Finish(message="ok")]
         policy = Thinking(list(script))
-    result, trace = run(browser, site.page(f"/net/late-pay/{order}?ms=2000"), script, NoHuman(), tmp_path, policy)
+    # Longer than a timer settling waits for: the payment leaves after step 1 settled.
+    late_ms = SHORT_TIMER_MS + 500
+    result, trace = run(browser, site.page(f"/net/late-pay/{order}?ms={late_ms}"), script, NoHuman(), tmp_path, policy)
     assert site.state.payments == [] and result.status is Status.NEEDS_HUMAN
     first, second = trace.steps
     assert first.outcome is Outcome.DONE and first.network == []  # the click itself sent nothing
@@ -430,6 +433,20 @@ def test_a_payment_a_timer_sends_after_a_harmless_click_is_held(tmp_path: Path, 
         assert not event.acting and "after step 1 settled" in event.decision.reason
     else:
         assert event.acting and "nobody was asked" in event.decision.reason
+
+
+def test_a_payment_a_short_timer_sends_after_a_harmless_click_is_held_in_that_step(tmp_path: Path, browser,
+                                                                                  site) -> None:
+    # Settling waits for the click's short timer, so the payment leaves while step 1 still runs.
+    order = an_order(site)
+    script = [tap(resource_id="delivery"), Finish(message="ok")]
+    result, trace = run(browser, site.page(f"/net/late-pay/{order}?ms={SHORT_TIMER_MS}"), script, NoHuman(),
+                        tmp_path)
+    assert site.state.payments == [] and result.status is Status.NEEDS_HUMAN
+    (first,) = trace.steps
+    (event,) = first.network
+    assert first.outcome is Outcome.DENIED and event.decision.category == "payment" and not event.human.approved
+    assert event.acting and "sent while step 1 ran" in event.decision.reason
 
 
 def test_a_yes_to_personal_data_does_not_cover_the_payment_it_makes(tmp_path: Path, browser, site) -> None:

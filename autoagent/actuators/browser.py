@@ -46,9 +46,12 @@ from autoagent.actuators.browser_runtime import (
 from autoagent.actuators.browser_dates import DATE_TYPES, input_value
 from autoagent.actuators.browser_select import OPEN_SELECT_JS
 from autoagent.actuators.browser_settle import (
+    ACTIVITY_JS,
+    BEGIN_ACTIVITY_JS,
+    LOOK_JS,
     SCROLL_COUNTER_JS,
-    SIGNATURE_JS,
     NetworkTracker,
+    PageLook,
     wait_settled,
 )
 from autoagent.actuators.browser_touch import TapSpacer
@@ -143,6 +146,7 @@ class BrowserDevice:
         context.set_default_timeout(nav_timeout * 1000)
         context.add_init_script(SCROLL_COUNTER_JS)
         context.add_init_script(CLOSED_ROOTS_JS)
+        context.add_init_script(ACTIVITY_JS)
         context.on("page", self._adopt)
         if self.browser is not None:
             self.browser.on("disconnected", self._on_disconnected)
@@ -544,9 +548,17 @@ class BrowserDevice:
 
     def _begin_action(self) -> None:
         """What the browser had to say (notices) was about the screen before this action, and
-        the requests in flight now are not its doing (settling does not wait for them)."""
+        the requests in flight and timers pending now are not its doing (settling does not wait
+        for them)."""
         self.notices.clear()
         self.network.begin()
+        if self._dialog is not None:
+            return  # the page waits for the dialog's answer: it can be asked nothing now
+        try:
+            # A dialog that opens right now (a timer's alert) must not hold this call for ever.
+            self._interrupter.run(self.page, lambda: self.page.evaluate(BEGIN_ACTIVITY_JS))
+        except PlaywrightError:
+            pass  # mid-navigation: the next document's timers are all its own; a lost browser shows in the action
 
     def pause(self, seconds: float) -> None:
         self._begin_action()
@@ -819,24 +831,25 @@ class BrowserDevice:
 
     # ---- waiting ---------------------------------------------------------------------------
 
-    def _signature(self) -> Any:
+    def _look(self) -> PageLook | None:
         try:
-            return self.page.evaluate(SIGNATURE_JS)
+            return PageLook.read(self.page.evaluate(LOOK_JS))
         except PlaywrightError as err:
             if self._lost_reason(err):
                 raise
             return None  # mid-navigation: the old document is gone, the new one not ready
 
     def wait_until_settled(self, timeout: float) -> bool:
-        """Wait until no request is in flight and the page is unchanged across two looks. An open
-        dialog is a still screen: the page behind it does nothing until it is answered."""
+        """Wait until no request is in flight, no short timer or finite animation is running, and
+        the page is unchanged across two looks. An open dialog is a still screen: the page behind
+        it does nothing until it is answered."""
         if self._dialog is not None:
             return True
 
         def settle() -> bool:
             for _ in range(RESETTLES_AFTER_HELD):
                 held = self.held_s
-                settled = wait_settled(self._signature, lambda: self.network.inflight,
+                settled = wait_settled(self._look, lambda: self.network.inflight,
                                        lambda s: self.page.wait_for_timeout(s * 1000), timeout)
                 # A request held for a person's answer (seconds) used up the page's time.
                 if settled or self.held_s - held < 0.2 * timeout:

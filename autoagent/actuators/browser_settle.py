@@ -1,17 +1,19 @@
-"""When has a page settled? No requests in flight and the DOM unchanged between two looks.
+"""When has a page settled? Nothing in flight, nothing pending, and the DOM unchanged between two looks.
 
 Fixed sleeps are either too short (a slow page is still loading) or too long (every step
 pays for the worst case). Instead we watch the page: the network is idle (requests are
-counted through Playwright's request events) and two consecutive cheap page signatures
-are equal. A signature covers the document, its text, scroll positions, pending
-``aria-busy`` markers and running finite animations (transitions, smooth scrolls).
+counted through Playwright's request events), the page has no short timer pending and no
+finite animation running (what it shows a moment after an action is part of the action's
+result: suggestions after a debounce, a note fading in), and two consecutive cheap page
+signatures are equal. A signature covers the document, its text, scroll positions and
+pending ``aria-busy`` markers.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 # Counts scroll events anywhere in the document (capture phase catches inner scrollers),
 # so momentum scrolling inside a list shows up in the signature. Idempotent.
@@ -20,22 +22,105 @@ SCROLL_COUNTER_JS = """
   window.addEventListener('scroll', () => { window.__aaScrolls++; }, {capture: true, passive: true}); } })();
 """
 
-SIGNATURE_JS = """
+# A timer longer than this is a reminder or a poll's pause, not an action's result, and an
+# animation with more than this left (or with no end: a spinner) is not waited for either.
+SHORT_TIMER_MS = 2000
+# Timers and animations hold settling at most this long after the action began (or the page
+# did, or a key was last pressed): a page that keeps starting new ones cannot hold it for good.
+ACTIVITY_HOLD_MS = 3000
+
+# Tracks the page's pending short timers, and answers ``busy()``: how many timers and finite
+# animations it still has running that an action may be waiting on. A timer is the page's own
+# background work, never waited for, when it was pending as the action began (``begin()``), when
+# a background timer's or an interval's callback set it (a clock, a ticker), or when it calls a
+# function set before the action began from no input event's handler (a poll that asks the
+# server and then sets itself again). A timer an input event's handler sets is the action's
+# doing even for a function set before: a debounce reuses its function. Idempotent.
+ACTIVITY_JS = """
+(() => {
+  if (window.__aaActivity) return;
+  const SHORT = %(short)d, HOLD = %(hold)d;
+  const INPUT = new Set(['keydown', 'keyup', 'keypress', 'beforeinput', 'input', 'change', 'compositionend',
+    'click', 'dblclick', 'contextmenu', 'mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart',
+    'touchend', 'submit', 'focus', 'blur', 'focusin', 'focusout']);
+  const setT = window.setTimeout, clearT = window.clearTimeout;
+  const setI = window.setInterval, clearI = window.clearInterval;
+  const pending = new Map();  // timer id -> {fn, background}
+  const born = new WeakMap();  // function -> the action (generation) that first set a timer for it
+  let generation = 0, since = performance.now(), background = false;
+  const run = (inBackground, fn, self, args) => {
+    const outer = background;
+    background = inBackground;
+    try { return fn.apply(self, args); } finally { background = outer; }
+  };
+  const fromInput = () => { const e = window.event; return !!(e && e.isTrusted && INPUT.has(e.type)); };
+  window.setTimeout = function (fn, ms, ...args) {
+    if (typeof fn !== 'function' || (Number(ms) || 0) > SHORT) return setT.apply(window, arguments);
+    if (!born.has(fn)) born.set(fn, generation);
+    const timer = {fn, background: background || (born.get(fn) < generation && !fromInput())};
+    const id = setT.call(window, function (...a) { pending.delete(id); return run(timer.background, fn, this, a); },
+                         ms, ...args);
+    pending.set(id, timer);
+    return id;
+  };
+  window.setInterval = function (fn, ...rest) {
+    if (typeof fn !== 'function') return setI.apply(window, arguments);
+    return setI.call(window, function (...a) { return run(true, fn, this, a); }, ...rest);
+  };
+  // Either clears either kind of timer.
+  window.clearTimeout = function (id) { pending.delete(id); return clearT.apply(window, arguments); };
+  window.clearInterval = function (id) { pending.delete(id); return clearI.apply(window, arguments); };
+  for (const type of ['keydown', 'input'])
+    window.addEventListener(type, () => { since = performance.now(); }, {capture: true, passive: true});
+  const begin = () => {
+    generation++;
+    since = performance.now();
+    for (const timer of pending.values()) timer.background = true;
+  };
+  const busy = () => {
+    if (performance.now() - since > HOLD) return 0;
+    let n = 0;
+    for (const timer of pending.values()) if (!timer.background) n++;
+    try {
+      for (const a of document.getAnimations()) {
+        if (a.playState !== 'running' || !a.effect || a.timeline !== document.timeline) continue;
+        const t = a.effect.getComputedTiming();
+        if ((t.endTime - (t.localTime || 0)) / Math.abs(a.playbackRate || 1) <= SHORT) n++;
+      }
+    } catch (e) {}
+    return n;
+  };
+  Object.defineProperty(window, '__aaActivity', {value: Object.freeze({begin, busy})});
+})();
+""" % {"short": SHORT_TIMER_MS, "hold": ACTIVITY_HOLD_MS}
+
+# An action begins: the timers pending now are the page's, not the action's doing.
+BEGIN_ACTIVITY_JS = "window.__aaActivity && window.__aaActivity.begin()"
+
+LOOK_JS = """
 () => {
   const b = document.body;
   const text = b ? b.innerText : "";
   let h = 0;
   for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
-  let anims = 0;
-  try {
-    for (const a of document.getAnimations())
-      if (a.playState === "running" && a.effect && a.effect.getTiming().iterations !== Infinity) anims++;
-  } catch (e) {}
-  return [document.readyState === "loading" ? "loading" : "ready", location.href,
-          b ? b.innerHTML.length : 0, h, Math.round(window.scrollX), Math.round(window.scrollY),
-          window.__aaScrolls || 0, !!document.querySelector('[aria-busy="true"]'), anims];
+  return {loading: document.readyState === "loading", busy: window.__aaActivity ? window.__aaActivity.busy() : 0,
+          shows: [location.href, b ? b.innerHTML.length : 0, h, Math.round(window.scrollX), Math.round(window.scrollY),
+                  window.__aaScrolls || 0, !!document.querySelector('[aria-busy="true"]')]};
 }
 """
+
+
+class PageLook(NamedTuple):
+    """One look at the page: what it shows, whether it is still loading, and how many short
+    timers and finite animations it still has running (see ``ACTIVITY_JS``)."""
+
+    shows: tuple[Any, ...]
+    loading: bool
+    busy: int
+
+    @classmethod
+    def read(cls, raw: dict[str, Any]) -> PageLook:
+        return cls(tuple(raw["shows"]), bool(raw["loading"]), int(raw["busy"]))
 
 
 # A request older than this no longer holds settling (a long poll, a stuck image): the
@@ -122,20 +207,22 @@ def _frame(request: Any) -> Any:
         return None  # a service worker's request belongs to no frame
 
 
-def wait_settled(signature: Callable[[], Any], inflight: Callable[[], int], pump: Callable[[float], None],
+def wait_settled(look: Callable[[], PageLook | None], inflight: Callable[[], int], pump: Callable[[float], None],
                  timeout: float, poll: float = 0.05) -> bool:
-    """True once two consecutive signatures match with no request in flight; False at ``timeout``.
+    """True once two consecutive looks show the same page, loaded, with nothing pending and no
+    request in flight; False at ``timeout``.
 
-    ``signature`` returns None while the page cannot be read (mid-navigation). ``pump``
+    ``look`` returns None while the page cannot be read (mid-navigation). ``pump``
     waits a little while letting the browser deliver events.
     """
     deadline = time.monotonic() + max(0.0, timeout)
-    previous: Any = None
+    previous: PageLook | None = None
     while True:
-        sig = signature() if inflight() == 0 else None
-        if sig is not None and sig[0] != "loading" and sig == previous and inflight() == 0:
+        current = look() if inflight() == 0 else None
+        if current is not None and previous is not None and not current.loading and current.busy == 0 \
+                and current.shows == previous.shows and inflight() == 0:
             return True
-        previous = sig
+        previous = current
         left = deadline - time.monotonic()
         if left <= 0:
             return False
