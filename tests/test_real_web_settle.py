@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from autoagent.actuators.browser import BrowserDevice
+from autoagent.actuators.browser_settle import ACTIVITY_HOLD_MS
 from autoagent.perception.dom import find_node
 from emulator.web import DemoSite, serve_demo_site
 
@@ -127,6 +128,16 @@ TIMER_LOOPS = """<!doctype html><meta name=viewport content='width=device-width'
 """
 
 
+# A button that starts a loop of short timers that never ends, a new function each time.
+ENDLESS_TIMERS = """<!doctype html><meta name=viewport content='width=device-width'>
+<button id=go style='width:200px;height:50px' onclick="step()">Go</button>
+<p id=out>0</p>
+<script>
+  let n = 0;
+  function step() { document.getElementById('out').textContent = ++n; setTimeout(() => step(), 300); }
+</script>
+"""
+
 
 def _open_lab(dev: BrowserDevice, site: DemoSite, page: str) -> None:
     dev.page.route(site.url + "/lab", lambda route: route.fulfill(body=page, content_type="text/html"))
@@ -192,6 +203,18 @@ def test_timer_loops_the_page_was_running_do_not_hold_an_action(browser: Browser
             assert dev.wait_until_settled(5)
             assert time.monotonic() - started < 1.5
             assert dev.page.evaluate("document.getElementById('out').textContent") == "pressed"
+
+
+@VIEWPORTS
+def test_timers_an_action_keeps_setting_hold_settling_only_a_bounded_while(browser: Browser, site: DemoSite,
+                                                                            mobile: bool) -> None:
+    with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
+        _open_lab(dev, site, ENDLESS_TIMERS)
+        assert dev.wait_until_settled(5)
+        dev.tap(*find_node(dev.observe().tree.nodes, resource_id="go").center)
+        started = time.monotonic()
+        assert dev.wait_until_settled(10)
+        assert 2.0 < time.monotonic() - started < ACTIVITY_HOLD_MS / 1000 + 1.5
 
 
 @VIEWPORTS
