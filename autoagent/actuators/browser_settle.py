@@ -4,9 +4,10 @@ Fixed sleeps are either too short (a slow page is still loading) or too long (ev
 pays for the worst case). Instead we watch the page: the network is idle (requests are
 counted through Playwright's request events), the page has no short timer pending and no
 finite animation running (what it shows a moment after an action is part of the action's
-result: suggestions after a debounce, a note fading in), and two consecutive cheap page
-signatures are equal. A signature covers the document, its text, scroll positions and
-pending ``aria-busy`` markers.
+result: suggestions after a debounce, a note fading in), and two consecutive cheap looks
+agree. A look covers the document, its text, scroll positions and pending ``aria-busy``
+markers; text that only the page's background work changed between the looks (a clock's
+tick) still agrees, or a clock would keep a slow machine's looks from ever matching.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ ACTIVITY_HOLD_MS = 3000
 # a background timer's or an interval's callback set it (a clock, a ticker), or when it calls a
 # function set before the action began from no input event's handler (a poll that asks the
 # server and then sets itself again). A timer an input event's handler sets is the action's
-# doing even for a function set before: a debounce reuses its function. Idempotent.
+# doing even for a function set before: a debounce reuses its function. It also answers
+# ``changes()``: how many DOM changes anything but a background callback has made, so that a
+# clock's tick between two looks does not count as the page still changing. Idempotent.
 ACTIVITY_JS = """
 (() => {
   if (window.__aaActivity) return;
@@ -47,11 +50,17 @@ ACTIVITY_JS = """
   const setI = window.setInterval, clearI = window.clearInterval;
   const pending = new Map();  // timer id -> {fn, background}
   const born = new WeakMap();  // function -> the action (generation) that first set a timer for it
-  let generation = 0, since = performance.now(), background = false;
+  let generation = 0, since = performance.now(), background = false, changes = 0;
+  const observer = new MutationObserver(records => { changes += records.length; });
+  observer.observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
   const run = (inBackground, fn, self, args) => {
-    const outer = background;
+    const outer = background, own = inBackground && !outer;
+    if (own) changes += observer.takeRecords().length;  // made before this callback: counted
     background = inBackground;
-    try { return fn.apply(self, args); } finally { background = outer; }
+    try { return fn.apply(self, args); } finally {
+      if (own) observer.takeRecords();  // the background callback's own changes (a clock's tick): dropped
+      background = outer;
+    }
   };
   const fromInput = () => { const e = window.event; return !!(e && e.isTrusted && INPUT.has(e.type)); };
   window.setTimeout = function (fn, ms, ...args) {
@@ -90,7 +99,8 @@ ACTIVITY_JS = """
     } catch (e) {}
     return n;
   };
-  Object.defineProperty(window, '__aaActivity', {value: Object.freeze({begin, busy})});
+  const changed = () => (changes += observer.takeRecords().length);
+  Object.defineProperty(window, '__aaActivity', {value: Object.freeze({begin, busy, changed})});
 })();
 """ % {"short": SHORT_TIMER_MS, "hold": ACTIVITY_HOLD_MS}
 
@@ -103,24 +113,38 @@ LOOK_JS = """
   const text = b ? b.innerText : "";
   let h = 0;
   for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
-  return {loading: document.readyState === "loading", busy: window.__aaActivity ? window.__aaActivity.busy() : 0,
-          shows: [location.href, b ? b.innerHTML.length : 0, h, Math.round(window.scrollX), Math.round(window.scrollY),
+  const activity = window.__aaActivity;
+  return {loading: document.readyState === "loading", busy: activity ? activity.busy() : 0,
+          changes: activity ? activity.changed() : null, content: [b ? b.innerHTML.length : 0, h],
+          where: [location.href, performance.timeOrigin, Math.round(window.scrollX), Math.round(window.scrollY),
                   window.__aaScrolls || 0, !!document.querySelector('[aria-busy="true"]')]};
 }
 """
 
 
 class PageLook(NamedTuple):
-    """One look at the page: what it shows, whether it is still loading, and how many short
-    timers and finite animations it still has running (see ``ACTIVITY_JS``)."""
+    """One look at the page: which document it is and where it is scrolled (``where``), what it
+    shows (``content``), how many DOM changes other than background work's it has had
+    (``changes``; None where ``ACTIVITY_JS`` did not run), whether it is still loading, and how
+    many short timers and finite animations it still has running."""
 
-    shows: tuple[Any, ...]
+    where: tuple[Any, ...]
+    content: tuple[Any, ...]
+    changes: int | None
     loading: bool
     busy: int
 
     @classmethod
     def read(cls, raw: dict[str, Any]) -> PageLook:
-        return cls(tuple(raw["shows"]), bool(raw["loading"]), int(raw["busy"]))
+        changes = raw["changes"]
+        return cls(tuple(raw["where"]), tuple(raw["content"]), None if changes is None else int(changes),
+                   bool(raw["loading"]), int(raw["busy"]))
+
+    def unchanged_since(self, earlier: PageLook) -> bool:
+        """The same document at the same place, showing the same, or changed only by background
+        work (a clock, a ticker: not waited for, so not a sign that the page is still changing)."""
+        return self.where == earlier.where and (
+            self.content == earlier.content or (self.changes is not None and self.changes == earlier.changes))
 
 
 # A request older than this no longer holds settling (a long poll, a stuck image): the
@@ -220,7 +244,7 @@ def wait_settled(look: Callable[[], PageLook | None], inflight: Callable[[], int
     while True:
         current = look() if inflight() == 0 else None
         if current is not None and previous is not None and not current.loading and current.busy == 0 \
-                and current.shows == previous.shows and inflight() == 0:
+                and current.unchanged_since(previous) and inflight() == 0:
             return True
         previous = current
         left = deadline - time.monotonic()
