@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from autoagent.actuators.browser import BrowserDevice
-from autoagent.actuators.browser_settle import ACTIVITY_HOLD_MS
+from autoagent.actuators.browser_settle import ACTIVITY_HOLD_MS, PageLook
 from autoagent.perception.dom import find_node
 from emulator.web import DemoSite, serve_demo_site
 
@@ -259,3 +259,15 @@ def test_a_page_left_while_it_loaded_does_not_hold_settling(browser: Browser, si
             started = time.monotonic()
             assert dev.wait_until_settled(5)
             assert time.monotonic() - started < 2.0
+
+
+def test_only_background_changes_or_none_count_as_unchanged() -> None:
+    where = ("http://127.0.0.1/lab", 1.5, 0, 0, 0, False)
+    before = PageLook(where, (120, 7), 4, False, 0)
+    assert PageLook(where, (121, 8), 4, False, 0).unchanged_since(before)  # a clock's tick
+    assert not PageLook(where, (121, 8), 5, False, 0).unchanged_since(before)  # the page's own change
+    assert PageLook(where, (120, 7), 9, False, 0).unchanged_since(before)  # changed and changed back
+    assert not PageLook((*where[:4], 1, False), (120, 7), 4, False, 0).unchanged_since(before)  # scrolled
+    # A page the activity script did not reach (opened before the device) is judged by what it shows.
+    unknown = PageLook(where, (120, 7), None, False, 0)
+    assert unknown.unchanged_since(unknown) and not PageLook(where, (121, 8), None, False, 0).unchanged_since(unknown)
