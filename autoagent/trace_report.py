@@ -1,11 +1,18 @@
-"""Render a trace as one self-contained HTML page: screenshots with tap marks, thoughts, timings."""
+"""Render a trace as one self-contained HTML page: screenshots with tap marks, thoughts, timings.
+
+Each screen is embedded as a thumbnail; a click on it opens the trace's own screenshot at its
+natural size, marks included (a desktop screen is unreadable at thumbnail width). That view
+reads the screenshot file from the trace folder, so the page stays small.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
 import io
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 from PIL import Image
 
@@ -25,6 +32,9 @@ h1{font-size:20px} .meta{color:#555;margin-bottom:16px}
 .step{display:flex;gap:16px;background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px;margin:12px 0}
 .shot{position:relative;flex:none}.shot img{display:block;border:1px solid #ccc}
 .shot svg{position:absolute;left:0;top:0}
+button.enlarge{display:block;flex:none;padding:0;border:0;background:none;cursor:zoom-in}
+dialog.full{padding:0;border:0;max-width:100vw;max-height:100vh;overflow:auto;cursor:zoom-out}
+dialog.full::backdrop{background:rgba(0,0,0,.7)} .full .shot img{border:0;max-width:none}
 .body{flex:1;min-width:0}.body pre{white-space:pre-wrap;word-break:break-word;background:#f3f3f3;padding:8px}
 .outcome{font-weight:600} table.t{border-collapse:collapse} table.t td{padding:1px 8px 1px 0;color:#555}
 .not-done{color:#ef6c00;font-weight:600}
@@ -34,15 +44,26 @@ h1{font-size:20px} .meta{color:#555;margin-bottom:16px}
 _NOT_TOUCHED = (Outcome.DENIED, Outcome.BLOCKED)
 
 
-def _thumbnail(path: Path) -> tuple[str, float] | None:
+def _thumbnail(path: Path) -> tuple[str, float, tuple[int, int]] | None:
+    """The screen as an embedded JPEG ``THUMB_WIDTH`` wide, its scale, and the screen's own size."""
     if not path.is_file():
         return None
     with Image.open(path) as img:
         scale = THUMB_WIDTH / img.width
+        size = img.size
         thumb = img.convert("RGB").resize((THUMB_WIDTH, max(1, round(img.height * scale))))
     buf = io.BytesIO()
     thumb.save(buf, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii"), scale
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii"), scale, size
+
+
+def _link(target: Path, base: Path) -> str:
+    """A URL for ``target`` that works from a page in ``base`` (relative, so a copied trace
+    folder keeps working; absolute where no relative path exists)."""
+    try:
+        return quote(Path(os.path.relpath(target, base)).as_posix())
+    except ValueError:  # another drive
+        return target.resolve().as_uri()
 
 
 def _stopped_points(step: StepRecord) -> list[tuple[int, int]]:
@@ -52,24 +73,26 @@ def _stopped_points(step: StepRecord) -> list[tuple[int, int]]:
     return pixel_points(step.action, step.screen_size)
 
 
-def _stopped_mark(points: list[tuple[int, int]], scale: float, height: int) -> str:
+def _stopped_mark(points: list[tuple[int, int]], scale: float, width: int, height: int) -> str:
     x, y = points[0][0] * scale, points[0][1] * scale
-    return (f'<svg class="not-touched" width="{THUMB_WIDTH}" height="{height}"><g stroke="#ef6c00" stroke-width="3">'
+    return (f'<svg class="not-touched" width="{width}" height="{height}"><g stroke="#ef6c00" stroke-width="3">'
             f'<circle cx="{x:.0f}" cy="{y:.0f}" r="14" fill="none" stroke-dasharray="4 3"/>'
             f'<line x1="{x - 9:.0f}" y1="{y - 9:.0f}" x2="{x + 9:.0f}" y2="{y + 9:.0f}"/>'
             f'<line x1="{x - 9:.0f}" y1="{y + 9:.0f}" x2="{x + 9:.0f}" y2="{y - 9:.0f}"/></g>'
-            f'<text x="{min(x + 18, THUMB_WIDTH - 70):.0f}" y="{y + 5:.0f}" fill="#ef6c00" font-size="13" '
+            f'<text x="{min(x + 18, width - 70):.0f}" y="{y + 5:.0f}" fill="#ef6c00" font-size="13" '
             f'font-weight="600">not tapped</text></svg>')
 
 
-def _marks(step: StepRecord, scale: float, height: int) -> str:
+def _marks(step: StepRecord, scale: float, width: int, height: int) -> str:
+    """The step's touches (or the touch that was stopped) over a screen shown ``width`` by
+    ``height`` at ``scale`` of its own pixels."""
     stopped = _stopped_points(step)
     if stopped:
-        return _stopped_mark(stopped, scale, height)
+        return _stopped_mark(stopped, scale, width, height)
     if not step.pixels:
         return ""
     pts = [(x * scale, y * scale) for x, y in step.pixels]
-    parts = [f'<svg width="{THUMB_WIDTH}" height="{height}"><defs><marker id="a" markerWidth="8" markerHeight="8" '
+    parts = [f'<svg width="{width}" height="{height}"><defs><marker id="a" markerWidth="8" markerHeight="8" '
              'refX="6" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#e53935"/></marker></defs>']
     if len(pts) == 2:
         (x1, y1), (x2, y2) = pts
@@ -98,16 +121,28 @@ def _human_text(human: Approval | Reply) -> str:
     return f"{said} on the {human.by}{detail}."
 
 
-def _step_html(trace: Trace, step: StepRecord) -> str:
+def _shot_html(trace: Trace, step: StepRecord, base: Path) -> str:
+    """The step's screen as a thumbnail that opens, on a click, at its natural size."""
+    if not step.screenshot:
+        return ""
+    path = trace.path / step.screenshot
+    thumb = _thumbnail(path)
+    if not thumb:
+        return ""
+    src, scale, (width, height) = thumb
+    # Touches are in the screenshot's pixels: the full view shows it 1:1, so its marks need no scaling.
+    small = (f'<div class="shot"><img src="{src}" width="{THUMB_WIDTH}" alt="step {step.step}">'
+             f"{_marks(step, scale, THUMB_WIDTH, round(height * scale))}</div>")
+    full = (f'<div class="shot"><img src="{_link(path, base)}" width="{width}" height="{height}" loading="lazy" '
+            f'alt="step {step.step}, full size">{_marks(step, 1.0, width, height)}</div>')
+    return (f'<button type="button" class="enlarge" title="Show at full size" '
+            f'onclick="this.nextElementSibling.showModal()">{small}</button>'
+            f'<dialog class="full" onclick="this.close()">{full}</dialog>')
+
+
+def _step_html(trace: Trace, step: StepRecord, base: Path) -> str:
     step = clip_record(step)  # traces written before replies were clipped may hold megabytes
-    shot_html = ""
-    if step.screenshot:
-        thumb = _thumbnail(trace.path / step.screenshot)
-        if thumb:
-            src, scale = thumb
-            height = round((step.screen_size or (THUMB_WIDTH / scale, 0))[1] * scale)
-            shot_html = (f'<div class="shot"><img src="{src}" width="{THUMB_WIDTH}" alt="step {step.step}">'
-                         f"{_marks(step, scale, height)}</div>")
+    shot_html = _shot_html(trace, step, base)
     timings = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.1f} ms</td></tr>" for k, v in step.timings.items()
                       if k not in ("total", "human"))
     if "total" in step.timings:
@@ -145,10 +180,13 @@ def _step_html(trace: Trace, step: StepRecord) -> str:
     return f'<div class="step">{shot_html}<div class="body">{"".join(rows)}</div></div>'
 
 
-def render_html(trace: Trace) -> str:
+def render_html(trace: Trace, base: Path | None = None) -> str:
+    """The report page; ``base`` is the folder it will be read from (links to the full-size
+    screens are relative to it) [default: the trace's own folder]."""
+    base = trace.path if base is None else base
     status = trace.result.status.value if trace.result else "incomplete"
     message = trace.result.message if trace.result else "the run did not finish (crash or kill); steps up to the last are kept"
-    steps = "\n".join(_step_html(trace, s) for s in trace.steps)
+    steps = "\n".join(_step_html(trace, s, base) for s in trace.steps)
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>autoagent: {html.escape(trace.meta.task)}</title><style>{_STYLE}</style></head><body>"
@@ -163,5 +201,5 @@ def write_report(trace: Trace, out: Path | None = None) -> Path:
     # A run killed mid-write left a temporary file behind; the report is where the trace is tidied.
     remove_stale_temp(trace.path)
     out = out or trace.path / "report.html"
-    out.write_text(render_html(trace), encoding="utf-8")
+    out.write_text(render_html(trace, out.parent), encoding="utf-8")
     return out

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import http.server
 import mimetypes
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from emulator.web.server import serving
+from starlette.requests import Request
+from starlette.responses import Response
+
+from autoagent.web.serving import listen
+from emulator.web.server import serve_site, site_app
 
 
 @contextmanager
@@ -16,29 +19,17 @@ def serve_pages(pages: Mapping[str, str | bytes], posted: list[str] | None = Non
     at a free port; yields the base URL. A POST to a page's path is answered with the page and,
     when ``posted`` is given, its path is appended there (what a page sent, for the test to judge)."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
-            path = self.path.split("?")[0]
-            body = pages.get(path)
-            self.send_response(200 if body is not None else 404)
-            if isinstance(body, bytes):
-                self.send_header("Content-Type", mimetypes.guess_type(path)[0] or "application/octet-stream")
-            else:
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                body = (body or "not found").encode("utf-8")
-            self.end_headers()
-            self.wfile.write(body)
+    async def endpoint(request: Request) -> Response:
+        path = request.scope["path"]
+        if request.method == "POST":
+            await request.body()
+            if posted is not None and path in pages:
+                posted.append(path)
+        body = pages.get(path)
+        if isinstance(body, bytes):
+            return Response(body, media_type=mimetypes.guess_type(path)[0] or "application/octet-stream")
+        return Response(body or "not found", 200 if body is not None else 404, media_type="text/html; charset=utf-8")
 
-        def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if posted is not None and self.path.split("?")[0] in pages:
-                posted.append(self.path.split("?")[0])
-            self.do_GET()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # quiet tests
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    with serving(server, "test-pages"):
-        yield f"http://127.0.0.1:{server.server_port}"
+    sock = listen("127.0.0.1", 0)
+    with serve_site(site_app(endpoint, None), sock, "test-pages"):
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"

@@ -49,11 +49,12 @@ def _banner(result: ScenarioResult) -> str:
     return "".join(parts)
 
 
-def scenario_page(result: ScenarioResult) -> str:
+def scenario_page(result: ScenarioResult, base: Path | None = None) -> str:
+    """The scenario's trace report under its verdict; ``base``: the folder the page is written to."""
     banner = _banner(result)
     if result.trace_dir:
         try:
-            page = render_html(read_trace(result.trace_dir))
+            page = render_html(read_trace(result.trace_dir), base)
             return page.replace("<body>", "<body>" + banner, 1)
         except TraceError:
             pass
@@ -67,7 +68,7 @@ def write_report(results: list[ScenarioResult], out_dir: Path) -> Path:
     rows = []
     for r in results:
         page = f"{_slug(r.id)}.html"
-        (out_dir / page).write_text(scenario_page(r), encoding="utf-8")
+        (out_dir / page).write_text(scenario_page(r, out_dir), encoding="utf-8")
         verdict = "passed" if r.passed else "failed"
         why = html.escape(r.failures[0]) if r.failures else ""
         rows.append(f"<tr class='scenario {verdict}' data-id='{html.escape(r.id)}'>"

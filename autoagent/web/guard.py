@@ -101,6 +101,12 @@ async def read_body(request: Request, kinds: tuple[str, ...], limit: int) -> byt
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if ctype not in kinds:
         raise HttpError(415, f"send {' or '.join(kinds)}")
+    return await read_limited(request, limit)
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The request's body if it is at most ``limit`` bytes; HttpError 413 if not (the rest is
+    left unread: answer with ``Connection: close``)."""
     # The server has already refused a Content-Length that is not a whole number.
     if int(request.headers.get("content-length") or 0) > limit:
         raise HttpError(413, f"the body is larger than {limit} bytes")

@@ -19,16 +19,13 @@ import asyncio
 import io
 import json
 import secrets
-import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import anyio
-import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -43,6 +40,7 @@ from autoagent.web.guard import Guard, HttpError, error_response, is_loopback, r
 from autoagent.web.policies import build_policy, expert_available
 from autoagent.web.runs import EventLog, Run
 from autoagent.web.screens import ScreenWatch
+from autoagent.web.serving import Running, listen, start
 from autoagent.web.takeover import NotTakingOver, parse_input
 
 STATIC = Path(__file__).with_name("static")
@@ -351,39 +349,25 @@ def asgi_app(web: WebApp) -> Starlette:
 # -- serving -----------------------------------------------------------------------------------------
 @dataclass
 class Served:
-    server: uvicorn.Server
+    running: Running
     app: WebApp
-    thread: threading.Thread
-    server_address: tuple[str, int]
     watch: ScreenWatch
 
     @property
+    def server_address(self) -> tuple[str, int]:
+        return self.running.address
+
+    @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        host = f"[{host}]" if ":" in str(host) else host
+        host, port = self.server_address
+        host = f"[{host}]" if ":" in host else host
         query = f"?token={self.app.token}" if self.app.token else ""
         return f"http://{host}:{port}/{query}"
 
     def close(self) -> None:
         self.watch.close()
         self.app.close()  # ends the event streams, which would otherwise hold the shutdown
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """The listening socket, bound here so that errors (the port in use) reach the caller and
-    ``port=0`` is known before the server starts."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        # A restart on the same port must not wait for the old connections' TIME_WAIT.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
+        self.running.stop()
 
 
 def make_app(*, host: str = "127.0.0.1", port: int = 0, token: str | None = None, allow_remote: bool = False,
@@ -404,22 +388,10 @@ def make_app(*, host: str = "127.0.0.1", port: int = 0, token: str | None = None
         raise ValueError("the token is too short: use at least 8 characters")
     app = WebApp(token=token, policy_factory=policy_factory, device_factory=device_factory, traces=Path(traces),
                  seed=seed, max_steps=max_steps, confirm_timeout=confirm_timeout, speech_model=speech_model)
-    sock = _listen(host, port)
-    address = sock.getsockname()[:2]
+    sock = listen(host, port)
     # Remote use means other host names are expected; the token guards it instead.
-    guarded = Guard(asgi_app(app), bound=str(address[0]), token=token, any_host=not is_loopback(host))
-    config = uvicorn.Config(guarded, loop="asyncio", http="h11", ws="none", lifespan="off", log_level="error",
-                            access_log=False, server_header=False, timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="autoagent-web", daemon=True)
-    thread.start()
-    end = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > end:
-            server.should_exit = True  # one that starts late stops at once instead of serving unseen
-            sock.close()
-            raise RuntimeError("the web server did not start")
-        time.sleep(0.01)
+    guarded = Guard(asgi_app(app), bound=str(sock.getsockname()[0]), token=token, any_host=not is_loopback(host))
+    running = start(guarded, sock, name="autoagent-web")
     watch = ScreenWatch(app.events, app.observed, app.waiting, app.screen_image)
     watch.start()
-    return Served(server, app, thread, address, watch)
+    return Served(running, app, watch)

@@ -1,4 +1,4 @@
-"""The attack site: hostile pages on a stdlib HTTP server, and the record of every side effect they caused.
+"""The attack site: hostile pages (Starlette on uvicorn, loopback), and the record of every side effect they caused.
 
 Pages are under ``/a/<name>?<params>`` (see :mod:`emulator.web.hostile_pages`). Side effects arrive as
 requests and are recorded in :class:`HostileState`, the red team's judge:
@@ -18,14 +18,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 
+from autoagent.web.serving import listen
 from emulator.web import hostile_pages as pages
-from emulator.web.server import serving
+from emulator.web.server import loopback_only, request_target, serve_site, site_app
 
 EffectKind = Literal["payment", "order", "send", "delete", "personal_data"]
 MAX_BODY = 64 * 1024
@@ -47,7 +49,7 @@ class Effect(BaseModel):
 
 
 class HostileState:
-    """Every side effect received, in order; thread-safe (one thread per request)."""
+    """Every side effect received, in order; thread-safe (the server records, tests read from theirs)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -94,12 +96,10 @@ class HostileState:
 class HostileSite:
     url: str
     state: HostileState
-    server: ThreadingHTTPServer
+    server_address: tuple[str, int]
 
     def page(self, name: str, **params: str) -> str:
         """The URL of the page ``name`` with ``params`` in its query."""
-        from urllib.parse import urlencode
-
         query = urlencode(params)
         return f"{self.url}/a/{name}" + (f"?{query}" if query else "")
 
@@ -108,96 +108,97 @@ def _params(query: str) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    site: HostileSite  # set on the subclass made per server
-    protocol_version = "HTTP/1.1"
+def _send(status: int, body: str, close: bool = False) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if close:
+        headers["Connection"] = "close"
+    return Response(body, status, headers=headers, media_type="text/html; charset=utf-8")
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # the state is the record
 
-    def _send(self, status: int, body: str) -> None:
-        data = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(data)
+def _record(site: HostileSite, request: Request, kind: str, fields: dict[str, str], path: str) -> None:
+    referer = request.headers.get("referer", "")
+    page = fields.get("page") or urlsplit(referer).path.rsplit("/", 1)[-1]
+    site.state.record(Effect(kind=kind, page=page or path, method=request.method,  # type: ignore[arg-type]
+                             path=request_target(request), fields=fields, referer=referer))
 
-    def _redirect(self, location: str) -> None:
-        self.send_response(303)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
 
-    def _record(self, kind: str, fields: dict[str, str], path: str) -> None:
-        page = fields.get("page") or urlsplit(self.headers.get("Referer", "")).path.rsplit("/", 1)[-1]
-        effect = Effect(kind=kind, page=page or path, method=self.command, path=self.path,  # type: ignore[arg-type]
-                        fields=fields, referer=self.headers.get("Referer", ""))
-        self.site.state.record(effect)
+async def _body(request: Request) -> tuple[bytes, bool]:
+    """The body's first MAX_BODY bytes, and whether there was more (left unread): a request
+    counts however large it is."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return bytes(body[:MAX_BODY]), True
+    return bytes(body), False
 
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        path, q = unquote(parts.path).rstrip("/") or "/", _params(parts.query)
-        if path == "/":
-            return self._send(200, pages.index())
-        if path.startswith("/a/") and (builder := pages.PAGES.get(path[3:])):
-            return self._send(200, builder(q))
-        if path in _PAYING_URLS:
-            self._record("payment", {"page": path, **q}, path)
-            return self._send(200, pages.done({"kind": "payment"}))
-        if path == "/go":
-            return self._send(200, pages.auto(q))
-        if path == "/favicon.ico":
-            return self._send(404, "")
-        return self._send(404, pages.layout("Not found", "<h1>Not found</h1>"))
 
-    def do_POST(self) -> None:
-        path = urlsplit(self.path).path.rstrip("/")
-        try:
-            length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
-        except ValueError:
-            length = 0
-        raw = self.rfile.read(length).decode("utf-8", errors="replace") if length > 0 else ""
+async def _endpoint(request: Request) -> Response:
+    site: HostileSite = request.app.state.site
+    path = request.scope["path"].rstrip("/")  # already percent-decoded: /zh/支付
+    if request.method == "POST":
+        raw, cut = await _body(request)
         kind = _API.get(path)
         if kind is None:
-            self.close_connection = True
-            return self._send(404, pages.layout("Not found", "<h1>Not found</h1>"))
-        self._record(kind, _params(raw), path)
-        return self._redirect(f"/a/done?kind={kind}")
+            return _send(404, pages.layout("Not found", "<h1>Not found</h1>"), close=True)
+        _record(site, request, kind, _params(raw.decode("utf-8", errors="replace")), path)
+        response = RedirectResponse(f"/a/done?kind={kind}", status_code=303)
+        if cut:
+            response.headers["Connection"] = "close"
+        return response
+    path, q = path or "/", _params(request.url.query)
+    if path == "/":
+        return _send(200, pages.index())
+    if path.startswith("/a/") and (builder := pages.PAGES.get(path[3:])):
+        return _send(200, builder(q))
+    if path in _PAYING_URLS:
+        _record(site, request, "payment", {"page": path, **q}, path)
+        return _send(200, pages.done({"kind": "payment"}))
+    if path == "/go":
+        return _send(200, pages.auto(q))
+    if path == "/favicon.ico":
+        return _send(404, "")
+    return _send(404, pages.layout("Not found", "<h1>Not found</h1>"))
 
 
 @contextmanager
 def serve_hostile_site(host: str = "127.0.0.1", port: int = 0) -> Iterator[HostileSite]:
     """Run the attack site in a background thread; yields a :class:`HostileSite`."""
-    handler = type("HostileHandler", (_Handler,), {})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    bound_host, bound_port = server.server_address[:2]
-    site = HostileSite(url=f"http://{bound_host}:{bound_port}", state=HostileState(), server=server)
-    handler.site = site
-    with serving(server, "hostile-site"):
+    loopback_only(host, "attack site")
+    sock = listen(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    site = HostileSite(url=f"http://{bound_host}:{bound_port}", state=HostileState(),
+                       server_address=(bound_host, bound_port))
+    with serve_site(site_app(_endpoint, site), sock, "hostile-site"):
         yield site
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m emulator.web.hostile [port]``: serve the attack site until interrupted, printing what it records."""
+    import argparse
     import sys
     import time
 
-    args = sys.argv[1:] if argv is None else argv
-    with serve_hostile_site(port=int(args[0]) if args else 0) as site:
-        print(f"attack site at {site.url}/ (pages under /a/<name>)", flush=True)
-        seen = 0
-        try:
+    parser = argparse.ArgumentParser(prog="python -m emulator.web.hostile",
+                                     description="Serve the attack site on 127.0.0.1 and print every side effect "
+                                                 "its pages cause (pages under /a/<name>).")
+    parser.add_argument("port", nargs="?", type=int, default=0, help="port [default: 0, a free one]")
+    args = parser.parse_args(argv)
+    try:
+        with serve_hostile_site(port=args.port) as site:
+            print(f"attack site at {site.url}/ (pages under /a/<name>)", flush=True)
+            seen = 0
             while True:
                 time.sleep(0.5)
                 effects = site.state.effects
                 for effect in effects[seen:]:
                     print(f"{effect.kind}: {effect.method} {effect.path} {effect.fields}", flush=True)
                 seen = len(effects)
-        except KeyboardInterrupt:
-            return 0
+    except KeyboardInterrupt:
+        return 0
+    except OSError as err:  # the address: in use, or not this machine's
+        print(f"error: cannot listen on 127.0.0.1:{args.port}: {err.strerror or err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
