@@ -12,6 +12,11 @@ on a stop check, or at ``max_new_tokens``) without the machinery around it. With
 ``static=True`` the cache is preallocated (:class:`transformers.StaticCache`) and, on CUDA,
 the one-token decode step is compiled with CUDA graphs (``torch.compile`` mode
 ``reduce-overhead``); the first steps then pay the compilation.
+
+:meth:`GreedyDecoder.prefill` encodes a known prefix ahead of time (the next step's system
+prompt, task and history, while the device carries out this step's action), so that the
+step itself runs only the screenshot, its text and the reply. It goes through the same
+prefix match as a step: a prefix that turns out wrong is only a cache miss.
 """
 
 from __future__ import annotations
@@ -86,12 +91,50 @@ class GreedyDecoder:
     compile: bool = False  # CUDA graphs for the decode step; needs static=True
     reuse_prefix: bool = True
     _ids: list[int] = field(default_factory=list, init=False)  # tokens held in _cache
+    # Positions a step used past its shared prefix (screen, reply): room a prefill keeps free.
+    _tail: int = field(default=0, init=False)
     _cache: Any = field(default=None, init=False, repr=False)
     _step_fn: Callable[..., Any] | None = field(default=None, init=False, repr=False)
 
     def reset(self) -> None:
         """Forget the cached prefix (the next call prefills the whole prompt)."""
         self._ids, self._cache, self._step_fn = [], None, None
+
+    def prefill(self, prefix: Sequence[int]) -> int:
+        """Encode ``prefix`` (text tokens that a coming prompt should start with) into the
+        cache; returns how many tokens ran (those past what the cache already held)."""
+        import torch
+
+        if not self.reuse_prefix or not prefix:
+            return 0
+        ids = [int(t) for t in prefix]
+        reuse = common_prefix(self._ids, ids)
+        if reuse == len(ids):
+            return 0
+        device = self.model.device
+        input_ids = torch.tensor([ids], device=device)
+        cache, reuse = self._cache_for(reuse, len(ids) + self._tail)
+        positions, _ = self._positions(input_ids, torch.zeros_like(input_ids), None)
+        try:
+            with torch.inference_mode():
+                self._forward(cache, input_ids=input_ids[:, reuse:], position_ids=positions[:, :, reuse:])
+        except BaseException:
+            self.reset()  # the cache may hold part of the prefix: trust none of it
+            raise
+        self._cache, self._ids = cache, ids
+        return len(ids) - reuse
+
+    def _positions(self, input_ids: Any, mm: Any, inputs: dict[str, Any] | None) -> tuple[Any, Any]:
+        """The prompt's position ids, (4, 1, length): row 0 plain positions (the mask), rows 1-3
+        the temporal, height and width RoPE positions; and the RoPE offset of what follows."""
+        import torch
+
+        inputs = inputs or {}
+        rope, delta = self.model.model.get_rope_index(
+            input_ids, mm_token_type_ids=mm, image_grid_thw=inputs.get("image_grid_thw"),
+            video_grid_thw=inputs.get("video_grid_thw"))
+        text_pos = torch.arange(input_ids.shape[1], device=input_ids.device).view(1, 1, -1)
+        return torch.cat([text_pos, rope.to(input_ids.device)], dim=0), delta
 
     # ------------------------------------------------------------------ cache handling
 
@@ -157,12 +200,7 @@ class GreedyDecoder:
         reuse = min(reuse, length - 1)  # at least one token must run to give the next logits
         cache, reuse = self._cache_for(reuse, length + max_new_tokens)
 
-        rope, delta = self.model.model.get_rope_index(
-            input_ids, mm_token_type_ids=mm, image_grid_thw=inputs.get("image_grid_thw"),
-            video_grid_thw=inputs.get("video_grid_thw"))
-        text_pos = torch.arange(length, device=input_ids.device).view(1, 1, -1)
-        # Row 0: plain positions (the mask); rows 1-3: temporal, height, width RoPE positions.
-        positions = torch.cat([text_pos, rope.to(input_ids.device)], dim=0)
+        positions, delta = self._positions(input_ids, mm, inputs)
 
         extra = {k: v for k, v in inputs.items()
                  if k in ("pixel_values", "image_grid_thw", "pixel_values_videos", "video_grid_thw")}
@@ -190,6 +228,7 @@ class GreedyDecoder:
         self._cache = cache
         # Keep only the part the next step can share.
         self._ids = ids[:first_media] if self.reuse_prefix else []
+        self._tail = length + max_new_tokens - first_media
         if not self.static:
             held = cache.get_seq_length()
             if held > len(self._ids):
