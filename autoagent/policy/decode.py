@@ -17,6 +17,10 @@ the one-token decode step is compiled with CUDA graphs (``torch.compile`` mode
 prompt, task and history, while the device carries out this step's action), so that the
 step itself runs only the screenshot, its text and the reply. It goes through the same
 prefix match as a step: a prefix that turns out wrong is only a cache miss.
+
+A screenshot whose pixels equal the previous step's (a re-ask, or an action that changed
+nothing on screen) reuses that step's vision encoding: the image's KV cannot be kept, since
+it sits after the history, which changed, but the vision tower need not run again.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class DecodeResult:
     total_ms: float
     reused: int  # prompt tokens whose KV came from the previous step
     prompt_tokens: int
+    vision_reused: bool = False  # the screenshot's vision encoding came from the previous step
 
     @property
     def decode_tok_s(self) -> float:
@@ -71,6 +76,12 @@ def _cache_argument(model: Any) -> str:
     return _cache_keyword(type(model).forward)
 
 
+@functools.cache
+def _takes_encoder_outputs(forward: Any) -> bool:
+    # transformers >= 5.x lets a caller hand in the vision encoding; older releases always encode.
+    return "mm_encoder_outputs" in inspect.signature(forward).parameters
+
+
 def _carry_prefix(old: Any, new: Any, reuse: int) -> int:
     """Copy the first ``reuse`` positions of a full static cache into a larger one, so that a
     prompt that outgrows its buffer still reuses the prefix; returns how many were carried."""
@@ -95,10 +106,12 @@ class GreedyDecoder:
     _tail: int = field(default=0, init=False)
     _cache: Any = field(default=None, init=False, repr=False)
     _step_fn: Callable[..., Any] | None = field(default=None, init=False, repr=False)
+    # The last screenshot: (pixel_values, image_grid_thw, its vision encoding).
+    _screen: tuple[Any, Any, Any] | None = field(default=None, init=False, repr=False)
 
     def reset(self) -> None:
-        """Forget the cached prefix (the next call prefills the whole prompt)."""
-        self._ids, self._cache, self._step_fn = [], None, None
+        """Forget the cached prefix and screen (the next call encodes the whole prompt)."""
+        self._ids, self._cache, self._step_fn, self._screen = [], None, None, None
 
     def prefill(self, prefix: Sequence[int]) -> int:
         """Encode ``prefix`` (text tokens that a coming prompt should start with) into the
@@ -135,6 +148,25 @@ class GreedyDecoder:
             video_grid_thw=inputs.get("video_grid_thw"))
         text_pos = torch.arange(input_ids.shape[1], device=input_ids.device).view(1, 1, -1)
         return torch.cat([text_pos, rope.to(input_ids.device)], dim=0), delta
+
+    def _vision_inputs(self, extra: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """``extra`` (the processor's vision tensors) with the screenshot encoded, or its encoding
+        reused when its pixels equal the last one's; and whether it was reused."""
+        import torch
+
+        pixels, grid = extra.get("pixel_values"), extra.get("image_grid_thw")
+        if pixels is None or grid is None or not _takes_encoder_outputs(type(self.model).forward):
+            return extra, False
+        held = self._screen
+        reused = (held is not None and held[0].shape == pixels.shape and held[1].shape == grid.shape
+                  and torch.equal(held[1], grid) and torch.equal(held[0], pixels))
+        if reused:
+            encoded = held[2]
+        else:
+            encoded = self.model.model.get_image_features(pixels, grid, return_dict=True)
+            self._screen = (pixels, grid, encoded)
+        rest = {k: v for k, v in extra.items() if k != "pixel_values"}
+        return {**rest, "mm_encoder_outputs": {"image": encoded}}, reused
 
     # ------------------------------------------------------------------ cache handling
 
@@ -207,6 +239,7 @@ class GreedyDecoder:
         tokens: list[int] = []
         stops = set(int(s) for s in self.stop_ids)
         with torch.inference_mode():
+            extra, vision_reused = self._vision_inputs(extra)
             logits = self._forward(cache, input_ids=input_ids[:, reuse:], position_ids=positions[:, :, reuse:],
                                    mm_token_type_ids=mm[:, reuse:] if mm is not None else None, **extra)
             token = logits[:, -1].argmax(-1, keepdim=True)
@@ -234,4 +267,5 @@ class GreedyDecoder:
             if held > len(self._ids):
                 cache.crop(len(self._ids) - held)
         return DecodeResult(tokens=tokens, prefill_ms=(prefill_done - started) * 1000,
-                            total_ms=(finished - started) * 1000, reused=reuse, prompt_tokens=length)
+                            total_ms=(finished - started) * 1000, reused=reuse, prompt_tokens=length,
+                            vision_reused=vision_reused)

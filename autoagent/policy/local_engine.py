@@ -338,6 +338,7 @@ class LocalGLMPolicy:
             "reused_tokens": float(result.reused),
             "new_tokens": float(len(result.tokens)),
             "decode_tok_s": result.decode_tok_s,
+            "vision_reused": float(result.vision_reused),
             **ahead,
         }
 
