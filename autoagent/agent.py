@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from autoagent.actions import Finish
 from autoagent.device import Device, DeviceError
 from autoagent.engine import Ending, StepEngine
-from autoagent.grammar import UnparseableReply
+from autoagent.grammar import UnparseableReply, format_action
 from autoagent.perception.observation import Observation
-from autoagent.policy.base import Policy, PolicyError, StepInput, TruncatedReply, Turn
+from autoagent.policy.base import Policy, PolicyError, StepInput, TruncatedReply, Turn, prepare_next
 from autoagent.safety.guard import ScreenGuard
 from autoagent.safety.human import NoHuman
 from autoagent.safety.types import Guard, Human
@@ -110,10 +111,14 @@ class Agent:
                 return ending
             reasks = 0
             engine.time_model(_ms(t))
-            observation, stepped = engine.step(decision)
             # A runaway thought would crowd every later turn out of the prompt; its ends carry the gist.
-            history.append(Turn(thought=clip_middle(decision.thought, MAX_THOUGHT_CHARS), answer=stepped.record.answer,
-                                feedback=stepped.feedback))
+            turn = Turn(thought=clip_middle(decision.thought, MAX_THOUGHT_CHARS), answer=format_action(decision.action))
+            if step < self.max_steps and not isinstance(decision.action, Finish):
+                # The policy may start on the next prompt while the device acts and settles.
+                prepare_next(self.policy, StepInput(task=engine.task, step=step + 1, observation=observation,
+                                                    history=(*history, turn)))
+            observation, stepped = engine.step(decision)
+            history.append(replace(turn, answer=stepped.record.answer, feedback=stepped.feedback))
             if stepped.ending is not None:
                 return stepped.ending
         return Ending(Status.STEP_LIMIT, f"no finish after {self.max_steps} steps")

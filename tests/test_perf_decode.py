@@ -113,3 +113,25 @@ def test_generation_config_that_reshapes_scores_falls_back_to_generate(tiny_dir:
     config["repetition_penalty"] = 1.2
     (folder / "generation_config.json").write_text(json.dumps(config))
     assert not LocalGLMPolicy(folder, max_new_tokens=4).fast
+
+
+def test_an_unchanged_screen_is_encoded_once(tiny_dir: Path) -> None:
+    """A re-ask shows the screen again (captured anew, the same pixels): the vision tower does not
+    run again, the reply is generate()'s; a changed screen is encoded."""
+    engine = LocalGLMPolicy(tiny_dir, max_new_tokens=20)
+    encoded = []
+    engine._model.model.visual.register_forward_hook(lambda module, args, output: encoded.append(1))
+    first, second = task_steps(2)
+    _, timings = engine.generate_fast(engine.inputs_for(first))
+    assert len(encoded) == 1 and timings["vision_reused"] == 0.0
+    reask = StepInput(task=first.task, step=2, observation=Observation(screen(0), app="com.android.settings"),
+                      history=(Turn(thought="", answer="junk", feedback="Your reply had no valid action."),))
+    inputs = engine.inputs_for(reask)
+    reply, timings = engine.generate_fast(inputs)
+    assert len(encoded) == 1 and timings["vision_reused"] == 1.0
+    assert reply == engine.generate_plain(inputs)[0]
+    assert len(encoded) == 2  # generate() encodes the screen itself
+    inputs = engine.inputs_for(second)
+    reply, timings = engine.generate_fast(inputs)
+    assert len(encoded) == 3 and timings["vision_reused"] == 0.0
+    assert reply == engine.generate_plain(inputs)[0]

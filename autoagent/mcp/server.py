@@ -37,7 +37,7 @@ from autoagent.mcp.devices import DeviceBusy, DevicePool, Slot
 from autoagent.mcp.relay import ANSWER_TIMEOUT_S, ANSWERED_BY, Answer, Job, Progress, Question, Stopped
 from autoagent.perception.hierarchy import render_compact
 from autoagent.perception.observation import Observation
-from autoagent.policy.base import Decision, Policy, PolicyError, StepInput
+from autoagent.policy.base import Decision, Policy, PolicyError, StepInput, prepare_next
 from autoagent.policy.reply import decide_from_text
 from autoagent.safety.human import is_emulator
 from autoagent.trace import Status
@@ -196,6 +196,9 @@ class _Stoppable:
         if self.job.stopped.is_set():
             raise Stopped()
         return self.inner.decide(step)
+
+    def prepare_next(self, upcoming: StepInput) -> None:
+        prepare_next(self.inner, upcoming)
 
     def close(self) -> None:
         self.inner.close()

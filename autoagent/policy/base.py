@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from autoagent.actions import Action
 from autoagent.grammar import UnparseableReply
@@ -59,3 +59,21 @@ class Policy(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class PreparesNext(Protocol):
+    """A policy that can use the time the device spends acting and settling."""
+
+    def prepare_next(self, upcoming: StepInput) -> None:
+        """Called once a decision is made, before the device acts on it. ``upcoming`` is the
+        next step as far as it is known: its history ends with that decision (its feedback
+        not yet known), its observation is still the current screen. Must return at once
+        (work goes to the background) and never change what the next ``decide`` returns."""
+        ...
+
+
+def prepare_next(policy: Policy, upcoming: StepInput) -> None:
+    """Hand ``upcoming`` to a policy that prepares ahead; other policies need nothing."""
+    if isinstance(policy, PreparesNext):
+        policy.prepare_next(upcoming)

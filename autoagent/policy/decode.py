@@ -12,6 +12,15 @@ on a stop check, or at ``max_new_tokens``) without the machinery around it. With
 ``static=True`` the cache is preallocated (:class:`transformers.StaticCache`) and, on CUDA,
 the one-token decode step is compiled with CUDA graphs (``torch.compile`` mode
 ``reduce-overhead``); the first steps then pay the compilation.
+
+:meth:`GreedyDecoder.prefill` encodes a known prefix ahead of time (the next step's system
+prompt, task and history, while the device carries out this step's action), so that the
+step itself runs only the screenshot, its text and the reply. It goes through the same
+prefix match as a step: a prefix that turns out wrong is only a cache miss.
+
+A screenshot whose pixels equal the previous step's (a re-ask, or an action that changed
+nothing on screen) reuses that step's vision encoding: the image's KV cannot be kept, since
+it sits after the history, which changed, but the vision tower need not run again.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ class DecodeResult:
     total_ms: float
     reused: int  # prompt tokens whose KV came from the previous step
     prompt_tokens: int
+    vision_reused: bool = False  # the screenshot's vision encoding came from the previous step
 
     @property
     def decode_tok_s(self) -> float:
@@ -66,6 +76,12 @@ def _cache_argument(model: Any) -> str:
     return _cache_keyword(type(model).forward)
 
 
+@functools.cache
+def _takes_encoder_outputs(forward: Any) -> bool:
+    # transformers >= 5.x lets a caller hand in the vision encoding; older releases always encode.
+    return "mm_encoder_outputs" in inspect.signature(forward).parameters
+
+
 def _carry_prefix(old: Any, new: Any, reuse: int) -> int:
     """Copy the first ``reuse`` positions of a full static cache into a larger one, so that a
     prompt that outgrows its buffer still reuses the prefix; returns how many were carried."""
@@ -86,12 +102,71 @@ class GreedyDecoder:
     compile: bool = False  # CUDA graphs for the decode step; needs static=True
     reuse_prefix: bool = True
     _ids: list[int] = field(default_factory=list, init=False)  # tokens held in _cache
+    # Positions a step used past its shared prefix (screen, reply): room a prefill keeps free.
+    _tail: int = field(default=0, init=False)
     _cache: Any = field(default=None, init=False, repr=False)
     _step_fn: Callable[..., Any] | None = field(default=None, init=False, repr=False)
+    # The last screenshot: (pixel_values, image_grid_thw, its vision encoding).
+    _screen: tuple[Any, Any, Any] | None = field(default=None, init=False, repr=False)
 
     def reset(self) -> None:
-        """Forget the cached prefix (the next call prefills the whole prompt)."""
-        self._ids, self._cache, self._step_fn = [], None, None
+        """Forget the cached prefix and screen (the next call encodes the whole prompt)."""
+        self._ids, self._cache, self._step_fn, self._screen = [], None, None, None
+
+    def prefill(self, prefix: Sequence[int]) -> int:
+        """Encode ``prefix`` (text tokens that a coming prompt should start with) into the
+        cache; returns how many tokens ran (those past what the cache already held)."""
+        import torch
+
+        if not self.reuse_prefix or not prefix:
+            return 0
+        ids = [int(t) for t in prefix]
+        reuse = common_prefix(self._ids, ids)
+        if reuse == len(ids):
+            return 0
+        device = self.model.device
+        input_ids = torch.tensor([ids], device=device)
+        cache, reuse = self._cache_for(reuse, len(ids) + self._tail)
+        positions, _ = self._positions(input_ids, torch.zeros_like(input_ids), None)
+        try:
+            with torch.inference_mode():
+                self._forward(cache, input_ids=input_ids[:, reuse:], position_ids=positions[:, :, reuse:])
+        except BaseException:
+            self.reset()  # the cache may hold part of the prefix: trust none of it
+            raise
+        self._cache, self._ids = cache, ids
+        return len(ids) - reuse
+
+    def _positions(self, input_ids: Any, mm: Any, inputs: dict[str, Any] | None) -> tuple[Any, Any]:
+        """The prompt's position ids, (4, 1, length): row 0 plain positions (the mask), rows 1-3
+        the temporal, height and width RoPE positions; and the RoPE offset of what follows."""
+        import torch
+
+        inputs = inputs or {}
+        rope, delta = self.model.model.get_rope_index(
+            input_ids, mm_token_type_ids=mm, image_grid_thw=inputs.get("image_grid_thw"),
+            video_grid_thw=inputs.get("video_grid_thw"))
+        text_pos = torch.arange(input_ids.shape[1], device=input_ids.device).view(1, 1, -1)
+        return torch.cat([text_pos, rope.to(input_ids.device)], dim=0), delta
+
+    def _vision_inputs(self, extra: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """``extra`` (the processor's vision tensors) with the screenshot encoded, or its encoding
+        reused when its pixels equal the last one's; and whether it was reused."""
+        import torch
+
+        pixels, grid = extra.get("pixel_values"), extra.get("image_grid_thw")
+        if pixels is None or grid is None or not _takes_encoder_outputs(type(self.model).forward):
+            return extra, False
+        held = self._screen
+        reused = (held is not None and held[0].shape == pixels.shape and held[1].shape == grid.shape
+                  and torch.equal(held[1], grid) and torch.equal(held[0], pixels))
+        if reused:
+            encoded = held[2]
+        else:
+            encoded = self.model.model.get_image_features(pixels, grid, return_dict=True)
+            self._screen = (pixels, grid, encoded)
+        rest = {k: v for k, v in extra.items() if k != "pixel_values"}
+        return {**rest, "mm_encoder_outputs": {"image": encoded}}, reused
 
     # ------------------------------------------------------------------ cache handling
 
@@ -157,18 +232,14 @@ class GreedyDecoder:
         reuse = min(reuse, length - 1)  # at least one token must run to give the next logits
         cache, reuse = self._cache_for(reuse, length + max_new_tokens)
 
-        rope, delta = self.model.model.get_rope_index(
-            input_ids, mm_token_type_ids=mm, image_grid_thw=inputs.get("image_grid_thw"),
-            video_grid_thw=inputs.get("video_grid_thw"))
-        text_pos = torch.arange(length, device=input_ids.device).view(1, 1, -1)
-        # Row 0: plain positions (the mask); rows 1-3: temporal, height, width RoPE positions.
-        positions = torch.cat([text_pos, rope.to(input_ids.device)], dim=0)
+        positions, delta = self._positions(input_ids, mm, inputs)
 
         extra = {k: v for k, v in inputs.items()
                  if k in ("pixel_values", "image_grid_thw", "pixel_values_videos", "video_grid_thw")}
         tokens: list[int] = []
         stops = set(int(s) for s in self.stop_ids)
         with torch.inference_mode():
+            extra, vision_reused = self._vision_inputs(extra)
             logits = self._forward(cache, input_ids=input_ids[:, reuse:], position_ids=positions[:, :, reuse:],
                                    mm_token_type_ids=mm[:, reuse:] if mm is not None else None, **extra)
             token = logits[:, -1].argmax(-1, keepdim=True)
@@ -190,9 +261,11 @@ class GreedyDecoder:
         self._cache = cache
         # Keep only the part the next step can share.
         self._ids = ids[:first_media] if self.reuse_prefix else []
+        self._tail = length + max_new_tokens - first_media
         if not self.static:
             held = cache.get_seq_length()
             if held > len(self._ids):
                 cache.crop(len(self._ids) - held)
         return DecodeResult(tokens=tokens, prefill_ms=(prefill_done - started) * 1000,
-                            total_ms=(finished - started) * 1000, reused=reuse, prompt_tokens=length)
+                            total_ms=(finished - started) * 1000, reused=reuse, prompt_tokens=length,
+                            vision_reused=vision_reused)

@@ -9,6 +9,8 @@ as soon as the reply holds a whole action, so a step costs no more tokens than i
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,9 +26,11 @@ from autoagent.policy.compact import (CompactError, Pointed, Screen, build_promp
                                       join_answer, needs_element, needs_span, render_screen, summarize)
 from autoagent.policy.decode import GreedyDecoder
 from autoagent.policy.pointers import EncodedPrompt, PointerScores, encode_prompt, pointer_vectors, score_pointers
-from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens
+from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens, target_size
 from autoagent.policy.prompts import PromptOptions, build_messages, image_count
 from autoagent.policy.reply import ANSWER_CLOSE, decide_from_text, reply_complete
+
+log = logging.getLogger(__name__)
 
 # Tokens that end a GLM turn; whichever the tokenizer knows are used.
 STOP_TOKENS = ("<|endoftext|>", "<|user|>", "<|observation|>", "</answer>")
@@ -147,7 +151,12 @@ class LocalGLMPolicy:
     # Compact checkpoints: how many ranked answers to consider when the best one was already
     # given on this very screen in this run (it changed nothing then); 0 or 1 turns this off.
     alternatives: int = 4
+    # Encode the next step's system prompt, task and history while this step's action runs
+    # (see prepare_next); the step then pays only for its screenshot and reply.
+    prefill_ahead: bool = True
     _model: Any = field(default=None, init=False, repr=False)
+    _ahead: threading.Thread | None = field(default=None, init=False, repr=False)
+    _ahead_ms: float | None = field(default=None, init=False, repr=False)
     _tried: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -218,8 +227,20 @@ class LocalGLMPolicy:
 
     def messages_for(self, step: StepInput) -> tuple[list[dict[str, Any]], Any]:
         image = fit_image(step.observation.screenshot, self._max_pixels, exact=True)
+        return self._messages(step, image.size), image
+
+    def _messages(self, step: StepInput, image_size: tuple[int, int]) -> list[dict[str, Any]]:
         options = PromptOptions(lang=self.lang, max_context_tokens=self.max_context_tokens, ui_text=self.ui_text)
-        return build_messages(step, {"type": "image"}, options, image_cost=image_tokens(*image.size)), image
+        return build_messages(step, {"type": "image"}, options, image_cost=image_tokens(*image_size))
+
+    def prompt_prefix(self, step: StepInput) -> list[int]:
+        """The tokens of ``step``'s prompt before its screenshot (system prompt, task, history):
+        the part the decoder keeps from one step to the next."""
+        shot = step.observation.screenshot
+        messages = self._messages(step, target_size(shot.width, shot.height, self._max_pixels))
+        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return ids[:ids.index(self.image_token_id)] if self.image_token_id in ids else []
 
     def inputs_for(self, step: StepInput) -> dict[str, Any]:
         """The model inputs for one step, as Glm4vProcessor would build them."""
@@ -246,7 +267,39 @@ class LocalGLMPolicy:
 
     # ------------------------------------------------------------------ policy protocol
 
+    def prepare_next(self, upcoming: StepInput) -> None:
+        """Start encoding the prompt prefix of ``upcoming`` (the next step, its history holding
+        the decision just made) in the background, while the device acts on that decision.
+        ``upcoming.observation`` stands in for the screen to come: it only bounds how much
+        history fits. The next model call waits for it; a guess that proves wrong costs a
+        cache miss, never a different reply (the decoder reuses only a matching prefix)."""
+        if not (self.prefill_ahead and self.fast and self.prompt_format is None) or self._model is None:
+            return
+        self._join_ahead()
+        prefix = self.prompt_prefix(upcoming)
+        self._ahead = threading.Thread(target=self._prefill, args=(prefix,), name="autoagent-prefill", daemon=True)
+        self._ahead.start()
+
+    def _prefill(self, prefix: list[int]) -> None:
+        started = time.perf_counter()
+        try:
+            with self._threads_for_step():
+                self.decoder.prefill(prefix)
+        except Exception as err:  # the step will prefill the prompt itself; the run goes on
+            log.warning("prefilling the next prompt failed: %s: %s", type(err).__name__, err)
+        self._ahead_ms = (time.perf_counter() - started) * 1000
+
+    def _join_ahead(self) -> dict[str, float]:
+        """Wait for a background prefill; its timings (ms it ran, ms the caller waited), or {}."""
+        if self._ahead is None:
+            return {}
+        started = time.perf_counter()
+        self._ahead.join()
+        self._ahead = None
+        return {"ahead": self._ahead_ms or 0.0, "ahead_wait": (time.perf_counter() - started) * 1000}
+
     def _batch(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        self._join_ahead()  # every model call comes through here: none may run beside a prefill
         batch = {k: v.to(self._device) for k, v in inputs.items()}
         if "pixel_values" in batch:
             batch["pixel_values"] = batch["pixel_values"].to(self._model.dtype)
@@ -273,6 +326,7 @@ class LocalGLMPolicy:
     def generate_fast(self, inputs: dict[str, Any]) -> tuple[str, dict[str, float]]:
         """Greedy decoding with the prefix of the previous step's prompt reused; the same
         tokens as :meth:`generate_plain`."""
+        ahead = self._join_ahead()
         batch = self._batch(inputs)
         watch = _StopWatch(self.tokenizer, batch["input_ids"].shape[1])
         with self._threads_for_step():
@@ -285,6 +339,8 @@ class LocalGLMPolicy:
             "reused_tokens": float(result.reused),
             "new_tokens": float(len(result.tokens)),
             "decode_tok_s": result.decode_tok_s,
+            "vision_reused": float(result.vision_reused),
+            **ahead,
         }
 
     def generate_plain(self, inputs: dict[str, Any]) -> tuple[str, dict[str, float]]:
@@ -398,6 +454,7 @@ class LocalGLMPolicy:
         return Decision(raw=answer, thought=summarize(answer, screen), action=action, timings=timings)
 
     def close(self) -> None:
+        self._join_ahead()
         self._model = None
 
 

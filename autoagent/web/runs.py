@@ -23,7 +23,7 @@ from typing import Any
 from autoagent.actions import TakeOver
 from autoagent.agent import Agent, Result
 from autoagent.device import Device
-from autoagent.policy.base import Decision, Policy, StepInput
+from autoagent.policy.base import Decision, Policy, StepInput, prepare_next
 from autoagent.safety.pending import PendingConfirmations, PendingRequest
 from autoagent.safety.types import Approval, ConfirmationRequest
 from autoagent.trace import StepRecord
@@ -136,6 +136,9 @@ class StoppablePolicy:
         if self.control.taken_over():
             return PERSON_TAKES_OVER
         return decision
+
+    def prepare_next(self, upcoming: StepInput) -> None:
+        prepare_next(self.inner, upcoming)
 
     def close(self) -> None:
         self.inner.close()
