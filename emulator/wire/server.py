@@ -16,6 +16,7 @@ import threading
 from typing import Any, Sequence
 
 from autoagent.argtypes import seed
+from autoagent.web.serving import listen
 from emulator.wire.adb_server import handle_connection
 from emulator.wire.device_state import DeviceState
 from emulator.wire.http import serve_http
@@ -54,7 +55,7 @@ class WireServer:
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> WireServer:
-        self._listener = _listen(self.host, self._requested_port)
+        self._listener = listen(self.host, self._requested_port)
         self._spawn(self._accept_loop, self._listener, self._serve_adb, name="adb-accept")
         return self
 
@@ -119,7 +120,7 @@ class WireServer:
                 old_remote, old = self._forwards.pop(local)
                 _close(old)
         try:
-            listener = _listen(self.host, int(local[4:]))
+            listener = listen(self.host, int(local[4:]))
         except OSError as err:
             raise ValueError(f"cannot bind listener '{local}': {err.strerror or err}") from None
         port = listener.getsockname()[1]
@@ -196,18 +197,6 @@ class WireServer:
                 serve_http(conn, self.rpc.handle_http)
             except OSError as err:
                 log.debug("forwarded connection ended: %s", err)
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind((host, port))
-        s.listen(64)
-    except OSError:
-        s.close()
-        raise
-    return s
 
 
 def _close(s: socket.socket | None) -> None:
