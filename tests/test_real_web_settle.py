@@ -188,22 +188,29 @@ def test_a_fade_in_is_waited_for_until_it_ends(browser: Browser, site: DemoSite,
         assert dev.page.evaluate("getComputedStyle(document.getElementById('note')).opacity") == "1"
 
 
+def _settles_within(dev: BrowserDevice, seconds: float) -> None:
+    started = time.monotonic()
+    assert dev.wait_until_settled(5)
+    assert time.monotonic() - started < seconds
+
+
+def _each_tap_settles_within(dev: BrowserDevice, seconds: float, taps: int) -> None:
+    """Taps the lab page's button ``taps`` times; each settles in time and the page saw the press."""
+    go = find_node(dev.observe().tree.nodes, resource_id="go")
+    for _ in range(taps):
+        dev.tap(*go.center)
+        _settles_within(dev, seconds)
+        assert dev.page.evaluate("document.getElementById('out').textContent") == "pressed"
+
+
 @VIEWPORTS
 @pytest.mark.parametrize("page", ["SPINNER_AND_CLOCK", "STOPWATCH"], ids=["spinner-and-clock", "stopwatch"])
 def test_a_spinner_or_a_clock_that_changes_the_page_between_looks_does_not_hold_settling(
         browser: Browser, site: DemoSite, mobile: bool, page: str) -> None:
     with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
         _open_lab(dev, site, globals()[page])
-        started = time.monotonic()
-        assert dev.wait_until_settled(5)
-        assert time.monotonic() - started < 1.5
-        go = find_node(dev.observe().tree.nodes, resource_id="go")
-        for _ in range(2):
-            dev.tap(*go.center)
-            started = time.monotonic()
-            assert dev.wait_until_settled(5)
-            assert time.monotonic() - started < 1.5
-            assert dev.page.evaluate("document.getElementById('out').textContent") == "pressed"
+        _settles_within(dev, 1.5)
+        _each_tap_settles_within(dev, 1.5, taps=2)
 
 
 @VIEWPORTS
@@ -211,16 +218,8 @@ def test_timer_loops_the_page_was_running_do_not_hold_an_action(browser: Browser
                                                                 mobile: bool) -> None:
     with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
         _open_lab(dev, site, TIMER_LOOPS)
-        started = time.monotonic()
-        assert dev.wait_until_settled(5)  # a new page's loops are its own: waited for a bounded while
-        assert time.monotonic() - started < 4.5
-        go = find_node(dev.observe().tree.nodes, resource_id="go")
-        for _ in range(3):
-            dev.tap(*go.center)
-            started = time.monotonic()
-            assert dev.wait_until_settled(5)
-            assert time.monotonic() - started < 1.5
-            assert dev.page.evaluate("document.getElementById('out').textContent") == "pressed"
+        _settles_within(dev, 4.5)  # a new page's loops are its own: waited for a bounded while
+        _each_tap_settles_within(dev, 1.5, taps=3)
 
 
 @VIEWPORTS
