@@ -3,6 +3,10 @@ expert takes, and the policy does not repeat an answer that left the screen unch
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from autoagent.policy.compact import Screen, decode_answer, encode_action
 from emulator import Phone
 
@@ -64,3 +68,53 @@ def test_every_expert_step_survives_the_compact_format(tmp_path) -> None:
                       human=approving_human(), max_steps=60, trace_root=tmp_path, save_screenshots=False)
         result = agent.run(case.goal)
         assert result.ok and case.task.is_successful(phone), (case.task.id, case.goal, result.status)
+
+
+def test_match_marks_read_dates_times_weekdays_and_counts_the_way_the_screen_writes_them() -> None:
+    """A goal's "6月15日17:00" or "Sunday, June 15 at 17:00" marks the screen's "Sun 6/15" and
+    "17:00" and no other date or time: a month or an hour shared with another line does not
+    count, so the mark points at the one slot the goal asks for."""
+    from autoagent.policy.compact import match_keys, match_mark
+
+    lines = ["Sat 6/14", "Sun 6/15", "Tue 6/17", "17:00", "17:30", "7", "2"]
+    for goal in ("川菜馆订座 6月15日17:00 7人", "book sichuan kitchen on sunday, june 15 at 17:00 for seven",
+                 "周日 6/15 17:00 川菜馆 7位"):
+        keys = match_keys(goal)
+        marks = {line: match_mark(line, keys) for line in lines}
+        assert marks["Sun 6/15"] == (" ~3" if "sun" in keys else " ~2"), (goal, marks)
+        assert marks["17:00"] == " ~1" and marks["7"] == " ~1", (goal, marks)
+        assert marks["Sat 6/14"] == marks["Tue 6/17"] == marks["17:30"] == marks["2"] == "", (goal, marks)
+    # A calendar's cell shows the day alone; a plural names the same product.
+    assert match_mark("16", match_keys("a room from june 14, 2025 through june 16, 2025")) == " ~1"
+    assert match_mark("Yoga Mat 瑜伽垫", match_keys("put two Yoga Mats in my cart")) == " ~2"
+    assert match_mark("Yoga Mat 瑜伽垫", match_keys("帮我把两件瑜伽垫加到购物车")) == " ~2"  # 瑜伽, 伽垫
+    assert "2" in match_keys("帮我把两件瑜伽垫加到购物车") and "1" not in match_keys("能不能帮忙记一下")
+
+
+def test_rows_of_an_earlier_layout_are_remarked_to_exactly_the_prompt_built_today(tmp_path) -> None:
+    """`autoagent demos --remark` rewrites stored rows' match marks; on real emulator screens the
+    result is the very prompt build_prompt writes, character for character (training and
+    inference must see the same text)."""
+    from autoagent.policy.compact import build_prompt, remark_prompt
+    from emulator.training.demos import main as demos_main
+
+    phone = Phone(seed=5)
+    goal = "get me a table at Sichuan Kitchen on Sunday, June 15 at 17:00 for 3"
+    prompts = []
+    for app in ("Restaurant", "Shop", "Travel", "Contacts"):
+        phone.launch(app)
+        screen = Screen.read(goal, phone.hierarchy_xml(), phone.screen_size())
+        prompts.append(build_prompt(screen, phone.current_package(), 2, ["launch " + app]))
+    stale = [p.replace(" ~1\n", "\n").replace(" ~2\n", " ~5\n") for p in prompts]
+    assert stale != prompts
+    assert [remark_prompt(p) for p in stale] == prompts
+    # The same through the command, on a folder of rows.
+    source = tmp_path / "old"
+    source.mkdir()
+    rows = [{"prompt": p, "target": "back"} for p in stale]
+    (source / "train.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    assert demos_main(["--remark", str(source), "--out", str(tmp_path / "new")]) == 0
+    written = [json.loads(line)["prompt"] for line in (tmp_path / "new" / "train.jsonl").read_text().splitlines()]
+    assert written == prompts
+    with pytest.raises(SystemExit):
+        demos_main(["--remark", str(tmp_path / "missing"), "--out", str(tmp_path / "x")])

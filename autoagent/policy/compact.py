@@ -30,8 +30,9 @@ goal, and word by word at the end, so that each word is read knowing the screen 
 is focused decides which words to type). Attention only looks back.
 
 Screen lines: ``*`` clickable, ``^`` focused, ``#`` scrollable, ``+`` checked or selected,
-``!`` disabled; ``~N`` says that N of the goal's words appear in the element's text (the
-model still decides which element matters). A clickable element with no text of its own (a
+``!`` disabled; ``~N`` says that N of the goal's words appear in the line's text (the
+model still decides which element matters), with dates, times, weekdays and counts matched in
+one spelling whichever way each side writes them (:func:`match_keys`). A clickable element with no text of its own (a
 list row) shows the text inside it, since the row is what a tap must point at and its line
 comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
@@ -49,7 +50,7 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint,
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.perception.tree import ScreenTree, UINode
 
-FORMAT = "autoagent-compact-v3"
+FORMAT = "autoagent-compact-v4"
 # The tokens whose logits score the pointers: an element or a span's first word, a span's last word.
 PICK = "<|pick|>"
 PICK_END = "<|pick_end|>"
@@ -105,12 +106,60 @@ def goal_span(goal: str, text: str) -> tuple[int, int] | None:
 
 
 def match_keys(text: str) -> set[str]:
-    """What two texts must share to count as the same words: Latin words, CJK pairs."""
+    """What two texts must share to count as the same words: Latin words (a plural counts as
+    its singular), CJK pairs, and dates, times, weekdays and counts in one spelling each.
+
+    A date is ``month/day`` (plus its day alone, which is what a calendar's cell shows), a time
+    ``hour:minute``, a weekday its first three letters and a count its digits, however the text
+    wrote them: "Saturday, June 14" and "6月14日" both give ``sat``/``6/14``/``14``, as does the
+    screen's "Sat 6/14". Their parts are not keys of their own: the month in "6/14" or the
+    minutes in "17:00" would tie a date or a time to every other one sharing a number.
+    """
     lowered = text.lower()
-    keys = {w for w in _ASCII_WORD.findall(lowered) if w not in _STOPWORDS}
+    keys: set[str] = set()
+
+    def take(pattern: re.Pattern[str], key) -> None:
+        nonlocal lowered
+        for found in pattern.finditer(lowered):
+            keys.update(key(found))
+        lowered = pattern.sub(" ", lowered)
+
+    take(_TIME, lambda m: {f"{int(m[1])}:{m[2]}"})
+    take(_DATE_NUMERIC, lambda m: _date_keys(int(m[1]), int(m[2])))
+    take(_DATE_ZH, lambda m: _date_keys(int(m[1]), int(m[2])))
+    take(_DATE_EN, lambda m: _date_keys(_MONTHS[m[1][:3]], int(m[2])))
+    take(_WEEKDAY_EN, lambda m: {m[1][:3]})
+    take(_WEEKDAY_ZH, lambda m: {_WEEKDAYS_ZH[m[1]]})
+    take(_COUNT_ZH, lambda m: {str(_NUMERALS_ZH.get(m[1]) or m[1])})
+    for word in _ASCII_WORD.findall(lowered):
+        word = _NUMBER_WORDS.get(word, word)
+        if word in _STOPWORDS:
+            continue
+        keys.add(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word)
     for run in _CJK_RUN.findall(lowered):
         keys.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
     return keys
+
+
+def _date_keys(month: int, day: int) -> set[str]:
+    return {f"{month}/{day}", str(day)} if 1 <= month <= 12 and 1 <= day <= 31 else set()
+
+
+_MONTHS = {name: number for number, name in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+_DATE_NUMERIC = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
+_DATE_ZH = re.compile(r"(?:\d{4}年)?(\d{1,2})月(\d{1,2})[日号]?")
+_DATE_EN = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b")
+_WEEKDAY_EN = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday)?\b")
+_WEEKDAYS_ZH = {"一": "mon", "二": "tue", "三": "wed", "四": "thu", "五": "fri", "六": "sat", "日": "sun", "天": "sun"}
+_WEEKDAY_ZH = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])")
+_NUMERALS_ZH = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# A Chinese count is a numeral before a measure word ("两件", "3份"); a bare 一 is too often
+# part of a word ("一下") to mean one.
+_COUNT_ZH = re.compile(r"([一两二三四五六七八九十]|\d+)(?=[件份位个间张杯碗人晚])")
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                 "eight": "8", "nine": "9", "ten": "10"}
 
 
 # ---------------------------------------------------------------------------- the screen
@@ -169,9 +218,15 @@ def render_element(node: UINode, text: str, goal_keys: set[str]) -> str:
     flags = "".join(("*" if node.clickable else "", "^" if node.focused else "", "#" if node.scrollable else "",
                      "+" if node.checked or node.selected else "", "!" if not node.enabled else ""))
     tag = node.cls.rsplit(".", 1)[-1]
-    shared = len(match_keys(text) & goal_keys) if text else 0
-    mark = f" ~{min(shared, 9)}" if shared else ""
-    return f"{tag}{flags} {_clip(text)}{mark}".replace("  ", " ").rstrip()
+    shown = _clip(text)
+    return f"{tag}{flags} {shown}{match_mark(shown, goal_keys)}".rstrip()
+
+
+def match_mark(shown: str, goal_keys: set[str]) -> str:
+    """`` ~N`` when N of the goal's keys appear in what a line shows (counted on the shown text,
+    so that a prompt's marks can be recomputed from the prompt alone)."""
+    shared = len(match_keys(shown) & goal_keys) if shown else 0
+    return f" ~{min(shared, 9)}" if shared else ""
 
 
 @dataclass(frozen=True)
@@ -217,6 +272,21 @@ def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) ->
     return "\n".join(lines)
 
 
+_MARK = re.compile(r" ~\d$")
+
+
+def remark_prompt(prompt: str) -> str:
+    """A prompt of an earlier layout with its element lines' match marks recomputed: what
+    differs between layouts that only changed how goal and screen words are matched."""
+    lines = prompt.split("\n")
+    header = lines.index("screen:")
+    goal_keys = match_keys(lines[0].removeprefix("goal: "))
+    for number in range(header + 1, len(lines) - 1):
+        head, _, shown = _MARK.sub("", lines[number]).partition(" ")
+        lines[number] = f"{head} {shown}{match_mark(shown, goal_keys)}".rstrip()
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class PointerPlaces:
     """Where in a prompt's text the pointers are read (character offsets)."""
@@ -230,7 +300,7 @@ def pointer_places(prompt: str) -> PointerPlaces:
     lines = prompt.split("\n")
     header = lines.index("screen:")
     if not lines[-1].startswith("words: "):
-        raise CompactError("the prompt has no words line: not an autoagent-compact-v3 prompt")
+        raise CompactError("the prompt has no words line: not an autoagent-compact prompt")
     ends, at = [], 0
     for number, line in enumerate(lines[:-1]):
         at += len(line)

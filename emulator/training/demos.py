@@ -35,7 +35,7 @@ from autoagent.agent import Agent, Result, Status
 from autoagent.extras import require
 from autoagent.grammar import UnparseableReply
 from autoagent.policy.base import Decision, StepInput
-from autoagent.policy.compact import FORMAT, Screen, build_prompt, encode_action, summarize
+from autoagent.policy.compact import FORMAT, Screen, build_prompt, encode_action, remark_prompt, summarize
 from autoagent.safety.human import CallbackHuman
 from autoagent.training.progress import Progress
 from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES
@@ -299,6 +299,31 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
     return summary
 
 
+def remark(source: str | Path, out: str | Path) -> dict[str, int]:
+    """Copy the rows of ``source`` (demonstrations and corrections of an earlier layout) into
+    ``out`` with this layout's match marks, instead of collecting them again: the corrections
+    came from states an older learner reached, which no run can reproduce. Returns rows per file."""
+    source, out = Path(source), Path(out)
+    if source.resolve() == out.resolve():
+        raise ValueError("--remark writes a new folder: give an --out other than the source")
+    files = [name for name in (*SPLIT_FILES.values(), DAGGER_FILE, "train_episodes.jsonl", "eval_episodes.jsonl")
+             if (source / name).is_file()]
+    if SPLIT_FILES["train"] not in files:
+        raise FileNotFoundError(f"no demonstrations at {source / SPLIT_FILES['train']}")
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name in files:
+        lines = (source / name).read_text(encoding="utf-8").splitlines()
+        with (out / name).open("w", encoding="utf-8") as sink:
+            for line in lines:
+                row = json.loads(line)
+                if "prompt" in row:
+                    row["prompt"] = remark_prompt(row["prompt"])
+                sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+        counts[name] = len(lines)
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="autoagent demos",
@@ -317,8 +342,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=int, default=None, help="first training seed for --corrections")
     parser.add_argument("--beta", type=float, default=0.3,
                         help="--corrections: chance that the expert's move is played instead [default: 0.3]")
+    parser.add_argument("--remark", metavar="FOLDER",
+                        help="instead: copy FOLDER's rows (an earlier prompt layout's) into --out with this "
+                             "layout's match marks")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    if args.remark:
+        try:
+            counts = remark(args.remark, args.out)
+        except (OSError, ValueError) as err:
+            parser.error(str(err))
+        report = {"format": FORMAT, "remarked_from": str(args.remark), "rows": counts}
+        (Path(args.out) / "manifest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False),
+                                                      encoding="utf-8")
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
     if args.train < 0 or args.eval < 0 or args.phrasings < 0:
         parser.error("--train, --eval and --phrasings must be 0 or more")
     if args.corrections:
