@@ -177,7 +177,8 @@ SNAPSHOT_JS = r"""
     return {tag: tag.toLowerCase(), kind, text: field ? text : squash(text), desc: squash(desc),
             whole: (kind === "text" || kind === "button" || kind === "link") && sentence(el) !== null,
             rid: el.id || el.getAttribute("data-testid") || el.getAttribute("name") || "",
-            clickable, scrollable: scrollY || scrollX, focused: el === active, enabled: !disabled,
+            clickable, scrollable: scrollY || scrollX, scrolled: [el.scrollLeft, el.scrollTop],
+            focused: el === active, enabled: !disabled,
             checkable, checked, pointer, leaf: host};
   }
 
@@ -334,6 +335,7 @@ class DomNode(BaseModel):
     box: tuple[float, float, float, float]  # left, top, right, bottom in CSS pixels, clipped
     clickable: bool = False
     scrollable: bool = False
+    scrolled: tuple[float, float] = (0, 0)  # its own content's scroll offset, CSS pixels
     focused: bool = False
     enabled: bool = True
     checkable: bool = False
@@ -443,13 +445,14 @@ def dom_tree(snapshot: DomSnapshot, screen_size: tuple[int, int], package: str =
             cls=CLASS_OF_KIND.get(n.kind, CLASS_OF_KIND["view"]), package=package, desc=n.desc,
             bounds=_bounds(n.box, sx, sy), checkable=n.checkable, checked=n.checked, clickable=n.clickable,
             enabled=n.enabled, focusable=n.clickable or n.kind == "edit", focused=n.focused,
-            scrollable=n.scrollable)
+            scrollable=n.scrollable, scrolled=(round(n.scrolled[0] * sx), round(n.scrolled[1] * sy)))
         for child in children.get(i, []):
             add(child, me)
 
     root = builder.add(None, text=snapshot.title, cls=ROOT_CLASS, package=package,
                        desc=snapshot.url, bounds=(0, 0, width, height),
-                       scrollable=snapshot.scrollable)
+                       scrollable=snapshot.scrollable,
+                       scrolled=(round(snapshot.scroll_x * sx), round(snapshot.scroll_y * sy)))
     for child in children.get(-1, []):
         add(child, root)
     return builder.build()
