@@ -206,10 +206,11 @@ SNAPSHOT_JS = r"""
     const r = el.getBoundingClientRect();
     const box = intersect([r.left, r.top, r.right, r.bottom], clip);
     const visible = style.visibility !== "hidden" && parseFloat(style.opacity || "1") > 0.01 && !empty(box);
-    // What can lie over other content: fixed and sticky bars, stacked layers, large overlays.
+    // What can lie over other content: fixed and sticky bars, stacked layers, large overlays, and
+    // whatever is placed out of the flow (an absolutely placed button drawn over another).
     const pos = style.position;
-    if (visible && pos !== "static" && (pos === "fixed" || pos === "sticky" || style.zIndex !== "auto" ||
-        (box[2] - box[0]) * (box[3] - box[1]) > 0.25 * vw * vh)) covers.push([box, el]);
+    if (visible && pos !== "static" && (pos === "fixed" || pos === "sticky" || pos === "absolute" ||
+        style.zIndex !== "auto" || (box[2] - box[0]) * (box[3] - box[1]) > 0.25 * vw * vh)) covers.push([box, el]);
     let me = parent, pointer = parentPointer, whole = false, leaf = false;
     if (tag === "IFRAME" || tag === "FRAME") {
       // A frame's own document is read separately (collect): here only where it sits. Its
