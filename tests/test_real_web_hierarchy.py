@@ -28,6 +28,7 @@ PAGE = f"""<!doctype html><meta name=viewport content='width=device-width'>
 select {{ height: 90px; width: 150px }}
 </style>
 <p id=para>Lorem ipsum <span class=alink>dolor</span> sit amet, <span class=alink>consectetur</span> elit.</p>
+<p style='width:150px'>Address: <a href='#' id=wrapped onclick="hits.push('wrapped'); return false">1063 Castaneda Grove</a></p>
 <div class=row id=mail><span>Gerta</span><span class=trash></span></div>
 <div id=board><span class=cell id=cell-0></span><span class=cell id=cell-1></span></div>
 <textarea id=area rows=3 cols=30>{LONG}</textarea>
@@ -135,3 +136,13 @@ def test_a_swipe_that_scrolls_a_text_area_makes_a_new_screen(browser: Browser, u
         assert offset > 10 and moved.scrolled[1] > 10  # the screenshot's pixels match CSS ones here
         assert (moved.text, moved.bounds) == (area.text, area.bounds)
         assert screen_key(after) != screen_key(before)
+
+
+@VIEWPORTS
+def test_a_link_that_wraps_onto_two_lines_is_tapped_at_its_centre(browser: Browser, url: str, mobile: bool) -> None:
+    with _open(browser, url, mobile) as dev:
+        assert dev.page.evaluate("document.getElementById('wrapped').getClientRects().length") == 2
+        link = find_node(_nodes(dev), resource_id="wrapped")
+        assert link is not None and link.clickable
+        dev.tap(*link.center)
+        assert dev.page.evaluate("hits") == ["wrapped"]

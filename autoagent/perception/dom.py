@@ -237,6 +237,16 @@ SNAPSHOT_JS = r"""
       const keep = d.clickable || d.scrollable || d.text || d.desc || d.kind !== "view" || d.focused || named;
       if (keep) {
         d.parent = parent; d.box = box; delete d.pointer; delete d.whole; delete d.leaf;
+        // A link that wraps onto a second line is two boxes: the centre of both together can fall
+        // beside either line's text. A control is where its widest line is.
+        if (d.clickable && style.display === "inline") {
+          const lines = [...el.getClientRects()].filter(q => q.width >= 1 && q.height >= 1);
+          if (lines.length > 1) {
+            const w = lines.reduce((a, q) => (q.width > a.width ? q : a));
+            const line = intersect([w.left, w.top, w.right, w.bottom], clip);
+            if (!empty(line)) d.box = line;
+          }
+        }
         me = nodes.length; nodes.push(d); els.push(el);
       }
     }
