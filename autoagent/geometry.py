@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from autoagent.actions import RELATIVE_MAX, RelativePoint
 
 _SCALE = RELATIVE_MAX + 1
@@ -22,10 +24,14 @@ def to_pixels(point: RelativePoint, size: tuple[int, int]) -> tuple[int, int]:
 
 
 def to_relative(pixel: tuple[float, float], size: tuple[int, int]) -> RelativePoint:
-    """Map a device pixel to the relative cell that contains it (clamped to the screen)."""
+    """Map a device pixel to the relative cell that holds its middle (clamped to the screen).
+
+    Pixel 27 covers 27.0 to 28.0: aiming at its left edge would pick the cell that ends there
+    where cells are narrower than a pixel (a 844-pixel-high screen), and :func:`to_pixels` would
+    then name pixel 26, an offset that misses a control a few pixels wide."""
     width, height = size
     if width <= 0 or height <= 0:
         raise ValueError(f"screen size must be positive, got {size}")
-    x = int(pixel[0] * _SCALE / width)
-    y = int(pixel[1] * _SCALE / height)
+    x = int((math.floor(pixel[0]) + 0.5) * _SCALE / width)
+    y = int((math.floor(pixel[1]) + 0.5) * _SCALE / height)
     return RelativePoint(x=max(0, min(RELATIVE_MAX, x)), y=max(0, min(RELATIVE_MAX, y)))

@@ -34,7 +34,9 @@ def screen_key(observation: Observation) -> str:
     """A digest that is equal for two observations of the same screen.
 
     Built from the tree's nodes where there is one (what the agent acts on; a blinking
-    cursor or a clock's pixels do not make a screen new), else from a thumbnail."""
+    cursor or a clock's pixels do not make a screen new), scroll offsets included (a swipe that
+    scrolls a text area changes no node's text or bounds, yet shows other lines), else from a
+    thumbnail."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update((observation.app or "").encode())
     try:
@@ -44,6 +46,8 @@ def screen_key(observation: Observation) -> str:
     if tree is not None and tree.nodes:
         for node in tree.nodes:
             digest.update(node.attributes().encode())
+            if node.scrolled != (0, 0):
+                digest.update(repr(node.scrolled).encode())
     else:
         digest.update(observation.screenshot.convert("L").resize(_THUMB).tobytes())
     return digest.hexdigest()

@@ -73,6 +73,26 @@ def test_the_record_names_what_a_tap_on_a_covered_button_really_pressed(
     assert (target["class"], target["text"], target["id"]) == ("Button", "Search", "search")
 
 
+# Two absolutely placed buttons, the later one drawn over most of the earlier one (MiniWoB's
+# click-test-2): no z-index, no fixed bar.
+OVERLAPPING = """<!doctype html><meta name=viewport content='width=device-width'>
+<style>button{position:absolute;width:60px;height:60px;left:20px}</style>
+<button id=one style='top:100px' onclick="window.pressed='one'">ONE</button>
+<button id=two style='top:80px' onclick="window.pressed='two'">TWO</button>
+"""
+
+
+@VIEWPORTS
+def test_a_button_drawn_over_most_of_another_leaves_it_the_part_a_touch_reaches(browser: Browser,
+                                                                                 mobile: bool) -> None:
+    with lab(browser, OVERLAPPING, mobile) as dev:
+        nodes = dev.observe().tree.nodes
+        one, two = find_node(nodes, resource_id="one"), find_node(nodes, resource_id="two")
+        assert one.clickable and one.bounds[1] >= two.bounds[3] - 1  # only the strip below TWO
+        dev.tap(*one.center)
+        assert dev.page.evaluate("window.pressed") == "one"
+
+
 @pytest.fixture
 def site() -> Iterator[DemoSite]:
     with serve_demo_site(seed=0) as s:

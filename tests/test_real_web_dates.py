@@ -1,5 +1,6 @@
 """Date and time inputs take a typed date: ISO, the local order Chromium shows (mm/dd/yyyy),
-or Chinese, set the way the field's own picker sets it (the page hears input and change)."""
+or Chinese, and a typed time, with a colon or as the segments' digits ("0804PM"), set the way
+the field's own picker sets it (the page hears input and change)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ PICKERS = """<!doctype html><meta name=viewport content='width=device-width'>
     ("day", "2025年6月20日", "2025-06-20"),
     ("at", "14:30", "14:30"),
     ("at", "2:30 PM", "14:30"),
+    ("at", "0804PM", "20:04"),  # as typed into the segments: not 4 PM
+    ("at", "1205 am", "00:05"),
     ("when", "2025-06-20 09:05", "2025-06-20T09:05"),
     ("month", "2025-06", "2025-06"),
 ])

@@ -1,6 +1,6 @@
 """What a page shows stays in its hierarchy: links inside sentences whose handlers a script
-attached, controls named only by an id, icons drawn by CSS, whole field values, and the options
-of a list box (``<select multiple>``), which a tap toggles."""
+attached, controls named only by an id, icons drawn by CSS, whole field values, the options
+of a list box (``<select multiple>``), which a tap toggles, and how far a text area is scrolled."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from PIL import Image
 from playwright.sync_api import Browser
 
 from autoagent.actuators.browser import BrowserDevice
+from autoagent.loops import screen_key
 from autoagent.perception.dom import find_node
 from autoagent.perception.tree import UINode
 from tests.pages import serve_pages
@@ -27,6 +28,7 @@ PAGE = f"""<!doctype html><meta name=viewport content='width=device-width'>
 select {{ height: 90px; width: 150px }}
 </style>
 <p id=para>Lorem ipsum <span class=alink>dolor</span> sit amet, <span class=alink>consectetur</span> elit.</p>
+<p style='width:150px'>Address: <a href='#' id=wrapped onclick="hits.push('wrapped'); return false">1063 Castaneda Grove</a></p>
 <div class=row id=mail><span>Gerta</span><span class=trash></span></div>
 <div id=board><span class=cell id=cell-0></span><span class=cell id=cell-1></span></div>
 <textarea id=area rows=3 cols=30>{LONG}</textarea>
@@ -115,3 +117,32 @@ def test_a_list_box_shows_its_options_and_a_tap_toggles_one(browser: Browser, ur
         assert [n.text for n in nodes if n.checked] == ["Item 1", "Item 3"]
         dev.tap(*find_node(nodes, text="Item 1").center)  # a second tap takes it back
         assert dev.page.evaluate("[...document.getElementById('list').selectedOptions].map(o => o.text)") == ["Item 3"]
+
+
+@VIEWPORTS
+def test_a_swipe_that_scrolls_a_text_area_makes_a_new_screen(browser: Browser, url: str, mobile: bool) -> None:
+    # The text area's node keeps its text and bounds as it scrolls: only its offset tells that
+    # the swipe showed other lines (and is no loop of swipes that change nothing).
+    with _open(browser, url, mobile) as dev:
+        before = dev.observe()
+        area = find_node(before.tree.nodes, resource_id="area")
+        assert area.scrollable and area.scrolled == (0, 0)
+        left, top, right, bottom = area.bounds
+        dev.swipe((left + right) // 2, bottom - 5, (left + right) // 2, top + 5)
+        assert dev.wait_until_settled(5)
+        after = dev.observe()
+        moved = find_node(after.tree.nodes, resource_id="area")
+        offset = dev.page.evaluate("document.getElementById('area').scrollTop")
+        assert offset > 10 and moved.scrolled[1] > 10  # the screenshot's pixels match CSS ones here
+        assert (moved.text, moved.bounds) == (area.text, area.bounds)
+        assert screen_key(after) != screen_key(before)
+
+
+@VIEWPORTS
+def test_a_link_that_wraps_onto_two_lines_is_tapped_at_its_centre(browser: Browser, url: str, mobile: bool) -> None:
+    with _open(browser, url, mobile) as dev:
+        assert dev.page.evaluate("document.getElementById('wrapped').getClientRects().length") == 2
+        link = find_node(_nodes(dev), resource_id="wrapped")
+        assert link is not None and link.clickable
+        dev.tap(*link.center)
+        assert dev.page.evaluate("hits") == ["wrapped"]

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from autoagent.actuators.browser import BrowserDevice
-from autoagent.actuators.browser_settle import ACTIVITY_HOLD_MS, PageLook
+from autoagent.actuators.browser_settle import ACTIVITY_HOLD_MS, SHORT_TIMER_MS, PageLook
 from autoagent.perception.dom import find_node
 from emulator.web import DemoSite, serve_demo_site
 
@@ -122,6 +122,42 @@ STOPWATCH = """<!doctype html><meta name=viewport content='width=device-width'>
 """
 
 
+# A collapsible section that slides open the way jQuery 1.x animates (an accordion): the click
+# shows the section at height 0, then a 13 ms interval grows it over 400 ms. Until it ends, the
+# section's text is cut off.
+SLIDE_OPEN = """<!doctype html><meta name=viewport content='width=device-width'>
+<h3 id=go style='width:200px;height:50px;margin:0;background:#07f;color:#fff'>Section #4</h3>
+<div id=body style='display:none;overflow:hidden'>Lorem ipsum dolor sit amet</div>
+<script>
+  document.getElementById('go').addEventListener('click', () => {
+    const body = document.getElementById('body');
+    body.style.height = '0px';
+    body.style.display = 'block';
+    const full = body.scrollHeight, start = performance.now();
+    const id = setInterval(() => {
+      const t = Math.min(1, (performance.now() - start) / 400);
+      body.style.height = full * t + 'px';
+      if (t >= 1) { clearInterval(id); body.style.height = ''; }
+    }, 13);
+  });
+</script>
+"""
+
+# A button that starts a stopwatch: an interval that ticks for as long as the page is open.
+START_STOPWATCH = """<!doctype html><meta name=viewport content='width=device-width'>
+<button id=go style='width:200px;height:50px' onclick="start()">Start</button>
+<p id=watch>0.00</p>
+<script>
+  function start() {
+    const began = performance.now();
+    setInterval(() => {
+      document.getElementById('watch').textContent = ((performance.now() - began) / 1000).toFixed(2);
+    }, 10);
+  }
+</script>
+"""
+
+
 # Loops made of short timers that the page runs for as long as it is open: a ticker whose
 # timer sets the next one (a new function each time), and a poll that asks the server and,
 # once answered, sets a timer for the next ask.
@@ -186,6 +222,32 @@ def test_a_fade_in_is_waited_for_until_it_ends(browser: Browser, site: DemoSite,
         assert dev.wait_until_settled(5)
         assert time.monotonic() - started > 0.8
         assert dev.page.evaluate("getComputedStyle(document.getElementById('note')).opacity") == "1"
+
+
+@VIEWPORTS
+def test_an_animation_an_interval_drives_is_waited_for_until_it_ends(browser: Browser, site: DemoSite,
+                                                                     mobile: bool) -> None:
+    with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
+        _open_lab(dev, site, SLIDE_OPEN)
+        assert dev.wait_until_settled(5)
+        dev.tap(*find_node(dev.observe().tree.nodes, resource_id="go").center)
+        started = time.monotonic()
+        assert dev.wait_until_settled(5)
+        assert time.monotonic() - started > 0.25
+        assert dev.page.evaluate("document.getElementById('body').style.height") == ""  # the slide ended
+
+
+@VIEWPORTS
+def test_an_interval_an_action_starts_holds_settling_only_a_bounded_while(browser: Browser, site: DemoSite,
+                                                                          mobile: bool) -> None:
+    with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
+        _open_lab(dev, site, START_STOPWATCH)
+        assert dev.wait_until_settled(5)
+        dev.tap(*find_node(dev.observe().tree.nodes, resource_id="go").center)
+        started = time.monotonic()
+        assert dev.wait_until_settled(10)
+        assert time.monotonic() - started < SHORT_TIMER_MS / 1000 + 1.5
+        assert dev.page.evaluate("document.getElementById('watch').textContent") != "0.00"
 
 
 def _settles_within(dev: BrowserDevice, seconds: float) -> None:

@@ -27,8 +27,11 @@ _NAMED_DMY = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\.?,?\s+(\d{{
 _YM = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?")
 _NAMED_MY = re.compile(rf"({_MONTH})\.?,?\s+(\d{{4}})", re.IGNORECASE)
 _WEEK = re.compile(r"(\d{4})\s*-?\s*W\s*(\d{1,2})", re.IGNORECASE)
-_TIME = re.compile(r"(?:(上午|早上|下午|晚上)\s*)?(\d{1,2})\s*(?:[:：]|点|时)\s*(\d{1,2})?\s*分?(?:\s*[:：]\s*(\d{1,2}))?"
-                   r"\s*(am|pm|a\.m\.|p\.m\.)?|(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
+# An hour is never the tail of a longer number: "0804PM" is 8:04 PM, not 4 PM. Four digits
+# with AM or PM are the hour and minute as typed into a time field's segments.
+_TIME = re.compile(r"(?:(上午|早上|下午|晚上)\s*)?(?<!\d)(\d{1,2})\s*(?:[:：]|点|时)\s*(\d{1,2})?\s*分?"
+                   r"(?:\s*[:：]\s*(\d{1,2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
+                   r"|(?<!\d)(\d{1,2}?)(\d\d)?\s*(am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
 
 
 def _day(text: str) -> tuple[date, int] | None:
@@ -60,9 +63,9 @@ def _clock(text: str) -> time | None:
     m = _TIME.search(text)
     if not m:
         return None
-    half, hour, minute, second, suffix, bare_hour, bare_suffix = m.groups()
+    half, hour, minute, second, suffix, bare_hour, bare_minute, bare_suffix = m.groups()
     if bare_hour is not None:
-        hour, minute, suffix = bare_hour, "0", bare_suffix
+        hour, minute, suffix = bare_hour, bare_minute or "0", bare_suffix
     h, mi, s = int(hour), int(minute or 0), int(second or 0)
     pm = (suffix or "").lower().startswith("p") or half in ("下午", "晚上")
     am = (suffix or "").lower().startswith("a") or half in ("上午", "早上")

@@ -4,8 +4,8 @@ Fixed sleeps are either too short (a slow page is still loading) or too long (ev
 pays for the worst case). Instead we watch the page: the network is idle (requests are
 counted through Playwright's request events), the page has no short timer pending and no
 finite animation running (what it shows a moment after an action is part of the action's
-result: suggestions after a debounce, a note fading in), and two consecutive cheap looks
-agree. A look covers the document, its text, scroll positions and pending ``aria-busy``
+result: suggestions after a debounce, a note fading in, a section an interval slides open),
+and two consecutive cheap looks agree. A look covers the document, its text, scroll positions and pending ``aria-busy``
 markers; text that only the page's background work changed between the looks (a clock's
 tick) still agrees, or a clock would keep a slow machine's looks from ever matching.
 """
@@ -36,7 +36,11 @@ ACTIVITY_HOLD_MS = 3000
 # a background timer's or an interval's callback set it (a clock, a ticker), or when it calls a
 # function set before the action began from no input event's handler (a poll that asks the
 # server and then sets itself again). A timer an input event's handler sets is the action's
-# doing even for a function set before: a debounce reuses its function. It also answers
+# doing even for a function set before: a debounce reuses its function. An interval is
+# background work too (a clock), except one that an input event's handler or the action's own
+# timer set: that is an animation's frame loop (jQuery 1.x and 2.x animate a height on a 13 ms
+# interval), waited for while it runs, for at most SHORT after it was set (a stopwatch the
+# action started ticks on as background work). It also answers
 # ``changes()``: how many DOM changes anything but a background callback has made, so that a
 # clock's tick between two looks does not count as the page still changing. Idempotent.
 ACTIVITY_JS = """
@@ -49,8 +53,9 @@ ACTIVITY_JS = """
   const setT = window.setTimeout, clearT = window.clearTimeout;
   const setI = window.setInterval, clearI = window.clearInterval;
   const pending = new Map();  // timer id -> {fn, background}
+  const ticking = new Map();  // the action's interval id -> {until: when it becomes background work}
   const born = new WeakMap();  // function -> the action (generation) that first set a timer for it
-  let generation = 0, since = performance.now(), background = false, changes = 0;
+  let generation = 0, since = performance.now(), background = false, acting = false, changes = 0;
   const observer = new MutationObserver(records => { changes += records.length; });
   observer.observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
   const run = (inBackground, fn, self, args) => {
@@ -67,29 +72,45 @@ ACTIVITY_JS = """
     if (typeof fn !== 'function' || (Number(ms) || 0) > SHORT) return setT.apply(window, arguments);
     if (!born.has(fn)) born.set(fn, generation);
     const timer = {fn, background: background || (born.get(fn) < generation && !fromInput())};
-    const id = setT.call(window, function (...a) { pending.delete(id); return run(timer.background, fn, this, a); },
-                         ms, ...args);
+    const id = setT.call(window, function (...a) {
+      pending.delete(id);
+      const outer = acting;
+      acting = !timer.background;
+      try { return run(timer.background, fn, this, a); } finally { acting = outer; }
+    }, ms, ...args);
     pending.set(id, timer);
     return id;
   };
   window.setInterval = function (fn, ...rest) {
     if (typeof fn !== 'function') return setI.apply(window, arguments);
-    return setI.call(window, function (...a) { return run(true, fn, this, a); }, ...rest);
+    const timer = {until: !background && (acting || fromInput()) ? performance.now() + SHORT : 0};
+    const id = setI.call(window, function (...a) {
+      const mine = performance.now() < timer.until;
+      if (!mine) ticking.delete(id);
+      return run(!mine, fn, this, a);
+    }, ...rest);
+    if (timer.until) ticking.set(id, timer);
+    return id;
   };
   // Either clears either kind of timer.
-  window.clearTimeout = function (id) { pending.delete(id); return clearT.apply(window, arguments); };
-  window.clearInterval = function (id) { pending.delete(id); return clearI.apply(window, arguments); };
+  const cleared = id => { pending.delete(id); ticking.delete(id); };
+  window.clearTimeout = function (id) { cleared(id); return clearT.apply(window, arguments); };
+  window.clearInterval = function (id) { cleared(id); return clearI.apply(window, arguments); };
   for (const type of ['keydown', 'input'])
     window.addEventListener(type, () => { since = performance.now(); }, {capture: true, passive: true});
   const begin = () => {
     generation++;
     since = performance.now();
     for (const timer of pending.values()) timer.background = true;
+    for (const timer of ticking.values()) timer.until = 0;
+    ticking.clear();
   };
   const busy = () => {
     if (performance.now() - since > HOLD) return 0;
     let n = 0;
     for (const timer of pending.values()) if (!timer.background) n++;
+    const now = performance.now();
+    for (const timer of ticking.values()) if (now < timer.until) n++;
     try {
       for (const a of document.getAnimations()) {
         if (a.playState !== 'running' || !a.effect || a.timeline !== document.timeline) continue;

@@ -177,7 +177,8 @@ SNAPSHOT_JS = r"""
     return {tag: tag.toLowerCase(), kind, text: field ? text : squash(text), desc: squash(desc),
             whole: (kind === "text" || kind === "button" || kind === "link") && sentence(el) !== null,
             rid: el.id || el.getAttribute("data-testid") || el.getAttribute("name") || "",
-            clickable, scrollable: scrollY || scrollX, focused: el === active, enabled: !disabled,
+            clickable, scrollable: scrollY || scrollX, scrolled: [el.scrollLeft, el.scrollTop],
+            focused: el === active, enabled: !disabled,
             checkable, checked, pointer, leaf: host};
   }
 
@@ -205,10 +206,11 @@ SNAPSHOT_JS = r"""
     const r = el.getBoundingClientRect();
     const box = intersect([r.left, r.top, r.right, r.bottom], clip);
     const visible = style.visibility !== "hidden" && parseFloat(style.opacity || "1") > 0.01 && !empty(box);
-    // What can lie over other content: fixed and sticky bars, stacked layers, large overlays.
+    // What can lie over other content: fixed and sticky bars, stacked layers, large overlays, and
+    // whatever is placed out of the flow (an absolutely placed button drawn over another).
     const pos = style.position;
-    if (visible && pos !== "static" && (pos === "fixed" || pos === "sticky" || style.zIndex !== "auto" ||
-        (box[2] - box[0]) * (box[3] - box[1]) > 0.25 * vw * vh)) covers.push([box, el]);
+    if (visible && pos !== "static" && (pos === "fixed" || pos === "sticky" || pos === "absolute" ||
+        style.zIndex !== "auto" || (box[2] - box[0]) * (box[3] - box[1]) > 0.25 * vw * vh)) covers.push([box, el]);
     let me = parent, pointer = parentPointer, whole = false, leaf = false;
     if (tag === "IFRAME" || tag === "FRAME") {
       // A frame's own document is read separately (collect): here only where it sits. Its
@@ -235,6 +237,16 @@ SNAPSHOT_JS = r"""
       const keep = d.clickable || d.scrollable || d.text || d.desc || d.kind !== "view" || d.focused || named;
       if (keep) {
         d.parent = parent; d.box = box; delete d.pointer; delete d.whole; delete d.leaf;
+        // A link that wraps onto a second line is two boxes: the centre of both together can fall
+        // beside either line's text. A control is where its widest line is.
+        if (d.clickable && style.display === "inline") {
+          const lines = [...el.getClientRects()].filter(q => q.width >= 1 && q.height >= 1);
+          if (lines.length > 1) {
+            const w = lines.reduce((a, q) => (q.width > a.width ? q : a));
+            const line = intersect([w.left, w.top, w.right, w.bottom], clip);
+            if (!empty(line)) d.box = line;
+          }
+        }
         me = nodes.length; nodes.push(d); els.push(el);
       }
     }
@@ -334,6 +346,7 @@ class DomNode(BaseModel):
     box: tuple[float, float, float, float]  # left, top, right, bottom in CSS pixels, clipped
     clickable: bool = False
     scrollable: bool = False
+    scrolled: tuple[float, float] = (0, 0)  # its own content's scroll offset, CSS pixels
     focused: bool = False
     enabled: bool = True
     checkable: bool = False
@@ -443,13 +456,14 @@ def dom_tree(snapshot: DomSnapshot, screen_size: tuple[int, int], package: str =
             cls=CLASS_OF_KIND.get(n.kind, CLASS_OF_KIND["view"]), package=package, desc=n.desc,
             bounds=_bounds(n.box, sx, sy), checkable=n.checkable, checked=n.checked, clickable=n.clickable,
             enabled=n.enabled, focusable=n.clickable or n.kind == "edit", focused=n.focused,
-            scrollable=n.scrollable)
+            scrollable=n.scrollable, scrolled=(round(n.scrolled[0] * sx), round(n.scrolled[1] * sy)))
         for child in children.get(i, []):
             add(child, me)
 
     root = builder.add(None, text=snapshot.title, cls=ROOT_CLASS, package=package,
                        desc=snapshot.url, bounds=(0, 0, width, height),
-                       scrollable=snapshot.scrollable)
+                       scrollable=snapshot.scrollable,
+                       scrolled=(round(snapshot.scroll_x * sx), round(snapshot.scroll_y * sy)))
     for child in children.get(-1, []):
         add(child, root)
     return builder.build()

@@ -73,6 +73,10 @@ class UINode:
     password: bool = False
     sibling: int = 0  # uiautomator's own ``index`` attribute: the position among its siblings
     children: tuple[int, ...] = ()
+    # How far a scrollable node's own content is scrolled, in pixels (x, y), where the target
+    # knows (a browser); uiautomator's dump does not say, so the XML does not carry it. A text
+    # area scrolled shows other lines with the same node, text and bounds.
+    scrolled: tuple[int, int] = (0, 0)
 
     @property
     def center(self) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import functools
 import re
 
 from autoagent.actions import Action, DoubleTap, Type, Wait
+from autoagent.perception.tree import UINode
 
 from ..policy import Solver
 from ..screen import Screen, Unsolvable
@@ -182,18 +183,59 @@ def scroll_text(s: Screen) -> Action | None:
     return step or s.tap(s.button("Submit"))
 
 
+ICONS = ("reply", "retweet", "like", "more")
+MENU_ITEMS = ("Share via DM", "Copy link to Tweet", "Embed Tweet", "Mute", "Block", "Report")
+
+
 def social_media(s: Screen) -> Action | None:
-    """'For the user @emile, click on the "Embed Tweet" button.'"""
+    """'For the user @emile, click on the "Embed Tweet" button.' Tweets scroll in a 150 CSS px
+    box. Reply, Retweet and Like are a tweet's icons (the hierarchy describes each); the rest are
+    in the menu its "more" icon opens under it. Scroll the box until the user's tweet, and then
+    what must be tapped, shows whole."""
     match = re.search(r"user (@\S+?),? click on the \"(.+?)\"", s.utterance)
     if match is None:
         raise Unsolvable(f"cannot read {s.utterance!r}")
     user, label = match.groups()
-    if not s.find(text=user):
-        raise Unsolvable(f"{user} is not on the screen")
-    controls = [x for x in s.nodes if x.clickable and x.bounds[1] > 50]
-    if not controls:
-        raise Unsolvable("no tweet's buttons (reply, retweet, like, menu) are in the hierarchy")
-    raise Unsolvable(f"the {label!r} control is not in the hierarchy")
+    area = s.need(resource_id="area")
+    top, bottom = area.bounds[1], area.bounds[3]
+    shown = lambda n: top <= n.bounds[1] and n.bounds[3] <= bottom and n.bounds[3] > n.bounds[1]  # noqa: E731
+    if s.step > 22:
+        raise Unsolvable(f"{label!r} for {user} never showed")
+    tweet_user = next((n for n in s.nodes if n.text == user and shown(n)), None)
+    if tweet_user is None:
+        return _scroll_area(s, area, 0.5)  # further down the feed
+    # The tweet's icons are the first four after its user name, in document order.
+    # (A hovered icon is described "more hover": its CSS swaps the picture.)
+    icons = [n for n in s.nodes if n.index > tweet_user.index and n.desc.split(" ")[0] in ICONS][:4]
+    by_name = {n.desc.split(" ")[0]: n for n in icons}
+    wanted = label.lower() if label.lower() in ("reply", "retweet", "like") else "more"
+    icon = by_name.get(wanted)
+    if icon is None or not shown(icon):
+        return _scroll_area(s, area, 0.3)
+    if wanted != "more":
+        return s.tap(icon)
+    # The open menu's items follow its icon (Mute and Block name the user after the label).
+    following = s.nodes[icon.index + 1:]
+    menu = [n for n in following[:12] if n.text.startswith(MENU_ITEMS)]
+    item = next((n for n in menu if n.text.startswith(label)), None)
+    if item is not None and shown(item):
+        return s.tap(item)
+    if menu:
+        return _scroll_area(s, area, 0.3)  # the menu hangs below the tweet: bring it into the box
+    if icon.bounds[1] > top + (bottom - top) * 0.5:
+        return _scroll_area(s, area, 0.3)  # room below the icon for the menu to open into
+    # The first tap can miss the icon while its hover image loads: tap until the menu shows.
+    taps = s.memory["menu_taps"] = s.memory.get("menu_taps", 0) + 1
+    if taps > 3:
+        raise Unsolvable(f"the menu of {user}'s tweet never opened")
+    return s.tap(icon)
+
+
+def _scroll_area(s: Screen, area: UINode, fraction: float) -> Action:
+    """Swipe up inside ``area`` by ``fraction`` of its height (its content moves up)."""
+    x, (top, bottom) = area.bounds[0] + (area.bounds[2] - area.bounds[0]) * 0.1, (area.bounds[1], area.bounds[3])
+    start = bottom - (bottom - top) * 0.1
+    return s.drag((x, start), (x, start - (bottom - top) * fraction))
 
 
 _LINES = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
