@@ -217,9 +217,12 @@ def _clip(text: str) -> str:
 def render_element(node: UINode, text: str, goal_keys: set[str]) -> str:
     flags = "".join(("*" if node.clickable else "", "^" if node.focused else "", "#" if node.scrollable else "",
                      "+" if node.checked or node.selected else "", "!" if not node.enabled else ""))
-    tag = node.cls.rsplit(".", 1)[-1]
-    shown = _clip(text)
-    return f"{tag}{flags} {shown}{match_mark(shown, goal_keys)}".rstrip()
+    return element_line(node.cls.rsplit(".", 1)[-1] + flags, _clip(text), goal_keys)
+
+
+def element_line(head: str, shown: str, goal_keys: set[str]) -> str:
+    """One element's line: its class and flags, the text it shows, its match mark."""
+    return f"{head} {shown}{match_mark(shown, goal_keys)}".rstrip()
 
 
 def match_mark(shown: str, goal_keys: set[str]) -> str:
@@ -283,7 +286,7 @@ def remark_prompt(prompt: str) -> str:
     goal_keys = match_keys(lines[0].removeprefix("goal: "))
     for number in range(header + 1, len(lines) - 1):
         head, _, shown = _MARK.sub("", lines[number]).partition(" ")
-        lines[number] = f"{head} {shown}{match_mark(shown, goal_keys)}".rstrip()
+        lines[number] = element_line(head, shown, goal_keys)
     return "\n".join(lines)
 
 
