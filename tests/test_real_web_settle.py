@@ -212,15 +212,20 @@ def test_suggestions_a_debounced_timer_shows_are_waited_for(browser: Browser, si
                 [f"{query} phone", f"{query} phone case"]
 
 
+def _seconds_to_settle_after_go(dev: BrowserDevice, site: DemoSite, page: str, limit: float) -> float:
+    """Open ``page`` in the lab, tap its "go" button and return how long settling took after it."""
+    _open_lab(dev, site, page)
+    assert dev.wait_until_settled(5)
+    dev.tap(*find_node(dev.observe().tree.nodes, resource_id="go").center)
+    started = time.monotonic()
+    assert dev.wait_until_settled(limit)
+    return time.monotonic() - started
+
+
 @VIEWPORTS
 def test_a_fade_in_is_waited_for_until_it_ends(browser: Browser, site: DemoSite, mobile: bool) -> None:
     with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
-        _open_lab(dev, site, FADE_IN)
-        assert dev.wait_until_settled(5)
-        dev.tap(*find_node(dev.observe().tree.nodes, resource_id="go").center)
-        started = time.monotonic()
-        assert dev.wait_until_settled(5)
-        assert time.monotonic() - started > 0.8
+        assert _seconds_to_settle_after_go(dev, site, FADE_IN, 5) > 0.8
         assert dev.page.evaluate("getComputedStyle(document.getElementById('note')).opacity") == "1"
 
 
@@ -228,12 +233,7 @@ def test_a_fade_in_is_waited_for_until_it_ends(browser: Browser, site: DemoSite,
 def test_an_animation_an_interval_drives_is_waited_for_until_it_ends(browser: Browser, site: DemoSite,
                                                                      mobile: bool) -> None:
     with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
-        _open_lab(dev, site, SLIDE_OPEN)
-        assert dev.wait_until_settled(5)
-        dev.tap(*find_node(dev.observe().tree.nodes, resource_id="go").center)
-        started = time.monotonic()
-        assert dev.wait_until_settled(5)
-        assert time.monotonic() - started > 0.25
+        assert _seconds_to_settle_after_go(dev, site, SLIDE_OPEN, 5) > 0.25
         assert dev.page.evaluate("document.getElementById('body').style.height") == ""  # the slide ended
 
 
@@ -241,12 +241,7 @@ def test_an_animation_an_interval_drives_is_waited_for_until_it_ends(browser: Br
 def test_an_interval_an_action_starts_holds_settling_only_a_bounded_while(browser: Browser, site: DemoSite,
                                                                           mobile: bool) -> None:
     with BrowserDevice.attach(browser, site.url + "/shop", mobile=mobile) as dev:
-        _open_lab(dev, site, START_STOPWATCH)
-        assert dev.wait_until_settled(5)
-        dev.tap(*find_node(dev.observe().tree.nodes, resource_id="go").center)
-        started = time.monotonic()
-        assert dev.wait_until_settled(10)
-        assert time.monotonic() - started < SHORT_TIMER_MS / 1000 + 1.5
+        assert _seconds_to_settle_after_go(dev, site, START_STOPWATCH, 10) < SHORT_TIMER_MS / 1000 + 1.5
         assert dev.page.evaluate("document.getElementById('watch').textContent") != "0.00"
 
 

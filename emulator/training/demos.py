@@ -188,7 +188,7 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autoagent-demos-") as tmp, \
             open(out / SPLIT_FILES[split], "w", encoding="utf-8") as jsonl, \
-            open(out / f"{split}_episodes.jsonl", "w", encoding="utf-8") as log:
+            open(out / episodes_file(split), "w", encoding="utf-8") as log:
         try:
             for case in cases(split, count, start):
                 result, phone, seen = run_expert(case, Path(tmp), max_steps)
@@ -299,6 +299,11 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
     return summary
 
 
+def episodes_file(split: str) -> str:
+    """The file that logs each episode of a split (task, outcome, steps)."""
+    return f"{split}_episodes.jsonl"
+
+
 def remark(source: str | Path, out: str | Path) -> dict[str, int]:
     """Copy the rows of ``source`` (demonstrations and corrections of an earlier layout) into
     ``out`` with this layout's match marks, instead of collecting them again: the corrections
@@ -306,7 +311,7 @@ def remark(source: str | Path, out: str | Path) -> dict[str, int]:
     source, out = Path(source), Path(out)
     if source.resolve() == out.resolve():
         raise ValueError("--remark writes a new folder: give an --out other than the source")
-    files = [name for name in (*SPLIT_FILES.values(), DAGGER_FILE, "train_episodes.jsonl", "eval_episodes.jsonl")
+    files = [name for name in (*SPLIT_FILES.values(), DAGGER_FILE, *map(episodes_file, SPLIT_FILES))
              if (source / name).is_file()]
     if SPLIT_FILES["train"] not in files:
         raise FileNotFoundError(f"no demonstrations at {source / SPLIT_FILES['train']}")
