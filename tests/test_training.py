@@ -118,6 +118,23 @@ def test_training_learns_and_saves_a_resumable_checkpoint(checkpoint) -> None:
     assert json.loads((folder / POLICY_FILE).read_text())["format"] == FORMAT
 
 
+def test_bf16_autocast_runs_only_where_the_cpu_computes_bf16_natively(checkpoint, monkeypatch) -> None:
+    """Emulated bf16 made training 36 times slower on an AVX2-only CPU; there it runs in fp32."""
+    import torch
+
+    from autoagent.training import train as training
+
+    _, summary = checkpoint
+    assert summary["precision"] == ("bf16" if training.native_bf16() else "fp32")
+    assert any(f", {summary['precision']}; " in line for line in summary["log"])
+    for native, enabled in ((False, False), (True, True)):
+        monkeypatch.setattr(training, "native_bf16", lambda native=native: native)
+        with training.autocast():
+            assert torch.is_autocast_enabled("cpu") is enabled
+            if enabled:
+                assert torch.get_autocast_dtype("cpu") == torch.bfloat16
+
+
 def test_resume_continues_from_the_saved_step(checkpoint, data: Path, tmp_path: Path) -> None:
     folder, summary = checkpoint
     copy = tmp_path / "policy"
