@@ -97,7 +97,8 @@ def merge(old: dict, new: dict, results: list[EpisodeResult]) -> dict:
     tasks = list(dict.fromkeys([*old["tasks"], *new["tasks"]]))
     merged = {**old, **{k: new[k] for k in ("date", "device")}, **summarize(episodes, tasks, old["viewports"])}
     merged["latency"] = old["latency"]
-    merged["rerun"] = sorted({t for t, _ in rerun})
+    # Every task whose episodes are not the full run's, from earlier merges too.
+    merged["rerun"] = sorted(set(old.get("rerun", [])) | {t for t, _ in rerun})
     merged["episodes"] = [r.model_dump(exclude={"timings"}) for r in episodes]
     return merged
 

@@ -54,7 +54,7 @@ from autoagent.actuators.browser_settle import (
     PageLook,
     wait_settled,
 )
-from autoagent.actuators.browser_touch import TapSpacer
+from autoagent.actuators.browser_touch import TapSpacer, swipe_path
 from autoagent.actuators.browser_typing import FOCUSED_KIND_JS, SELECT_ALL_JS, SET_VALUE_JS, TEXT_TYPES
 from autoagent.actuators.execute import replaces_text
 from autoagent.device import DeviceError, DeviceLost, UnknownApp
@@ -542,9 +542,13 @@ class BrowserDevice:
         # fast there and delivers any pending crash event.
         self.page.evaluate("0")
 
-    def _touch(self, kind: str, points: list[tuple[float, float]]) -> None:
-        self._cdp_session().send("Input.dispatchTouchEvent", {
-            "type": kind, "touchPoints": [{"x": x, "y": y, "id": 1} for x, y in points]})
+    def _touch(self, kind: str, points: list[tuple[float, float]], at: float | None = None) -> None:
+        """One touch event; ``at`` (seconds since the epoch) is when the finger was there, which
+        Chromium's gesture detector measures the finger's speed by (default: when it arrives)."""
+        event: dict[str, Any] = {"type": kind, "touchPoints": [{"x": x, "y": y, "id": 1} for x, y in points]}
+        if at is not None:
+            event["timestamp"] = at
+        self._cdp_session().send("Input.dispatchTouchEvent", event)
 
     def _begin_action(self) -> None:
         """What the browser had to say (notices) was about the screen before this action, and
@@ -640,17 +644,22 @@ class BrowserDevice:
         if self._dialog_takes():
             return
         steps = max(5, min(20, int(seconds * 30)))  # each touch event is a DevTools round trip
-        self._interruptible("swipe", lambda: self._swipe(self._css(x1, y1), self._css(x2, y2), steps))
+        self._interruptible("swipe", lambda: self._swipe(self._css(x1, y1), self._css(x2, y2), steps, seconds))
 
-    def _swipe(self, a: tuple[float, float], b: tuple[float, float], steps: int) -> None:
+    def _swipe(self, a: tuple[float, float], b: tuple[float, float], steps: int, seconds: float) -> None:
         (ax, ay), (bx, by) = a, b
         if self.mobile:
             self._touch_ready()
-            self._touch("touchStart", [(ax, ay)])
-            for i in range(1, steps + 1):
-                t = i / steps
-                self._touch("touchMove", [(ax + (bx - ax) * t, ay + (by - ay) * t)])
-            self._touch("touchEnd", [])
+            # The browser's clock is this machine's (a remote browser's is assumed in step with it):
+            # each sample is stamped with when the finger is there and sent no earlier.
+            down, began = time.time(), time.monotonic()
+            self._touch("touchStart", [(ax, ay)], down)
+            for at, x, y in swipe_path(a, b, steps, max(0.0, seconds)):
+                ahead = at - (time.monotonic() - began)
+                if ahead > 0:
+                    time.sleep(ahead)
+                self._touch("touchMove", [(x, y)], down + at)
+            self._touch("touchEnd", [], down + max(0.0, seconds))  # lifted while still moving: it flings
             self._taps.forget()  # a finger that moved is no tap: the next tap is on its own
         elif self.swipe_mode == "drag":
             self.page.mouse.move(ax, ay)

@@ -1,4 +1,6 @@
-"""Keeping a browser's taps apart: Chromium's touch emulation merges two taps into a double tap.
+"""A browser's touches as a finger makes them: taps kept apart, swipes that fling.
+
+Chromium's touch emulation merges two taps into a double tap.
 
 Chromium's gesture detector calls a second tap a double tap when it comes down less than its
 double-tap timeout (400 ms on Linux) after the first one lifted, within a few tens of
@@ -7,6 +9,11 @@ twice) and, on pages without ``<meta name="viewport">``, the second tap can be t
 zoom instead of a tap. An agent is quick enough to do that by accident: tap a field, type,
 tap the next field. So a tap that would merge with the previous one waits until it cannot;
 taps farther apart, or later, cost nothing.
+
+A finger that swipes is still moving when it lifts, and the page goes on scrolling (a fling)
+at the speed the gesture detector measured over the last touch samples. The samples carry the
+times the finger was there (not when DevTools delivered them), so a busy machine's round trips
+do not change the speed the page sees.
 """
 
 from __future__ import annotations
@@ -47,3 +54,21 @@ class TapSpacer:
     def forget(self) -> None:
         """The last touch was no tap (a double tap, a press, a swipe): nothing to merge with."""
         self._last = None
+
+
+def swipe_path(a: tuple[float, float], b: tuple[float, float], steps: int,
+               seconds: float) -> list[tuple[float, float, float]]:
+    """Where a swiping finger is at each of ``steps`` touch samples after it went down at ``a``:
+    (seconds since it went down, x, y), the last at ``b`` when ``seconds`` are up.
+
+    The finger speeds up at a constant rate until it lifts, as in a flick: it covers (t/T)^2 of
+    the way by time t and lifts at twice its mean speed. A finger moving at a steady speed lifts
+    at only its mean speed; on a short swipe (inside a small text area) that is too slow to
+    start more than a token fling, and the page stops about where the finger did.
+    """
+    (ax, ay), (bx, by) = a, b
+    path = []
+    for i in range(1, steps + 1):
+        t = i / steps
+        path.append((seconds * t, ax + (bx - ax) * t * t, ay + (by - ay) * t * t))
+    return path

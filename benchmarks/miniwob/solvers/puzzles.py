@@ -396,10 +396,11 @@ def sign_agreement(s: Screen) -> Action | None:
         area = max(s.of_class("EditText"), key=lambda n: n.bounds[3] - n.bounds[1])
         if s.step > 20:
             raise Unsolvable("the name field stayed disabled after scrolling the agreement")
-        # As long a swipe as the screen allows (up to its top edge): a wheel scrolls as far as
-        # the swipe is long, and the agreement runs to 2,000 px.
+        # As long a swipe as the screen allows (from the area's last rows to the screen's top
+        # edge): a wheel scrolls as far as the swipe is long, a finger a little further (it
+        # flings), and the agreement runs to 2,000 px.
         x, (top, bottom) = area.center[0], (area.bounds[1], area.bounds[3])
-        return s.drag((x, bottom - (bottom - top) * 0.15), (x, 1))
+        return s.drag((x, bottom - max(2, (bottom - top) * 0.05)), (x, 1))
     step = s.fill(name, quoted[0])
     return step or s.tap(s.button(quoted[-1]))
 
