@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="autoagent eval",
         description="Run a checkpoint on held-out emulator tasks (held-out seeds and wordings, hazards on), "
                     "next to the expert, and report success, steps, loops, latency and unconfirmed payments.",
-        epilog="example: autoagent eval --checkpoint autoagent/policy/embedded --tasks 200 --rows data/demos")
+        epilog="example: autoagent eval --checkpoint autoagent/policy/embedded_model --tasks 200 --rows data/demos")
     parser.add_argument("--checkpoint", default=None,
                         help="checkpoint folder [default: the embedded policy shipped in the package]")
     parser.add_argument("--tasks", type=int, default=50, help="how many evaluation seeds [default: 50]")
