@@ -652,14 +652,15 @@ class BrowserDevice:
             self._touch_ready()
             # The browser's clock is this machine's (a remote browser's is assumed in step with it):
             # each sample is stamped with when the finger is there and sent no earlier.
+            seconds = max(0.0, seconds)
             down, began = time.time(), time.monotonic()
             self._touch("touchStart", [(ax, ay)], down)
-            for at, x, y in swipe_path(a, b, steps, max(0.0, seconds)):
+            for at, x, y in swipe_path(a, b, steps, seconds):
                 ahead = at - (time.monotonic() - began)
                 if ahead > 0:
                     time.sleep(ahead)
                 self._touch("touchMove", [(x, y)], down + at)
-            self._touch("touchEnd", [], down + max(0.0, seconds))  # lifted while still moving: it flings
+            self._touch("touchEnd", [], down + seconds)  # lifted while still moving: it flings
             self._taps.forget()  # a finger that moved is no tap: the next tap is on its own
         elif self.swipe_mode == "drag":
             self.page.mouse.move(ax, ay)

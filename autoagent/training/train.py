@@ -23,6 +23,7 @@ The whole loop, nanoGPT style:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import random
@@ -92,6 +93,7 @@ class TrainConfig:
     dagger_repeat: int = 3  # times each correction row (dagger.jsonl) appears per pass
 
 
+@functools.cache
 def native_bf16() -> bool:
     """Whether this CPU computes bf16 in hardware (AVX-512 BF16 or AMX).
 
