@@ -72,7 +72,6 @@ SCREENSHOT_RETRY_S = 3.0
 # the page's), at most this many times in one wait.
 RESETTLES_AFTER_HELD = 3
 PHONE_VIEWPORT = (390, 844)
-DOWNLOAD_EVENT_MS = 5000
 # A page's dialog nobody answers for this long is answered Cancel (OK for an alert) at the next
 # look or action: a person's minutes over a payment fit in it, a forgotten dialog does not stay.
 DIALOG_TIMEOUT_S = 600.0
@@ -783,8 +782,16 @@ class BrowserDevice:
                 # model hears what came (a notice), instead of the run ending on an error.
                 if "download is starting" not in str(err).lower():
                     raise
-                if not self._downloads:  # the event is on its way: _downloaded keeps it
-                    self.page.wait_for_event("download", timeout=DOWNLOAD_EVENT_MS)
+                if self._downloads:
+                    return
+                # The event is on its way (_downloaded keeps it). A loaded machine has been seen
+                # to take over 5 s to report it, so it gets the navigation's own time, and a
+                # browser that never reports it costs the model a notice, not the run.
+                try:
+                    self.page.wait_for_event("download", timeout=self.nav_timeout * 1000)
+                except PlaywrightTimeout:
+                    self.notices.append(f"A download of {url[:120]} started, but the browser did "
+                                        f"not report it within {self.nav_timeout:g} s")
 
         self._interruptible(f"opening {url}", act)
         self._save_downloads()
