@@ -108,6 +108,7 @@ class ExpertPolicy(Moves):
         started = time.perf_counter()
         zh = self.lang == "zh" if self.lang else bool(_CJK.search(step.task))
         self.say = Say(zh)
+        self.goal = step.task
         screen = Screen(step.observation)
         with self.phone.lock:
             thought, action = self._next(screen)

@@ -103,9 +103,21 @@ class Moves:
     spec: Any
     profile: Profile
     say: Say
+    goal: str  # the words of the step being decided
     # Scroll direction per list (+1: reveal what is below), flipped when a swipe moved nothing.
     _dirs: dict[tuple[str, str, str], int]
     _last_swipe: tuple[tuple[str, str, str], str] | None
+
+    def as_goal_writes(self, en: str, zh: str) -> str:
+        """A name as the goal writes it (English first when it holds both), else in the goal's
+        language: a goal in English with a Chinese message text still names "zhang wei", and the
+        text to type is then a copy of the goal's words, not a translation."""
+        goal = self.goal.lower()
+        if en.lower() in goal:
+            return en
+        if zh in goal:
+            return zh
+        return self.say(en, zh)
 
     def tap(self, s: Screen, node: UINode, message: str | None = None) -> Tap:
         return Tap(element=s.point(node), message=message)

@@ -130,3 +130,19 @@ def test_expert_solves_generated_tasks(family: str, tmp_path) -> None:
     assert result.ok, (case.goal, result.message)
     assert case.task.is_successful(phone)
     assert_clean(result, phone, approver)
+
+
+def test_a_name_is_typed_as_the_goal_writes_it_even_beside_chinese_text(tmp_path) -> None:
+    """An English goal with a Chinese message text: the recipient is typed as the goal names them
+    ("zhang wei"), a copy of the goal's words, not the name's Chinese form."""
+    from autoagent.actions import Type
+    from emulator.apps.messages_expert import SendMessage
+
+    case = generate(505, "train", family="message")  # no earlier conversation: the To: field is typed
+    assert isinstance(case.spec, SendMessage) and not case.spec.via_contacts
+    assert "zhang wei" in case.goal and "张伟" not in case.goal and "面试顺利" in case.goal
+    result, phone, _ = run(case.task, case.task.seed, False, case.goal, tmp_path)
+    assert result.ok and case.task.is_successful(phone)
+    typed = [parse_reply(s.raw).action for s in read_trace(result.trace_dir).steps]
+    texts = [a.text for a in typed if isinstance(a, Type)]
+    assert [t.lower() for t in texts] == ["zhang wei", "面试顺利"]

@@ -32,7 +32,7 @@ def step(ex: Moves, s: Screen, app) -> tuple[str, Action]:
     if contact is None:
         raise PolicyError(f"the phone has no contact called {spec.to!r}")
     en, zh = contact.name.rsplit(" ", 1)
-    who = zh if ex.say.zh else en
+    who = ex.as_goal_writes(en, zh)
     screen = app.top
     if app.package == Contacts.package:
         if screen.name == "home":

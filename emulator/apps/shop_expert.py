@@ -25,7 +25,7 @@ def step(ex: Moves, s: Screen, app) -> tuple[str, Action]:
     assert isinstance(spec, ShopPurchase)
     shop = app.state
     product = shop.product(spec.product_id)
-    name = product.name_zh if ex.say.zh else product.name_en
+    name = ex.as_goal_writes(product.name_en, product.name_zh)
     query = spec.query or name
     screen = app.top
     if screen.name == "home":

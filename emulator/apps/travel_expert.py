@@ -41,7 +41,7 @@ def step(ex: Moves, s: Screen, app) -> tuple[str, Action]:
         row = s.row("city_item", f"{spec.city} {city_zh}")
         if row is not None:
             return ex.say(f"I pick {spec.city}.", f"选择{city_zh}。"), ex.tap(s, row)
-        typed = city_zh if ex.say.zh else spec.city
+        typed = ex.as_goal_writes(spec.city, city_zh)
         if not state.destination_query:
             step = ex.fill(s, "destination_input", "", typed, ("city", "城市"))
             if step is not None:
