@@ -19,8 +19,9 @@ The whole loop, nanoGPT style:
    the optimizer state every ``--save-every`` steps, so ``--resume`` carries on where a
    stopped run left off.
 5. With ``--replay SHARE``, every example the model just answered wrong (a reply token or a
-   pointer) joins a pool, and that share of each later batch comes from the pool: the steps go
-   where the loss is instead of to rows already answered right.
+   pointer) joins a pool (each row at most :data:`MAX_REPLAYS` times a run), and that share of each
+   later batch comes from the pool: the steps go where the loss is instead of to rows already
+   answered right.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, read_rows
 
 POLICY_FILE = "autoagent_policy.json"
 STATE_FILE = "training_state.pt"
+# A row replayed this many times in a run waits for its next turn in a pass: a row whose
+# label the prompt cannot tell (a search word the expert chose at random) would otherwise hold
+# the pool for good.
+MAX_REPLAYS = 3
 
 
 @dataclass(frozen=True)
@@ -469,6 +474,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     fresh: list[int] = []
     replay: collections.deque[int] = collections.deque()
     pooled: set[int] = set()
+    replays: collections.Counter[int] = collections.Counter()
     window_fresh = window_missed = 0
     history: list[dict[str, float]] = []
     evals: list[dict[str, float]] = []
@@ -494,6 +500,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
             fresh = [i for group in batches(examples, cfg.batch, rng) for i in group]
         indices, replayed = next_batch(fresh, replay, cfg.batch, cfg.replay)
         pooled.difference_update(indices)
+        replays.update(indices[:replayed])
         chunk = [examples[i] for i in indices]
         input_ids, mask, rows_idx, cols, targets = collate(chunk, pad)
         with autocast():
@@ -513,7 +520,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         if cfg.replay:
             flags = missed(logits, rows_idx, targets, hidden, vectors_of(model), chunk)
             for place, (index, wrong) in enumerate(zip(indices, flags)):
-                if wrong and index not in pooled:
+                if wrong and index not in pooled and replays[index] < MAX_REPLAYS:
                     replay.append(index)
                     pooled.add(index)
                 if place >= replayed:  # how the model does on rows it has not just been shown
