@@ -282,3 +282,18 @@ def test_training_with_replay_pools_what_it_missed_and_still_learns(data: Path, 
     assert summary["last_loss"] < summary["first_loss"]
     with pytest.raises(ValueError, match="--replay"):
         train(TrainConfig(data=str(data), out=str(tmp_path / "other"), size="tiny", replay=1.0))
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").is_file(), reason="reads the resident size from /proc")
+def test_collecting_episodes_keeps_the_resident_size_flat(tmp_path: Path) -> None:
+    """Freed frame buffers go back to the system after each episode. Without that, once the
+    render caches are full (about 25 episodes in), glibc's heap grew by 70-90 MB an episode
+    (12 episodes: +770 MB) and a 2,000-episode collection reached 6.7 GB."""
+    def resident_mb() -> float:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 1e6
+
+    demos.collect(tmp_path / "warm", "train", 26, start=500, progress=False, phrasings=0)
+    before = resident_mb()
+    summary = demos.collect(tmp_path / "more", "train", 12, start=526, progress=False, phrasings=0)
+    assert len(summary.episodes) == 12
+    assert resident_mb() - before < 400

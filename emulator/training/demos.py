@@ -42,6 +42,7 @@ from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES
 from emulator.expert import ExpertPolicy
 from emulator.phone import Phone
 from emulator.training.taskgen import TaskCase, cases, rephrasings
+from emulator.training.memory import release_freed_memory
 
 class ManualClock:
     """The phone's clock: it moves only when the phone sleeps, so loads end instantly and
@@ -207,6 +208,7 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
                         summary.rows += len(rows)
                 summary.episodes.append(episode)
                 log.write(json.dumps(episode.__dict__, ensure_ascii=False) + "\n")
+                release_freed_memory()
                 bar.update(f"ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
         except KeyboardInterrupt:
             sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
@@ -291,6 +293,7 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
                 summary.rows += len(policy.rows)
                 if result.trace_dir is not None:
                     shutil.rmtree(result.trace_dir, ignore_errors=True)
+                release_freed_memory()
                 bar.update(f"learner ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
         except KeyboardInterrupt:
             sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
