@@ -18,16 +18,11 @@ The whole loop, nanoGPT style:
    answer accuracy (token and whole answer) every ``--eval-every`` steps; a checkpoint with
    the optimizer state every ``--save-every`` steps, so ``--resume`` carries on where a
    stopped run left off.
-5. With ``--replay SHARE``, every example the model just answered wrong (a reply token or a
-   pointer) joins a pool (each row at most :data:`MAX_REPLAYS` times a run), and that share of each
-   later batch comes from the pool: the steps go where the loss is instead of to rows already
-   answered right.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import functools
 import json
 import math
@@ -45,10 +40,6 @@ from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, read_rows
 
 POLICY_FILE = "autoagent_policy.json"
 STATE_FILE = "training_state.pt"
-# A row replayed this many times in a run waits for its next turn in a pass: a row whose
-# label the prompt cannot tell (a search word the expert chose at random) would otherwise hold
-# the pool for good.
-MAX_REPLAYS = 3
 
 
 @dataclass(frozen=True)
@@ -100,9 +91,6 @@ class TrainConfig:
     prompt_loss: float = 0.0
     pointer_loss: float = 1.0  # weight of the pointers' loss (the reply's loss has weight 1)
     dagger_repeat: int = 3  # times each correction row (dagger.jsonl) appears per pass
-    # Share of each batch taken from rows the model answered wrong when it last saw them. A
-    # model that already answers most rows spends most of a plain pass where the loss is ~0.
-    replay: float = 0.0
 
 
 @functools.cache
@@ -254,37 +242,6 @@ def batches(examples: list[Example], batch: int, rng: random.Random, pool: int =
     return groups
 
 
-def next_batch(fresh: list[int], replay: collections.deque[int], batch: int,
-               share: float) -> tuple[list[int], int]:
-    """A batch's example indices: up to ``share`` of it from the replay pool (oldest first), the
-    rest from ``fresh`` (a pass's order, consumed from its end); and how many were replayed.
-    Both are consumed in place."""
-    taken = [replay.popleft() for _ in range(min(len(replay), round(share * batch)))]
-    replayed = len(taken)
-    while len(taken) < batch and fresh:
-        taken.append(fresh.pop())
-    return taken, replayed
-
-
-def missed(logits, rows, targets, hidden, vectors, examples: list[Example]) -> list[bool]:
-    """Which examples of a training batch the model just answered wrong: a reply token or a
-    pointer whose best choice is not the answer's (a span's first and last word each)."""
-    import torch
-
-    with torch.no_grad():
-        wrong_tokens = set(rows[logits.argmax(-1) != targets].tolist())
-        flags = []
-        for b, e in enumerate(examples):
-            wrong = b in wrong_tokens
-            if not wrong and e.element is not None and e.element < len(e.elements):
-                wrong = int((hidden[b, e.elements].float() @ vectors[0].float()).argmax()) != e.element
-            if not wrong and e.span is not None and e.span[1] < len(e.words):
-                best = (hidden[b, e.words].float() @ vectors.float().T).argmax(0).tolist()
-                wrong = tuple(best) != e.span
-            flags.append(wrong)
-    return flags
-
-
 def collate(examples: list[Example], pad: int):
     import torch
 
@@ -410,8 +367,6 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
 
     if cfg.steps < 1 or cfg.batch < 1:
         raise ValueError("--steps and --batch must be at least 1")
-    if not 0 <= cfg.replay < 1:
-        raise ValueError("--replay is a share of the batch: at least 0 and below 1")
     if cfg.size not in SIZES:
         raise ValueError(f"unknown size {cfg.size!r}: use one of {', '.join(SIZES)}")
     if cfg.device != "cpu":
@@ -471,11 +426,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     def snapshot(step: int) -> dict[str, Any]:
         return {"step": step, "optimizer": optimizer.state_dict(), "rng": rng.getstate(), "config": asdict(cfg)}
 
-    fresh: list[int] = []
-    replay: collections.deque[int] = collections.deque()
-    pooled: set[int] = set()
-    replays: collections.Counter[int] = collections.Counter()
-    window_fresh = window_missed = 0
+    queue: list[list[int]] = []
     history: list[dict[str, float]] = []
     evals: list[dict[str, float]] = []
     started = time.perf_counter()
@@ -496,12 +447,9 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         lr = lr_at(step, cfg, (time.perf_counter() - started) / (deadline - started) if deadline else 0.0)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        if not fresh:
-            fresh = [i for group in batches(examples, cfg.batch, rng) for i in group]
-        indices, replayed = next_batch(fresh, replay, cfg.batch, cfg.replay)
-        pooled.difference_update(indices)
-        replays.update(indices[:replayed])
-        chunk = [examples[i] for i in indices]
+        if not queue:
+            queue = batches(examples, cfg.batch, rng)
+        chunk = [examples[i] for i in queue.pop()]
         input_ids, mask, rows_idx, cols, targets = collate(chunk, pad)
         with autocast():
             hidden = hidden_states(model, input_ids, mask)
@@ -517,15 +465,6 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
                                                     prompt_targets(chunk, input_ids.shape[1]).flatten(),
                                                     ignore_index=-100)
             total_loss = loss + cfg.prompt_loss * aux
-        if cfg.replay:
-            flags = missed(logits, rows_idx, targets, hidden, vectors_of(model), chunk)
-            for place, (index, wrong) in enumerate(zip(indices, flags)):
-                if wrong and index not in pooled and replays[index] < MAX_REPLAYS:
-                    replay.append(index)
-                    pooled.add(index)
-                if place >= replayed:  # how the model does on rows it has not just been shown
-                    window_fresh += 1
-                    window_missed += wrong
         optimizer.zero_grad(set_to_none=True)
         total_loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
@@ -541,12 +480,9 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
             left = (cfg.steps - step) * cfg.batch / rate
             if deadline:
                 left = min(left, deadline - time.perf_counter())
-            replaying = (f" fresh rows missed {window_missed / max(1, window_fresh):.1%} replay pool {len(replay)}"
-                         if cfg.replay else "")
-            log(f"step {step}/{cfg.steps} reply loss {loss.item():.4f} pointer loss {pointing.item():.4f} lr {lr:.2e}"
-                f"{replaying} {rate:.1f} examples/s elapsed {clock(total)} left {clock(max(0.0, left))}")
+            log(f"step {step}/{cfg.steps} reply loss {loss.item():.4f} pointer loss {pointing.item():.4f} lr {lr:.2e} {rate:.1f} examples/s "
+                f"elapsed {clock(total)} left {clock(max(0.0, left))}")
             window_examples, window_start = 0, time.perf_counter()
-            window_fresh = window_missed = 0
         if held and step % cfg.eval_every == 0:
             scores = evaluate_answers(model, held, pad, vectors_of)
             evals.append({"step": step, **scores})
@@ -626,9 +562,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="weight of an auxiliary next-token loss on the prompt [default: 0, off]")
     parser.add_argument("--dagger-repeat", type=int, default=3,
                         help="times each correction row (dagger.jsonl) appears per pass [default: 3]")
-    parser.add_argument("--replay", type=float, default=0.0, metavar="SHARE",
-                        help="share of each batch taken from rows the model answered wrong when it last saw "
-                             "them, e.g. 0.5 [default: 0, off]")
     parser.add_argument("--init", metavar="CHECKPOINT",
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
     parser.add_argument("--export", metavar="CHECKPOINT",
@@ -648,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
                       device=args.device, batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed,
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
                       save_every=args.save_every, log_every=args.log_every, resume=args.resume, init=args.init,
-                      prompt_loss=args.prompt_loss, dagger_repeat=args.dagger_repeat, replay=args.replay)
+                      prompt_loss=args.prompt_loss, dagger_repeat=args.dagger_repeat)
     try:
         summary = train(cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
     except (ValueError, FileNotFoundError) as err:
