@@ -256,34 +256,6 @@ def test_a_time_budget_decays_the_learning_rate_like_a_step_budget() -> None:
 
 
 
-def test_replay_batches_take_their_share_from_the_pool_oldest_first() -> None:
-    import collections
-
-    from autoagent.training.train import next_batch
-
-    fresh, pool = [10, 11, 12, 13, 14, 15], collections.deque([1, 2, 3])
-    indices, replayed = next_batch(fresh, pool, batch=4, share=0.5)
-    assert (indices, replayed) == ([1, 2, 15, 14], 2)
-    assert list(pool) == [3] and fresh == [10, 11, 12, 13]
-    indices, replayed = next_batch(fresh, pool, batch=4, share=0.5)
-    assert (indices, replayed) == ([3, 13, 12, 11], 1)  # a small pool leaves the rest to fresh rows
-    assert next_batch(fresh, collections.deque([7]), batch=4, share=0.0) == ([10], 0)
-
-
-def test_training_with_replay_pools_what_it_missed_and_still_learns(data: Path, tmp_path: Path) -> None:
-    cfg = TrainConfig(data=str(data), out=str(tmp_path / "policy"), size="tiny", steps=30, batch=8, lr=5e-3,
-                      warmup=3, eval_every=100, eval_examples=8, log_every=5, save_every=100, replay=0.5)
-    lines: list[str] = []
-    summary = train(cfg, log=lines.append)
-    pools = [int(line.split("replay pool ")[1].split()[0]) for line in lines if "replay pool" in line]
-    missed = [float(line.split("fresh rows missed ")[1].split("%")[0]) for line in lines if "fresh rows missed" in line]
-    assert pools and max(pools) > 0  # an untrained model misses rows, and they wait in the pool
-    assert missed[0] > 50.0
-    assert summary["last_loss"] < summary["first_loss"]
-    with pytest.raises(ValueError, match="--replay"):
-        train(TrainConfig(data=str(data), out=str(tmp_path / "other"), size="tiny", replay=1.0))
-
-
 @pytest.mark.skipif(not Path("/proc/self/statm").is_file(), reason="reads the resident size from /proc")
 def test_collecting_episodes_keeps_the_resident_size_flat(tmp_path: Path) -> None:
     """Freed frame buffers go back to the system after each episode. Without that, once the
