@@ -162,12 +162,12 @@ class Moves:
             return self.seek(s, container, (f"The {en} field", f"{zh}输入框"))
         if not node.focused:
             return say(f"I tap the {en} field.", f"点击{zh}输入框。"), self.tap(s, node)
-        if not wanted.lower().startswith(current.lower()):
-            key = s.id("key_backspace")
-            if key is not None:
-                return say(f"The {en} field holds the wrong text; I delete it.", f"{zh}内容不对，删除。"), \
-                    self.tap(s, key)
-        return say(f"I type the {en}.", f"输入{zh}。"), Type(text=wanted[len(current):])
+        # Type replaces the field's text (AutoGLM's meaning), so wrong text needs no deleting:
+        # typing the whole value over it is one step a model can learn to take.
+        if current:
+            return say(f"The {en} field holds the wrong text; I type the {en} over it.",
+                       f"{zh}内容不对，重新输入。"), Type(text=wanted)
+        return say(f"I type the {en}.", f"输入{zh}。"), Type(text=wanted)
 
     def stepper(self, s: Screen, rid: str, value: int, wanted: int, what: tuple[str, str],
                 container: str | None) -> tuple[str, Action] | None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from autoagent.actuators.execute import replaces_text
 from autoagent.device import DeviceError, UnknownApp
 from autoagent.perception.observation import Observation
-from autoagent.perception.tree import ScreenTree, UINode
+from autoagent.perception.tree import TOAST_CLASS, ScreenTree, UINode
 from autoagent.touch import Gesture, NodeIdentity, TouchCheck, check_touch
 from emulator import theme
 from emulator.apps.base import App
@@ -253,7 +253,7 @@ class Phone:
         width = min(theme.WIDTH - 80, int(text_width(text, 38)) + 100)
         left = (theme.WIDTH - width) // 2
         top = theme.HEIGHT - theme.NAV_BAR - 300
-        return Node((left, top, left + width, top + 110), cls="android.widget.Toast", package=self.foreground.package,
+        return Node((left, top, left + width, top + 110), cls=TOAST_CLASS, package=self.foreground.package,
                     text=text, rid="toast", bg=theme.TOAST_BG, fg="#FFFFFF", radius=55, size=38, align="center")
 
     # ------------------------------------------------------------------ Device protocol
@@ -571,7 +571,7 @@ class Phone:
     def _tap(self, x: int, y: int, frame: _Frame | None = None) -> None:
         frame = frame or self._frame()
         for node in hit_test(frame.windows, x, y):
-            if node.cls == "android.widget.Toast":
+            if node.cls == TOAST_CLASS:
                 continue
             if node.on_tap is not None and node.enabled:
                 node.on_tap()

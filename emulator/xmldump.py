@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autoagent.perception.tree import ScreenTree, TreeBuilder
+from autoagent.perception.tree import TOAST_CLASS, ScreenTree, TreeBuilder
 from emulator import theme
 from emulator.widgets import Bounds, Node, intersect
 
@@ -38,7 +38,7 @@ def hit_test(windows: list[Node], x: int, y: int) -> list[Node]:
     A modal window (dialog, sheet) swallows every touch: windows below it never see one.
     """
     for window in reversed(windows):
-        if window.cls == "android.widget.Toast":
+        if window.cls == TOAST_CLASS:
             continue  # toasts never take touches
         path = _path_at(window, x, y, SCREEN)
         if path:

@@ -118,3 +118,33 @@ def test_rows_of_an_earlier_layout_are_remarked_to_exactly_the_prompt_built_toda
     assert written == prompts
     with pytest.raises(SystemExit):
         demos_main(["--remark", str(tmp_path / "missing"), "--out", str(tmp_path / "x")])
+
+
+def test_a_tap_names_the_element_the_finger_hits_never_the_list_around_it_or_a_toast() -> None:
+    """A list whose centre is also a row's centre: a tap there means the row. A toast takes no
+    touches: a tap under it means what lies beneath. Labelled otherwise, demonstrations teach a
+    model to tap lists and toasts."""
+    from autoagent.actions import Tap
+    from autoagent.geometry import to_relative
+    from autoagent.perception.tree import TOAST_CLASS, TreeBuilder
+
+    size = (1080, 2400)
+    builder = TreeBuilder()
+    root = builder.add(None, cls="android.widget.FrameLayout", package="com.x", bounds=(0, 0, 1080, 2400))
+    rows = builder.add(root, cls="androidx.recyclerview.widget.RecyclerView", package="com.x",
+                       bounds=(0, 400, 1080, 1600), scrollable=True)
+    for i in range(5):
+        builder.add(rows, cls="android.widget.LinearLayout", package="com.x", text=f"Row {i}", clickable=True,
+                    bounds=(0, 400 + i * 240, 1080, 640 + i * 240))
+    builder.add(None, cls=TOAST_CLASS, package="com.x", text="Saved", bounds=(200, 1500, 880, 1610))
+    screen = Screen.of("open row 2", builder.build(), size)
+    labels = [node.text or node.cls.rsplit(".", 1)[-1] for node in screen.elements]
+    assert labels == ["RecyclerView", "Row 0", "Row 1", "Row 2", "Row 3", "Row 4", "Saved"]
+
+    def tapped(x: int, y: int) -> str:
+        answer = encode_action(Tap(element=to_relative((x, y), size)), screen)
+        assert answer is not None and answer.startswith("tap [")
+        return labels[int(answer[5:-1]) - 1]
+
+    assert tapped(540, 1000) == "Row 2"  # the list's centre and row 2's
+    assert tapped(300, 1550) == "Row 4"  # under the toast

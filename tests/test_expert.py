@@ -146,3 +146,30 @@ def test_a_name_is_typed_as_the_goal_writes_it_even_beside_chinese_text(tmp_path
     typed = [parse_reply(s.raw).action for s in read_trace(result.trace_dir).steps]
     texts = [a.text for a in typed if isinstance(a, Type)]
     assert [t.lower() for t in texts] == ["zhang wei", "面试顺利"]
+
+
+def test_wrong_text_in_a_field_is_typed_over_in_one_step(tmp_path) -> None:
+    """A field that holds the wrong text (as a learner leaves it) gets the whole value typed over
+    it: Type replaces a field's text, so there is nothing to delete key by key, a step the
+    embedded policy's screen cannot even name (its keyboard keys are left out)."""
+    from autoagent.actions import Type
+    from emulator.apps.contacts_expert import AddContact
+
+    case = generate(500 + FAMILIES.index("contact_add"), "train", family="contact_add")
+    assert isinstance(case.spec, AddContact)
+    corrupted: list[int] = []
+
+    def corrupt(phone):
+        def on_step(record) -> None:
+            action = parse_reply(record.raw).action
+            if not corrupted and isinstance(action, Type) and action.text.lower() == case.spec.name.lower():
+                assert phone.set_field_text("new_contact_name", "zz", focus=True)
+                corrupted.append(record.step)
+        return on_step
+
+    result, phone, approver = run(case.task, case.task.seed, False, case.goal, tmp_path, on_step=corrupt)
+    assert corrupted and result.ok and case.task.is_successful(phone)
+    actions = [parse_reply(s.raw).action for s in read_trace(result.trace_dir).steps]
+    after = actions[corrupted[0]]  # the step that follows the corruption
+    assert isinstance(after, Type) and after.text.lower() == case.spec.name.lower()
+    assert_clean(result, phone, approver)

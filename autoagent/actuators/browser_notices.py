@@ -11,9 +11,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from autoagent.perception.tree import ScreenTree, TreeBuilder
+from autoagent.perception.tree import TOAST_CLASS, ScreenTree, TreeBuilder
 
-TOAST_CLASS = "android.widget.Toast"
 _FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
           "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 _PAD = 8

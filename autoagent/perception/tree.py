@@ -20,6 +20,8 @@ _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 # whole dump unreadable (to the parser, the guard and the replay).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 XML_HEADER = "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
+# A toast is drawn over the app but never takes touches: a tap on it lands on what lies beneath.
+TOAST_CLASS = "android.widget.Toast"
 
 
 def xml_attr(value: str) -> str:
@@ -86,6 +88,10 @@ class UINode:
     @property
     def label(self) -> str:
         return self.text or self.desc
+
+    @property
+    def takes_touches(self) -> bool:
+        return self.cls != TOAST_CLASS
 
     def contains(self, x: float, y: float) -> bool:
         left, top, right, bottom = self.bounds

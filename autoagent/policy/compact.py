@@ -369,12 +369,15 @@ def encode_action(action: Action, screen: Screen) -> str | None:
 
 
 def _element_at(screen: Screen, point: RelativePoint) -> int | None:
-    for number, node in enumerate(screen.elements, 1):
-        if to_relative(node.center, screen.size) == point:
-            return number
+    # A toast takes no touches, and where a list's centre is also a row's centre the finger
+    # hits the row: the smallest element is the one a tap means.
+    touchable = [(number, node) for number, node in enumerate(screen.elements, 1) if node.takes_touches]
+    centred = [(node_area(n), i) for i, n in touchable if to_relative(n.center, screen.size) == point]
+    if centred:
+        return min(centred)[1]
     # Not a centre: the smallest listed element under the point is what the finger hits.
     x, y = to_pixels(point, screen.size)
-    under = [(node_area(n), i) for i, n in enumerate(screen.elements, 1) if n.contains(x, y)]
+    under = [(node_area(n), i) for i, n in touchable if n.contains(x, y)]
     return min(under)[1] if under else None
 
 
