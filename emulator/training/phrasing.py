@@ -146,14 +146,33 @@ CORES: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# Fillers around the request. A third of goals have none (the empty strings); the last of each
+# list is held out. The pools are wide so that a model learns that fillers are never part of a
+# value to type, instead of learning a handful of them by heart.
 OPENERS = {
-    "en": ["", "", "", "please ", "could you ", "can you ", "hey, ", "i'd like you to ", "go ahead and ", "ok so ",
-           "would you mind if you "],
-    "zh": ["", "", "", "帮我", "请", "麻烦", "那个，", "你好，", "嗯，", "能不能帮忙"],
+    "en": [""] * 12 + [
+        "please ", "could you ", "can you ", "hey, ", "i'd like you to ", "go ahead and ", "ok so ", "hi, ",
+        "hello, ", "um, ", "so, ", "alright, ", "quick one: ", "i need you to ", "would you ", "will you ",
+        "could you please ", "kindly ", "do me a favor and ", "if you can, ", "when you get a chance, ",
+        "real quick, ", "okay, ", "hey there, ", "listen, ", "right, ", "i was hoping you could ", "just ",
+        "yo, ", "uh, ", "can you please ", "be a dear and ", "morning! ", "hey assistant, ",
+        "would you mind if you "],
+    "zh": [""] * 12 + [
+        "帮我", "请", "麻烦", "那个，", "你好，", "嗯，", "麻烦你", "请帮我", "帮忙", "你帮我", "劳驾", "小助手，", "喂，",
+        "哎，", "我想让你", "可以帮我", "麻烦帮我", "请你", "帮个忙，", "拜托你", "快帮我", "好的，", "嗨，", "有空的话",
+        "对了，", "辛苦你", "要不你", "那什么，", "你好呀，", "在吗，",
+        "能不能帮忙"],
 }
 CLOSERS = {
-    "en": ["", "", "", " please", " thanks", " thank you", " asap", " right now", " cheers"],
-    "zh": ["", "", "", "，谢谢", "，麻烦了", "，快点", "，谢啦", "，拜托了"],
+    "en": [""] * 12 + [
+        " please", " thanks", " thank you", " asap", " right now", " thx", " ty", " many thanks",
+        " thanks a lot", " if you can", " when you can", " quickly", " please and thank you", " much appreciated",
+        " appreciate it", " real quick", " thanks so much", " ok", " thank u", " as soon as you can",
+        " cheers"],
+    "zh": [""] * 12 + [
+        "，谢谢", "，麻烦了", "，快点", "，谢啦", "，多谢", "，感谢", "，辛苦了", "，尽快", "，马上", "，好吗", "，行吗",
+        "，可以吗", "，谢谢你", "，麻烦你了", "，谢谢啦", "，赶紧", "，越快越好", "，有劳了",
+        "，拜托了"],
 }
 STYLES = ("written", "spoken", "hurried")
 
