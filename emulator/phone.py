@@ -571,8 +571,6 @@ class Phone:
     def _tap(self, x: int, y: int, frame: _Frame | None = None) -> None:
         frame = frame or self._frame()
         for node in hit_test(frame.windows, x, y):
-            if node.cls == TOAST_CLASS:
-                continue
             if node.on_tap is not None and node.enabled:
                 node.on_tap()
                 self._version += 1

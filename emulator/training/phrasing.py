@@ -146,9 +146,9 @@ CORES: dict[str, dict[str, list[str]]] = {
     },
 }
 
-# Fillers around the request. A third of goals have none (the empty strings); the last of each
-# list is held out. The pools are wide so that a model learns that fillers are never part of a
-# value to type, instead of learning a handful of them by heart.
+# Fillers around the request. About a quarter of goals have no opener and a third no closer
+# (the empty strings); the last of each list is held out. The pools are wide so that a model
+# learns that fillers are never part of a value to type, instead of learning a few by heart.
 OPENERS = {
     "en": [""] * 12 + [
         "please ", "could you ", "can you ", "hey, ", "i'd like you to ", "go ahead and ", "ok so ", "hi, ",
