@@ -126,7 +126,7 @@ def test_bf16_autocast_runs_only_where_the_cpu_computes_bf16_natively(checkpoint
 
     _, summary = checkpoint
     assert summary["precision"] == ("bf16" if training.native_bf16() else "fp32")
-    assert any(f", {summary['precision']}; " in line for line in summary["log"])
+    assert any(f", {summary['precision']} on cpu; " in line for line in summary["log"])
     for native, enabled in ((False, False), (True, True)):
         monkeypatch.setattr(training, "native_bf16", lambda native=native: native)
         with training.autocast():
@@ -246,6 +246,56 @@ def test_demos_cli_stops_cleanly_on_bad_input(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(tmp_path / "none"), "--out",
                           str(tmp_path / "c")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "autoagent demos" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "autoagent", "demos", "--out", str(tmp_path), "--train", "2",
+                          "--start", str(taskgen.EVAL_SEEDS.start - 1)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "is not a train seed" in out.stderr
+
+
+def test_training_on_a_gpu_that_is_not_there_is_a_clear_error(data: Path, tmp_path: Path) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(data), "--out",
+                          str(tmp_path / "c"), "--device", "cuda"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "sees no CUDA GPU" in out.stderr
+    assert not (tmp_path / "c").exists()
+
+
+def test_the_batched_pointer_loss_is_the_mean_of_each_answers_own() -> None:
+    """One padded gather for the batch (a GPU would wait on a loop per example) must give each
+    answer's cross-entropy, a span's two ends counting as one answer."""
+    import torch
+
+    from autoagent.training.train import Example, pointer_loss
+
+    torch.manual_seed(0)
+    hidden, vectors = torch.randn(4, 30, 8, requires_grad=True), torch.randn(2, 8)
+    examples = [Example([0] * 30, 28, [2, 5, 9], [11, 12, 13, 14], 2, None),
+                Example([0] * 30, 28, [3, 4, 6, 7, 8, 10], [15, 16], None, (0, 1)),
+                Example([0] * 30, 28, [1], [17, 18, 19], None, None),
+                Example([0] * 30, 28, [20, 21], [22, 23, 24, 25, 26], None, (2, 2))]
+    ce = torch.nn.functional.cross_entropy
+    own = [ce((hidden[0, [2, 5, 9]] @ vectors[0])[None], torch.tensor([2])),
+           ce((hidden[1, [15, 16]] @ vectors.T).T, torch.tensor([0, 1])),
+           ce((hidden[3, [22, 23, 24, 25, 26]] @ vectors.T).T, torch.tensor([2, 2]))]
+    expected = torch.stack(own).mean()
+    batched = pointer_loss(hidden, vectors, examples)
+    assert batched.item() == pytest.approx(expected.item(), rel=1e-5)
+    grad_batched, = torch.autograd.grad(batched, hidden)
+    grad_expected, = torch.autograd.grad(expected, hidden)
+    assert torch.allclose(grad_batched, grad_expected, atol=1e-6)
+    assert pointer_loss(hidden, vectors, [examples[2]]).item() == 0
+
+
+def test_tokenising_in_several_processes_gives_the_same_examples(checkpoint, data: Path) -> None:
+    from autoagent.training.train import encode_rows, load_tokenizer
+
+    folder, _ = checkpoint
+    tokenizer = load_tokenizer(folder)
+    rows = read_rows(data / "train.jsonl")
+    assert len(rows) > 6
+    assert encode_rows(rows, tokenizer, workers=3, chunk=5) == encode_rows(rows, tokenizer)
 
 
 def test_a_time_budget_decays_the_learning_rate_like_a_step_budget() -> None:

@@ -338,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Collect expert demonstrations on the emulator as training rows for the embedded policy.",
         epilog="example: autoagent demos --out data/demos --train 2000 --eval 200 --phrasings 2")
     parser.add_argument("--out", required=True, help="folder for train.jsonl, heldout.jsonl and manifest.json")
-    parser.add_argument("--train", type=int, default=200, help="training episodes (seeds 0..N-1) [default: 200]")
+    parser.add_argument("--train", type=int, default=200,
+                        help="training episodes (seeds --start..--start+N-1) [default: 200]")
     parser.add_argument("--eval", type=int, default=20,
                         help="held-out episodes (evaluation seeds and wordings) [default: 20]")
     parser.add_argument("--phrasings", type=int, default=2,
@@ -347,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="instead: let this checkpoint drive --train episodes from seed --start while the "
                              "expert labels every state it reaches (DAgger); adds the rows to dagger.jsonl in --out, "
                              "so a second round with a newer checkpoint keeps the first round's")
-    parser.add_argument("--start", type=int, default=None, help="first training seed for --corrections")
+    parser.add_argument("--start", type=int, default=None,
+                        help="first training seed (demonstrations: default 0; --corrections: required)")
     parser.add_argument("--beta", type=float, default=0.3,
                         help="--corrections: chance that the expert's move is played instead [default: 0.3]")
     parser.add_argument("--remark", metavar="FOLDER",
@@ -381,10 +383,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for split, count in (("train", args.train), ("eval", args.eval)):
             if count:
-                report[split] = collect(args.out, split, count, progress=not args.quiet,
-                                        phrasings=args.phrasings).as_json()
+                report[split] = collect(args.out, split, count, start=args.start if split == "train" else None,
+                                        progress=not args.quiet, phrasings=args.phrasings).as_json()
     except KeyboardInterrupt:
         return 130
+    except ValueError as err:  # a seed outside the training range
+        parser.error(str(err))
     (Path(args.out) / "manifest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(report, ensure_ascii=False))
     return 0
