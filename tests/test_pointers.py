@@ -63,6 +63,17 @@ def test_typed_spans_come_from_the_runs_type_steps() -> None:
     assert typed_spans(GOAL, history) == (goal_span(GOAL, "Feng Jia"),)
 
 
+def test_a_value_the_focused_field_still_shows_may_be_typed_over() -> None:
+    """Typing replaces a field's text: correcting "Feng" to "Feng Jia" in the same field is
+    no retyping, while the name's words in another field (the phone number's) still are."""
+    from autoagent.policy.local_engine import typed_spans
+
+    history = (Turn(thought='type "Feng"', answer='do(action="Type", text="Feng")'),)
+    assert typed_spans(GOAL, history) == (goal_span(GOAL, "Feng"),)
+    assert typed_spans(GOAL, history, retyping="Feng") == ()
+    assert typed_spans(GOAL, history, retyping="") == (goal_span(GOAL, "Feng"),)
+
+
 def test_the_shipped_policy_types_the_name_and_then_the_number(tmp_path: Path) -> None:
     """Real checkpoint, real agent loop, emulator phone: the second Type shares no word with the first."""
     pytest.importorskip("transformers")

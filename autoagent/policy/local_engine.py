@@ -432,7 +432,7 @@ class LocalGLMPolicy:
         timings["prepare"] = (prepared - started) * 1000
         if not step.history:
             self._tried.clear()  # a new run
-        typed = typed_spans(step.task, step.history)
+        typed = typed_spans(step.task, step.history, retyping=_focused_text(screen))
         candidates = [a for a in pointed_answers(reply, scores, typed=typed) if _names_something(a, screen)]
         answer = candidates[0] if candidates else reply
         # An answer given before on this same screen left it unchanged: giving it again would
@@ -471,17 +471,26 @@ def pointed_answers(reply: str, scores: PointerScores, limit: int = 8,
     return [reply]
 
 
-def typed_spans(goal: str, history: tuple[Turn, ...]) -> tuple[tuple[int, int], ...]:
-    """The goal words (first, last) that earlier Type steps of this run typed."""
+def typed_spans(goal: str, history: tuple[Turn, ...], retyping: str | None = None) -> tuple[tuple[int, int], ...]:
+    """The goal words (first, last) that earlier Type steps of this run typed.
+
+    A value that the focused field still shows (``retyping``) is left out: typing into that
+    field replaces it, so its words may be typed again there ("Pan" corrected to "Pan Bo")."""
     spans = []
     for turn in history:
         try:
             action = parse_reply(turn.answer).action
         except UnparseableReply:
             continue
-        if isinstance(action, Type) and (span := goal_span(goal, action.text)) is not None:
+        if not isinstance(action, Type) or (retyping is not None and action.text == retyping):
+            continue
+        if (span := goal_span(goal, action.text)) is not None:
             spans.append(span)
     return tuple(spans)
+
+
+def _focused_text(screen: Screen) -> str | None:
+    return next((node.text for node in screen.elements if node.focused), None)
 
 
 def _names_something(answer: str, screen: Screen) -> bool:
