@@ -494,6 +494,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     deadline = started + cfg.minutes * 60 if cfg.minutes else None
     window_examples, window_start = 0, time.perf_counter()
     step = start_step
+    skipped = 0  # steps whose gradient was not finite, left unapplied
     from autoagent.policy.pointers import pointer_vectors
 
     def vectors_of(m):
@@ -528,8 +529,11 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
             total_loss = loss + cfg.prompt_loss * aux
         optimizer.zero_grad(set_to_none=True)
         total_loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-        optimizer.step()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        if torch.isfinite(norm):
+            optimizer.step()
+        else:  # one batch gone non-finite (seen in bf16 on a GPU) must not poison every weight
+            skipped += 1
         step += 1
         window_examples += len(chunk)
         history.append({"step": step, "loss": round(loss.item(), 5), "pointer_loss": round(pointing.item(), 5),
@@ -542,7 +546,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
             if deadline:
                 left = min(left, deadline - time.perf_counter())
             log(f"step {step}/{cfg.steps} reply loss {loss.item():.4f} pointer loss {pointing.item():.4f} lr {lr:.2e} {rate:.1f} examples/s "
-                f"elapsed {clock(total)} left {clock(max(0.0, left))}")
+                f"elapsed {clock(total)} left {clock(max(0.0, left))}" + (f" skipped {skipped}" if skipped else ""))
             window_examples, window_start = 0, time.perf_counter()
         if held and step % cfg.eval_every == 0:
             scores = evaluate_answers(model, held, pad, vectors_of, device=cfg.device)
@@ -560,7 +564,8 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     summary = {"checkpoint": str(out), "steps": step, "seconds": round(seconds, 1),
                "examples_per_s": round((step - start_step) * cfg.batch / max(seconds, 1e-9), 2),
                "first_loss": history[0]["loss"] if history else None,
-               "last_loss": history[-1]["loss"] if history else None, "evals": evals, "parameters": params,
+               "last_loss": history[-1]["loss"] if history else None, "skipped_steps": skipped, "evals": evals,
+               "parameters": params,
                "training_rows": len(examples), "precision": precision(cfg.device), "config": asdict(cfg)}
     policy_meta["training"] = {k: v for k, v in summary.items() if k not in ("checkpoint", "config")}
     save_checkpoint(out, model, tokenizer, policy_meta, snapshot(step))
