@@ -319,3 +319,27 @@ def test_collecting_episodes_keeps_the_resident_size_flat(tmp_path: Path) -> Non
     summary = demos.collect(tmp_path / "more", "train", 12, start=526, progress=False, phrasings=0)
     assert len(summary.episodes) == 12
     assert resident_mb() - before < 400
+
+
+def test_a_batch_whose_gradient_is_not_finite_is_skipped_not_applied(data: Path, tmp_path: Path, monkeypatch) -> None:
+    """One bad batch (seen in bf16 on a GPU) once turned every weight into NaN for the rest of a run."""
+    import torch
+    from transformers import Glm4vForConditionalGeneration
+
+    from autoagent.training import train as training
+
+    real, calls = training.pointer_loss, []
+
+    def poisoned_on_the_third_call(*args):
+        calls.append(1)
+        loss = real(*args)
+        return loss * float("nan") if len(calls) == 3 else loss
+
+    monkeypatch.setattr(training, "pointer_loss", poisoned_on_the_third_call)
+    cfg = TrainConfig(data=str(data), out=str(tmp_path / "p"), size="tiny", steps=6, batch=4, lr=5e-3, warmup=1,
+                      eval_every=100, eval_examples=4, save_every=100)
+    summary = train(cfg, log=lambda line: None)
+    assert summary["steps"] == 6 and summary["skipped_steps"] == 1
+    model = Glm4vForConditionalGeneration.from_pretrained(tmp_path / "p", local_files_only=True)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert summary["evals"][-1]["token_accuracy"] > 0
