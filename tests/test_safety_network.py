@@ -443,7 +443,10 @@ def test_a_payment_a_short_timer_sends_after_a_harmless_click_is_held_in_that_st
     result, trace = run(browser, site.page(f"/net/late-pay/{order}?ms={SHORT_TIMER_MS}"), script, NoHuman(),
                         tmp_path)
     assert site.state.payments == [] and result.status is Status.NEEDS_HUMAN
+    # Exactly one step with exactly one held request; on failure, say what was recorded instead.
+    assert len(trace.steps) == 1, [(s.step, s.outcome, s.network) for s in trace.steps]
     (first,) = trace.steps
+    assert len(first.network) == 1, first.network
     (event,) = first.network
     assert first.outcome is Outcome.DENIED and event.decision.category == "payment" and not event.human.approved
     assert event.acting and "sent while step 1 ran" in event.decision.reason

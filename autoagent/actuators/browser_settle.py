@@ -27,8 +27,13 @@ SCROLL_COUNTER_JS = """
 # animation with more than this left (or with no end: a spinner) is not waited for either.
 SHORT_TIMER_MS = 2000
 # Timers and animations hold settling at most this long after the action began (or the page
-# did, or a key was last pressed): a page that keeps starting new ones cannot hold it for good.
+# did, or its tap or click came, or a key was last pressed): a page that keeps starting new ones
+# cannot hold it for good.
 ACTIVITY_HOLD_MS = 3000
+
+# A request older than this no longer holds settling (a long poll, a stuck image): the
+# page is judged by its signature from then on.
+LONG_REQUEST_S = 2.0
 
 # Tracks the page's pending short timers, and answers ``busy()``: how many timers and finite
 # animations it still has running that an action may be waiting on. A timer is the page's own
@@ -42,11 +47,16 @@ ACTIVITY_HOLD_MS = 3000
 # interval), waited for while it runs, for at most SHORT after it was set (a stopwatch the
 # action started ticks on as background work). It also answers
 # ``changes()``: how many DOM changes anything but a background callback has made, so that a
-# clock's tick between two looks does not count as the page still changing. Idempotent.
+# clock's tick between two looks does not count as the page still changing. ``busy()`` also
+# counts the fetch() and XMLHttpRequest calls made since the action began until their reply's
+# headers come (for at most LONG): the browser reports a request to Playwright on a path of its
+# own, so a look can come back before the request that a timer has just sent is in flight as
+# NetworkTracker sees it, and settling would end with the request still to be judged (by the
+# network guard, in a later phase of the run). Idempotent.
 ACTIVITY_JS = """
 (() => {
   if (window.__aaActivity) return;
-  const SHORT = %(short)d, HOLD = %(hold)d;
+  const SHORT = %(short)d, HOLD = %(hold)d, LONG = %(long)d;
   const INPUT = new Set(['keydown', 'keyup', 'keypress', 'beforeinput', 'input', 'change', 'compositionend',
     'click', 'dblclick', 'contextmenu', 'mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart',
     'touchend', 'submit', 'focus', 'blur', 'focusin', 'focusout']);
@@ -96,18 +106,45 @@ ACTIVITY_JS = """
   const cleared = id => { pending.delete(id); ticking.delete(id); };
   window.clearTimeout = function (id) { cleared(id); return clearT.apply(window, arguments); };
   window.clearInterval = function (id) { cleared(id); return clearI.apply(window, arguments); };
+  // The page's requests since the action began that have no reply's headers yet (see above).
+  const requests = new Map();  // token -> when it was sent
+  let tokens = 0;
+  const sent = () => {
+    const token = ++tokens;
+    requests.set(token, performance.now());
+    return () => { requests.delete(token); };
+  };
+  const fetchF = window.fetch;
+  if (typeof fetchF === 'function') window.fetch = function () {
+    const done = sent();
+    try {
+      return fetchF.apply(this, arguments).then(r => { done(); return r; }, e => { done(); throw e; });
+    } catch (e) { done(); throw e; }
+  };
+  const xhr = window.XMLHttpRequest && window.XMLHttpRequest.prototype, sendX = xhr && xhr.send;
+  if (typeof sendX === 'function') xhr.send = function () {
+    const done = sent(), answered = () => { if (this.readyState >= 2) done(); };
+    this.addEventListener('readystatechange', answered);
+    this.addEventListener('loadend', done);
+    try { return sendX.apply(this, arguments); } catch (e) { done(); throw e; } finally { answered(); }
+  };
   for (const type of ['keydown', 'input'])
     window.addEventListener(type, () => { since = performance.now(); }, {capture: true, passive: true});
+  // A busy machine can deliver a tap a second or more after begin(): the hold counts from when it came.
+  for (const type of ['pointerdown', 'pointerup', 'click'])
+    window.addEventListener(type, e => { if (e.isTrusted) since = performance.now(); }, {capture: true, passive: true});
   const begin = () => {
     generation++;
     since = performance.now();
     for (const timer of pending.values()) timer.background = true;
     for (const timer of ticking.values()) timer.until = 0;
     ticking.clear();
+    requests.clear();  // in flight before the action: NetworkTracker does not wait for them either
   };
   const busy = () => {
-    if (performance.now() - since > HOLD) return 0;
     let n = 0;
+    for (const at of requests.values()) if (performance.now() - at < LONG) n++;
+    if (performance.now() - since > HOLD) return n;
     for (const timer of pending.values()) if (!timer.background) n++;
     const now = performance.now();
     for (const timer of ticking.values()) if (now < timer.until) n++;
@@ -123,7 +160,7 @@ ACTIVITY_JS = """
   const changed = () => (changes += observer.takeRecords().length);
   Object.defineProperty(window, '__aaActivity', {value: Object.freeze({begin, busy, changed})});
 })();
-""" % {"short": SHORT_TIMER_MS, "hold": ACTIVITY_HOLD_MS}
+""" % {"short": SHORT_TIMER_MS, "hold": ACTIVITY_HOLD_MS, "long": LONG_REQUEST_S * 1000}
 
 # An action begins: the timers pending now are the page's, not the action's doing.
 BEGIN_ACTIVITY_JS = "window.__aaActivity && window.__aaActivity.begin()"
@@ -168,9 +205,6 @@ class PageLook(NamedTuple):
             self.content == earlier.content or (self.changes is not None and self.changes == earlier.changes))
 
 
-# A request older than this no longer holds settling (a long poll, a stuck image): the
-# page is judged by its signature from then on.
-LONG_REQUEST_S = 2.0
 # A reply whose headers came holds settling this long at most while its body arrives: a body
 # that is never read (or never ends) would otherwise hold it for good.
 BODY_GRACE_S = 0.5
