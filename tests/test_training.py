@@ -246,9 +246,11 @@ def test_demos_cli_stops_cleanly_on_bad_input(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(tmp_path / "none"), "--out",
                           str(tmp_path / "c")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "autoagent demos" in out.stderr
+    (tmp_path / "train.jsonl").write_text('{"kept": true}\n', encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "autoagent", "demos", "--out", str(tmp_path), "--train", "2",
                           "--start", str(taskgen.EVAL_SEEDS.start - 1)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "is not a train seed" in out.stderr
+    assert (tmp_path / "train.jsonl").read_text(encoding="utf-8") == '{"kept": true}\n'  # nothing truncated
 
 
 def test_training_on_a_gpu_that_is_not_there_is_a_clear_error(data: Path, tmp_path: Path) -> None:

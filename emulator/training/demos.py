@@ -182,6 +182,7 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
     Episodes the expert does not finish, or that the compact format cannot express, are
     left out (and listed in the summary). Ctrl-C ends the collection after the rows already
     written; the summary says how far it got."""
+    todo = cases(split, count, start)  # a seed outside the split fails here, before any file is truncated
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = CollectSummary(split=split)
@@ -191,7 +192,7 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
             open(out / SPLIT_FILES[split], "w", encoding="utf-8") as jsonl, \
             open(out / episodes_file(split), "w", encoding="utf-8") as log:
         try:
-            for case in cases(split, count, start):
+            for case in todo:
                 result, phone, seen = run_expert(case, Path(tmp), max_steps)
                 if result.status is Status.INTERRUPTED:
                     raise KeyboardInterrupt
