@@ -521,8 +521,29 @@ def join_answer(pointed: Pointed) -> str:
     return reply
 
 
+ELEMENT_REPLIES = ("tap", "swipe down", "swipe up")
+
+
 def needs_element(reply: str) -> bool:
-    return reply.strip() in ("tap", "swipe down", "swipe up")
+    return reply.strip() in ELEMENT_REPLIES
+
+
+def element_flags(prompt: str) -> list[str]:
+    """Each pointer target's flags (``*`` clickable, ``#`` scrollable...), in pointer order:
+    element 0, the whole screen, is scrollable and nothing else."""
+    lines = prompt.split("\n")
+    header = lines.index("screen:")
+    heads = (line.partition(" ")[0] for line in lines[header + 1:-1])
+    return ["#", *(head[len(head.rstrip("*^#+!")):] for head in heads)]
+
+
+def takes(reply: str, flags: str) -> bool:
+    """Whether an element reply can act on an element with these flags: every tap of the
+    demonstrations lands on a clickable element and every swipe on a scrollable one."""
+    reply = reply.strip()
+    if reply == "tap":
+        return "*" in flags
+    return reply in ("swipe down", "swipe up") and "#" in flags
 
 
 def needs_span(reply: str) -> bool:

@@ -12,7 +12,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,9 @@ from autoagent.actions import Type
 from autoagent.grammar import UnparseableReply, parse_reply
 from autoagent.policy.base import Decision, PolicyError, StepInput, Turn
 from autoagent.policy.compact import FORMAT as COMPACT_FORMAT
-from autoagent.policy.compact import (CompactError, Pointed, Screen, build_prompt, decode_answer, goal_span,
-                                      join_answer, needs_element, needs_span, render_screen, summarize)
+from autoagent.policy.compact import (ELEMENT_REPLIES, CompactError, Pointed, Screen, build_prompt, decode_answer,
+                                      element_flags, goal_span, join_answer, needs_element, needs_span,
+                                      render_screen, summarize, takes)
 from autoagent.policy.decode import GreedyDecoder
 from autoagent.policy.pointers import EncodedPrompt, PointerScores, encode_prompt, pointer_vectors, score_pointers
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens, target_size
@@ -402,7 +404,48 @@ class LocalGLMPolicy:
         """The best full answer to a compact prompt (``tap [3]``, ``type 2 4``...)."""
         inputs, encoded = self.prompt_inputs(prompt)
         reply, _ = self.generate(inputs)
-        return pointed_answers(reply, self.pointer_scores(inputs, encoded))[0]
+        scores, flags = self.pointer_scores(inputs, encoded), element_flags(prompt)
+        reply = self.fitting_reply(reply, scores, flags, inputs)
+        return pointed_answers(reply, scores, flags=flags)[0]
+
+    def reply_logprobs(self, inputs: dict[str, Any], replies: Sequence[str]) -> list[float]:
+        """Each reply's log-probability after the prompt, its end token included (as trained)."""
+        import torch
+
+        batch = self._batch(inputs)
+        prompt = batch["input_ids"][0]
+        length = prompt.shape[0]
+        eos = self.tokenizer.eos_token_id
+        tails = [self.tokenizer(r, add_special_tokens=False)["input_ids"] + [eos] for r in replies]
+        width = length + max(map(len, tails))
+        ids = torch.full((len(tails), width), self.pad_id, dtype=torch.long, device=prompt.device)
+        mask = torch.zeros_like(ids)
+        for row, tail in enumerate(tails):
+            ids[row, :length] = prompt
+            ids[row, length:length + len(tail)] = torch.tensor(tail, device=prompt.device)
+            mask[row, :length + len(tail)] = 1
+        with torch.inference_mode(), self._threads_for_step():
+            logits = self._model(input_ids=ids, attention_mask=mask, mm_token_type_ids=torch.zeros_like(ids)).logits
+        logp = torch.log_softmax(logits[:, length - 1:-1].float(), dim=-1)
+        return [float(sum(logp[row, at, token] for at, token in enumerate(tail))) for row, tail in enumerate(tails)]
+
+    def fitting_reply(self, reply: str, scores: PointerScores, flags: list[str], inputs: dict[str, Any],
+                      timings: dict[str, float] | None = None) -> str:
+        """The element reply to act on. The reply and the pointer are read apart, so the greedy
+        reply can name a verb its best target cannot take (``tap`` with the pointer on a list
+        that only scrolls, when the goal's item is further down). Then tap and both swipes are
+        scored again by their joint probability (the reply's, times its best fitting target's)."""
+        if not needs_element(reply):
+            return reply
+        ranked = scores.ranked_elements(allow_screen=reply.strip() != "tap")
+        if not ranked or takes(reply, flags[ranked[0]]):
+            return reply
+        started = time.perf_counter()
+        logprobs = dict(zip(ELEMENT_REPLIES, self.reply_logprobs(inputs, ELEMENT_REPLIES)))
+        chosen = joint_best_reply(logprobs, scores, flags) or reply
+        if timings is not None:
+            timings["refit"] = (time.perf_counter() - started) * 1000
+        return chosen
 
     def ranked_replies(self, inputs: dict[str, Any], count: int) -> list[str]:
         """The ``count`` most likely replies (beam search), best first."""
@@ -423,24 +466,29 @@ class LocalGLMPolicy:
         screen = Screen.of(step.task, obs.tree, obs.size)
         # Earlier turns of this policy carry their summary as the thought (see below).
         done = [turn.thought for turn in step.history if turn.thought]
-        inputs, encoded = self.prompt_inputs(build_prompt(screen, obs.app, step.step, done))
+        prompt = build_prompt(screen, obs.app, step.step, done)
+        inputs, encoded = self.prompt_inputs(prompt)
         prepared = time.perf_counter()
         reply, timings = self.generate(inputs)
         pointing = time.perf_counter()
         scores = self.pointer_scores(inputs, encoded)
         timings["pointers"] = (time.perf_counter() - pointing) * 1000
         timings["prepare"] = (prepared - started) * 1000
+        flags = element_flags(prompt)
+        reply = self.fitting_reply(reply, scores, flags, inputs, timings)
         if not step.history:
             self._tried.clear()  # a new run
         typed = typed_spans(step.task, step.history, retyping=_focused_text(screen))
-        candidates = [a for a in pointed_answers(reply, scores, typed=typed) if _names_something(a, screen)]
+        candidates = [a for a in pointed_answers(reply, scores, typed=typed, flags=flags)
+                      if _names_something(a, screen)]
         answer = candidates[0] if candidates else reply
         # An answer given before on this same screen left it unchanged: giving it again would
         # loop. The next best target of the same reply, or else the best of the next most
         # likely replies, is taken instead (waiting excepted: a slow screen may need it twice).
         tried = self._tried.setdefault("\n".join(render_screen(screen)), set())
         if answer in tried and answer != "wait" and self.alternatives > 1:
-            others = (pointed_answers(r, scores, typed=typed)[0] for r in self.ranked_replies(inputs, self.alternatives))
+            others = (pointed_answers(r, scores, typed=typed, flags=flags)[0]
+                      for r in self.ranked_replies(inputs, self.alternatives))
             fresh = next((a for a in [*candidates[1:self.alternatives], *others]
                           if a not in tried and _names_something(a, screen)), None)
             if fresh is not None:
@@ -459,16 +507,31 @@ class LocalGLMPolicy:
 
 
 def pointed_answers(reply: str, scores: PointerScores, limit: int = 8,
-                    typed: tuple[tuple[int, int], ...] = ()) -> list[str]:
+                    typed: tuple[tuple[int, int], ...] = (), flags: list[str] | None = None) -> list[str]:
     """Full answers for a reply, best target first: its pointers' choices written in (spans
-    that retype ``typed`` goal words last)."""
+    that retype ``typed`` goal words last; with the prompt's element ``flags``, only targets
+    that can take the reply, where any can)."""
     reply = reply.strip()
     if needs_element(reply):
-        targets = scores.ranked_elements(allow_screen=reply != "tap")[:limit]
-        return [join_answer(Pointed(reply, element=e)) for e in targets] or [reply]
+        targets = scores.ranked_elements(allow_screen=reply != "tap")
+        if flags is not None:
+            targets = [e for e in targets if takes(reply, flags[e])] or targets
+        return [join_answer(Pointed(reply, element=e)) for e in targets[:limit]] or [reply]
     if needs_span(reply):
         return [join_answer(Pointed(reply, span=s)) for s in scores.ranked_spans(limit, typed)] or [reply]
     return [reply]
+
+
+def joint_best_reply(reply_logprobs: dict[str, float], scores: PointerScores, flags: list[str]) -> str | None:
+    """The element reply whose log-probability plus its best fitting target's is highest;
+    None when no target can take any of them."""
+    element = scores.element_logprobs()
+    best, best_score = None, -math.inf
+    for reply, logprob in reply_logprobs.items():
+        fitting = [element[i] for i in range(len(element)) if takes(reply, flags[i])]
+        if fitting and logprob + max(fitting) > best_score:
+            best, best_score = reply, logprob + max(fitting)
+    return best
 
 
 def typed_spans(goal: str, history: tuple[Turn, ...], retyping: str | None = None) -> tuple[tuple[int, int], ...]:

@@ -9,6 +9,7 @@ last word): one dot product with a row of the output layer, so a checkpoint is a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,15 @@ class PointerScores:
     def ranked_elements(self, allow_screen: bool) -> list[int]:
         first = 0 if allow_screen else 1
         return sorted(range(first, len(self.elements)), key=lambda i: -self.elements[i])
+
+    def element_logprobs(self) -> list[float]:
+        """Log-probability of each element (0 the whole screen) under the pointer's softmax,
+        the distribution training fits."""
+        if not self.elements:
+            return []
+        top = max(self.elements)
+        norm = top + math.log(sum(math.exp(s - top) for s in self.elements))
+        return [s - norm for s in self.elements]
 
     def ranked_spans(self, limit: int = 8, typed: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int]]:
         """Spans (first word, last word) by start score plus end score, best first.
