@@ -148,3 +148,54 @@ def test_a_tap_names_the_element_the_finger_hits_never_the_list_around_it_or_a_t
 
     assert tapped(540, 1000) == "Row 2"  # the list's centre and row 2's
     assert tapped(300, 1550) == "Row 4"  # under the toast
+
+
+def _calendar_screens(seed: int, tmp_path) -> tuple[object, list[dict], list]:
+    """A held-out hotel task's expert rows, and the screens it saw on the date picker."""
+    from emulator.training.demos import rows_for_goal, run_expert
+    from emulator.training.taskgen import generate
+
+    case = generate(seed, "eval")
+    assert case.family == "hotel"
+    _, _, seen = run_expert(case, tmp_path)
+    rows = rows_for_goal(case, case.goal, seen, 0) or []
+    on_calendar = [i for i, item in enumerate(seen) if item.hierarchy and "day_2025-06-01" in item.hierarchy]
+    assert on_calendar, "the expert never opened the date picker"
+    return case, [rows[i] for i in on_calendar], [seen[i] for i in on_calendar]
+
+
+def test_a_calendar_day_matches_the_goals_date_only_in_the_goals_month(tmp_path) -> None:
+    """The date picker shows June and July; each cell shows its day and describes its date. With
+    check-in on July 14 and check-out on July 15, only July's 14 and 15 carry a match mark."""
+    from autoagent.policy.compact import render_screen
+
+    case, _, seen = _calendar_screens(1000083, tmp_path)
+    assert "7月14日" in case.goal and "7月15日" in case.goal
+    screen = Screen.read(case.goal, seen[0].hierarchy, seen[0].size)
+    marked = {node.desc: line.endswith("~1") for node, line in zip(screen.elements, render_screen(screen))
+              if node.desc.startswith("2025-")}
+    assert marked["2025-07-14"] and marked["2025-07-15"]
+    assert not marked["2025-06-14"] and not marked["2025-06-15"]
+    assert not marked["2025-07-20"]
+    # A goal naming June 14 marks June's cell instead.
+    june = Screen.read("book a hotel from June 14 to June 16", seen[0].hierarchy, seen[0].size)
+    marked = {node.desc: line.endswith("~1") for node, line in zip(june.elements, render_screen(june))
+              if node.desc.startswith("2025-")}
+    assert marked["2025-06-14"] and marked["2025-06-16"] and not marked["2025-07-14"]
+
+
+def test_the_shipped_policy_picks_the_day_in_the_goals_month(tmp_path) -> None:
+    """Real checkpoint, real date pickers of held-out tasks whose day numbers exist in both months
+    shown: every tap the expert makes on the calendar, the policy makes too. With June's and
+    July's days marked alike it tapped June's day on each of these tasks."""
+    pytest.importorskip("transformers")
+    from autoagent.policy.embedded import embedded_checkpoint
+    from autoagent.policy.local_engine import LocalGLMPolicy
+
+    policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
+    rows = []
+    for seed in (1000083, 1000088, 1000089, 1000094):
+        rows += _calendar_screens(seed, tmp_path)[1]
+    taps = [row for row in rows if row["target"].startswith("tap")]
+    assert len(taps) >= 8
+    assert [policy.answer(row["prompt"]) for row in taps] == [row["target"] for row in taps]

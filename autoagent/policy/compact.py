@@ -32,7 +32,9 @@ is focused decides which words to type). Attention only looks back.
 Screen lines: ``*`` clickable, ``^`` focused, ``#`` scrollable, ``+`` checked or selected,
 ``!`` disabled; ``~N`` says that N of the goal's words appear in the line's text (the
 model still decides which element matters), with dates, times, weekdays and counts matched in
-one spelling whichever way each side writes them (:func:`match_keys`). A clickable element with no text of its own (a
+one spelling whichever way each side writes them (:func:`match_keys`). A calendar's day cell
+shows only its day but describes its whole date: in a month the goal does not name, its day
+alone is no match (v5; v4 marked June's 14 and July's alike). A clickable element with no text of its own (a
 list row) shows the text inside it, since the row is what a tap must point at and its line
 comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
@@ -50,7 +52,7 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint,
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.perception.tree import ScreenTree, UINode
 
-FORMAT = "autoagent-compact-v4"
+FORMAT = "autoagent-compact-v5"
 # The tokens whose logits score the pointers: an element or a span's first word, a span's last word.
 PICK = "<|pick|>"
 PICK_END = "<|pick_end|>"
@@ -217,7 +219,22 @@ def _clip(text: str) -> str:
 def render_element(node: UINode, text: str, goal_keys: set[str]) -> str:
     flags = "".join(("*" if node.clickable else "", "^" if node.focused else "", "#" if node.scrollable else "",
                      "+" if node.checked or node.selected else "", "!" if not node.enabled else ""))
-    return element_line(node.cls.rsplit(".", 1)[-1] + flags, _clip(text), goal_keys)
+    return element_line(node.cls.rsplit(".", 1)[-1] + flags, _clip(text), _keys_for_day(node, goal_keys))
+
+
+_ISO_DATE = re.compile(r"(?<![\d-])\d{4}-(\d{1,2})-(\d{1,2})(?![\d-])")
+
+
+def _keys_for_day(node: UINode, goal_keys: set[str]) -> set[str]:
+    """The goal's keys a line may match. A calendar's day cell shows "14" and describes itself
+    as "2025-06-14": its day is the goal's "July 14" only in July, so in another month the day
+    alone is no match (June's 14 and July's would otherwise carry the same mark)."""
+    if not (node.text and node.desc):
+        return goal_keys
+    days = {(int(m[1]), int(m[2])) for m in _ISO_DATE.finditer(node.desc)}
+    if not days or any(f"{month}/{day}" in goal_keys for month, day in days):
+        return goal_keys
+    return goal_keys - {str(day) for _, day in days}
 
 
 def element_line(head: str, shown: str, goal_keys: set[str]) -> str:
@@ -227,7 +244,8 @@ def element_line(head: str, shown: str, goal_keys: set[str]) -> str:
 
 def match_mark(shown: str, goal_keys: set[str]) -> str:
     """`` ~N`` when N of the goal's keys appear in what a line shows (counted on the shown text,
-    so that a prompt's marks can be recomputed from the prompt alone)."""
+    so that a prompt's marks can be recomputed from the prompt alone; a day cell's goal keys
+    come from :func:`_keys_for_day`, which reads its description)."""
     shared = len(match_keys(shown) & goal_keys) if shown else 0
     return f" ~{min(shared, 9)}" if shared else ""
 
@@ -280,7 +298,9 @@ _MARK = re.compile(r" ~\d$")
 
 def remark_prompt(prompt: str) -> str:
     """A prompt of an earlier layout with its element lines' match marks recomputed: what
-    differs between layouts that only changed how goal and screen words are matched."""
+    differs between layouts that only changed how goal and screen words are matched. A prompt
+    keeps no descriptions, so calendar days of months the goal does not name keep their v4
+    mark; rows of date pickers are best collected again (``autoagent demos``)."""
     lines = prompt.split("\n")
     header = lines.index("screen:")
     goal_keys = match_keys(lines[0].removeprefix("goal: "))
