@@ -148,6 +148,24 @@ def test_a_name_is_typed_as_the_goal_writes_it_even_beside_chinese_text(tmp_path
     assert [t.lower() for t in texts] == ["zhang wei", "面试顺利"]
 
 
+@pytest.mark.parametrize("seed", [1000068, 1000070, 1000087, 1000110])
+def test_the_shop_is_searched_for_the_product_as_the_goal_names_it(seed: int, tmp_path) -> None:
+    """Searching for the name's last English word ("Umbrella" for 黑色雨伞, "500g" for 咖啡豆500克)
+    was a label no goal's words could tell apart from a search for the name; the first two tasks
+    were searched that way. The other two name the product in the plural ("yoga mats"), where
+    the singular name is still the goal's words. What is typed into the search box is the goal's."""
+    from autoagent.actions import Type
+    from emulator.training.demos import run_expert
+
+    case = generate(seed, "eval")
+    assert case.family in ("shop_buy", "shop_cart")
+    result, phone, seen = run_expert(case, tmp_path)
+    assert result.ok and case.task.is_successful(phone)
+    searched = [item.action.text for item in seen if isinstance(item.action, Type)
+                and item.hierarchy and 'id/search_input"' in item.hierarchy]
+    assert searched and all(text.lower() in case.goal.lower() for text in searched), (case.goal, searched)
+
+
 def test_wrong_text_in_a_field_is_typed_over_in_one_step(tmp_path) -> None:
     """A field that holds the wrong text (as a learner leaves it) gets the whole value typed over
     it: Type replaces a field's text, so there is nothing to delete key by key, a step the

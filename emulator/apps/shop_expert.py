@@ -17,7 +17,6 @@ class ShopPurchase:
     colour: str | None = None  # None: any colour (the first offered)
     qty: int = 1
     buy: bool = True  # False: put it in the cart and stop
-    query: str | None = None  # what to search for; default: the product's name
 
 
 def step(ex: Moves, s: Screen, app) -> tuple[str, Action]:
@@ -25,8 +24,7 @@ def step(ex: Moves, s: Screen, app) -> tuple[str, Action]:
     assert isinstance(spec, ShopPurchase)
     shop = app.state
     product = shop.product(spec.product_id)
-    name = ex.as_goal_writes(product.name_en, product.name_zh)
-    query = spec.query or name
+    query = ex.as_goal_writes(product.name_en, product.name_zh)
     screen = app.top
     if screen.name == "home":
         return ex.press(s, "search_box", ("the search box", "搜索框"))
