@@ -323,6 +323,27 @@ def test_collecting_episodes_keeps_the_resident_size_flat(tmp_path: Path) -> Non
     assert resident_mb() - before < 400
 
 
+def test_an_episode_loop_frees_earlier_episodes_phones(tmp_path: Path) -> None:
+    """A phone is a web of reference cycles holding its rendered frames; left to the garbage
+    collector's rare full passes, letting a model drive 160 episodes grew by up to 740 MB
+    (114 MB with collections). After a loop's collection, every earlier episode's phone is gone
+    (the renderer may keep the latest one)."""
+    import weakref
+
+    from emulator.training.memory import episode_loop
+    from emulator.training.taskgen import generate
+
+    phones = []
+    with episode_loop(collect_every=5) as release_memory:
+        for seed in range(500, 510):
+            result, phone, seen = demos.run_expert(generate(seed, "train"), tmp_path)
+            assert result.ok
+            phones.append(weakref.ref(phone))
+            del result, phone, seen
+            release_memory()
+    assert [ref() is None for ref in phones[:-1]] == [True] * (len(phones) - 1)
+
+
 def test_a_batch_whose_gradient_is_not_finite_is_skipped_not_applied(data: Path, tmp_path: Path, monkeypatch) -> None:
     """One bad batch (seen in bf16 on a GPU) once turned every weight into NaN for the rest of a run."""
     import torch

@@ -42,7 +42,7 @@ from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES
 from emulator.expert import ExpertPolicy
 from emulator.phone import Phone
 from emulator.training.taskgen import TaskCase, cases, rephrasings
-from emulator.training.memory import release_freed_memory
+from emulator.training.memory import episode_loop
 
 class ManualClock:
     """The phone's clock: it moves only when the phone sleeps, so loads end instantly and
@@ -188,7 +188,7 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
     summary = CollectSummary(split=split)
     bar = Progress(count, f"demos:{split}", enabled=progress)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="autoagent-demos-") as tmp, \
+    with tempfile.TemporaryDirectory(prefix="autoagent-demos-") as tmp, episode_loop() as release_memory, \
             open(out / SPLIT_FILES[split], "w", encoding="utf-8") as jsonl, \
             open(out / episodes_file(split), "w", encoding="utf-8") as log:
         try:
@@ -209,7 +209,7 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
                         summary.rows += len(rows)
                 summary.episodes.append(episode)
                 log.write(json.dumps(episode.__dict__, ensure_ascii=False) + "\n")
-                release_freed_memory()
+                release_memory()
                 bar.update(f"ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
         except KeyboardInterrupt:
             sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
@@ -274,7 +274,7 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
     summary = CollectSummary(split="dagger")
     bar = Progress(count, "dagger", enabled=progress)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="autoagent-dagger-") as tmp, \
+    with tempfile.TemporaryDirectory(prefix="autoagent-dagger-") as tmp, episode_loop() as release_memory, \
             open(out / DAGGER_FILE, "a", encoding="utf-8") as jsonl:
         try:
             for case in cases("train", count, start):
@@ -294,7 +294,7 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
                 summary.rows += len(policy.rows)
                 if result.trace_dir is not None:
                     shutil.rmtree(result.trace_dir, ignore_errors=True)
-                release_freed_memory()
+                release_memory()
                 bar.update(f"learner ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
         except KeyboardInterrupt:
             sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")

@@ -29,7 +29,7 @@ from autoagent.trace import read_trace
 from autoagent.training.progress import Progress
 from autoagent.training.rows import read_rows
 from emulator.training.demos import ManualClock, approving_human, run_expert
-from emulator.training.memory import release_freed_memory
+from emulator.training.memory import episode_loop
 from emulator.training.taskgen import TaskCase, cases
 
 
@@ -86,7 +86,7 @@ def evaluate(checkpoint: str | Path, count: int = 10, start: int | None = None, 
     policy = LocalGLMPolicy(checkpoint, device=device)
     results: list[CaseResult] = []
     bar = Progress(count, "eval", enabled=progress)
-    with tempfile.TemporaryDirectory(prefix="autoagent-eval-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="autoagent-eval-") as tmp, episode_loop() as release_memory:
         root = Path(tmp)
         for case in cases("eval", count, start):
             policy.lang = case.lang
@@ -102,7 +102,7 @@ def evaluate(checkpoint: str | Path, count: int = 10, start: int | None = None, 
                 _, unguarded_phone = _run_model(case, policy, NoHuman(), root, max_steps)
                 row.unconfirmed_payments = len(unguarded_phone.payments)
             results.append(row)
-            release_freed_memory()
+            release_memory()
             bar.update(f"ok={sum(r.ok for r in results)}")
     report = summarize(results)
     if rows:
