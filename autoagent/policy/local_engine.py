@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
-import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
