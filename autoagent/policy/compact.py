@@ -563,7 +563,7 @@ def takes(reply: str, flags: str) -> bool:
     reply = reply.strip()
     if reply == "tap":
         return "*" in flags
-    return reply in ("swipe down", "swipe up") and "#" in flags
+    return needs_element(reply) and "#" in flags
 
 
 def needs_span(reply: str) -> bool:
