@@ -510,8 +510,10 @@ def test_a_person_taking_over_is_not_held(tmp_path: Path, browser, site) -> None
     assert asked == [] and result.status is Status.SUCCESS and len(site.state.payments) == 1
 
 
-def test_the_command_line_holds_what_an_icon_pays(tmp_path: Path, site) -> None:
-    """`autoagent run --device browser:URL` with no one at the terminal: the held payment is a no."""
+@pytest.mark.parametrize("page", ["icon-pay", "popup-pay"])
+def test_the_command_line_holds_what_an_icon_pays(tmp_path: Path, site, page: str) -> None:
+    """`autoagent run --device browser:URL` with no one at the terminal: the held payment is a no,
+    whether the page pays itself or from a blank window it writes the payment into."""
     order = an_order(site)
     chat = ChatServer()
     try:
@@ -522,7 +524,7 @@ def test_the_command_line_holds_what_an_icon_pays(tmp_path: Path, site) -> None:
                              Reply(text='finish(message="paid")')])
         out = subprocess.run(
             [sys.executable, "-m", "autoagent", "run", "Pay for my order", "--device",
-             f"browser:{site.page(f'/net/icon-pay/{order}')}", "--engine", "openai", "--base-url", chat.base_url,
+             f"browser:{site.page(f'/net/{page}/{order}')}", "--engine", "openai", "--base-url", chat.base_url,
              "--model", "m", "--api-key", "k", "--traces", str(tmp_path)],
             cwd=tmp_path, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
     finally:

@@ -27,11 +27,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Dialog, Download, FileChooser, Page, Request, Route
+from playwright.sync_api import Browser, BrowserContext, Dialog, Download, FileChooser, Frame, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from autoagent.actuators.browser_dialogs import OpenDialog, dialog_tree, draw_dialog, part_at
+from autoagent.actuators.browser_gate import RequestGate
 from autoagent.actuators.browser_interrupt import Interrupter
 from autoagent.actuators.browser_notices import draw_notices, human_size, with_notices
 from autoagent.actuators.browser_runtime import (
@@ -61,7 +62,7 @@ from autoagent.device import DeviceError, DeviceLost, UnknownApp
 from autoagent.perception.dom import CLOSED_ROOTS_JS, MAX_FRAME_DEPTH, collect, dom_tree
 from autoagent.perception.observation import Observation, Pointer
 from autoagent.perception.tree import ScreenTree
-from autoagent.perception.request import OutgoingRequest, outgoing_request
+from autoagent.perception.request import OutgoingRequest
 
 T = TypeVar("T")
 
@@ -123,7 +124,6 @@ class BrowserDevice:
         self._closed = False
         self._size: tuple[int, int] | None = None
         self._cdp: dict[int, Any] = {}
-        self._route: Callable[[Route, Request], None] | None = None
         self.held_s = 0.0  # time requests spent waiting on the judge, people's answers included
         # Where downloads are saved (a temporary folder of its own unless given), and what the
         # browser has to tell the model until the next action (see browser_notices).
@@ -155,6 +155,12 @@ class BrowserDevice:
         # roots are caught only from now on (roots attached earlier stay out of the hierarchy).
         for existing in context.pages:
             _remember_closed_roots(existing)
+        self._gate, self._no_gate = _open_gate(context)
+        # Documents loaded before the gate opened cannot be guarded (see guard_requests) until their
+        # page navigates.
+        self._ungated = list(context.pages)
+        for existing in self._ungated:
+            existing.on("framenavigated", self._navigated)
         self.page = page or (context.pages[-1] if context.pages else context.new_page())
         self._watch(self.page)
         if start_url:
@@ -397,10 +403,12 @@ class BrowserDevice:
         if self.browser is not None:
             # Devices come and go on one shared browser: each takes its listener with it.
             _quietly(lambda: self.browser.remove_listener("disconnected", self._on_disconnected))
-        if self._route is not None:
-            # A request held for a person's answer must not fail the close, nor the close it.
-            _quietly(lambda: self.context.unroute_all(behavior="ignoreErrors"))
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.seal()
         _quietly(self.context.close)
+        if gate is not None:
+            gate.close()
         if self._on_close:
             self._on_close()
 
@@ -816,35 +824,36 @@ class BrowserDevice:
     # ---- guarding requests ------------------------------------------------------------------
 
     def guard_requests(self, judge: Callable[[OutgoingRequest], bool] | None) -> None:
-        """Route every request of the context (popups included) through ``judge``.
+        """Judge every request of the context (popups, workers and service workers included)
+        with ``judge`` before it leaves; None lets them all go again.
 
-        Playwright's sync API runs a route handler on this thread, inside whichever Playwright
-        call is in progress (a settle's wait, an observation): that is where ``judge`` runs and
-        may block while a person answers, from this thread (a terminal) or another (a web page's
-        queue). Between calls, requests wait in the browser. Routing turns the HTTP cache off.
+        The judging happens at the browser target (see browser_gate), after Playwright's own
+        handling, so no request reaches the network unjudged. Playwright's sync API hands a paused
+        request over on this thread, inside whichever Playwright call is in progress (a settle's
+        wait, an observation): that is where ``judge`` runs and may block while a person answers,
+        from this thread (a terminal) or another (a web page's queue). Between calls, requests
+        wait in the browser; with no judge they do not stop at all.
         """
         with self._op("guarding requests"):
-            if self._route is not None:
-                self.context.unroute("**/*", self._route)
-                self._route = None
             if judge is not None:
-                self._route = lambda route, request: self._judge_route(judge, route, request)
-                self.context.route("**/*", self._route)
+                if self._gate is None:
+                    raise DeviceError(f"this browser's requests cannot be guarded: {self._no_gate}")
+                if any(not p.is_closed() for p in self._ungated):
+                    raise DeviceError("a page was open before the device and has not loaded a page since: its "
+                                      "requests cannot be guarded (open pages through the device, or navigate)")
+            if self._gate is not None:
+                self._gate.guard(None if judge is None else lambda req: self._timed(judge, req))
 
-    def _judge_route(self, judge: Callable[[OutgoingRequest], bool], route: Route, request: Request) -> None:
+    def _navigated(self, frame: Frame) -> None:
+        if frame.parent_frame is None:
+            self._ungated = [p for p in self._ungated if p is not frame.page]
+
+    def _timed(self, judge: Callable[[OutgoingRequest], bool], request: OutgoingRequest) -> bool:
         t = time.monotonic()
         try:
-            allowed = judge(_outgoing(request))
-        except Exception:
-            allowed = False  # a judge that fails holds nothing open: the request does not leave
-        self.held_s += time.monotonic() - t
-        try:
-            if allowed:
-                route.fallback()
-            else:
-                route.abort("blockedbyclient")
-        except PlaywrightError:
-            pass  # the page or the browser went away while the judge decided
+            return judge(request)
+        finally:
+            self.held_s += time.monotonic() - t
 
     # ---- waiting ---------------------------------------------------------------------------
 
@@ -883,13 +892,14 @@ def _origin(url: str) -> str:
     return parts.netloc or "This page"
 
 
-def _outgoing(request: Request) -> OutgoingRequest:
+def _open_gate(context: BrowserContext) -> tuple[RequestGate | None, str]:
+    """The context's request gate, or why there is none (then requests cannot be guarded)."""
+    if context.browser is None:
+        return None, "a persistent context has no browser session to intercept from"
     try:
-        body = request.post_data_buffer
-    except Exception:
-        body = None  # a body Playwright cannot hand over (a stream): judged by its URL
-    return outgoing_request(request.method, request.url, request.headers, body, request.resource_type,
-                            request.is_navigation_request())
+        return RequestGate(context.browser, context), ""
+    except PlaywrightError as err:
+        return None, first_line(err)
 
 
 def _free_name(folder: Path, name: str) -> Path:

@@ -235,12 +235,14 @@ class _Exchange:
             except StateError as err:
                 return _send(409, pages.error_page(str(err)))
             return _redirect(f"/shop/order/{payment.for_id}")
-        m = re.fullmatch(r"/net/(icon|late|card|link)-pay/(\w+)", path)
+        m = re.fullmatch(r"/net/(icon|popup|late|card|link)-pay/(\w+)", path)
         order = st.orders.get(m[2]) if m else None
         if m is None or order is None or order.status != "awaiting_payment":
             return self._not_found()
         if m[1] == "icon":
             return self._html(netlab.icon_pay_page(st, order))
+        if m[1] == "popup":
+            return self._html(netlab.popup_pay_page(st, order))
         if m[1] == "late":
             return self._html(netlab.late_pay_page(st, order, _ms(q.get("ms"), 3000)))
         if m[1] == "card":

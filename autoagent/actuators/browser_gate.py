@@ -1,0 +1,137 @@
+"""Every request one browser context sends, judged before it reaches the network.
+
+The gate intercepts at the browser target (Chromium's DevTools ``Fetch`` domain on the browser
+session), not through Playwright's ``context.route``. The difference matters for safety:
+
+* Playwright's Chromium driver continues some paused requests by itself without calling any
+  route (one whose frame it does not know yet, one without a network id, a redirect it already
+  continued once), so a route-based guard can miss a payment; one did, once, under load.
+* The browser target pauses every request of every target from the moment ``Fetch.enable``
+  returns: a popup's first request, a worker's, a service worker's. It pauses them after any
+  page-level interception (Playwright's own routes included), and nothing but the gate lets a
+  paused request go on.
+
+The browser session sees all contexts of the browser. A request from another context (another
+device on a shared browser, the person's own tabs on a browser reached over CDP) is let through
+unjudged; a request whose context cannot be told (a same-process iframe, which is not a target of
+its own) is judged: judging one request too many costs less than missing one.
+
+Like Playwright's routes, paused requests are handed over by Playwright's sync API only while the
+device's thread is inside a Playwright call; between calls they wait in the browser.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import Error as PlaywrightError
+
+from autoagent.perception.request import OutgoingRequest, outgoing_request
+
+Judge = Callable[[OutgoingRequest], bool]
+
+EVERYTHING = {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}
+# Matches no request, yet keeps the interception on: with no pattern at all the browser would stop
+# intercepting documents loaded meanwhile, and closing the gate again would not reach them.
+NOTHING = {"patterns": [{"urlPattern": "autoagent-open-gate:*", "requestStage": "Request"}]}
+
+
+class RequestGate:
+    """Holds each request of one context until a judge says yes; a no (or a judge that fails)
+    fails it as blocked by the client, so the page sees a network error and the server nothing.
+
+    Open it before the context loads its first document: the browser target intercepts only
+    documents loaded while its interception is on. It stays on for the gate's whole life; an
+    open gate (no judge) only narrows what it pauses to nothing, so a person's requests during
+    a take-over never wait for this thread, and closing the gate again covers every document.
+    """
+
+    def __init__(self, browser: Browser, context: BrowserContext) -> None:
+        self._context = context
+        self._context_id: str | None = None
+        self._judge: Judge | None = None
+        self._ours: dict[str, bool] = {}  # frame or target id -> whether the context's request is judged
+        self._session: Any = browser.new_browser_cdp_session()
+        self._session.on("Fetch.requestPaused", self._on_paused)
+        self._session.send("Fetch.enable", NOTHING)
+
+    def guard(self, judge: Judge | None) -> None:
+        """Judge every request of the context with ``judge`` from now on; None lets them all go."""
+        if judge is not None and self._context_id is None:
+            # Read now, while nothing is held: a page whose navigation the gate holds would not
+            # answer until it is let go.
+            self._context_id = _context_id(self._context)
+        self._judge = judge
+        self._session.send("Fetch.enable", NOTHING if judge is None else EVERYTHING)
+
+    def seal(self) -> None:
+        """Refuse, without asking, whatever a guarded context still sends: call it before closing
+        the context, so that nothing held or sent on the way out leaves unjudged."""
+        if self._judge is not None:
+            self._judge = _refuse
+
+    def close(self) -> None:
+        """Stop for good; requests still paused go on, so close (or seal) the context first."""
+        self._judge = None
+        for step in (lambda: self._session.send("Fetch.disable"), self._session.detach):
+            try:
+                step()
+            except PlaywrightError:
+                pass  # the browser went away first: nothing is paused any more
+
+    def _on_paused(self, event: dict[str, Any]) -> None:
+        request_id = event["requestId"]
+        judge = self._judge
+        try:
+            allowed = judge is None or not self._belongs(event.get("frameId")) or judge(paused_request(event))
+        except Exception:
+            allowed = False  # a judge that fails holds nothing open: the request does not leave
+        try:
+            if allowed:
+                self._session.send("Fetch.continueRequest", {"requestId": request_id})
+            else:
+                self._session.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"})
+        except PlaywrightError:
+            pass  # the page or the browser went away while the judge decided
+
+    def _belongs(self, frame_id: str | None) -> bool:
+        if not frame_id:
+            return True  # nothing says whose it is
+        if frame_id not in self._ours:
+            try:
+                info = self._session.send("Target.getTargetInfo", {"targetId": frame_id})["targetInfo"]
+                self._ours[frame_id] = info.get("browserContextId") == self._context_id
+            except PlaywrightError:
+                self._ours[frame_id] = True  # not a target of its own: a frame inside some page, maybe ours
+        return self._ours[frame_id]
+
+
+def _refuse(_request: OutgoingRequest) -> bool:
+    return False
+
+
+def paused_request(event: dict[str, Any]) -> OutgoingRequest:
+    """A ``Fetch.requestPaused`` event's request, as the guard reads it."""
+    request = event["request"]
+    body: bytes | str | None = request.get("postData")
+    if body is None and request.get("postDataEntries"):
+        # Bodies with binary parts come only as base64 pieces.
+        body = b"".join(base64.b64decode(part.get("bytes", "")) for part in request["postDataEntries"])
+    url = request["url"] + request.get("urlFragment", "")
+    kind = str(event.get("resourceType", "")).lower()
+    return outgoing_request(request["method"], url, request.get("headers"), body, kind, kind == "document")
+
+
+def _context_id(context: BrowserContext) -> str:
+    """The DevTools id of ``context``, read from one of its pages (Playwright does not expose it)."""
+    session = context.new_cdp_session(context.pages[0])
+    try:
+        return str(session.send("Target.getTargetInfo")["targetInfo"]["browserContextId"])
+    finally:
+        try:
+            session.detach()
+        except PlaywrightError:
+            pass

@@ -1,0 +1,187 @@
+"""The request gate: every request of the device's browser context is judged before it reaches the
+network, whoever sends it (a page, a popup's first script, a service worker) and whatever else
+handles it first in Playwright; requests of other contexts on the same browser are not its business.
+
+Real Chromium, the demo shop's real payment endpoint, judged by the shop's own state.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from autoagent.device import DeviceError
+from autoagent.perception.request import OutgoingRequest
+
+pytest.importorskip("playwright.sync_api")
+from autoagent.actuators.browser import BrowserDevice  # noqa: E402
+from emulator import web  # noqa: E402
+
+PHONE = {"mobile": True, "viewport": (390, 844)}
+
+
+@pytest.fixture()
+def site() -> Iterator:
+    with web.serve_demo_site(seed=0) as s:
+        yield s
+
+
+def an_order(site) -> str:
+    st = site.state
+    st.add_to_cart(next(iter(st.products)), 1)
+    return st.place_order("张三", "13800000000", "杭州市西湖区文三路 100 号").id
+
+
+class NoPosts:
+    """A judge that lets every GET go and refuses every POST, remembering what it was shown."""
+
+    def __init__(self) -> None:
+        self.seen: list[OutgoingRequest] = []
+
+    def __call__(self, request: OutgoingRequest) -> bool:
+        self.seen.append(request)
+        return request.method != "POST"
+
+    def posts(self) -> list[str]:
+        return [r.url for r in self.seen if r.method == "POST"]
+
+
+def test_a_payment_is_judged_even_when_playwright_continues_it_first(browser, site) -> None:
+    """Playwright's own handling (here a route that continues everything, as its driver sometimes
+    does by itself) comes before the gate and cannot let a request past it."""
+    order = an_order(site)
+    judge = NoPosts()
+    with BrowserDevice.attach(browser, site.page(f"/net/icon-pay/{order}"), **PHONE) as device:
+        device.wait_until_settled(5)
+        device.guard_requests(judge)
+        device.context.route("**/*", lambda route: route.continue_())
+        device.page.click("#go")
+        device.wait_until_settled(3)
+    assert site.state.payments == [] and site.state.orders[order].status == "awaiting_payment"
+    assert judge.posts() == [f"{site.url}/shop/pay/{order}"]
+
+
+def test_a_window_the_page_writes_a_paying_script_into_is_judged(browser, site) -> None:
+    """The page opens a blank window and writes the payment into it: nothing loads, nothing waits."""
+    order = an_order(site)
+    judge = NoPosts()
+    with BrowserDevice.attach(browser, site.page(f"/net/popup-pay/{order}"), **PHONE) as device:
+        device.wait_until_settled(5)
+        device.guard_requests(judge)
+        device.page.click("#go")
+        device.wait_until_settled(3)
+    assert site.state.payments == [] and judge.posts() == [f"{site.url}/shop/pay/{order}"]
+
+
+def test_the_blank_window_page_pays_when_nothing_guards_it(browser, site) -> None:
+    """The page above really pays (so its test above can fail)."""
+    order = an_order(site)
+    with BrowserDevice.attach(browser, site.page(f"/net/popup-pay/{order}"), **PHONE) as device:
+        device.wait_until_settled(5)
+        device.page.click("#go")
+        device.page.wait_for_timeout(300)
+        device.wait_until_settled(3)
+        heading = device.page.inner_text("h1")
+    assert len(site.state.payments) == 1 and heading == "Thank you"
+
+
+def test_requests_of_another_context_are_not_judged(browser, site) -> None:
+    """A second context on the same browser (another device, or the person's own tabs) is not the
+    device's: its payment goes through and the device's judge never hears of it."""
+    order = an_order(site)
+    judge = NoPosts()
+    other = browser.new_context()
+    try:
+        with BrowserDevice.attach(browser, site.page("/net/harmless"), **PHONE) as device:
+            device.wait_until_settled(5)
+            device.guard_requests(judge)
+            tab = other.new_page()
+            tab.goto(site.page(f"/net/icon-pay/{order}"))
+            tab.click("#go")
+            tab.wait_for_function("document.querySelector('h1').textContent === 'Thank you'")
+    finally:
+        other.close()
+    assert len(site.state.payments) == 1 and judge.posts() == []
+    assert not any(order in r.url for r in judge.seen)
+
+
+def test_an_open_gate_holds_nothing_and_closing_it_again_covers_the_page_already_loaded(browser, site) -> None:
+    order = an_order(site)
+    judge = NoPosts()
+    with BrowserDevice.attach(browser, site.page(f"/net/icon-pay/{order}"), **PHONE) as device:
+        device.wait_until_settled(5)
+        device.guard_requests(judge)
+        device.guard_requests(None)  # a person takes over: nothing they send waits for the agent
+        device.guard_requests(judge)
+        device.page.click("#go")
+        device.wait_until_settled(3)
+    assert site.state.payments == [] and judge.posts() == [f"{site.url}/shop/pay/{order}"]
+
+
+def test_a_page_open_before_the_device_cannot_be_guarded_until_it_loads_again(browser, site) -> None:
+    """Its document was loaded before the gate existed: guarding it would be a promise not kept."""
+    order = an_order(site)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site.page(f"/net/icon-pay/{order}"))
+    judge = NoPosts()
+    with BrowserDevice(context, page=page) as device:
+        with pytest.raises(DeviceError, match="open before the device"):
+            device.guard_requests(judge)
+        page.reload()
+        device.guard_requests(judge)
+        page.click("#go")
+        device.wait_until_settled(3)
+    assert site.state.payments == [] and judge.posts() == [f"{site.url}/shop/pay/{order}"]
+
+
+SW_PAGE = b"""<!doctype html><h1>Offline shop</h1><script>
+window.ready = false;
+navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then(() => window.ready = true);
+function pay() { navigator.serviceWorker.ready.then(reg => reg.active.postMessage('pay')); }
+</script>"""
+SW_SCRIPT = b"""self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('message', () => fetch('/pay', {method: 'POST', body: 'amount=12'}));"""
+
+
+def test_a_service_workers_payment_is_judged(browser) -> None:
+    paid: list[str] = []
+
+    class Shop(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _send(self, body: bytes, kind: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if self.path == "/sw.js":
+                self._send(SW_SCRIPT, "text/javascript")
+            else:
+                self._send(SW_PAGE, "text/html")
+
+        def do_POST(self) -> None:
+            paid.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode())
+            self._send(b"paid", "text/plain")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    judge = NoPosts()
+    try:
+        with BrowserDevice.attach(browser, f"http://127.0.0.1:{server.server_address[1]}/", **PHONE) as device:
+            device.page.wait_for_function("window.ready === true")
+            device.guard_requests(judge)
+            device.page.evaluate("pay()")
+            device.page.wait_for_timeout(1000)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert paid == [] and judge.posts() == [f"http://127.0.0.1:{server.server_address[1]}/pay"]
