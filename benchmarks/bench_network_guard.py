@@ -1,8 +1,8 @@
 """What the network guard adds per request: a page's fetches and a page load, with and without it.
 
 Runs headless Chromium against the demo site on loopback. Every request of a guarded context
-makes a round trip to this process (Playwright's route) and is classified here; the numbers
-say what that costs. Prints JSON (medians and 90th percentiles in milliseconds).
+is paused at the browser target, makes a round trip to this process (the request gate, see
+autoagent/actuators/browser_gate.py) and is classified here; the numbers say what that costs. Prints JSON (medians and 90th percentiles in milliseconds).
 
     python benchmarks/bench_network_guard.py [--rounds 200] [--out results.json]
 """

@@ -53,9 +53,15 @@ class RequestGate:
         self._context = context
         self._context_id: str | None = None
         self._judge: Judge | None = None
-        self._ours: dict[str, bool] = {}  # frame or target id -> whether the context's request is judged
+        # Each target's context, as the browser announces them: the judge must run before any other
+        # Playwright call in the handler, which would let the agent's thread go on meanwhile.
+        self._targets: dict[str, str] = {}
         self._session: Any = browser.new_browser_cdp_session()
         self._session.on("Fetch.requestPaused", self._on_paused)
+        self._session.on("Target.targetCreated", self._on_target)
+        self._session.on("Target.targetInfoChanged", self._on_target)
+        self._session.on("Target.targetDestroyed", lambda event: self._targets.pop(event["targetId"], None))
+        self._session.send("Target.setDiscoverTargets", {"discover": True})
         self._session.send("Fetch.enable", NOTHING)
 
     def guard(self, judge: Judge | None) -> None:
@@ -97,16 +103,16 @@ class RequestGate:
         except PlaywrightError:
             pass  # the page or the browser went away while the judge decided
 
+    def _on_target(self, event: dict[str, Any]) -> None:
+        info = event["targetInfo"]
+        self._targets[info["targetId"]] = info.get("browserContextId", "")
+
     def _belongs(self, frame_id: str | None) -> bool:
-        if not frame_id:
-            return True  # nothing says whose it is
-        if frame_id not in self._ours:
-            try:
-                info = self._session.send("Target.getTargetInfo", {"targetId": frame_id})["targetInfo"]
-                self._ours[frame_id] = info.get("browserContextId") == self._context_id
-            except PlaywrightError:
-                self._ours[frame_id] = True  # not a target of its own: a frame inside some page, maybe ours
-        return self._ours[frame_id]
+        """Whether a request from this frame is the context's to judge. A main frame, a popup,
+        an out-of-process frame or a worker is a target of its own; a same-process frame is not,
+        nor is a target not announced yet: those are judged, as nothing says they are not ours."""
+        context = self._targets.get(frame_id or "")
+        return context is None or context == self._context_id
 
 
 def _refuse(_request: OutgoingRequest) -> bool:
