@@ -5,7 +5,8 @@ session), not through Playwright's ``context.route``. The difference matters for
 
 * Playwright's Chromium driver continues some paused requests by itself without calling any
   route (one whose frame it does not know yet, one without a network id, a redirect it already
-  continued once), so a route-based guard can miss a payment; one did, once, under load.
+  continued once), so a route-based guard misses payments: one sent from a blank window the page
+  wrote a script into went through every time.
 * The browser target pauses every request of every target from the moment ``Fetch.enable``
   returns: a popup's first request, a worker's, a service worker's. It pauses them after any
   page-level interception (Playwright's own routes included), and nothing but the gate lets a
@@ -14,7 +15,8 @@ session), not through Playwright's ``context.route``. The difference matters for
 The browser session sees all contexts of the browser. A request from another context (another
 device on a shared browser, the person's own tabs on a browser reached over CDP) is let through
 unjudged; a request whose context cannot be told (a same-process iframe, which is not a target of
-its own) is judged: judging one request too many costs less than missing one.
+its own, or a target the browser has not announced yet) is judged: judging one request too many
+costs less than missing one.
 
 Like Playwright's routes, paused requests are handed over by Playwright's sync API only while the
 device's thread is inside a Playwright call; between calls they wait in the browser.
