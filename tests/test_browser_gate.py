@@ -7,9 +7,8 @@ Real Chromium, the demo shop's real payment endpoint, judged by the shop's own s
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,21 +18,7 @@ from autoagent.perception.request import OutgoingRequest
 
 pytest.importorskip("playwright.sync_api")
 from autoagent.actuators.browser import BrowserDevice  # noqa: E402
-from emulator import web  # noqa: E402
-
-PHONE = {"mobile": True, "viewport": (390, 844)}
-
-
-@pytest.fixture()
-def site() -> Iterator:
-    with web.serve_demo_site(seed=0) as s:
-        yield s
-
-
-def an_order(site) -> str:
-    st = site.state
-    st.add_to_cart(next(iter(st.products)), 1)
-    return st.place_order("张三", "13800000000", "杭州市西湖区文三路 100 号").id
+from tests.test_safety_network import PHONE, an_order, site  # noqa: E402,F401 (site is a fixture)
 
 
 class NoPosts:
@@ -50,17 +35,28 @@ class NoPosts:
         return [r.url for r in self.seen if r.method == "POST"]
 
 
+def press_go(browser, url: str, judge: NoPosts | None,
+             before: Callable[[BrowserDevice], object] = lambda device: None) -> str:
+    """Open ``url``, guard it with ``judge`` (if any), press its icon and let it settle; the
+    heading the device's page ends on."""
+    with BrowserDevice.attach(browser, url, **PHONE) as device:
+        device.wait_until_settled(5)
+        if judge is not None:
+            device.guard_requests(judge)
+        before(device)
+        device.page.click("#go")
+        device.page.wait_for_timeout(300)
+        device.wait_until_settled(3)
+        return device.page.inner_text("h1")
+
+
 def test_a_payment_is_judged_even_when_playwright_continues_it_first(browser, site) -> None:
     """Playwright's own handling (here a route that continues everything, as its driver sometimes
     does by itself) comes before the gate and cannot let a request past it."""
     order = an_order(site)
     judge = NoPosts()
-    with BrowserDevice.attach(browser, site.page(f"/net/icon-pay/{order}"), **PHONE) as device:
-        device.wait_until_settled(5)
-        device.guard_requests(judge)
-        device.context.route("**/*", lambda route: route.continue_())
-        device.page.click("#go")
-        device.wait_until_settled(3)
+    press_go(browser, site.page(f"/net/icon-pay/{order}"), judge,
+             lambda device: device.context.route("**/*", lambda route: route.continue_()))
     assert site.state.payments == [] and site.state.orders[order].status == "awaiting_payment"
     assert judge.posts() == [f"{site.url}/shop/pay/{order}"]
 
@@ -69,23 +65,14 @@ def test_a_window_the_page_writes_a_paying_script_into_is_judged(browser, site) 
     """The page opens a blank window and writes the payment into it: nothing loads, nothing waits."""
     order = an_order(site)
     judge = NoPosts()
-    with BrowserDevice.attach(browser, site.page(f"/net/popup-pay/{order}"), **PHONE) as device:
-        device.wait_until_settled(5)
-        device.guard_requests(judge)
-        device.page.click("#go")
-        device.wait_until_settled(3)
+    press_go(browser, site.page(f"/net/popup-pay/{order}"), judge)
     assert site.state.payments == [] and judge.posts() == [f"{site.url}/shop/pay/{order}"]
 
 
 def test_the_blank_window_page_pays_when_nothing_guards_it(browser, site) -> None:
     """The page above really pays (so its test above can fail)."""
     order = an_order(site)
-    with BrowserDevice.attach(browser, site.page(f"/net/popup-pay/{order}"), **PHONE) as device:
-        device.wait_until_settled(5)
-        device.page.click("#go")
-        device.page.wait_for_timeout(300)
-        device.wait_until_settled(3)
-        heading = device.page.inner_text("h1")
+    heading = press_go(browser, site.page(f"/net/popup-pay/{order}"), None)
     assert len(site.state.payments) == 1 and heading == "Thank you"
 
 
@@ -112,13 +99,12 @@ def test_requests_of_another_context_are_not_judged(browser, site) -> None:
 def test_an_open_gate_holds_nothing_and_closing_it_again_covers_the_page_already_loaded(browser, site) -> None:
     order = an_order(site)
     judge = NoPosts()
-    with BrowserDevice.attach(browser, site.page(f"/net/icon-pay/{order}"), **PHONE) as device:
-        device.wait_until_settled(5)
-        device.guard_requests(judge)
+
+    def take_over_and_back(device: BrowserDevice) -> None:
         device.guard_requests(None)  # a person takes over: nothing they send waits for the agent
         device.guard_requests(judge)
-        device.page.click("#go")
-        device.wait_until_settled(3)
+
+    press_go(browser, site.page(f"/net/icon-pay/{order}"), judge, take_over_and_back)
     assert site.state.payments == [] and judge.posts() == [f"{site.url}/shop/pay/{order}"]
 
 
