@@ -7,6 +7,10 @@ Real Chromium, the demo shop's real payment endpoint, judged by the shop's own s
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +19,8 @@ import pytest
 
 from autoagent.device import DeviceError
 from autoagent.perception.request import OutgoingRequest
+from autoagent.safety.human import NoHuman
+from autoagent.safety.network import NetworkGuard
 
 pytest.importorskip("playwright.sync_api")
 from autoagent.actuators.browser import BrowserDevice  # noqa: E402
@@ -171,3 +177,71 @@ def test_a_service_workers_payment_is_judged(browser) -> None:
         server.shutdown()
         server.server_close()
     assert paid == [] and judge.posts() == [f"http://127.0.0.1:{server.server_address[1]}/pay"]
+
+
+class EchoSocketServer:
+    """A WebSocket server on loopback (just enough of RFC 6455 for short text frames) that keeps
+    what it receives and echoes it back."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += conn.recv(4096)
+        key = re.search(r"(?im)^sec-websocket-key:\s*(\S+)", head.decode("latin-1"))[1]
+        accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        while True:
+            header = conn.recv(2)
+            if len(header) < 2 or header[0] & 0x0F == 0x8:  # gone, or a close frame
+                conn.close()
+                return
+            size, mask = header[1] & 0x7F, conn.recv(4)
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(conn.recv(size)))
+            self.received.append(payload.decode())
+            conn.sendall(bytes([0x81, len(payload)]) + payload)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+SOCKET_PAGE = """<!doctype html><h1>Ask the shop</h1><script>
+window.heard = []; window.shut = null;
+window.ws = new WebSocket('ws://127.0.0.1:{port}/live');
+ws.onmessage = (e) => heard.push(e.data);
+ws.onclose = (e) => shut = e.code;
+</script>"""
+
+
+def test_a_payment_sent_over_a_websocket_is_judged_and_a_chat_line_is_not_held(browser) -> None:
+    sockets = EchoSocketServer()
+    guard = NetworkGuard(human=NoHuman(), task="ask the shop when it opens")
+    try:
+        with BrowserDevice.attach(browser, None, **PHONE) as device:
+            device.page.set_content(SOCKET_PAGE.replace("{port}", str(sockets.port)))
+            device.page.wait_for_function("ws.readyState === 1")
+            device.guard_requests(guard.judge)
+            device.page.evaluate("ws.send('when do you open tomorrow?')")
+            device.page.wait_for_function("heard.length === 1")
+            device.page.evaluate("ws.send(JSON.stringify({action: 'pay', card: '4111 1111 1111 1111', amount: 99}))")
+            device.page.wait_for_function("shut !== null")
+            closed = device.page.evaluate("shut")
+    finally:
+        sockets.close()
+    assert sockets.received == ["when do you open tomorrow?"] and closed == 1008
+    (event,) = guard.events
+    assert event.method == "WEBSOCKET" and event.decision.category == "payment" and not event.human.approved

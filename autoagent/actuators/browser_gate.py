@@ -18,17 +18,23 @@ unjudged; a request whose context cannot be told (a same-process iframe, which i
 its own, or a target the browser has not announced yet) is judged: judging one request too many
 costs less than missing one.
 
-Like Playwright's routes, paused requests are handed over by Playwright's sync API only while the
-device's thread is inside a Playwright call; between calls they wait in the browser.
+WebSockets are out of the DevTools interception's reach (it sees neither the handshake nor the
+frames), so every socket a page of the context opens goes through Playwright's WebSocket route,
+and each message the page sends is judged as a request (``WEBSOCKET url`` with the message as its
+body) before it is passed on; one judged no is dropped and the socket closed (1008, policy).
+
+Paused requests and socket messages are handed over by Playwright's sync API only while the
+device's thread is inside a Playwright call; between calls they wait.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import Browser, BrowserContext, WebSocketRoute
 from playwright.sync_api import Error as PlaywrightError
 
 from autoagent.perception.request import OutgoingRequest, outgoing_request
@@ -65,6 +71,8 @@ class RequestGate:
         self._session.on("Target.targetDestroyed", lambda event: self._targets.pop(event["targetId"], None))
         self._session.send("Target.setDiscoverTargets", {"discover": True})
         self._session.send("Fetch.enable", NOTHING)
+        # Like the interception above, it reaches only documents loaded after it.
+        context.route_web_socket(re.compile(".*"), self._on_socket)
 
     def guard(self, judge: Judge | None) -> None:
         """Judge every request of the context with ``judge`` from now on; None lets them all go."""
@@ -102,6 +110,25 @@ class RequestGate:
                 self._session.send("Fetch.continueRequest", {"requestId": request_id})
             else:
                 self._session.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"})
+        except PlaywrightError:
+            pass  # the page or the browser went away while the judge decided
+
+    def _on_socket(self, page_side: WebSocketRoute) -> None:
+        server_side = page_side.connect_to_server()  # what the server sends reaches the page unjudged
+        page_side.on_message(lambda message: self._on_message(page_side, server_side, message))
+
+    def _on_message(self, page_side: WebSocketRoute, server_side: WebSocketRoute, message: str | bytes) -> None:
+        judge = self._judge
+        try:
+            allowed = judge is None or judge(outgoing_request("WEBSOCKET", page_side.url, None, message, "websocket"))
+        except Exception:
+            allowed = False
+        try:
+            if allowed:
+                server_side.send(message)
+            else:
+                page_side.close(code=1008, reason="blocked by the agent's network guard")
+                server_side.close()
         except PlaywrightError:
             pass  # the page or the browser went away while the judge decided
 
