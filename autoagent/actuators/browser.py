@@ -832,7 +832,8 @@ class BrowserDevice:
         request over on this thread, inside whichever Playwright call is in progress (a settle's
         wait, an observation): that is where ``judge`` runs and may block while a person answers,
         from this thread (a terminal) or another (a web page's queue). Between calls, requests
-        wait in the browser; with no judge they do not stop at all.
+        wait in the browser; with no judge they do not stop at all (a WebSocket's messages still
+        pass through this thread, see browser_gate).
         """
         with self._op("guarding requests"):
             if judge is not None:
