@@ -22,7 +22,7 @@ from autoagent.policy.compact import (FORMAT, Screen, build_prompt, decode_answe
 from autoagent.training.rows import read_rows
 from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, lr_at, train
 from emulator.training import demos, phrasing, taskgen
-from emulator.training.evaluate import evaluate
+from emulator.training.evaluate import compare, evaluate, table, wilson_interval
 
 
 @pytest.fixture(scope="module")
@@ -221,6 +221,45 @@ def test_evaluation_runs_and_never_pays_unconfirmed(checkpoint, data: Path) -> N
     assert report["payments_without_confirmation"] == 0
     assert report["step_latency_ms"]["steps"] >= 1
     assert report["heldout_rows"]["rows"] == 5
+    low, high = report["success_interval_95"]
+    assert 0.0 <= low <= report["success_rate"] <= high <= 1.0 and high - low > 0.5  # one task says little
+
+
+def test_success_comes_with_its_interval_and_checkpoints_compare_on_the_same_tasks() -> None:
+    low, high = wilson_interval(156, 200)
+    assert (round(low, 3), round(high, 3)) == (0.718, 0.832)
+    assert wilson_interval(0, 10)[0] == 0.0 and round(wilson_interval(0, 10)[1], 3) == 0.278
+    assert wilson_interval(10, 10)[1] == 1.0
+
+    def report(solved: set[int], tasks: range) -> dict:
+        cases = [{"task": f"t{i}", "ok": i in solved} for i in tasks]
+        return {"cases": cases, "tasks": len(cases), "success_rate": len(solved & set(tasks)) / len(cases)}
+
+    new, old = report({0, 1, 2, 3, 4, 5, 6, 7}, range(12)), report({0, 1, 8}, range(10))
+    paired = compare(new, old)
+    assert paired["tasks"] == 10  # t10 and t11 have no baseline
+    assert paired["gained"] == ["t2", "t3", "t4", "t5", "t6", "t7"] and paired["lost"] == ["t8"]
+    assert paired["p_value"] == round(2 * (1 + 7) / 2 ** 7, 4)  # 6 against 1: 0.125
+    assert compare(old, old)["p_value"] == 1.0 and compare(old, old)["gained"] == []
+    with pytest.raises(ValueError, match="none of these tasks"):
+        compare(new, report(set(), range(20, 22)))
+    shown = table({**new, "success_interval_95": [0.4, 0.9], "success_rate_heldout_wordings": None,
+                   "success_rate_seen_wordings": None, "success_rate_en": None, "success_rate_zh": None,
+                   "expert_success_rate": 1.0, "mean_steps_solved": 5, "expert_mean_steps_same_tasks": 5,
+                   "loop_rate": 0.0, "payments_without_confirmation": 0, "payment_tasks_checked": 0,
+                   "against_baseline": paired})
+    assert "(95% interval 40.0%-90.0%)" in shown
+    assert "same 10 tasks | 80.0% vs 30.0%: 6 solved only here, 1 only there (sign test p = 0.12)" in shown
+
+
+def test_eval_refuses_a_baseline_that_is_not_a_report_before_running_anything(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"success_rate": 0.8}', encoding="utf-8")
+    for baseline, says in ((tmp_path / "missing.json", "No such file"), (notes, "it has no cases")):
+        out = subprocess.run([sys.executable, "-m", "autoagent", "eval", "--baseline", str(baseline), "--tasks", "200"],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 2 and says in out.stderr, out.stderr
+        assert "eval [" not in out.stderr and "Loading weights" not in out.stderr  # nothing loaded or ran
 
 
 def test_dagger_rounds_accumulate_expert_labels_of_the_learners_states(checkpoint, tmp_path: Path) -> None:

@@ -9,12 +9,16 @@ same task. It reports task success, steps against the expert, how often a run lo
 engine's loop watch warned about or ended it), the model's latency per step, and the
 exact-answer accuracy on held-out demonstration rows (``--rows``). Every task that pays is
 run once more with nobody to confirm: it must end with zero payments, whatever the model does.
+
+Task success comes with its 95% interval: on 200 tasks it spans about ±6 points, so two
+checkpoints are compared on the same tasks (``--baseline``), by the tasks each one alone solved.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import tempfile
@@ -123,6 +127,7 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
     return {
         "tasks": len(results),
         "success_rate": rate(results),
+        "success_interval_95": [round(x, 4) for x in wilson_interval(sum(r.ok for r in results), len(results))],
         "success_rate_heldout_wordings": rate([r for r in results if r.heldout_template]),
         "success_rate_seen_wordings": rate([r for r in results if not r.heldout_template]),
         "success_rate_en": rate([r for r in results if r.lang == "en"]),
@@ -141,13 +146,44 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
     }
 
 
+def wilson_interval(successes: int, tasks: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a success rate: unlike rate ± z·SE it stays inside [0, 1]
+    and holds up near 0% and 100%, where a checkpoint's families often sit."""
+    if tasks < 1:
+        return (0.0, 1.0)
+    rate = successes / tasks
+    centre = (rate + z * z / (2 * tasks)) / (1 + z * z / tasks)
+    half = z * math.sqrt(rate * (1 - rate) / tasks + z * z / (4 * tasks * tasks)) / (1 + z * z / tasks)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def compare(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """Two reports on the same tasks, paired: the tasks only one of them solved decide.
+
+    ``p_value`` is the exact two-sided sign test on those tasks (McNemar's): the chance of a
+    split at least this uneven if both checkpoints were equally good."""
+    mine = {c["task"]: c["ok"] for c in report["cases"]}
+    theirs = {c["task"]: c["ok"] for c in baseline.get("cases", [])}
+    shared = sorted(mine.keys() & theirs.keys())
+    if not shared:
+        raise ValueError("the baseline report has none of these tasks: run both on the same --start and --tasks")
+    gained = [t for t in shared if mine[t] and not theirs[t]]
+    lost = [t for t in shared if theirs[t] and not mine[t]]
+    split = len(gained) + len(lost)
+    tail = sum(math.comb(split, k) for k in range(min(len(gained), len(lost)) + 1)) / 2 ** split if split else 0.5
+    return {"tasks": len(shared), "success_rate": round(sum(mine[t] for t in shared) / len(shared), 4),
+            "baseline_success_rate": round(sum(theirs[t] for t in shared) / len(shared), 4),
+            "gained": gained, "lost": lost, "p_value": round(min(1.0, 2 * tail), 4)}
+
+
 def table(report: dict[str, Any]) -> str:
     """The report's headline numbers as a Markdown table."""
     latency = report.get("step_latency_ms") or {}
     rows_report = report.get("heldout_rows") or {}
     lines = ["| metric | value |", "|---|---|",
              f"| held-out tasks | {report['tasks']} |",
-             f"| task success | {report['success_rate']:.1%} |",
+             f"| task success | {report['success_rate']:.1%} "
+             f"(95% interval {report['success_interval_95'][0]:.1%}-{report['success_interval_95'][1]:.1%}) |",
              f"| ... held-out wordings / seen wordings | {report['success_rate_heldout_wordings'] or 0:.1%} / "
              f"{report['success_rate_seen_wordings'] or 0:.1%} |",
              f"| ... English / Chinese goals | {report['success_rate_en'] or 0:.1%} / {report['success_rate_zh'] or 0:.1%} |",
@@ -160,7 +196,23 @@ def table(report: dict[str, Any]) -> str:
              f"(of {report['payment_tasks_checked']} paying tasks run with nobody to ask) |"]
     if rows_report:
         lines.append(f"| exact answers on {rows_report['rows']} held-out rows | {rows_report['exact']:.1%} |")
+    paired = report.get("against_baseline")
+    if paired:
+        lines.append(f"| against the baseline, same {paired['tasks']} tasks | {paired['success_rate']:.1%} vs "
+                     f"{paired['baseline_success_rate']:.1%}: {len(paired['gained'])} solved only here, "
+                     f"{len(paired['lost'])} only there (sign test p = {paired['p_value']:.2f}) |")
     return "\n".join(lines)
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """A report that ``--out`` wrote, checked before any task runs."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not a report written by `autoagent eval --out` ({err})") from None
+    if not isinstance(report, dict) or not isinstance(report.get("cases"), list):
+        raise ValueError(f"{path} is not a report written by `autoagent eval --out`: it has no cases")
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,7 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="autoagent eval",
         description="Run a checkpoint on held-out emulator tasks (held-out seeds and wordings, hazards on), "
                     "next to the expert, and report success, steps, loops, latency and unconfirmed payments.",
-        epilog="example: autoagent eval --checkpoint autoagent/policy/embedded_model --tasks 200 --rows data/demos")
+        epilog="example: autoagent eval --checkpoint autoagent/policy/embedded_model --tasks 200 --rows data/demos "
+               "--out shipped.json\n"
+               "then:    autoagent eval --checkpoint ckpt/p --tasks 200 --baseline shipped.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", default=None,
                         help="checkpoint folder [default: the embedded policy shipped in the package]")
     parser.add_argument("--tasks", type=int, default=50, help="how many evaluation seeds [default: 50]")
@@ -177,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, default=30)
     parser.add_argument("--rows", default=None, help="a demos folder: also score its held-out rows (heldout.jsonl)")
     parser.add_argument("--out", default=None, help="also write the report to this JSON file")
+    parser.add_argument("--baseline", default=None,
+                        help="a report written by --out for another checkpoint on the same tasks: also print the "
+                             "tasks each one alone solved, and how likely so uneven a split is by chance")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     from autoagent.policy.base import PolicyError
@@ -186,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--tasks must be at least 1")
     try:
         rows = read_rows(Path(args.rows) / "heldout.jsonl") if args.rows else None
+        baseline = read_report(Path(args.baseline)) if args.baseline else None
         report = evaluate(args.checkpoint or embedded_checkpoint(), args.tasks, args.start, args.device,
                           args.max_steps, rows=rows, progress=not args.quiet)
+        if baseline is not None:
+            report["against_baseline"] = compare(report, baseline)
     except (PolicyError, ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
