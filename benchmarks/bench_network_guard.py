@@ -2,7 +2,8 @@
 
 Runs headless Chromium against the demo site on loopback. Every request of a guarded context
 is paused at the browser target, makes a round trip to this process (the request gate, see
-autoagent/actuators/browser_gate.py) and is classified here; the numbers say what that costs. Prints JSON (medians and 90th percentiles in milliseconds).
+autoagent/actuators/browser_gate.py) and is classified here; the numbers say what that costs.
+Prints JSON (medians and 90th percentiles in milliseconds).
 
     python benchmarks/bench_network_guard.py [--rounds 200] [--out results.json]
 """

@@ -100,11 +100,7 @@ class RequestGate:
 
     def _on_paused(self, event: dict[str, Any]) -> None:
         request_id = event["requestId"]
-        judge = self._judge
-        try:
-            allowed = judge is None or not self._belongs(event.get("frameId")) or judge(paused_request(event))
-        except Exception:
-            allowed = False  # a judge that fails holds nothing open: the request does not leave
+        allowed = not self._belongs(event.get("frameId")) or _allows(self._judge, lambda: paused_request(event))
         try:
             if allowed:
                 self._session.send("Fetch.continueRequest", {"requestId": request_id})
@@ -118,11 +114,8 @@ class RequestGate:
         page_side.on_message(lambda message: self._on_message(page_side, server_side, message))
 
     def _on_message(self, page_side: WebSocketRoute, server_side: WebSocketRoute, message: str | bytes) -> None:
-        judge = self._judge
-        try:
-            allowed = judge is None or judge(outgoing_request("WEBSOCKET", page_side.url, None, message, "websocket"))
-        except Exception:
-            allowed = False
+        allowed = _allows(self._judge,
+                          lambda: outgoing_request("WEBSOCKET", page_side.url, None, message, "websocket"))
         try:
             if allowed:
                 server_side.send(message)
@@ -142,6 +135,17 @@ class RequestGate:
         nor is a target not announced yet: those are judged, as nothing says they are not ours."""
         context = self._targets.get(frame_id or "")
         return context is None or context == self._context_id
+
+
+def _allows(judge: Judge | None, request: Callable[[], OutgoingRequest]) -> bool:
+    """The judge's answer on a request read only when there is a judge. A judge that fails (or a
+    request that cannot be read) holds nothing open: the request does not leave."""
+    if judge is None:
+        return True
+    try:
+        return bool(judge(request()))
+    except Exception:
+        return False
 
 
 def _refuse(_request: OutgoingRequest) -> bool:
