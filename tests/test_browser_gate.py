@@ -75,6 +75,22 @@ def test_a_window_the_page_writes_a_paying_script_into_is_judged(browser, site) 
     assert site.state.payments == [] and judge.posts() == [f"{site.url}/shop/pay/{order}"]
 
 
+class FailingOnPosts(NoPosts):
+    """A judge that breaks (a front end gone, a bug) on the request that matters."""
+
+    def __call__(self, request: OutgoingRequest) -> bool:
+        if not super().__call__(request):
+            raise ConnectionError("the judge went away")
+        return True
+
+
+def test_a_judge_that_fails_lets_nothing_through(browser, site) -> None:
+    order = an_order(site)
+    judge = FailingOnPosts()
+    press_go(browser, site.page(f"/net/popup-pay/{order}"), judge)
+    assert site.state.payments == [] and judge.posts() == [f"{site.url}/shop/pay/{order}"]
+
+
 def test_the_blank_window_page_pays_when_nothing_guards_it(browser, site) -> None:
     """The page above really pays (so its test above can fail)."""
     order = an_order(site)
