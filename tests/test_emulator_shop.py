@@ -37,6 +37,24 @@ def test_search_finds_tshirts_in_both_languages(query: str) -> None:
     assert phone.find(resource_id="result_count").text.startswith(f"{len(phone.app_state('shop').search(query))} ")
 
 
+@pytest.mark.parametrize(("query", "product"), [("coffee mugs", "Coffee Mug 马克杯"),
+                                                ("wool scarves", "Wool Scarf 羊毛围巾"),
+                                                ("Kids T-shirts", "Kids T-shirt 儿童T恤")])
+def test_search_finds_a_product_by_its_plural(query: str, product: str) -> None:
+    phone = Phone(seed=0)
+    phone.launch("Shop")
+    assert product in _search(phone, query)
+
+
+def test_every_product_is_found_by_its_name_in_the_plural() -> None:
+    shop = Phone(seed=0).app_state("shop")
+    for product in shop.catalogue:
+        plural = product.name_en + ("es" if product.name_en.endswith(("s", "sh", "ch")) else "s")
+        assert product in shop.search(plural), plural
+    assert shop.search("coffee mug") == [p for p in shop.search("coffee mugs") if p in shop.search("coffee mug")]
+    assert shop.search("mugss") == []  # a word ending in "ss" is not a plural
+
+
 def test_search_with_no_match_says_so() -> None:
     phone = Phone(seed=0)
     phone.launch("商城")

@@ -12,11 +12,30 @@ def normalize(text: str) -> str:
     return re.sub(r"[\s\-_·,.'’]+", "", text.lower())
 
 
-def matches(query: str, *haystack: str) -> bool:
-    """Every word of the query appears in the item's names (English or Chinese, any case)."""
+def matches(query: str, *haystack: str, plurals: bool = False) -> bool:
+    """Every word of the query appears in the item's names (English or Chinese, any case).
+
+    With ``plurals`` an English plural also finds its singular, as a shop's search does:
+    "coffee mugs" finds "Coffee Mug", "wool scarves" finds "Wool Scarf"."""
     hay = normalize(" ".join(haystack))
     words = [normalize(w) for w in query.split()]
-    return bool(words) and all(w in hay for w in words if w)
+    return bool(words) and all(any(form in hay for form in (_word_forms(w) if plurals else (w,)))
+                               for w in words if w)
+
+
+def _word_forms(word: str) -> tuple[str, ...]:
+    """The word, then the singulars it may be the plural of (a guess per English spelling rule;
+    a wrong guess only widens a search, never hides the exact word)."""
+    if len(word) < 4 or not word.endswith("s") or word.endswith("ss"):
+        return (word,)
+    forms = [word, word[:-1]]
+    if word.endswith("es"):
+        forms.append(word[:-2])
+    if word.endswith("ies"):
+        forms.append(word[:-3] + "y")
+    if word.endswith("ves"):
+        forms += [word[:-3] + "f", word[:-3] + "fe"]
+    return tuple(forms)
 
 
 def card(ui: UI, title: str, lines: list[str], on_tap: Handler | None, rid: str, letter: str, color: str,
