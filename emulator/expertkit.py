@@ -8,6 +8,8 @@ strategy for the task and handles what any app may show (dialogs, spinners, erro
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -108,12 +110,18 @@ class Moves:
     _dirs: dict[tuple[str, str, str], int]
     _last_swipe: tuple[tuple[str, str, str], str] | None
 
-    def as_goal_writes(self, en: str, zh: str) -> str:
+    def as_goal_writes(self, en: str, zh: str, plural: bool = False) -> str:
         """A name as the goal writes it (English first when it holds both), else in the goal's
         language: a goal in English with a Chinese message text still names "zhang wei", and the
-        text to type is then a copy of the goal's words, not a translation."""
+        text to type is then a copy of the goal's words, not a translation. With ``plural``, a
+        name the goal writes in the plural ("two coffee mugs") comes back as the goal writes it,
+        so that what is typed is the goal's own words, the span a model copies."""
         goal = self.goal.lower()
         if en.lower() in goal:
+            if plural:
+                found = re.search(re.escape(en.lower()) + r"(?:e?s)\b", goal)
+                if found:
+                    return self.goal[found.start():found.end()]
             return en
         if zh in goal:
             return zh

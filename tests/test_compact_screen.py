@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from autoagent.policy.compact import Screen, decode_answer, encode_action
+from autoagent.actions import Type
+from autoagent.policy.compact import (Screen, build_prompt, decode_answer, encode_action, goal_span, goal_words,
+                                      upgrade_row)
 from emulator import Phone
 
 
@@ -89,6 +91,37 @@ def test_match_marks_read_dates_times_weekdays_and_counts_the_way_the_screen_wri
     assert match_mark("Yoga Mat 瑜伽垫", match_keys("put two Yoga Mats in my cart")) == " ~2"
     assert match_mark("Yoga Mat 瑜伽垫", match_keys("帮我把两件瑜伽垫加到购物车")) == " ~2"  # 瑜伽, 伽垫
     assert "2" in match_keys("帮我把两件瑜伽垫加到购物车") and "1" not in match_keys("能不能帮忙记一下")
+
+
+def test_a_possessive_is_a_goal_word_of_its_own_so_the_name_before_it_is_a_span() -> None:
+    """v6: in "store lucas wang's number" the name is the span "lucas wang"; with "wang's" one
+    word the name could only be typed as quoted text the model writes from memory."""
+    goal = "store lucas wang's number 13982690434 in contacts, it's don't forget the t-shirt 3.5 Ma’s"
+    assert goal_words(goal).split(" ") == ["store", "lucas", "wang", "'s", "number", "13982690434", "in", "contacts",
+                                           ",", "it", "'s", "don't", "forget", "the", "t-shirt", "3.5", "Ma", "’s"]
+    screen = Screen(goal=goal, elements=[], texts=[], size=(1080, 2400))
+    assert goal_span(goal, "Lucas Wang") == (1, 2)
+    assert encode_action(Type(text="Lucas Wang"), screen) == "type 1 2"
+    assert decode_answer("type 1 3", screen) == Type(text="lucas wang's")  # a span still copies the goal's text
+    assert decode_answer("type 9 11", screen) == Type(text="it's don't")
+
+
+def test_a_row_of_an_earlier_layout_is_upgraded_to_the_words_and_spans_of_today() -> None:
+    """A v5 row: its words line glued "wang's", so its span for the phone number counted one
+    word fewer, and the name was a quoted literal. Upgraded, the span points at the same
+    characters and the literal becomes the span encode_action writes today."""
+    phone = Phone(seed=5)
+    goal = "store lucas wang's number 13982690434 in contacts ok"
+    phone.launch("Contacts")
+    screen = Screen.read(goal, phone.hierarchy_xml(), phone.screen_size())
+    today = build_prompt(screen, phone.current_package(), 3, ["launch Contacts"])
+    v5 = today.rsplit("\nwords: ", 1)[0] + "\nwords: store lucas wang's number 13982690434 in contacts ok"
+    assert v5 != today
+    number, name = upgrade_row(v5, "type 4 4"), upgrade_row(v5, 'type "Lucas Wang"')
+    assert number == (today, encode_action(Type(text="13982690434"), screen)) == (today, "type 5 5")
+    assert name == (today, "type 1 2") and decode_answer(name[1], screen) == Type(text="lucas wang")
+    assert upgrade_row(today, "type 5 5") == (today, "type 5 5")  # a row of today's layout stays as it is
+    assert upgrade_row(v5, 'type "Wang Fang"') == (today, 'type "Wang Fang"')  # not in the goal: still quoted
 
 
 def test_rows_of_an_earlier_layout_are_remarked_to_exactly_the_prompt_built_today(tmp_path) -> None:

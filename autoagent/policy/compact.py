@@ -52,7 +52,7 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint,
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.perception.tree import ScreenTree, UINode
 
-FORMAT = "autoagent-compact-v5"
+FORMAT = "autoagent-compact-v6"
 # The tokens whose logits score the pointers: an element or a span's first word, a span's last word.
 PICK = "<|pick|>"
 PICK_END = "<|pick_end|>"
@@ -65,7 +65,10 @@ APP_NAMES = ("Shop", "Travel", "Restaurant", "Contacts", "Messages", "Settings")
 _APP_ALIASES = {"商城": "Shop", "旅行": "Travel", "餐厅": "Restaurant", "联系人": "Contacts", "短信": "Messages",
                 "设置": "Settings"}
 
-_UNIT = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*|[\u3400-\u9fff]|\S")
+# A Latin word keeps its inner apostrophes, dots and hyphens ("don't", "t-shirt", "3.5"), but a
+# possessive or "'s" contraction is a word of its own (v6): in "lucas wang's number" the name is
+# the span "lucas wang", which a glued "wang's" left no way to copy.
+_UNIT = re.compile(r"[A-Za-z0-9]+(?:(?!['’][sS]\b)['’.\-][A-Za-z0-9]+)*|['’][sS]\b|[\u3400-\u9fff]|\S")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 # Words too common to say anything about an element.
@@ -294,6 +297,41 @@ def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) ->
 
 
 _MARK = re.compile(r" ~\d$")
+
+
+def upgrade_row(prompt: str, target: str) -> tuple[str, str]:
+    """A stored row (prompt and answer) of an earlier layout in this one: the match marks
+    recomputed (:func:`remark_prompt`), the words line split as :func:`goal_words` splits it
+    now, a span answer pointing at the same characters of the goal, and a quoted ``type`` whose
+    text has become a span of the goal's words answered as that span, as
+    :func:`encode_action` answers it today."""
+    lines = remark_prompt(prompt).split("\n")
+    goal = lines[0].removeprefix("goal: ")
+    old_words = lines[-1].removeprefix("words: ").split(" ")
+    lines[-1] = f"words: {goal_words(goal)}"
+    pointed = split_answer(target)
+    if pointed.span is not None:
+        start, end = _old_span_chars(goal, old_words, pointed.span)
+        units = goal_units(goal)
+        first = next(i for i, (a, _) in enumerate(units) if a == start)
+        last = next(i for i, (_, b) in enumerate(units) if b == end)
+        target = join_answer(Pointed("type", span=(first, last)))
+    elif pointed.reply.startswith('type "'):
+        span = goal_span(goal, _unquote(pointed.reply.removeprefix("type ")))
+        if span is not None:
+            target = join_answer(Pointed("type", span=span))
+    return "\n".join(lines), target
+
+
+def _old_span_chars(goal: str, words: list[str], span: tuple[int, int]) -> tuple[int, int]:
+    """Where the words ``span`` of a stored words line lie in the goal: each word is found after
+    the one before it, as the layout that wrote the line cut them."""
+    at, places = 0, []
+    for word in words:
+        at = goal.index(word, at)
+        places.append((at, at + len(word)))
+        at += len(word)
+    return places[span[0]][0], places[span[1]][1]
 
 
 def remark_prompt(prompt: str) -> str:

@@ -24,7 +24,7 @@ def step(ex: Moves, s: Screen, app) -> tuple[str, Action]:
     assert isinstance(spec, ShopPurchase)
     shop = app.state
     product = shop.product(spec.product_id)
-    query = ex.as_goal_writes(product.name_en, product.name_zh)
+    query = ex.as_goal_writes(product.name_en, product.name_zh, plural=True)
     screen = app.top
     if screen.name == "home":
         return ex.press(s, "search_box", ("the search box", "搜索框"))

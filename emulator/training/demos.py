@@ -35,7 +35,7 @@ from autoagent.agent import Agent, Result, Status
 from autoagent.extras import require
 from autoagent.grammar import UnparseableReply
 from autoagent.policy.base import Decision, StepInput
-from autoagent.policy.compact import FORMAT, Screen, build_prompt, encode_action, remark_prompt, summarize
+from autoagent.policy.compact import FORMAT, Screen, build_prompt, encode_action, summarize, upgrade_row
 from autoagent.safety.human import CallbackHuman
 from autoagent.training.progress import Progress
 from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES
@@ -310,7 +310,8 @@ def episodes_file(split: str) -> str:
 
 def remark(source: str | Path, out: str | Path) -> dict[str, int]:
     """Copy the rows of ``source`` (demonstrations and corrections of an earlier layout) into
-    ``out`` with this layout's match marks, instead of collecting them again: the corrections
+    ``out`` in this layout (match marks, words line, span answers: :func:`upgrade_row`), instead
+    of collecting them again: the corrections
     came from states an older learner reached, which no run can reproduce. Returns rows per file."""
     source, out = Path(source), Path(out)
     if source.resolve() == out.resolve():
@@ -327,7 +328,7 @@ def remark(source: str | Path, out: str | Path) -> dict[str, int]:
             for line in lines:
                 row = json.loads(line)
                 if "prompt" in row:
-                    row["prompt"] = remark_prompt(row["prompt"])
+                    row["prompt"], row["target"] = upgrade_row(row["prompt"], row["target"])
                 sink.write(json.dumps(row, ensure_ascii=False) + "\n")
         counts[name] = len(lines)
     return counts
@@ -354,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--beta", type=float, default=0.3,
                         help="--corrections: chance that the expert's move is played instead [default: 0.3]")
     parser.add_argument("--remark", metavar="FOLDER",
-                        help="instead: copy FOLDER's rows (an earlier prompt layout's) into --out with this "
-                             "layout's match marks")
+                        help="instead: copy FOLDER's rows (an earlier prompt layout's) into --out in this "
+                             "layout: match marks, goal words and the span answers that point into them")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.remark:
