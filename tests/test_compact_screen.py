@@ -145,10 +145,16 @@ def test_rows_of_an_earlier_layout_are_remarked_to_exactly_the_prompt_built_toda
     source = tmp_path / "old"
     source.mkdir()
     rows = [{"prompt": p, "target": "back"} for p in stale]
+    # A v5 row whose words line glued "wang's": its span answer is re-pointed as well.
+    screen = Screen.read("save wang fang's number 13911112222", phone.hierarchy_xml(), phone.screen_size())
+    today = build_prompt(screen, phone.current_package(), 3, ["launch Contacts"])
+    glued = today.replace("wang fang 's number", "wang fang's number")
+    rows.append({"prompt": glued, "target": "type 4 4"})
     (source / "train.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     assert demos_main(["--remark", str(source), "--out", str(tmp_path / "new")]) == 0
-    written = [json.loads(line)["prompt"] for line in (tmp_path / "new" / "train.jsonl").read_text().splitlines()]
-    assert written == prompts
+    written = [json.loads(line) for line in (tmp_path / "new" / "train.jsonl").read_text().splitlines()]
+    assert [r["prompt"] for r in written] == [*prompts, today] and glued != today
+    assert written[-1]["target"] == "type 5 5"  # the number, one word further on
     with pytest.raises(SystemExit):
         demos_main(["--remark", str(tmp_path / "missing"), "--out", str(tmp_path / "x")])
 
