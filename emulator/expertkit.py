@@ -9,7 +9,6 @@ strategy for the task and handles what any app may show (dialogs, spinners, erro
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any

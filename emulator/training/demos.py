@@ -311,8 +311,8 @@ def episodes_file(split: str) -> str:
 def remark(source: str | Path, out: str | Path) -> dict[str, int]:
     """Copy the rows of ``source`` (demonstrations and corrections of an earlier layout) into
     ``out`` in this layout (match marks, words line, span answers: :func:`upgrade_row`), instead
-    of collecting them again: the corrections
-    came from states an older learner reached, which no run can reproduce. Returns rows per file."""
+    of collecting them again: the corrections came from states an older learner reached, which
+    no run can reproduce. Returns rows per file."""
     source, out = Path(source), Path(out)
     if source.resolve() == out.resolve():
         raise ValueError("--remark writes a new folder: give an --out other than the source")
