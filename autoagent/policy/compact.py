@@ -101,13 +101,18 @@ def goal_span(goal: str, text: str) -> tuple[int, int] | None:
     lowered, wanted = goal.lower(), text.lower()
     start = lowered.find(wanted)
     while start >= 0:
-        end = start + len(wanted)
-        first = next((i for i, (a, _) in enumerate(units) if a == start), None)
-        last = next((i for i, (_, b) in enumerate(units) if b == end), None)
-        if first is not None and last is not None:
-            return first, last
+        span = _words_between(units, start, start + len(wanted))
+        if span is not None:
+            return span
         start = lowered.find(wanted, start + 1)
     return None
+
+
+def _words_between(units: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """The first and last goal word of the characters ``start:end``, if both ends fall on word edges."""
+    first = next((i for i, (a, _) in enumerate(units) if a == start), None)
+    last = next((i for i, (_, b) in enumerate(units) if b == end), None)
+    return None if first is None or last is None else (first, last)
 
 
 def match_keys(text: str) -> set[str]:
@@ -311,11 +316,10 @@ def upgrade_row(prompt: str, target: str) -> tuple[str, str]:
     lines[-1] = f"words: {goal_words(goal)}"
     pointed = split_answer(target)
     if pointed.span is not None:
-        start, end = _old_span_chars(goal, old_words, pointed.span)
-        units = goal_units(goal)
-        first = next(i for i, (a, _) in enumerate(units) if a == start)
-        last = next(i for i, (_, b) in enumerate(units) if b == end)
-        target = join_answer(Pointed("type", span=(first, last)))
+        span = _words_between(goal_units(goal), *_old_span_chars(goal, old_words, pointed.span))
+        if span is None:
+            raise CompactError(f"the answer {target!r} points inside a goal word of this layout")
+        target = join_answer(Pointed("type", span=span))
     elif pointed.reply.startswith('type "'):
         span = goal_span(goal, _unquote(pointed.reply.removeprefix("type ")))
         if span is not None:
