@@ -8,6 +8,7 @@ engine, and run on held-out tasks judged by the apps' own state.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,25 @@ def test_training_wordings_never_use_a_held_out_core_opener_or_closer() -> None:
         assert not case.goal.lower().startswith(phrasing.OPENERS[case.lang][-1].strip().lower())
     # Speech-like goals: some have no punctuation and no capitals at all.
     assert any(c.goal == c.goal.lower() and not any(p in c.goal for p in ".,。，") for c in goals)
+
+
+def test_shop_goals_name_products_in_several_orders_and_often_leave_the_app_out(tmp_path: Path) -> None:
+    from emulator.training.demos import episode_rows, run_expert
+
+    shop = [taskgen.generate(seed, "train", family) for seed in range(120) for family in ("shop_buy", "shop_cart")]
+    english = [c.goal.lower() for c in shop if c.lang == "en"]
+    # "a white t-shirt in size m", "..., size m", "... size m", "a t-shirt in white, size m"
+    assert any(" in size " in g for g in english) and any(", size " in g for g in english)
+    assert any(re.search(r"[a-z] size \w", g) for g in english)
+    assert any(re.search(r" in (white|black|blue|grey|green|red), size ", g) for g in english)
+    unnamed = [c for c in shop if not re.search(r"shop|商城", c.goal.lower())]
+    assert len(unnamed) > len(shop) // 5  # people say "buy me ...", not "in the Shop app"
+    # Whatever the order, the expert finds the product by the words the goal uses for it.
+    for case in unnamed[:6] + [c for c in shop if " in white, size " in c.goal.lower()][:2]:
+        result, phone, seen = run_expert(case, tmp_path)
+        assert result.ok and case.task.is_successful(phone), case.goal
+        typed = [r["target"] for r in episode_rows(case, seen, 0) or [] if r["target"].startswith("type")]
+        assert typed and not typed[0].startswith('type "'), (case.goal, typed)  # the search copies the goal
 
 
 def test_demonstration_rows_are_compact_prompts_with_pointer_answers(data: Path) -> None:

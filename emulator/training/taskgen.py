@@ -211,13 +211,33 @@ def _shop(rng: random.Random, buy: bool):
     any_zh = "（任意颜色）" if product.colours and colour is None else ""
     count_en = "a" if qty == 1 else _NUMBERS_EN[qty]
     name_en = product.name_en + ("s" if qty > 1 and not product.name_en.endswith("s") else "")
-    item_en = f"{count_en} {colour_en}{name_en}{any_en}" + (f" in size {size}" if size else "")
-    item_zh = f"{_NUMBERS_ZH[qty]}件" + (f"{size}码的" if size else "") + f"{colour_zh}{product.name_zh}{any_zh}"
+    item_en, item_zh = _item_words(rng.randrange(4), count_en, colour_en, name_en, any_en, size,
+                                   _NUMBERS_ZH[qty], colour_zh, product.name_zh + any_zh)
     if buy:
         check = fixed.shop_order(product.id, size=size, colour=colour, qty=qty)
     else:
         check = fixed.cart_has(product.id, qty)
     return spec, {"en": {"item": item_en}, "zh": {"item": item_zh}}, check, fixed.SHOP, buy
+
+
+def _item_words(form: int, count_en: str, colour_en: str, name_en: str, any_en: str, size: str | None,
+                count_zh: str, colour_zh: str, name_zh: str) -> tuple[str, str]:
+    """A product as people name it, in one of four orders: "a white t-shirt in size m", "...,
+    size m", "... size m" or "a t-shirt in white, size m" ("一件M码的白色T恤", "白色T恤一件，M码"...).
+    The product's name always stays whole: the expert searches for it as the goal writes it."""
+    en_sizes = (f" in size {size}", f", size {size}", f" size {size}", f", size {size}")
+    if form == 3 and colour_en:
+        en = f"{count_en} {name_en}{any_en} in {colour_en.strip()}"
+    else:
+        en = f"{count_en} {colour_en}{name_en}{any_en}"
+    en += en_sizes[form] if size else ""
+    if form == 0 or not size:
+        zh = f"{count_zh}件" + (f"{size}码的" if size else "") + f"{colour_zh}{name_zh}"
+    elif form == 1:
+        zh = f"{colour_zh}{name_zh}{count_zh}件，{size}码"
+    else:
+        zh = f"{count_zh}件{colour_zh}{name_zh}，{size}码"
+    return en, zh
 
 
 def _hotel(rng: random.Random):
