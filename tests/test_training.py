@@ -425,3 +425,83 @@ def test_a_batch_whose_gradient_is_not_finite_is_skipped_not_applied(data: Path,
     model = Glm4vForConditionalGeneration.from_pretrained(tmp_path / "p", local_files_only=True)
     assert all(torch.isfinite(p).all() for p in model.parameters())
     assert summary["evals"][-1]["token_accuracy"] > 0
+
+
+def test_the_span_head_reads_the_words_after_each_word() -> None:
+    """A start that depends on the next word is out of reach of a left-to-right model; the
+    head reads both ways. Untrained, it leaves the model's scores exactly as they were."""
+    import torch
+
+    from autoagent.policy.pointers import EncodedPrompt, score_pointers
+    from autoagent.policy.span_head import SpanHead
+    from autoagent.training.span_head import exact_spans, fit
+
+    generator = torch.Generator().manual_seed(0)
+    states, spans = [], []
+    for _ in range(300):
+        n = int(torch.randint(5, 12, (1,), generator=generator))
+        words = torch.randn(n, 16, generator=generator)
+        words[:, 0] = 0
+        marked = int(torch.randint(2, n, (1,), generator=generator))
+        # The span runs from two words before the marked one to it: reading left to right, the
+        # best a start can do is to rise word by word and stop at the mark, one word late.
+        words[marked, 0] = 3.0
+        states.append(words)
+        spans.append((marked - 2, marked))
+    vectors = torch.zeros(2, 16)
+    head = SpanHead(16, width=32)
+    assert exact_spans(head, vectors, states[200:], spans[200:]) < 0.3
+    hidden, pointing = torch.randn(8, 16, generator=generator), torch.randn(2, 16, generator=generator)
+    encoded = EncodedPrompt(ids=list(range(8)), elements=[0, 2], words=[3, 5, 7])
+    assert score_pointers(hidden, pointing, encoded, head) == score_pointers(hidden, pointing, encoded)
+    fit(head, vectors, states[:200], spans[:200], lr=1e-2, seed=0, passes=25)
+    assert exact_spans(head, vectors, states[200:], spans[200:]) > 0.9
+    fitted, plain = score_pointers(hidden, pointing, encoded, head), score_pointers(hidden, pointing, encoded)
+    assert fitted.starts != plain.starts and fitted.elements == plain.elements
+
+
+def test_span_head_cli_fits_the_head_alone_and_the_engine_uses_it(checkpoint, data: Path, tmp_path: Path) -> None:
+    from autoagent.policy.base import PolicyError
+    from autoagent.policy.local_engine import LocalGLMPolicy
+    from autoagent.policy.span_head import SPAN_HEAD_FILE
+
+    folder, _ = checkpoint
+    out = tmp_path / "spans"
+    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--span-head", "--init", str(folder),
+                          "--data", str(data), "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout)
+    assert summary["rows"] > 0 and summary["heldout_rows"] > 0
+    assert "held-out spans exactly right, the model alone" in run.stderr and "pass 12/12" in run.stderr
+    # The model's own files are untouched; the head and its numbers sit beside them.
+    assert (out / "model.safetensors").read_bytes() == (folder / "model.safetensors").read_bytes()
+    assert (out / SPAN_HEAD_FILE).is_file() and not (folder / SPAN_HEAD_FILE).exists()
+    assert json.loads((out / POLICY_FILE).read_text())["span_head"]["rows"] == summary["rows"]
+
+    with_head, without = LocalGLMPolicy(out, device="cpu"), LocalGLMPolicy(folder, device="cpu")
+    row = next(r for r in read_rows(data / "heldout.jsonl") if r["target"].startswith("type "))
+    inputs, encoded = with_head.prompt_inputs(row["prompt"])
+    assert with_head.pointer_scores(inputs, encoded).starts != without.pointer_scores(inputs, encoded).starts
+    assert with_head.pointer_scores(inputs, encoded).elements == without.pointer_scores(inputs, encoded).elements
+
+    # Shipping keeps it; a policy file that names a head whose weights are gone is a clear error.
+    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--export", str(out), "--out",
+                          str(tmp_path / "ship")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert LocalGLMPolicy(tmp_path / "ship", device="cpu")._span_head is not None
+    (tmp_path / "ship" / SPAN_HEAD_FILE).unlink()
+    with pytest.raises(PolicyError, match="span head"):
+        LocalGLMPolicy(tmp_path / "ship", device="cpu")
+
+    # Training the model further leaves the head behind: it was fitted to the old weights.
+    lines: list[str] = []
+    cfg = TrainConfig(data=str(data), out=str(tmp_path / "again"), size="tiny", steps=2, batch=4, lr=1e-3,
+                      warmup=1, eval_examples=0, init=str(out))
+    train(cfg, log=lines.append)
+    assert any("span head" in line and "left behind" in line for line in lines)
+    assert "span_head" not in json.loads((tmp_path / "again" / POLICY_FILE).read_text())
+    assert not (tmp_path / "again" / SPAN_HEAD_FILE).exists()
+
+    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--span-head", "--data", str(data),
+                          "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "give it as --init" in run.stderr

@@ -160,6 +160,7 @@ class LocalGLMPolicy:
     _ahead: threading.Thread | None = field(default=None, init=False, repr=False)
     _ahead_ms: float | None = field(default=None, init=False, repr=False)
     _tried: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
+    _span_head: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.model_path = Path(self.model_path).expanduser()
@@ -190,6 +191,15 @@ class LocalGLMPolicy:
         except Exception as err:  # damaged or foreign files: say which folder, not a deep traceback
             raise PolicyError(f"cannot load the model in {folder}: {type(err).__name__}: {err}") from err
         self._model = model.to(self._device).eval()
+        self._span_head = None
+        if self.prompt_format is not None and self.prompt_format.get("span_head"):
+            from autoagent.policy.span_head import load_span_head
+
+            try:
+                self._span_head = load_span_head(folder, self.prompt_format, model.config.text_config.hidden_size)
+            except Exception as err:
+                raise PolicyError(f"cannot load the span head in {folder}: {type(err).__name__}: {err}") from err
+            self._span_head.to(self._device)
         if not getattr(self.tokenizer, "chat_template", None):
             raise PolicyError(f"the tokenizer in {folder} has no chat template (chat_template.jinja is missing)")
         self.image_token = getattr(self.tokenizer, "image_token", None) or "<|image|>"
@@ -398,7 +408,7 @@ class LocalGLMPolicy:
         batch = self._batch(inputs)
         with torch.inference_mode(), self._threads_for_step():
             hidden = self._model.model(**batch).last_hidden_state[0]
-            return score_pointers(hidden, pointer_vectors(self._model, self.tokenizer), encoded)
+            return score_pointers(hidden, pointer_vectors(self._model, self.tokenizer), encoded, self._span_head)
 
     def answer(self, prompt: str) -> str:
         """The best full answer to a compact prompt (``tap [3]``, ``type 2 4``...)."""

@@ -4,7 +4,8 @@ A pointer is read at one token of the prompt: the newline that ends an element l
 last token of a goal word. Its score is that position's logit for :data:`~autoagent.policy.compact.PICK`
 (an element, or a span's first word) or :data:`~autoagent.policy.compact.PICK_END` (a span's
 last word): one dot product with a row of the output layer, so a checkpoint is a plain
-``Glm4vForConditionalGeneration`` and training and inference score the same way.
+``Glm4vForConditionalGeneration`` and training and inference score the same way. A checkpoint
+may add a span head (:mod:`autoagent.policy.span_head`) that corrects the span scores.
 """
 
 from __future__ import annotations
@@ -92,9 +93,12 @@ class PointerScores:
         return [(a, b) for _, _, a, b in spans[:limit]]
 
 
-def score_pointers(hidden: Any, vectors: Any, encoded: EncodedPrompt) -> PointerScores:
-    """Scores from the last hidden states of one prompt (sequence, hidden)."""
+def score_pointers(hidden: Any, vectors: Any, encoded: EncodedPrompt, span_head: Any = None) -> PointerScores:
+    """Scores from the last hidden states of one prompt (sequence, hidden); a checkpoint's
+    :class:`~autoagent.policy.span_head.SpanHead`, if given, corrects the span scores."""
     elements = (hidden[encoded.elements].float() @ vectors[0].float()).tolist()
     words = hidden[encoded.words].float() @ vectors.float().T if encoded.words else None
+    if words is not None and span_head is not None:
+        words = words + span_head(hidden[encoded.words][None])[0]
     return PointerScores(elements=elements, starts=words[:, 0].tolist() if words is not None else [],
                          ends=words[:, 1].tolist() if words is not None else [])

@@ -461,6 +461,9 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         tokenizer = load_tokenizer(Path(cfg.init))
         model = Glm4vForConditionalGeneration.from_pretrained(cfg.init, local_files_only=True, dtype=torch.float32)
         log(f"starting from the weights of {cfg.init}")
+        if json.loads((Path(cfg.init) / POLICY_FILE).read_text(encoding="utf-8")).get("span_head"):
+            # The head was fitted to these weights' hidden states; once they move it no longer fits.
+            log(f"the span head of {cfg.init} is left behind: fit one for the new weights with --span-head")
     else:
         tokenizer = build_tokenizer([r["prompt"] + "\n" + r["target"] for r in rows], SIZES[cfg.size].vocab)
         model = build_model(tokenizer, SIZES[cfg.size], cfg.seed)
@@ -617,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="cpu (the recipe), or cuda: a GPU in bf16 [default: cpu]")
     parser.add_argument("--batch", type=int, default=16, help="examples per optimizer step [default: 16]")
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate [default: 2e-3]")
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2,
@@ -635,10 +638,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
     parser.add_argument("--export", metavar="CHECKPOINT",
                         help="instead of training: write CHECKPOINT to --out as it ships (bf16, no optimizer state)")
+    parser.add_argument("--span-head", action="store_true",
+                        help="instead of training the model: keep --init's weights frozen and fit only its span "
+                             "head, a small bidirectional layer that corrects where typed spans start and end, "
+                             "on --data's typed spans (minutes on a CPU); --lr, --seed and --threads apply")
     args = parser.parse_args(argv)
     if not args.export and not args.data:
         parser.error("--data is required: the folder written by `autoagent demos`")
+    if args.span_head and not args.init:
+        parser.error("--span-head fits the head of an existing checkpoint: give it as --init")
     require("local", "training")  # after parsing: --help needs no extra
+    if args.span_head:
+        return _span_head_main(args)
     if args.export:
         try:
             export_checkpoint(Path(args.export), Path(args.out))
@@ -660,6 +671,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ninterrupted: the last saved checkpoint in {cfg.out} stays; --resume continues it", file=sys.stderr)
         return 130
     print(json.dumps({k: v for k, v in summary.items() if k != "config"}))
+    return 0
+
+
+def _span_head_main(args: argparse.Namespace) -> int:
+    from autoagent.training.span_head import train_span_head
+
+    try:
+        summary = train_span_head(Path(args.init), Path(args.data), Path(args.out), lr=args.lr, seed=args.seed,
+                                  threads=args.threads, log=lambda line: print(line, file=sys.stderr, flush=True))
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {args.out} is as it was", file=sys.stderr)
+        return 130
+    print(json.dumps({k: v for k, v in summary.items() if k != "history"}))
     return 0
 
 
