@@ -96,3 +96,31 @@ def test_the_shipped_policy_types_the_name_and_then_the_number(tmp_path: Path) -
     assert len(typed) >= 2, typed
     first, second = (set(re.findall(r"\w+", t.lower())) for t in typed[:2])
     assert not first & second, typed
+
+
+@pytest.mark.parametrize("task_id", ["gen-eval-contact_add-1000029", "gen-eval-contact_add-1000036"])
+def test_the_shipped_span_head_types_the_whole_name(task_id: str, tmp_path: Path) -> None:
+    """"store lucas wang's number ..." and "记一下潘波（Pan Bo）的手机...": the model alone starts the
+    name one word late ("wang", "Bo"); with the shipped span head, which reads the words after
+    each word, the contact saved is the one asked for. Judged by the Contacts app's own state."""
+    pytest.importorskip("transformers")
+    from autoagent.agent import Agent
+    from autoagent.policy.embedded import embedded_checkpoint
+    from autoagent.policy.local_engine import LocalGLMPolicy
+    from emulator.training.demos import ManualClock, approving_human
+    from emulator.training.taskgen import cases
+
+    case = next(c for c in cases("eval", 40) if c.task.id == task_id)
+    outcomes = []
+    for keep_head in (True, False):
+        clock = ManualClock()
+        phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
+        policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
+        assert policy._span_head is not None
+        if not keep_head:
+            policy._span_head = None
+        policy.lang = case.lang
+        Agent(device=phone, policy=policy, human=approving_human(), max_steps=12,
+              trace_root=tmp_path / str(keep_head), save_screenshots=False).run(case.goal)
+        outcomes.append(case.task.is_successful(phone))
+    assert outcomes == [True, False]
