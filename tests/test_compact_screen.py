@@ -93,6 +93,20 @@ def test_match_marks_read_dates_times_weekdays_and_counts_the_way_the_screen_wri
     assert "2" in match_keys("帮我把两件瑜伽垫加到购物车") and "1" not in match_keys("能不能帮忙记一下")
 
 
+def test_an_english_a_in_the_goal_counts_as_one_as_a_chinese_one_does() -> None:
+    """"buy a white t-shirt" asks for one, as "买一件白色T恤" does: the quantity stepper's 1 is
+    the goal's count. Only the goal reads "a" so: a screen's "Add a note" counts nothing, and a
+    calendar's 1st is still no match in a month the goal does not name."""
+    from autoagent.policy.compact import goal_keys, match_keys, match_mark
+
+    for goal in ("buy a white t-shirt in size m", "In the Shop app, buy a White T-shirt in size M.",
+                 "get an umbrella", "在商城买一件白色T恤"):
+        assert match_mark("1", goal_keys(goal)) == " ~1", goal
+    assert match_mark("1", goal_keys("buy two coffee mugs")) == ""
+    assert match_mark("1", goal_keys("buy the white t-shirt")) == ""  # "the" names, it does not count
+    assert "1" not in match_keys("Add a note") and "1" not in match_keys("buy a white t-shirt")
+
+
 def test_a_possessive_is_a_goal_word_of_its_own_so_the_name_before_it_is_a_span() -> None:
     """v6: in "store lucas wang's number" the name is the span "lucas wang"; with "wang's" one
     word the name could only be typed as quoted text the model writes from memory."""
@@ -238,3 +252,33 @@ def test_the_shipped_policy_picks_the_day_in_the_goals_month(tmp_path) -> None:
     taps = [row for row in rows if row["target"].startswith("tap")]
     assert len(taps) >= 8
     assert [policy.answer(row["prompt"]) for row in taps] == [row["target"] for row in taps]
+
+
+def test_the_shipped_policy_buys_one_shirt_when_the_goal_says_a_shirt(tmp_path) -> None:
+    """The README's main job driven by the embedded policy, judged by the shop's own order: one
+    White T-shirt in size M. With an English "a" not read as one (v6 marks), the stepper's 1
+    carried no mark and the policy pressed + until it ordered seven."""
+    pytest.importorskip("transformers")
+    from autoagent.agent import Agent
+    from autoagent.policy import compact
+    from autoagent.policy.embedded import embedded_checkpoint
+    from autoagent.policy.local_engine import LocalGLMPolicy
+    from emulator.tasks import TASKS
+    from emulator.training.demos import ManualClock, approving_human
+
+    task = next(t for t in TASKS if t.id == "shop_buy_white_tshirt_m")
+
+    def ordered(patch: bool) -> list[tuple[str, str | None, int]]:
+        clock = ManualClock()
+        phone = task.make_phone(hazards=False, clock=clock, sleep=clock.sleep)
+        policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
+        with pytest.MonkeyPatch.context() as mp:
+            if patch:
+                mp.setattr(compact, "goal_keys", compact.match_keys)
+            Agent(device=phone, policy=policy, human=approving_human(), max_steps=30,
+                  trace_root=tmp_path / str(patch), save_screenshots=False).run(task.goal)
+        return [(line.product_id, line.size, line.qty) for order in phone.app_state("shop").orders
+                for line in order.lines]
+
+    assert ordered(patch=False) == [("tshirt-white", "M", 1)]
+    assert ordered(patch=True) != [("tshirt-white", "M", 1)]

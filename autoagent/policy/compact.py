@@ -34,7 +34,8 @@ Screen lines: ``*`` clickable, ``^`` focused, ``#`` scrollable, ``+`` checked or
 model still decides which element matters), with dates, times, weekdays and counts matched in
 one spelling whichever way each side writes them (:func:`match_keys`). A calendar's day cell
 shows only its day but describes its whole date: in a month the goal does not name, its day
-alone is no match (v5; v4 marked June's 14 and July's alike). A clickable element with no text of its own (a
+alone is no match (v5; v4 marked June's 14 and July's alike). An English "a" or "an" in the goal
+counts as one, as "一件" does, so a quantity stepper showing 1 is marked (v7, :func:`goal_keys`). A clickable element with no text of its own (a
 list row) shows the text inside it, since the row is what a tap must point at and its line
 comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
@@ -52,7 +53,7 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint,
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.perception.tree import ScreenTree, UINode
 
-FORMAT = "autoagent-compact-v6"
+FORMAT = "autoagent-compact-v7"
 # The tokens whose logits score the pointers: an element or a span's first word, a span's last word.
 PICK = "<|pick|>"
 PICK_END = "<|pick_end|>"
@@ -151,6 +152,16 @@ def match_keys(text: str) -> set[str]:
     return keys
 
 
+def goal_keys(goal: str) -> set[str]:
+    """The goal's match keys. An English "a" or "an" also counts as one ("buy a white t-shirt"
+    asks for one, as "买一件白色T恤" does), so a quantity stepper showing 1 is marked as the goal's
+    count; only the goal is read so, since a screen's "Add a note" counts nothing."""
+    keys = match_keys(goal)
+    if _ONE_EN.search(goal.lower()):
+        keys.add("1")
+    return keys
+
+
 def _date_keys(month: int, day: int) -> set[str]:
     return {f"{month}/{day}", str(day)} if 1 <= month <= 12 and 1 <= day <= 31 else set()
 
@@ -168,6 +179,7 @@ _NUMERALS_ZH = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六
 # A Chinese count is a numeral before a measure word ("两件", "3份"); a bare 一 is too often
 # part of a word ("一下") to mean one.
 _COUNT_ZH = re.compile(r"([一两二三四五六七八九十]|\d+)(?=[件份位个间张杯碗人晚])")
+_ONE_EN = re.compile(r"\b(?:a|an)\b")
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10"}
 
@@ -286,8 +298,8 @@ class Screen:
 
 def render_screen(screen: Screen) -> list[str]:
     """The element lines of the prompt: what the model sees of the screen, one line an element."""
-    goal_keys = match_keys(screen.goal)
-    return [render_element(node, text, goal_keys) for node, text in zip(screen.elements, screen.texts)]
+    keys = goal_keys(screen.goal)
+    return [render_element(node, text, keys) for node, text in zip(screen.elements, screen.texts)]
 
 
 def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) -> str:
@@ -345,10 +357,10 @@ def remark_prompt(prompt: str) -> str:
     mark; rows of date pickers are best collected again (``autoagent demos``)."""
     lines = prompt.split("\n")
     header = lines.index("screen:")
-    goal_keys = match_keys(lines[0].removeprefix("goal: "))
+    keys = goal_keys(lines[0].removeprefix("goal: "))
     for number in range(header + 1, len(lines) - 1):
         head, _, shown = _MARK.sub("", lines[number]).partition(" ")
-        lines[number] = element_line(head, shown, goal_keys)
+        lines[number] = element_line(head, shown, keys)
     return "\n".join(lines)
 
 
