@@ -29,7 +29,8 @@ from typing import Any
 
 from autoagent.training.progress import Progress, clock
 from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, read_rows
-from autoagent.training.train import POLICY_FILE, STATE_FILE, Example, collate, encode_rows, hidden_states, load_tokenizer
+from autoagent.training.train import (POLICY_FILE, STATE_FILE, Example, collate, encode_rows, hidden_states,
+                                      load_tokenizer, swap_in)
 
 PASSES = 12
 BATCH = 64
@@ -193,9 +194,4 @@ def _write(init: Path, out: Path, head, summary: dict[str, Any]) -> None:
     (staging / POLICY_FILE).write_text(json.dumps(policy, indent=1, ensure_ascii=False), encoding="utf-8")
     for item in staging.iterdir():
         item.chmod(0o644)
-    previous = out.with_name(out.name + ".previous")
-    shutil.rmtree(previous, ignore_errors=True)
-    if out.exists():
-        out.rename(previous)
-    staging.rename(out)
-    shutil.rmtree(previous, ignore_errors=True)
+    swap_in(staging, out)

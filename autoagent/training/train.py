@@ -32,6 +32,7 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,12 @@ def save_checkpoint(folder: Path, model, tokenizer, policy: dict[str, Any], stat
     (staging / POLICY_FILE).write_text(json.dumps(policy, indent=1, ensure_ascii=False), encoding="utf-8")
     if state is not None:
         torch.save(state, staging / STATE_FILE)
+    swap_in(staging, folder)
+
+
+def swap_in(staging: Path, folder: Path) -> None:
+    """Put a fully written ``staging`` folder in the place of ``folder``: until the rename, the
+    old one stays whole."""
     previous = folder.with_name(folder.name + ".previous")
     shutil.rmtree(previous, ignore_errors=True)
     if folder.exists():
@@ -662,31 +669,30 @@ def main(argv: list[str] | None = None) -> int:
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
                       save_every=args.save_every, log_every=args.log_every, resume=args.resume, init=args.init,
                       prompt_loss=args.prompt_loss, dagger_repeat=args.dagger_repeat)
-    try:
-        summary = train(cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
-    except (ValueError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: the last saved checkpoint in {cfg.out} stays; --resume continues it", file=sys.stderr)
-        return 130
-    print(json.dumps({k: v for k, v in summary.items() if k != "config"}))
-    return 0
+    return _report(lambda log: train(cfg, log=log), "config",
+                   f"the last saved checkpoint in {cfg.out} stays; --resume continues it")
 
 
 def _span_head_main(args: argparse.Namespace) -> int:
     from autoagent.training.span_head import train_span_head
 
+    return _report(lambda log: train_span_head(Path(args.init), Path(args.data), Path(args.out), lr=args.lr,
+                                               seed=args.seed, threads=args.threads, log=log),
+                   "history", f"{args.out} is as it was")
+
+
+def _report(run: Callable[[Callable[[str], None]], dict[str, Any]], hidden: str, after_interrupt: str) -> int:
+    """Run a training command with its log on stderr and its summary (less ``hidden``) as one
+    JSON line on stdout; bad input is one line of error (exit 2), Ctrl-C says what is kept."""
     try:
-        summary = train_span_head(Path(args.init), Path(args.data), Path(args.out), lr=args.lr, seed=args.seed,
-                                  threads=args.threads, log=lambda line: print(line, file=sys.stderr, flush=True))
+        summary = run(lambda line: print(line, file=sys.stderr, flush=True))
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\ninterrupted: {args.out} is as it was", file=sys.stderr)
+        print(f"\ninterrupted: {after_interrupt}", file=sys.stderr)
         return 130
-    print(json.dumps({k: v for k, v in summary.items() if k != "history"}))
+    print(json.dumps({k: v for k, v in summary.items() if k != hidden}))
     return 0
 
 
