@@ -116,9 +116,9 @@ def test_the_shipped_span_head_types_the_whole_name(task_id: str, tmp_path: Path
         clock = ManualClock()
         phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
         policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
-        assert policy._span_head is not None
+        assert policy._heads.span is not None
         if not keep_head:
-            policy._span_head = None
+            policy._heads.span = None
         policy.lang = case.lang
         Agent(device=phone, policy=policy, human=approving_human(), max_steps=12,
               trace_root=tmp_path / str(keep_head), save_screenshots=False).run(case.goal)

@@ -432,12 +432,12 @@ def test_the_span_head_reads_the_words_after_each_word() -> None:
     head reads both ways. Untrained, it leaves the model's scores exactly as they were."""
     import torch
 
+    from autoagent.policy.goal_heads import SpanHead
     from autoagent.policy.pointers import EncodedPrompt, score_pointers
-    from autoagent.policy.span_head import SpanHead
-    from autoagent.training.span_head import exact_spans, fit
+    from autoagent.training.goal_heads import Read, exact_spans, fit, span_loss
 
     generator = torch.Generator().manual_seed(0)
-    states, spans = [], []
+    reads = []
     for _ in range(300):
         n = int(torch.randint(5, 12, (1,), generator=generator))
         words = torch.randn(n, 16, generator=generator)
@@ -446,62 +446,101 @@ def test_the_span_head_reads_the_words_after_each_word() -> None:
         # The span runs from two words before the marked one to it: reading left to right, the
         # best a start can do is to rise word by word and stop at the mark, one word late.
         words[marked, 0] = 3.0
-        states.append(words)
-        spans.append((marked - 2, marked))
+        reads.append(Read(words=words, answer=(marked - 2, marked)))
     vectors = torch.zeros(2, 16)
     head = SpanHead(16, width=32)
-    assert exact_spans(head, vectors, states[200:], spans[200:]) < 0.3
+    assert exact_spans(head, vectors, reads[200:]) < 0.3
     hidden, pointing = torch.randn(8, 16, generator=generator), torch.randn(2, 16, generator=generator)
     encoded = EncodedPrompt(ids=list(range(8)), elements=[0, 2], words=[3, 5, 7])
     assert score_pointers(hidden, pointing, encoded, head) == score_pointers(hidden, pointing, encoded)
-    fit(head, vectors, states[:200], spans[:200], lr=1e-2, seed=0, passes=25)
-    assert exact_spans(head, vectors, states[200:], spans[200:]) > 0.9
+    fit(head, lambda chunk: span_loss(head, vectors, chunk), reads[:200], lr=1e-2, seed=0, passes=25)
+    assert exact_spans(head, vectors, reads[200:]) > 0.9
     fitted, plain = score_pointers(hidden, pointing, encoded, head), score_pointers(hidden, pointing, encoded)
     assert fitted.starts != plain.starts and fitted.elements == plain.elements
 
 
-def test_span_head_cli_fits_the_head_alone_and_the_engine_uses_it(checkpoint, data: Path, tmp_path: Path) -> None:
+def test_the_launch_head_picks_the_app_a_word_anywhere_in_the_goal_names() -> None:
+    """The app is named by one word somewhere in the goal, the model's own choice is no help:
+    fitted, the head finds it; untrained, it adds exactly nothing to the model's choice."""
+    import torch
+
+    from autoagent.policy.compact import APP_NAMES
+    from autoagent.policy.goal_heads import LaunchHead
+    from autoagent.training.goal_heads import Read, exact_launches, fit, launch_loss
+
+    generator = torch.Generator().manual_seed(0)
+    reads = []
+    for _ in range(400):
+        n = int(torch.randint(3, 12, (1,), generator=generator))
+        words = torch.randn(n, 16, generator=generator)
+        words[:, :len(APP_NAMES)] = 0
+        app = int(torch.randint(0, len(APP_NAMES), (1,), generator=generator))
+        at = int(torch.randint(0, n, (1,), generator=generator))
+        words[at, app] = 3.0
+        reads.append(Read(words=words, answer=app, base=torch.zeros(len(APP_NAMES))))
+    head = LaunchHead(16, width=32)
+    assert not head(reads[0].words[None]).any()
+    assert exact_launches(head, reads[300:]) < 0.4
+    fit(head, lambda chunk: launch_loss(head, chunk), reads[:300], lr=1e-2, seed=0, passes=20)
+    assert exact_launches(head, reads[300:]) > 0.9
+
+
+def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, data: Path, tmp_path: Path) -> None:
+    import torch
+
     from autoagent.policy.base import PolicyError
+    from autoagent.policy.compact import APP_NAMES
+    from autoagent.policy.goal_heads import LAUNCH_HEAD_FILE, SPAN_HEAD_FILE
     from autoagent.policy.local_engine import LocalGLMPolicy
-    from autoagent.policy.span_head import SPAN_HEAD_FILE
 
     folder, _ = checkpoint
-    out = tmp_path / "spans"
-    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--span-head", "--init", str(folder),
+    out = tmp_path / "heads"
+    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--heads", "--init", str(folder),
                           "--data", str(data), "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)
-    assert summary["rows"] > 0 and summary["heldout_rows"] > 0
-    assert "held-out spans exactly right, the model alone" in run.stderr and "pass 12/12" in run.stderr
-    # The model's own files are untouched; the head and its numbers sit beside them.
+    for key in ("span_head", "launch_head"):
+        assert summary[key]["rows"] > 0 and summary[key]["heldout_rows"] > 0, summary
+    assert "span head: held-out rows exactly right with the model alone" in run.stderr
+    assert "span head pass 12/12" in run.stderr and "launch head pass 12/12" in run.stderr
+    # The model's own files are untouched; the heads and their numbers sit beside them.
     assert (out / "model.safetensors").read_bytes() == (folder / "model.safetensors").read_bytes()
-    assert (out / SPAN_HEAD_FILE).is_file() and not (folder / SPAN_HEAD_FILE).exists()
-    assert json.loads((out / POLICY_FILE).read_text())["span_head"]["rows"] == summary["rows"]
+    assert (out / SPAN_HEAD_FILE).is_file() and (out / LAUNCH_HEAD_FILE).is_file()
+    assert not (folder / SPAN_HEAD_FILE).exists()
+    assert json.loads((out / POLICY_FILE).read_text())["span_head"]["rows"] == summary["span_head"]["rows"]
 
-    with_head, without = LocalGLMPolicy(out, device="cpu"), LocalGLMPolicy(folder, device="cpu")
+    with_heads, without = LocalGLMPolicy(out, device="cpu"), LocalGLMPolicy(folder, device="cpu")
     row = next(r for r in read_rows(data / "heldout.jsonl") if r["target"].startswith("type "))
-    inputs, encoded = with_head.prompt_inputs(row["prompt"])
-    assert with_head.pointer_scores(inputs, encoded).starts != without.pointer_scores(inputs, encoded).starts
-    assert with_head.pointer_scores(inputs, encoded).elements == without.pointer_scores(inputs, encoded).elements
+    inputs, encoded = with_heads.prompt_inputs(row["prompt"])
+    assert with_heads.pointer_scores(inputs, encoded).starts != without.pointer_scores(inputs, encoded).starts
+    assert with_heads.pointer_scores(inputs, encoded).elements == without.pointer_scores(inputs, encoded).elements
+    # A launch is chosen again among the apps; any other reply is left as it is.
+    _, words = with_heads.read_prompt(inputs, encoded)
+    assert with_heads.launch_reply("launch Shop", words, inputs).removeprefix("launch ") in APP_NAMES
+    assert with_heads.launch_reply("tap", words, inputs) == "tap"
+    with_heads._heads.launch.correct.bias.data = torch.tensor([0.0, 0.0, 0.0, 0.0, 1e4, 0.0])
+    assert with_heads.launch_reply("launch Shop", words, inputs) == "launch Messages"
+    assert without.launch_reply("launch Shop", words, inputs) == "launch Shop"
 
-    # Shipping keeps it; a policy file that names a head whose weights are gone is a clear error.
+    # Shipping keeps them; a policy file that names a head whose weights are gone is a clear error.
     run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--export", str(out), "--out",
                           str(tmp_path / "ship")], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert LocalGLMPolicy(tmp_path / "ship", device="cpu")._span_head is not None
-    (tmp_path / "ship" / SPAN_HEAD_FILE).unlink()
-    with pytest.raises(PolicyError, match="span head"):
+    assert LocalGLMPolicy(tmp_path / "ship", device="cpu")._heads.launch is not None
+    (tmp_path / "ship" / LAUNCH_HEAD_FILE).unlink()
+    with pytest.raises(PolicyError, match="launch head"):
         LocalGLMPolicy(tmp_path / "ship", device="cpu")
 
-    # Training the model further leaves the head behind: it was fitted to the old weights.
+    # Training the model further leaves the heads behind: they were fitted to the old weights.
     lines: list[str] = []
     cfg = TrainConfig(data=str(data), out=str(tmp_path / "again"), size="tiny", steps=2, batch=4, lr=1e-3,
                       warmup=1, eval_examples=0, init=str(out))
     train(cfg, log=lines.append)
-    assert any("span head" in line and "left behind" in line for line in lines)
-    assert "span_head" not in json.loads((tmp_path / "again" / POLICY_FILE).read_text())
+    assert any("goal heads" in line and "left behind" in line for line in lines)
+    policy = json.loads((tmp_path / "again" / POLICY_FILE).read_text())
+    assert "span_head" not in policy and "launch_head" not in policy
     assert not (tmp_path / "again" / SPAN_HEAD_FILE).exists()
 
-    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--span-head", "--data", str(data),
+    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--heads", "--data", str(data),
                           "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "give it as --init" in run.stderr

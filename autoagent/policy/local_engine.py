@@ -23,9 +23,9 @@ from autoagent.actions import Type
 from autoagent.grammar import UnparseableReply, parse_reply
 from autoagent.policy.base import Decision, PolicyError, StepInput, Turn
 from autoagent.policy.compact import FORMAT as COMPACT_FORMAT
-from autoagent.policy.compact import (ELEMENT_REPLIES, CompactError, Pointed, Screen, build_prompt, decode_answer,
-                                      element_flags, goal_span, join_answer, needs_element, needs_span,
-                                      render_screen, summarize, takes)
+from autoagent.policy.compact import (APP_NAMES, ELEMENT_REPLIES, CompactError, Pointed, Screen, build_prompt,
+                                      decode_answer, element_flags, goal_span, join_answer, needs_element,
+                                      needs_span, render_screen, summarize, takes)
 from autoagent.policy.decode import GreedyDecoder
 from autoagent.policy.pointers import EncodedPrompt, PointerScores, encode_prompt, pointer_vectors, score_pointers
 from autoagent.policy.images import DEFAULT_MAX_PIXELS, fit_image, image_tokens, target_size
@@ -160,7 +160,7 @@ class LocalGLMPolicy:
     _ahead: threading.Thread | None = field(default=None, init=False, repr=False)
     _ahead_ms: float | None = field(default=None, init=False, repr=False)
     _tried: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
-    _span_head: Any = field(default=None, init=False, repr=False)
+    _heads: Any = field(default=None, init=False, repr=False)  # GoalHeads: a second reading of the goal
 
     def __post_init__(self) -> None:
         self.model_path = Path(self.model_path).expanduser()
@@ -191,15 +191,17 @@ class LocalGLMPolicy:
         except Exception as err:  # damaged or foreign files: say which folder, not a deep traceback
             raise PolicyError(f"cannot load the model in {folder}: {type(err).__name__}: {err}") from err
         self._model = model.to(self._device).eval()
-        self._span_head = None
-        if self.prompt_format is not None and self.prompt_format.get("span_head"):
-            from autoagent.policy.span_head import load_span_head
+        self._heads = None
+        if self.prompt_format is not None and (self.prompt_format.get("span_head") or self.prompt_format.get("launch_head")):
+            from autoagent.policy.goal_heads import load_heads
 
             try:
-                self._span_head = load_span_head(folder, self.prompt_format, model.config.text_config.hidden_size)
+                self._heads = load_heads(folder, self.prompt_format, model.config.text_config.hidden_size)
             except Exception as err:
-                raise PolicyError(f"cannot load the span head in {folder}: {type(err).__name__}: {err}") from err
-            self._span_head.to(self._device)
+                raise PolicyError(f"cannot load the goal heads in {folder}: {type(err).__name__}: {err}") from err
+            for head in (self._heads.span, self._heads.launch):
+                if head is not None:
+                    head.to(self._device)
         if not getattr(self.tokenizer, "chat_template", None):
             raise PolicyError(f"the tokenizer in {folder} has no chat template (chat_template.jinja is missing)")
         self.image_token = getattr(self.tokenizer, "image_token", None) or "<|image|>"
@@ -403,19 +405,40 @@ class LocalGLMPolicy:
 
     def pointer_scores(self, inputs: dict[str, Any], encoded: EncodedPrompt) -> PointerScores:
         """The pointers' scores: one pass over the prompt (the decoder keeps only its last logits)."""
+        return self.read_prompt(inputs, encoded)[0]
+
+    def read_prompt(self, inputs: dict[str, Any], encoded: EncodedPrompt) -> tuple[PointerScores, Any]:
+        """The pointers' scores and the goal words' last hidden states, from one pass over the prompt."""
         import torch
 
         batch = self._batch(inputs)
+        span = self._heads.span if self._heads is not None else None
         with torch.inference_mode(), self._threads_for_step():
             hidden = self._model.model(**batch).last_hidden_state[0]
-            return score_pointers(hidden, pointer_vectors(self._model, self.tokenizer), encoded, self._span_head)
+            scores = score_pointers(hidden, pointer_vectors(self._model, self.tokenizer), encoded, span)
+            return scores, hidden[encoded.words]
+
+    def launch_reply(self, reply: str, words: Any, inputs: dict[str, Any]) -> str:
+        """A ``launch`` reply's app, chosen again when the checkpoint has a launch head: the model's
+        log-probability of launching each app plus the head's correction, read from the goal's
+        words in both directions."""
+        import torch
+
+        launch = self._heads.launch if self._heads is not None else None
+        if launch is None or not reply.startswith("launch ") or words is None or not len(words):
+            return reply
+        replies = [f"launch {app}" for app in APP_NAMES]
+        logprobs = torch.tensor(self.reply_logprobs(inputs, replies))
+        with torch.inference_mode():
+            corrections = launch(words[None]).float()[0].cpu()
+        return replies[int((logprobs + corrections).argmax())]
 
     def answer(self, prompt: str) -> str:
         """The best full answer to a compact prompt (``tap [3]``, ``type 2 4``...)."""
         inputs, encoded = self.prompt_inputs(prompt)
         reply, _ = self.generate(inputs)
-        scores, flags = self.pointer_scores(inputs, encoded), element_flags(prompt)
-        reply = self.fitting_reply(reply, scores, flags, inputs)
+        (scores, words), flags = self.read_prompt(inputs, encoded), element_flags(prompt)
+        reply = self.launch_reply(self.fitting_reply(reply, scores, flags, inputs), words, inputs)
         return pointed_answers(reply, scores, flags=flags)[0]
 
     def reply_logprobs(self, inputs: dict[str, Any], replies: Sequence[str]) -> list[float]:
@@ -481,11 +504,12 @@ class LocalGLMPolicy:
         prepared = time.perf_counter()
         reply, timings = self.generate(inputs)
         pointing = time.perf_counter()
-        scores = self.pointer_scores(inputs, encoded)
+        scores, words = self.read_prompt(inputs, encoded)
         timings["pointers"] = (time.perf_counter() - pointing) * 1000
         timings["prepare"] = (prepared - started) * 1000
         flags = element_flags(prompt)
         reply = self.fitting_reply(reply, scores, flags, inputs, timings)
+        reply = self.launch_reply(reply, words, inputs)
         if not step.history:
             self._tried.clear()  # a new run
         typed = typed_spans(step.task, step.history, retyping=_focused_text(screen))

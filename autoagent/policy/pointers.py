@@ -5,7 +5,7 @@ last token of a goal word. Its score is that position's logit for :data:`~autoag
 (an element, or a span's first word) or :data:`~autoagent.policy.compact.PICK_END` (a span's
 last word): one dot product with a row of the output layer, so a checkpoint is a plain
 ``Glm4vForConditionalGeneration`` and training and inference score the same way. A checkpoint
-may add a span head (:mod:`autoagent.policy.span_head`) that corrects the span scores.
+may add a span head (:mod:`autoagent.policy.goal_heads`) that corrects the span scores.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class PointerScores:
 
 def score_pointers(hidden: Any, vectors: Any, encoded: EncodedPrompt, span_head: Any = None) -> PointerScores:
     """Scores from the last hidden states of one prompt (sequence, hidden); a checkpoint's
-    :class:`~autoagent.policy.span_head.SpanHead`, if given, corrects the span scores."""
+    :class:`~autoagent.policy.goal_heads.SpanHead`, if given, corrects the span scores."""
     elements = (hidden[encoded.elements].float() @ vectors[0].float()).tolist()
     words = hidden[encoded.words].float() @ vectors.float().T if encoded.words else None
     if words is not None and span_head is not None:

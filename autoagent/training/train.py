@@ -468,9 +468,10 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         tokenizer = load_tokenizer(Path(cfg.init))
         model = Glm4vForConditionalGeneration.from_pretrained(cfg.init, local_files_only=True, dtype=torch.float32)
         log(f"starting from the weights of {cfg.init}")
-        if json.loads((Path(cfg.init) / POLICY_FILE).read_text(encoding="utf-8")).get("span_head"):
-            # The head was fitted to these weights' hidden states; once they move it no longer fits.
-            log(f"the span head of {cfg.init} is left behind: fit one for the new weights with --span-head")
+        policy = json.loads((Path(cfg.init) / POLICY_FILE).read_text(encoding="utf-8"))
+        if policy.get("span_head") or policy.get("launch_head"):
+            # The heads were fitted to these weights' hidden states; once they move they no longer fit.
+            log(f"the goal heads of {cfg.init} are left behind: fit them for the new weights with --heads")
     else:
         tokenizer = build_tokenizer([r["prompt"] + "\n" + r["target"] for r in rows], SIZES[cfg.size].vocab)
         model = build_model(tokenizer, SIZES[cfg.size], cfg.seed)
@@ -645,18 +646,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
     parser.add_argument("--export", metavar="CHECKPOINT",
                         help="instead of training: write CHECKPOINT to --out as it ships (bf16, no optimizer state)")
-    parser.add_argument("--span-head", action="store_true",
-                        help="instead of training the model: keep --init's weights frozen and fit only its span "
-                             "head, a small bidirectional layer that corrects where typed spans start and end, "
-                             "on --data's typed spans (minutes on a CPU); --lr, --seed and --threads apply")
+    parser.add_argument("--heads", action="store_true",
+                        help="instead of training the model: keep --init's weights frozen and fit only its goal "
+                             "heads, small bidirectional layers over the goal's words that correct where typed "
+                             "spans start and end and which app to launch, on --data's rows (minutes on a CPU); "
+                             "--lr, --seed and --threads apply")
     args = parser.parse_args(argv)
     if not args.export and not args.data:
         parser.error("--data is required: the folder written by `autoagent demos`")
-    if args.span_head and not args.init:
-        parser.error("--span-head fits the head of an existing checkpoint: give it as --init")
+    if args.heads and not args.init:
+        parser.error("--heads fits the heads of an existing checkpoint: give it as --init")
     require("local", "training")  # after parsing: --help needs no extra
-    if args.span_head:
-        return _span_head_main(args)
+    if args.heads:
+        return _heads_main(args)
     if args.export:
         try:
             export_checkpoint(Path(args.export), Path(args.out))
@@ -673,12 +675,12 @@ def main(argv: list[str] | None = None) -> int:
                    f"the last saved checkpoint in {cfg.out} stays; --resume continues it")
 
 
-def _span_head_main(args: argparse.Namespace) -> int:
-    from autoagent.training.span_head import train_span_head
+def _heads_main(args: argparse.Namespace) -> int:
+    from autoagent.training.goal_heads import train_goal_heads
 
-    return _report(lambda log: train_span_head(Path(args.init), Path(args.data), Path(args.out), lr=args.lr,
-                                               seed=args.seed, threads=args.threads, log=log),
-                   "history", f"{args.out} is as it was")
+    return _report(lambda log: train_goal_heads(Path(args.init), Path(args.data), Path(args.out), lr=args.lr,
+                                                seed=args.seed, threads=args.threads, log=log),
+                   "", f"{args.out} is as it was")
 
 
 def _report(run: Callable[[Callable[[str], None]], dict[str, Any]], hidden: str, after_interrupt: str) -> int:

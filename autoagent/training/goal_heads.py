@@ -1,0 +1,282 @@
+"""Fit a checkpoint's goal heads with the model frozen (:mod:`autoagent.policy.goal_heads`).
+
+    autoagent train --heads --init ckpt/policy --data data/demos --out ckpt/policy-heads
+
+1. Keep the rows whose answer types a span of the goal (``type 3 4``), for the span head, and
+   those that launch an app (``launch Shop``), for the launch head: demonstrations and
+   corrections, each row once.
+2. Run the frozen model once over them, in float32 as inference on the CPU computes, and keep
+   each goal word's last hidden state (the heads' only input) and, for a launch, the model's
+   log-probability of each app. No gradient reaches the model, so nothing else it does (taps,
+   scrolls, when to type or launch) can change.
+3. Fit each head: AdamW, cross-entropy of the corrected scores (a span's first and last word
+   among the goal's words; the app among the apps), a fixed number of passes in a seeded order.
+4. Write ``--out``: the checkpoint's files as they were, the heads beside them, and their size
+   and numbers under ``span_head`` and ``launch_head`` in the policy file.
+
+Held-out rows (``heldout.jsonl``) are scored before and after: the share whose best span (ranked
+as the engine ranks them, :meth:`~autoagent.policy.pointers.PointerScores.ranked_spans`) or
+app is the expert's.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autoagent.training.progress import Progress, clock
+from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, read_rows
+from autoagent.training.train import (POLICY_FILE, STATE_FILE, Example, collate, encode_rows, hidden_states,
+                                      load_tokenizer, swap_in)
+
+PASSES = 12
+BATCH = 64
+
+
+@dataclass
+class Read:
+    """What the frozen model gives a head for one row."""
+
+    words: Any  # the goal words' last hidden states (words, hidden), float32
+    answer: Any  # the span (first, last word) or the app's index in APP_NAMES
+    base: Any = None  # launch rows: the model's log-probability of each app (apps,)
+
+
+def _is_span(row: dict) -> bool:
+    return row["target"].startswith("type ") and not row["target"].startswith('type "')
+
+
+def _app(row: dict) -> int | None:
+    from autoagent.policy.compact import APP_NAMES
+
+    name = row["target"].removeprefix("launch ") if row["target"].startswith("launch ") else None
+    return APP_NAMES.index(name) if name in APP_NAMES else None
+
+
+def app_tokens(tokenizer) -> tuple[int, list[int]]:
+    """How many tokens ``launch`` takes, and each app's first token after it: where the model's
+    choice of app is read."""
+    from autoagent.policy.compact import APP_NAMES
+
+    verb = len(tokenizer("launch", add_special_tokens=False)["input_ids"])
+    return verb, [tokenizer("launch " + app, add_special_tokens=False)["input_ids"][verb] for app in APP_NAMES]
+
+
+def read_rows_for_heads(model, tokenizer, rows: list[dict], workers: int, label: str,
+                        progress: bool = True) -> tuple[list[Read], list[Read]]:
+    """One frozen pass over the span rows and the launch rows: (spans, launches)."""
+    import torch
+
+    spans = [row for row in rows if _is_span(row)]
+    launches = [row for row in rows if _app(row) is not None]
+    span_examples = encode_rows(spans, tokenizer, workers)
+    launch_examples = encode_rows(launches, tokenizer, workers)
+    wanted: list[tuple[Example, Any, bool]] = [
+        (e, tuple(e.span), False) for e in span_examples if e.span is not None and e.span[1] < len(e.words)]
+    wanted += [(e, _app(row), True) for e, row in zip(launch_examples, launches) if e.words]
+    order = sorted(range(len(wanted)), key=lambda i: len(wanted[i][0].ids))  # less padding
+    verb, apps = app_tokens(tokenizer)
+    tokens = torch.tensor(apps)
+    read: list[Read | None] = [None] * len(wanted)
+    bar = Progress(-(-len(order) // BATCH), label, progress)
+    with torch.inference_mode():
+        for start in range(0, len(order), BATCH):
+            chunk = order[start:start + BATCH]
+            input_ids, mask, *_ = collate([wanted[i][0] for i in chunk], tokenizer.pad_token_id)
+            hidden = hidden_states(model, input_ids, mask).float()
+            for row, i in enumerate(chunk):
+                example, answer, launch = wanted[i]
+                base = None
+                if launch:  # the state at the end of "launch" predicts the app's token
+                    logits = model.lm_head(hidden[row, example.answer_start + verb - 1]).float()
+                    base = torch.log_softmax(logits, -1)[tokens].clone()
+                read[i] = Read(words=hidden[row, example.words].clone(), answer=answer, base=base)
+            bar.update()
+    done = [r for r in read if r is not None]
+    return [r for r in done if r.base is None], [r for r in done if r.base is not None]
+
+
+def _padded(reads: list[Read]) -> tuple[Any, Any]:
+    import torch
+
+    lengths = torch.tensor([r.words.shape[0] for r in reads])
+    words = torch.zeros(len(reads), int(lengths.max()), reads[0].words.shape[1])
+    for row, r in enumerate(reads):
+        words[row, :r.words.shape[0]] = r.words
+    return words, lengths
+
+
+def span_scores(head, vectors, reads: list[Read]) -> list[Any]:
+    """Start and end scores (words, 2) per row: the model's own, corrected by ``head``."""
+    import torch
+
+    with torch.no_grad():
+        words, lengths = _padded(reads)
+        scores = words @ vectors.T + (head(words, lengths) if head is not None else 0)
+    return [scores[row, :int(n)] for row, n in enumerate(lengths)]
+
+
+def exact_spans(head, vectors, reads: list[Read]) -> float:
+    """The share of rows whose best span, ranked as the engine ranks them, is the answer's."""
+    from autoagent.policy.pointers import PointerScores
+
+    if not reads:
+        return 0.0
+    right = 0
+    for scores, r in zip(span_scores(head, vectors, reads), reads):
+        ranked = PointerScores(elements=[], starts=scores[:, 0].tolist(), ends=scores[:, 1].tolist()).ranked_spans(1)
+        right += bool(ranked) and ranked[0] == r.answer
+    return right / len(reads)
+
+
+def exact_launches(head, reads: list[Read]) -> float:
+    """The share of launch rows whose best app (the model's, corrected by ``head``) is the answer's."""
+    import torch
+
+    if not reads:
+        return 0.0
+    with torch.no_grad():
+        words, lengths = _padded(reads)
+        scores = torch.stack([r.base for r in reads]) + (head(words, lengths) if head is not None else 0)
+    return float((scores.argmax(1) == torch.tensor([r.answer for r in reads])).float().mean())
+
+
+def span_loss(head, vectors, reads: list[Read]):
+    import torch
+
+    words, lengths = _padded(reads)
+    scores = words @ vectors.T + head(words, lengths)
+    valid = torch.arange(words.shape[1])[None, :] < lengths[:, None]
+    scores = scores.masked_fill(~valid[..., None], torch.finfo(scores.dtype).min)
+    target = torch.tensor([r.answer for r in reads])
+    return (torch.nn.functional.cross_entropy(scores[..., 0], target[:, 0])
+            + torch.nn.functional.cross_entropy(scores[..., 1], target[:, 1])) / 2
+
+
+def launch_loss(head, reads: list[Read]):
+    import torch
+
+    words, lengths = _padded(reads)
+    scores = torch.stack([r.base for r in reads]) + head(words, lengths)
+    return torch.nn.functional.cross_entropy(scores, torch.tensor([r.answer for r in reads]))
+
+
+def fit(head, loss: Callable[[list[Read]], Any], reads: list[Read], lr: float, seed: int, passes: int = PASSES,
+        after_pass: Callable[[int, float], None] | None = None) -> None:
+    import torch
+
+    optimizer = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=0.01)
+    rng = random.Random(seed)
+    order = list(range(len(reads)))
+    for number in range(1, passes + 1):
+        rng.shuffle(order)
+        head.train()
+        total = 0.0
+        for start in range(0, len(order), BATCH):
+            chunk = [reads[i] for i in order[start:start + BATCH]]
+            value = loss(chunk)
+            optimizer.zero_grad(set_to_none=True)
+            value.backward()
+            optimizer.step()
+            total += value.item() * len(chunk)
+        head.eval()
+        if after_pass is not None:
+            after_pass(number, total / len(order))
+
+
+def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: int = 0, threads: int = 2,
+                     passes: int = PASSES, log: Callable[[str], None] = print,
+                     progress: bool = True) -> dict[str, Any]:
+    """Fit ``init``'s span and launch heads on ``data``'s rows and write the result to ``out``."""
+    import torch
+    from transformers import Glm4vForConditionalGeneration
+
+    from autoagent.policy.goal_heads import LaunchHead, SpanHead
+    from autoagent.policy.pointers import pointer_vectors
+
+    init, data, out = Path(init), Path(data), Path(out)
+    if not (init / POLICY_FILE).is_file():
+        raise ValueError(f"--init {init} is not a checkpoint written by autoagent train")
+    if out.exists() and any(out.iterdir()) and not (out / POLICY_FILE).is_file():
+        raise ValueError(f"{out} holds other files; give an empty folder or an earlier checkpoint")
+    started = time.perf_counter()
+    torch.set_num_threads(threads)
+    rows = read_rows(data / SPLIT_FILES["train"])
+    if (data / DAGGER_FILE).is_file():
+        rows += read_rows(data / DAGGER_FILE)
+    held_path = data / SPLIT_FILES["eval"]
+    held_rows = read_rows(held_path) if held_path.is_file() else []
+    tokenizer = load_tokenizer(init)
+    model = Glm4vForConditionalGeneration.from_pretrained(init, local_files_only=True, dtype=torch.float32).eval()
+    vectors = pointer_vectors(model, tokenizer).detach().float()
+    spans, launches = read_rows_for_heads(model, tokenizer, rows, threads, "reading the goals", progress)
+    held_spans, held_launches = (read_rows_for_heads(model, tokenizer, held_rows, threads, "reading held-out goals",
+                                                     progress) if held_rows else ([], []))
+    if not spans and not launches:
+        raise ValueError(f"{data} holds no rows that type a span of the goal or launch an app: nothing to fit")
+    log(f"goal heads for {init}: {len(spans)} typed spans and {len(launches)} launches to fit; "
+        f"{len(held_spans)} and {len(held_launches)} held out")
+    hidden = model.config.text_config.hidden_size
+    summary: dict[str, Any] = {}
+
+    def fit_one(key: str, kind, reads: list[Read], held: list[Read], loss, exact) -> Any:
+        if not reads:
+            return None
+        torch.manual_seed(seed)  # each head starts from the same draws, whichever is fitted first
+        head = kind(hidden)
+        before = exact(None, held) if held else None
+        name = key.replace("_", " ")
+        if before is not None:
+            log(f"{name}: held-out rows exactly right with the model alone {before:.1%}")
+        history: list[dict[str, float]] = []
+
+        def after_pass(number: int, value: float) -> None:
+            entry = {"pass": number, "loss": round(value, 5)}
+            if held:
+                entry["heldout_exact"] = round(exact(head, held), 4)
+            history.append(entry)
+            log(f"{name} pass {number}/{passes} loss {value:.4f}"
+                + (f" held-out exact {entry['heldout_exact']:.1%}" if held else "")
+                + f" elapsed {clock(time.perf_counter() - started)}")
+
+        fit(head, lambda chunk: loss(head, chunk), reads, lr, seed, passes, after_pass)
+        summary[key] = {"width": head.width, "rows": len(reads), "heldout_rows": len(held),
+                        "heldout_exact_before": round(before, 4) if before is not None else None,
+                        "heldout_exact": history[-1].get("heldout_exact"), "passes": passes, "lr": lr, "seed": seed}
+        return head
+
+    heads = [fit_one("span_head", SpanHead, spans, held_spans, lambda h, chunk: span_loss(h, vectors, chunk),
+                     lambda h, held: exact_spans(h, vectors, held)),
+             fit_one("launch_head", LaunchHead, launches, held_launches, launch_loss, exact_launches)]
+    seconds = round(time.perf_counter() - started, 1)
+    for entry in summary.values():
+        entry["seconds"] = seconds
+    _write(init, out, [head for head in heads if head is not None], summary)
+    return {"checkpoint": str(out), **summary, "seconds": seconds}
+
+
+def _write(init: Path, out: Path, heads: list, summary: dict[str, Any]) -> None:
+    """``init``'s files plus the heads, written beside ``out`` and swapped in: a crash keeps the old."""
+    from autoagent.policy.goal_heads import LAUNCH_HEAD_FILE, SPAN_HEAD_FILE, save_head
+
+    staging = out.with_name(out.name + ".saving")
+    shutil.rmtree(staging, ignore_errors=True)
+    # Heads fitted for another run of these weights are replaced, not kept beside the new ones.
+    shutil.copytree(init, staging, ignore=shutil.ignore_patterns(STATE_FILE, "training_log.json", SPAN_HEAD_FILE,
+                                                                 LAUNCH_HEAD_FILE))
+    for head in heads:
+        save_head(staging, head)
+    policy = json.loads((staging / POLICY_FILE).read_text(encoding="utf-8"))
+    policy.pop("span_head", None)
+    policy.pop("launch_head", None)
+    policy.update(summary)
+    (staging / POLICY_FILE).write_text(json.dumps(policy, indent=1, ensure_ascii=False), encoding="utf-8")
+    for item in staging.iterdir():
+        item.chmod(0o644)
+    swap_in(staging, out)
