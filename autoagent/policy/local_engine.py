@@ -192,7 +192,7 @@ class LocalGLMPolicy:
             raise PolicyError(f"cannot load the model in {folder}: {type(err).__name__}: {err}") from err
         self._model = model.to(self._device).eval()
         self._heads = None
-        if self.prompt_format is not None and (self.prompt_format.get("span_head") or self.prompt_format.get("launch_head")):
+        if self.prompt_format is not None:  # load_heads loads those the policy file names, if any
             from autoagent.policy.goal_heads import load_heads
 
             try:
