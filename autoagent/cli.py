@@ -76,9 +76,10 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=["openai", "local", "replay", "expert"], default=None,
                    help="openai: an OpenAI-compatible server (vLLM, SGLang, hosted); local: a checkpoint "
                         "folder loaded with transformers (without --model-path: the embedded policy, a small "
-                        "GLM shipped in the package that knows the emulator's apps); replay: the replies of a "
-                        "recorded trace; expert: the emulator's built-in demonstrator, for the emulator's own "
-                        "tasks (training data) [default on the emulator with no model options: expert]")
+                        "GLM shipped in the package that reads requests about the emulator's apps); replay: "
+                        "the replies of a recorded trace; expert: the emulator's built-in demonstrator, which "
+                        "knows only the emulator's own tasks word for word (demonstrations and training data) "
+                        "[default on the emulator with no model options: local, the embedded policy]")
     p.add_argument("--base-url", help="openai engine: server URL, e.g. http://localhost:8000/v1")
     p.add_argument("--model", help="openai engine: model name on the server")
     p.add_argument("--api-key", help="openai engine: API key [default: $AUTOAGENT_API_KEY or $OPENAI_API_KEY]")
@@ -106,6 +107,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 def _engine_from_args(args: argparse.Namespace) -> str:
+    from autoagent.policy.factory import EMULATOR_ENGINE
+
     if args.engine:
         return args.engine
     if args.base_url:
@@ -115,7 +118,7 @@ def _engine_from_args(args: argparse.Namespace) -> str:
     if args.trace:
         return "replay"
     if all(_on_emulator(spec) for spec in _device_specs(args)):
-        return "expert"
+        return EMULATOR_ENGINE
     raise UsageError("choose a policy: --engine openai --base-url URL --model NAME, "
                      "--engine local --model-path DIR, or --engine replay --trace DIR")
 
@@ -133,8 +136,7 @@ def _expert_for(args: argparse.Namespace, spec: str, device):  # -> Policy
             return emulator.expert(device, task, "zh" if wanted == _normalise_goal(task.goal_zh) else "en")
     known = "\n".join(f"  {t.goal}" for t in tasks)
     raise UsageError(f"the built-in expert knows only the emulator's tasks; try one of:\n{known}\n"
-                     "or let a model read the request: --engine local (the embedded policy; see its success "
-                     "rate in the README), --engine openai --base-url URL, or --engine local --model-path DIR")
+                     "or leave out --engine: the embedded policy reads requests in everyday words")
 
 
 def _on_emulator(spec: str) -> bool:

@@ -159,11 +159,14 @@ def final_screen(trace) -> str:
     return (trace.path / last.hierarchy).read_text(encoding="utf-8")
 
 
-def test_main_job_with_approvals_buys_the_shirt(tmp_path: Path) -> None:
-    out = autoagent("run", MAIN_JOB, "--approve", "purchase", "--approve", "payment", cwd=tmp_path)
+@pytest.mark.parametrize("engine,policy", [([], "local:embedded_model"), (["--engine", "expert"], "expert")],
+                         ids=["default-embedded-policy", "expert"])
+def test_main_job_with_approvals_buys_the_shirt(engine: list[str], policy: str, tmp_path: Path) -> None:
+    """With no engine named, the emulator runs the embedded policy; the expert stays one flag away."""
+    out = autoagent("run", MAIN_JOB, "--approve", "purchase", "--approve", "payment", *engine, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     trace = read_trace(only_trace(tmp_path))
-    assert trace.meta.policy == "expert"
+    assert trace.meta.policy == policy
     approved = [s for s in trace.steps if isinstance(s.human, Approval) and s.human.approved]
     # The pre-approvals answered; the payment sheet's Pay is covered by the yes to Place order.
     assert approved and {s.human.by for s in approved} == {"scenario", "earlier yes"}

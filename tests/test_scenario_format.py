@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from autoagent.scenarios.loader import ScenarioError, discover, load_scenario, parse_scenario
-from autoagent.scenarios.model import GoalStep, KeyStep, SwipeStep, TapStep, TypeStep, WaitForStep
+from autoagent.scenarios.model import EngineSpec, GoalStep, KeyStep, SwipeStep, TapStep, TypeStep, WaitForStep
 from autoagent.scenarios.plugin import parse_shard, shard_of
 
 SHIPPED = Path(__file__).resolve().parent.parent / "scenarios"
@@ -81,11 +81,23 @@ def test_several_problems_are_all_reported() -> None:
 
 def test_coherence_errors() -> None:
     assert "exactly one target" in str(_errors("target: {}\nsteps: [back]\n"))
-    assert "goal steps need a policy" in str(_errors("target: {emulator: {}}\nsteps:\n  - goal: do it\n"))
+    on_a_page = "target: {browser: {url: 'demo:/shop'}}\nsteps:\n  - goal: do it\n"
+    assert "goal steps on a phone or a browser need a policy" in str(_errors(on_a_page))
     assert "either goal or steps" in str(_errors(
         "target: {emulator: {}}\ngoal: x\nsteps: [back]\nengine: {name: replay, trace: t}\n"))
     assert "does nothing" in str(_errors("target: {emulator: {}}\n"))
     assert "point is a fixed spot" in str(_errors("target: {emulator: {}}\nsteps:\n  - tap: {point: [1, 2], text: a}\n"))
+
+
+def test_goal_steps_on_the_emulator_default_to_the_embedded_policy(tmp_path: Path) -> None:
+    f = tmp_path / "wifi.scenario.yaml"
+    f.write_text("target: {emulator: {}}\ngoal: turn off wifi\n", encoding="utf-8")
+    scenario = load_scenario(f).scenario
+    assert scenario.engine is None
+    assert scenario.goal_engine() == EngineSpec(name="local")  # local without a folder: the embedded policy
+    pinned = "target: {emulator: {}}\ngoal: turn off wifi\nengine: {name: openai, base_url: 'http://x/v1'}\n"
+    f.write_text(pinned, encoding="utf-8")
+    assert load_scenario(f).scenario.goal_engine().name == "openai"
 
 
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:

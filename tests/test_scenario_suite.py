@@ -114,9 +114,10 @@ def test_failures_and_bad_files_are_reported_clearly(tmp_path: Path) -> None:
     assert "Why it failed" in page and "No such button" in page
 
 
-# 22 of 30 pass with the shipped checkpoint (README, "The embedded policy"); two less allow for float
-# differences between CPUs, anything below is a regression.
-EVERYDAY_FLOOR = 20
+# 24 of 30 pass with the shipped checkpoint (README, "The embedded policy"); two less allow for float
+# differences between CPUs, anything below is a regression. The files name no engine: on the
+# emulator, goal steps run the embedded policy by default.
+EVERYDAY_FLOOR = 22
 
 
 def test_everyday_requests_run_by_the_embedded_policy(tmp_path: Path) -> None:

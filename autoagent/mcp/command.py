@@ -38,7 +38,8 @@ def add_mcp_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         "(127.0.0.1, ::1, localhost), since the server has no authentication")
     p.add_argument("--engine", choices=["openai", "local", "replay", "expert"],
                    help="the policy of run_task (act needs none): openai, local, replay, or expert (the "
-                        "emulator's demonstrator, for its own tasks) [default: expert on the emulator]")
+                        "emulator's demonstrator, for its own tasks word for word) [default on the emulator: "
+                        "local, the embedded policy]")
     p.add_argument("--base-url", help="openai engine: server URL, e.g. http://localhost:8000/v1")
     p.add_argument("--model", help="openai engine: model name on the server")
     p.add_argument("--api-key", help="openai engine: API key [default: $AUTOAGENT_API_KEY or $OPENAI_API_KEY]")

@@ -38,6 +38,7 @@ from autoagent.mcp.relay import ANSWER_TIMEOUT_S, ANSWERED_BY, Answer, Job, Prog
 from autoagent.perception.hierarchy import render_compact
 from autoagent.perception.observation import Observation
 from autoagent.policy.base import Decision, Policy, PolicyError, StepInput, prepare_next
+from autoagent.policy.factory import EMULATOR_ENGINE
 from autoagent.policy.reply import decide_from_text
 from autoagent.safety.human import is_emulator
 from autoagent.trace import Status
@@ -65,7 +66,7 @@ class ServerConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     devices: list[str] = Field(default_factory=lambda: ["emulator"], min_length=1)
-    engine: str | None = None  # None: the emulator's expert on the emulator, no policy elsewhere
+    engine: str | None = None  # None: the embedded policy on the emulator, no policy elsewhere
     engine_options: dict[str, str] = Field(default_factory=dict)  # base_url, model, api_key, model_path, lang
     max_steps: int = Field(default=30, ge=1)
     seed: int = 0
@@ -353,7 +354,7 @@ class AgentServer:
             if not is_emulator(device):
                 raise ValueError("this server has no model for run_task on this device: start it with "
                                  "--engine openai --base-url URL (or --engine local)")
-            engine = "expert"
+            engine = EMULATOR_ENGINE
         return build_policy(engine, task, device, dict(self.config.engine_options))
 
     async def _start(self, tool: str, device: str | None, work: Callable[[Job[Any], Slot], Any],

@@ -13,6 +13,10 @@ from autoagent.policy.prompts import LANGS
 ENGINES = ("openai", "local", "replay")
 # The name the AutoGLM deployment guides serve the model under.
 DEFAULT_SERVED_MODEL = "autoglm-phone-9b"
+# The policy on the built-in emulator when none is named: "local" without a folder is the embedded
+# policy, which reads requests in everyday words. Phones and browsers have no default: the embedded
+# policy knows only the emulator's apps.
+EMULATOR_ENGINE = "local"
 
 _OWNED = {"base_url": "openai", "api_key": "openai", "model_path": "local", "trace": "replay"}
 

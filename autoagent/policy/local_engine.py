@@ -33,6 +33,7 @@ from autoagent.policy.prompts import PromptOptions, build_messages, image_count
 from autoagent.policy.reply import ANSWER_CLOSE, decide_from_text, reply_complete
 
 log = logging.getLogger(__name__)
+_LOADING = threading.Lock()
 
 # Tokens that end a GLM turn; whichever the tokenizer knows are used.
 STOP_TOKENS = ("<|endoftext|>", "<|user|>", "<|observation|>", "</answer>")
@@ -172,6 +173,12 @@ class LocalGLMPolicy:
         self._load()
 
     def _load(self) -> None:
+        # transformers imports its classes lazily, and two threads importing them at once (one
+        # agent per device) can see a half-imported module; loads take turns instead.
+        with _LOADING:
+            self._load_files()
+
+    def _load_files(self) -> None:
         import torch
         from transformers import AutoTokenizer, Glm4vForConditionalGeneration
         from transformers.utils import logging as hf_logging

@@ -318,10 +318,18 @@ class Scenario(BaseModel):
         if self.goal is None and not self.steps:
             raise ValueError("the scenario does nothing: give steps or a goal")
         has_goal = self.goal is not None or any(isinstance(s, GoalStep) for s in self.steps)
-        if has_goal and self.engine is None:
-            raise ValueError("goal steps need a policy: add engine: {name: openai|local|replay, ...} "
-                             "({name: local} alone is the embedded policy)")
+        if has_goal and self.engine is None and self.target.emulator is None:
+            raise ValueError("goal steps on a phone or a browser need a policy: add engine: "
+                             "{name: openai|local|replay, ...} (on the emulator, the embedded policy is the default)")
         return self
+
+    def goal_engine(self) -> EngineSpec | None:
+        """The policy of goal steps: the scenario's own, else the emulator's default."""
+        if self.engine is not None or self.target.emulator is None:
+            return self.engine
+        from autoagent.policy.factory import EMULATOR_ENGINE
+
+        return EngineSpec(name=EMULATOR_ENGINE)
 
     def all_steps(self) -> list[Step]:
         main: list[Step] = [GoalStep(goal=self.goal, max_steps=self.limits.max_steps)] if self.goal else list(self.steps)

@@ -160,7 +160,7 @@ def open_target(scenario: Scenario, resources: Resources) -> Iterator[OpenTarget
 
 
 def goal_policy_factory(loaded: LoadedScenario, device: Device, artifacts: Path) -> Callable[[], Policy] | None:
-    engine = loaded.scenario.engine
+    engine = loaded.scenario.goal_engine()
     if engine is None:
         return None
 

@@ -139,7 +139,8 @@ class WebApp:
         return self.run
 
     def state(self) -> dict[str, Any]:
-        engines = (["expert"] if expert_available() else []) + ["openai", "local", "replay"]
+        # The page selects the first: the embedded policy ("local" with no folder) reads everyday words.
+        engines = ["local", "openai", "replay"] + (["expert"] if expert_available() else [])
         return {"run": self.run.summary() if self.run else None, "devices": list(DEVICE_KINDS), "seed": self.seed,
                 "instance": self.instance,
                 "engines": engines, "custom_policy": self.policy_factory is not None,
