@@ -4,6 +4,7 @@ expert takes, and the policy does not repeat an answer that left the screen unch
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -105,6 +106,51 @@ def test_an_english_a_in_the_goal_counts_as_one_as_a_chinese_one_does() -> None:
     assert match_mark("1", goal_keys("buy two coffee mugs")) == ""
     assert match_mark("1", goal_keys("buy the white t-shirt")) == ""  # "the" names, it does not count
     assert "1" not in match_keys("Add a note") and "1" not in match_keys("buy a white t-shirt")
+
+
+def test_a_quantity_written_x3_counts_three_on_the_goal_side_only() -> None:
+    """v8: "order kung pao chicken x3 portions" asks for three, so the stepper's 3 is marked. A
+    screen's "x3" (a receipt's line) stays as it was, and "xbox" or "1080x2400" count nothing."""
+    from autoagent.policy.compact import goal_keys, match_keys, match_mark
+
+    for goal, count in (("order kung pao chicken x3 portions and pay for it", "3"), ("3x mugs", "3"),
+                        ("点宫保鸡丁 ×2", "2"), ("zhajiang noodles x1 portion", "1")):
+        assert match_mark(count, goal_keys(goal)) == " ~1", goal
+    for goal in ("buy an xbox 360", "a 1080x2400 screen shot"):
+        assert not {"1080", "2400", "360"} & (goal_keys(goal) - match_keys(goal)), goal
+    assert "3" not in match_keys("Kung Pao Chicken 宫保鸡丁 x3")
+
+
+def test_the_shipped_policy_orders_three_portions_when_the_goal_says_x3(tmp_path) -> None:
+    """A held-out evaluation task, judged by the restaurant's own order: three Kung Pao Chicken.
+    Without "x3" read as three (v7 marks) the stepper's 3 carried no mark and the policy kept
+    pressing +."""
+    pytest.importorskip("transformers")
+    from autoagent.agent import Agent
+    from autoagent.policy import compact
+    from autoagent.policy.embedded import embedded_checkpoint
+    from autoagent.policy.local_engine import LocalGLMPolicy
+    from emulator.training.demos import ManualClock, approving_human
+    from emulator.training.taskgen import cases
+
+    case = next(c for c in cases("eval", 1, 1000154))
+    assert "x3 portions" in case.goal
+
+    def ordered(patch: bool) -> tuple[bool, list[tuple[str, int]]]:
+        clock = ManualClock()
+        phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
+        policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
+        policy.lang = case.lang
+        with pytest.MonkeyPatch.context() as mp:
+            if patch:
+                mp.setattr(compact, "_TIMES_COUNT", re.compile(r"$^"))
+            Agent(device=phone, policy=policy, human=approving_human(), max_steps=30,
+                  trace_root=tmp_path / str(patch), save_screenshots=False).run(case.goal)
+        lines = [(line.name, line.qty) for order in phone.app_state("restaurant").orders for line in order.lines]
+        return case.task.is_successful(phone), lines
+
+    assert ordered(patch=False) == (True, [("Kung Pao Chicken 宫保鸡丁", 3)])
+    assert ordered(patch=True)[0] is False
 
 
 def test_a_possessive_is_a_goal_word_of_its_own_so_the_name_before_it_is_a_span() -> None:

@@ -35,7 +35,8 @@ model still decides which element matters), with dates, times, weekdays and coun
 one spelling whichever way each side writes them (:func:`match_keys`). A calendar's day cell
 shows only its day but describes its whole date: in a month the goal does not name, its day
 alone is no match (v5; v4 marked June's 14 and July's alike). An English "a" or "an" in the goal
-counts as one, as "一件" does, so a quantity stepper showing 1 is marked (v7, :func:`goal_keys`). A clickable element with no text of its own (a
+counts as one, as "一件" does, so a quantity stepper showing 1 is marked (v7, :func:`goal_keys`);
+"x3", "3x" and "×3" in the goal count three (v8). A clickable element with no text of its own (a
 list row) shows the text inside it, since the row is what a tap must point at and its line
 comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
@@ -53,7 +54,7 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint,
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.perception.tree import ScreenTree, UINode
 
-FORMAT = "autoagent-compact-v7"
+FORMAT = "autoagent-compact-v8"
 # The tokens whose logits score the pointers: an element or a span's first word, a span's last word.
 PICK = "<|pick|>"
 PICK_END = "<|pick_end|>"
@@ -157,8 +158,10 @@ def goal_keys(goal: str) -> set[str]:
     asks for one, as "买一件白色T恤" does), so a quantity stepper showing 1 is marked as the goal's
     count; only the goal is read so, since a screen's "Add a note" counts nothing."""
     keys = match_keys(goal)
-    if _ONE_EN.search(goal.lower()):
+    lowered = goal.lower()
+    if _ONE_EN.search(lowered):
         keys.add("1")
+    keys.update(found[1] or found[2] for found in _TIMES_COUNT.finditer(lowered))
     return keys
 
 
@@ -180,6 +183,8 @@ _NUMERALS_ZH = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六
 # part of a word ("一下") to mean one.
 _COUNT_ZH = re.compile(r"([一两二三四五六七八九十]|\d+)(?=[件份位个间张杯碗人晚])")
 _ONE_EN = re.compile(r"\b(?:a|an)\b")
+# "x3", "3x" and "×3" ask for three, as a menu or a receipt writes a quantity.
+_TIMES_COUNT = re.compile(r"(?<![a-z0-9])(?:[x×]\s?(\d{1,2})|(\d{1,2})\s?[x×])(?![a-z0-9])")
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10"}
 
