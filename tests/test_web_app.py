@@ -327,6 +327,27 @@ def test_the_idle_page_shows_a_placeholder_not_a_broken_image(idle):
     assert not idle.is_visible("#screen")  # the image that has nothing to show is not drawn broken
 
 
+def test_the_pages_own_placeholder_task_runs_the_embedded_policy_by_default(browser, tmp_path):
+    """No policy chosen on the page: its first engine, the embedded policy, reads the
+    placeholder's request in plain words and buys up to the purchase question; a no there
+    leaves the shop without an order."""
+    pytest.importorskip("transformers")
+    app = make_app(traces=tmp_path)
+    pg = open_page(browser, app.url, viewport={"width": 1400, "height": 1000})
+    try:
+        assert pg.eval_on_selector("#engine", "e => e.value") == "local"
+        start(pg, pg.get_attribute("#task", "placeholder"))
+        pg.wait_for_selector("#pending:not(.hidden)")
+        assert pg.inner_text("#pending-kind").endswith("(purchase)"), pg.inner_text("#pending-kind")
+        pg.click("#deny")
+        assert finished_status(pg).startswith("finished: needs_human"), finished_status(pg)
+        assert app.app.run.policy_name == "local:embedded_model"
+        assert app.app.phone.app_state("shop").orders == [] and app.app.phone.payments == []
+    finally:
+        pg.context.close()
+        app.close()
+
+
 def test_the_page_fits_a_390px_phone_screen(idle):
     widths = idle.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1] == 390, widths  # no horizontal scroll
