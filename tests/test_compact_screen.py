@@ -106,6 +106,12 @@ def test_an_english_a_in_the_goal_counts_as_one_as_a_chinese_one_does() -> None:
     assert match_mark("1", goal_keys("buy two coffee mugs")) == ""
     assert match_mark("1", goal_keys("buy the white t-shirt")) == ""  # "the" names, it does not count
     assert "1" not in match_keys("Add a note") and "1" not in match_keys("buy a white t-shirt")
+    # v8: "now" is no word a control shares with the goal ("I'll pay now" marked "Buy now").
+    assert match_mark("Buy now 立即购买", goal_keys("grab two blue yoga mats from the shop, i'll pay now")) == ""
+    # v8: the "a" of a set phrase asks for nothing ("order three ... thanks a lot" marked the 1 and bought one).
+    for goal in ("order three grey t-shirts thanks a lot", "when you get a chance, can i get two coffee beans",
+                 "do me a favor and turn the wifi off", "be a dear and text zhou min"):
+        assert "1" not in goal_keys(goal), goal
 
 
 def test_a_quantity_written_x3_counts_three_on_the_goal_side_only() -> None:
@@ -121,10 +127,17 @@ def test_a_quantity_written_x3_counts_three_on_the_goal_side_only() -> None:
     assert "3" not in match_keys("Kung Pao Chicken 宫保鸡丁 x3")
 
 
-def test_the_shipped_policy_orders_three_portions_when_the_goal_says_x3(tmp_path) -> None:
-    """A held-out evaluation task, judged by the restaurant's own order: three Kung Pao Chicken.
-    Without "x3" read as three (v7 marks) the stepper's 3 carried no mark and the policy kept
-    pressing +."""
+@pytest.mark.parametrize("seed,wording,patch,app,ordered", [
+    (1000154, "x3 portions", ("_TIMES_COUNT", r"$^"), "restaurant", [("Kung Pao Chicken 宫保鸡丁", 3)]),
+    (1000170, "thanks a lot", ("_ONE_EN", r"\b(?:a|an)\b"), "shop", [("tshirt-graphic", "M", 3)]),
+    (1000087, "I'll pay now", ("_STOPWORDS", None), "shop", [("yoga-mat", None, 2)]),
+], ids=["x3-counts-three", "thanks-a-lot-counts-nothing", "now-marks-no-buy-now"])
+def test_the_shipped_policy_orders_the_count_the_goal_asks_for(seed: int, wording: str, patch: tuple[str, str],
+                                                               app: str, ordered: list, tmp_path) -> None:
+    """Held-out evaluation tasks, judged by the app's own order. Without v8's reading of the
+    goal's count (the rule patched back to v7's), "x3" marked no stepper value and the policy
+    kept pressing +, the "a" of "thanks a lot" marked the stepper's 1 so it bought one, and the
+    "now" of "I'll pay now" marked "Buy now" so it bought before raising the count."""
     pytest.importorskip("transformers")
     from autoagent.agent import Agent
     from autoagent.policy import compact
@@ -133,24 +146,27 @@ def test_the_shipped_policy_orders_three_portions_when_the_goal_says_x3(tmp_path
     from emulator.training.demos import ManualClock, approving_human
     from emulator.training.taskgen import cases
 
-    case = next(c for c in cases("eval", 1, 1000154))
-    assert "x3 portions" in case.goal
+    case = next(c for c in cases("eval", 1, seed))
+    assert wording in case.goal
 
-    def ordered(patch: bool) -> tuple[bool, list[tuple[str, int]]]:
+    def run(v7: bool) -> tuple[bool, list[tuple]]:
         clock = ManualClock()
         phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
         policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
         policy.lang = case.lang
         with pytest.MonkeyPatch.context() as mp:
-            if patch:
-                mp.setattr(compact, "_TIMES_COUNT", re.compile(r"$^"))
+            if v7:
+                mp.setattr(compact, patch[0], re.compile(patch[1]) if patch[1] is not None
+                           else compact._STOPWORDS - {"now"})
             Agent(device=phone, policy=policy, human=approving_human(), max_steps=30,
-                  trace_root=tmp_path / str(patch), save_screenshots=False).run(case.goal)
-        lines = [(line.name, line.qty) for order in phone.app_state("restaurant").orders for line in order.lines]
+                  trace_root=tmp_path / str(v7), save_screenshots=False).run(case.goal)
+        orders = phone.app_state(app).orders
+        lines = [(line.name, line.qty) if app == "restaurant" else (line.product_id, line.size, line.qty)
+                 for order in orders for line in order.lines]
         return case.task.is_successful(phone), lines
 
-    assert ordered(patch=False) == (True, [("Kung Pao Chicken 宫保鸡丁", 3)])
-    assert ordered(patch=True)[0] is False
+    assert run(v7=False) == (True, ordered)
+    assert run(v7=True)[0] is False
 
 
 def test_a_possessive_is_a_goal_word_of_its_own_so_the_name_before_it_is_a_span() -> None:

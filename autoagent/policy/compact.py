@@ -36,7 +36,8 @@ one spelling whichever way each side writes them (:func:`match_keys`). A calenda
 shows only its day but describes its whole date: in a month the goal does not name, its day
 alone is no match (v5; v4 marked June's 14 and July's alike). An English "a" or "an" in the goal
 counts as one, as "一件" does, so a quantity stepper showing 1 is marked (v7, :func:`goal_keys`);
-"x3", "3x" and "×3" in the goal count three (v8). A clickable element with no text of its own (a
+"x3", "3x" and "×3" in the goal count three, the "a" of a set phrase ("thanks a lot") nothing, and
+"now" is no shared word ("I'll pay now" marked "Buy now") (v8). A clickable element with no text of its own (a
 list row) shows the text inside it, since the row is what a tap must point at and its line
 comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
@@ -74,7 +75,7 @@ _UNIT = re.compile(r"[A-Za-z0-9]+(?:(?!['’][sS]\b)['’.\-][A-Za-z0-9]+)*|['�
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 # Words too common to say anything about an element.
-_STOPWORDS = frozenset("a an the in on at to of for and or my me it i is be app please with from by".split())
+_STOPWORDS = frozenset("a an the in on at to of for and or my me it i is be app please with from by now".split())
 _SKIPPED_PACKAGES = ("com.android.systemui",)
 
 
@@ -182,7 +183,8 @@ _NUMERALS_ZH = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六
 # A Chinese count is a numeral before a measure word ("两件", "3份"); a bare 一 is too often
 # part of a word ("一下") to mean one.
 _COUNT_ZH = re.compile(r"([一两二三四五六七八九十]|\d+)(?=[件份位个间张杯碗人晚])")
-_ONE_EN = re.compile(r"\b(?:a|an)\b")
+# Not in a set phrase ("thanks a lot", "when you get a chance", "do me a favor"), where "a" counts nothing.
+_ONE_EN = re.compile(r"\b(?:a|an)\b(?!\s+(?:lot|chance|favou?r|dear|moment|bit|sec|second|minute|while|hand)\b)")
 # "x3", "3x" and "×3" ask for three, as a menu or a receipt writes a quantity.
 _TIMES_COUNT = re.compile(r"(?<![a-z0-9])(?:[x×]\s?(\d{1,2})|(\d{1,2})\s?[x×])(?![a-z0-9])")
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
