@@ -108,6 +108,9 @@ def test_an_english_a_in_the_goal_counts_as_one_as_a_chinese_one_does() -> None:
     assert "1" not in match_keys("Add a note") and "1" not in match_keys("buy a white t-shirt")
     # v8: "now" is no word a control shares with the goal ("I'll pay now" marked "Buy now").
     assert match_mark("Buy now 立即购买", goal_keys("grab two blue yoga mats from the shop, i'll pay now")) == ""
+    # v8: nor "you": a message preview's "Call me when you can" shares nothing with a request to text someone else.
+    assert match_mark("Zhou Min 周敏 | Call me when you can 方便时给我回电话",
+                      goal_keys("would you mind if you drop zhang wei a line")) == ""
     # v8: the "a" of a set phrase asks for nothing ("order three ... thanks a lot" marked the 1 and bought one).
     for goal in ("order three grey t-shirts thanks a lot", "when you get a chance, can i get two coffee beans",
                  "do me a favor and turn the wifi off", "be a dear and text zhou min"):

@@ -37,7 +37,7 @@ shows only its day but describes its whole date: in a month the goal does not na
 alone is no match (v5; v4 marked June's 14 and July's alike). An English "a" or "an" in the goal
 counts as one, as "一件" does, so a quantity stepper showing 1 is marked (v7, :func:`goal_keys`);
 "x3", "3x" and "×3" in the goal count three, the "a" of a set phrase ("thanks a lot") nothing, and
-"now" is no shared word ("I'll pay now" marked "Buy now") (v8). A clickable element with no text of its own (a
+"now" and "you" are no shared words ("I'll pay now" marked "Buy now") (v8). A clickable element with no text of its own (a
 list row) shows the text inside it, since the row is what a tap must point at and its line
 comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
@@ -75,7 +75,7 @@ _UNIT = re.compile(r"[A-Za-z0-9]+(?:(?!['’][sS]\b)['’.\-][A-Za-z0-9]+)*|['�
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 # Words too common to say anything about an element.
-_STOPWORDS = frozenset("a an the in on at to of for and or my me it i is be app please with from by now".split())
+_STOPWORDS = frozenset("a an the in on at to of for and or my me it i is be app please with from by now you".split())
 _SKIPPED_PACKAGES = ("com.android.systemui",)
 
 
