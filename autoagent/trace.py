@@ -222,8 +222,9 @@ def remove_stale_temp(path: Path, older_than: float = STALE_TEMP_SECONDS) -> lis
 
 
 def _slug(text: str) -> str:
-    ascii_words = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-    return ascii_words[:40] or "run"
+    # Letters and digits of any script, so that "关掉无线网络" names its trace as "turn off wifi" does.
+    words = re.sub(r"[\W_]+", "-", text).strip("-").lower()
+    return words[:40].rstrip("-") or "run"
 
 
 class TraceWriter:

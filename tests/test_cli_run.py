@@ -181,13 +181,16 @@ def test_main_job_with_approvals_buys_the_shirt(engine: list[str], policy: str, 
     assert "Payment successful" in final_screen(trace)
 
 
-@pytest.mark.parametrize("goal,switch,state", [("关掉无线网络", "wifi_switch", "OFF"),
-                                               ("switch on bluetooth", "bluetooth_switch", "ON")])
-def test_the_embedded_policy_reads_a_request_in_everyday_words(goal: str, switch: str, state: str,
-                                                               tmp_path: Path) -> None:
-    """--engine local without a folder: the small GLM shipped in the package, from the command line."""
-    out = autoagent("run", goal, "--engine", "local", cwd=tmp_path)
+@pytest.mark.parametrize("goal,engine,switch,state,folder", [
+    ("关掉无线网络", [], "wifi_switch", "OFF", "关掉无线网络"),
+    ("switch on bluetooth", ["--engine", "local"], "bluetooth_switch", "ON", "switch-on-bluetooth")])
+def test_the_embedded_policy_reads_a_request_in_everyday_words(goal: str, engine: list[str], switch: str, state: str,
+                                                               folder: str, tmp_path: Path) -> None:
+    """The small GLM shipped in the package, from the command line: the emulator's default, and
+    what --engine local without a folder loads. The trace is named after the request, in its own script."""
+    out = autoagent("run", goal, *engine, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
+    assert only_trace(tmp_path).name.endswith(f"-{folder}")
     trace = read_trace(only_trace(tmp_path))
     assert trace.meta.policy == "local:embedded_model"
     assert trace.steps[0].raw == "launch Settings"  # its own answer, kept verbatim
