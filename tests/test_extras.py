@@ -135,7 +135,8 @@ def silent_wav(path: Path) -> Path:
 
 
 @pytest.mark.parametrize("args,feature,extra", [
-    (["run", "Open the Settings app", "--engine", "local"], "the local engine", "local"),
+    (["run", "Open the Settings app"], "the embedded policy (the local engine)", "local"),
+    (["run", "Open the Settings app", "--engine", "local", "--model-path", "ckpt"], "the local engine", "local"),
     (["run", "Open example.com", "--device", "browser:https://example.com", "--engine", "openai",
       "--base-url", "http://127.0.0.1:9/v1"], "the browser target", "browser"),
     (["run", "--voice", "{wav}", "--engine", "openai", "--base-url", "http://127.0.0.1:9/v1"],
@@ -143,7 +144,7 @@ def silent_wav(path: Path) -> Path:
     (["train", "--data", "data", "--out", "model"], "training", "local"),
     (["eval", "--tasks", "1"], "evaluation", "local"),
     (["mcp"], "the MCP server", "mcp"),
-], ids=["local-engine", "browser", "voice", "train", "eval", "mcp"])
+], ids=["emulator-default", "local-engine", "browser", "voice", "train", "eval", "mcp"])
 def test_a_missing_extra_is_one_line_naming_its_install(blocked: list[str], tmp_path: Path, args: list[str],
                                                         feature: str, extra: str) -> None:
     wav = silent_wav(tmp_path / "task.wav")

@@ -60,7 +60,7 @@ def make_policy(engine: str, *, base_url: str | None = None, model: str | None =
         return OpenAIPolicy(base_url=base_url, model=model or DEFAULT_SERVED_MODEL, api_key=api_key,
                             lang=lang, max_pixels=pixels, ui_text=ui_text, **options)
     if engine == "local":
-        require("local", "the local engine")
+        require("local", "the local engine" if model_path else "the embedded policy (the local engine)")
         from autoagent.policy.embedded import embedded_checkpoint
         from autoagent.policy.local_engine import LocalGLMPolicy
 
