@@ -135,8 +135,9 @@ def test_a_quantity_written_x3_counts_three_on_the_goal_side_only() -> None:
     (1000170, "thanks a lot", ("_ONE_EN", r"\b(?:a|an)\b"), "shop", [("tshirt-graphic", "M", 3)]),
     (1000087, "I'll pay now", ("_STOPWORDS", None), "shop", [("yoga-mat", None, 2)]),
 ], ids=["x3-counts-three", "thanks-a-lot-counts-nothing", "now-marks-no-buy-now"])
-def test_the_shipped_policy_orders_the_count_the_goal_asks_for(seed: int, wording: str, patch: tuple[str, str],
-                                                               app: str, ordered: list, tmp_path) -> None:
+def test_the_shipped_policy_orders_the_count_the_goal_asks_for(seed: int, wording: str,
+                                                               patch: tuple[str, str | None], app: str,
+                                                               ordered: list, tmp_path) -> None:
     """Held-out evaluation tasks, judged by the app's own order. Without v8's reading of the
     goal's count (the rule patched back to v7's), "x3" marked no stepper value and the policy
     kept pressing +, the "a" of "thanks a lot" marked the stepper's 1 so it bought one, and the

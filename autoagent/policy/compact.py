@@ -37,9 +37,9 @@ shows only its day but describes its whole date: in a month the goal does not na
 alone is no match (v5; v4 marked June's 14 and July's alike). An English "a" or "an" in the goal
 counts as one, as "一件" does, so a quantity stepper showing 1 is marked (v7, :func:`goal_keys`);
 "x3", "3x" and "×3" in the goal count three, the "a" of a set phrase ("thanks a lot") nothing, and
-"now" and "you" are no shared words ("I'll pay now" marked "Buy now") (v8). A clickable element with no text of its own (a
-list row) shows the text inside it, since the row is what a tap must point at and its line
-comes before its children's. The status bar, the navigation bar and the single-letter keys
+"now" and "you" are no shared words ("I'll pay now" marked "Buy now") (v8). A clickable element
+with no text of its own (a list row) shows the text inside it, since the row is what a tap must
+point at and its line comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
 
 Nothing here depends on the date or on the device, so training prompts and inference prompts
@@ -157,7 +157,8 @@ def match_keys(text: str) -> set[str]:
 def goal_keys(goal: str) -> set[str]:
     """The goal's match keys. An English "a" or "an" also counts as one ("buy a white t-shirt"
     asks for one, as "买一件白色T恤" does), so a quantity stepper showing 1 is marked as the goal's
-    count; only the goal is read so, since a screen's "Add a note" counts nothing."""
+    count, except in a set phrase ("thanks a lot"); "x3", "3x" and "×3" count three. Only the goal
+    is read so, since a screen's "Add a note" counts nothing and a receipt's "x3" is a line."""
     keys = match_keys(goal)
     lowered = goal.lower()
     if _ONE_EN.search(lowered):
