@@ -1,8 +1,9 @@
 """`autoagent run --device android:SERIAL` as a user runs it: the CLI in a subprocess, the real
 uiautomator2 client, real sockets to the served emulator, judged by the phone's own app state.
 
-The replies come from traces the emulator's expert recorded in-process (`--engine replay`), so
-each run replays a whole task over the wire. Questions are answered on a real pseudo-terminal,
+The replies come from traces recorded in-process (`--engine replay`), so each run replays a whole
+task over the wire: the purchase's by the emulator's default policy, the embedded policy (as the
+README's main job records it, in a reply grammar of its own), the message's by the expert. Questions are answered on a real pseudo-terminal,
 the way a person at the keyboard answers them.
 """
 
@@ -48,11 +49,12 @@ def autoagent(*args: str, cwd: Path, env: dict[str, str] | None = None, answers:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> dict[str, Path]:
-    """One expert trace per task, recorded on the in-process emulator with approvals given."""
+    """One trace per task, recorded on the in-process emulator with approvals given: the
+    purchase by the default policy, the message by the expert."""
     root = tmp_path_factory.mktemp("recorded")
     traces: dict[str, Path] = {}
-    for task in (SHOP_TASK, MESSAGE_TASK):
-        out = autoagent("run", task.goal, "--engine", "expert", "--approve", "purchase", "--approve", "payment",
+    for task, engine in ((SHOP_TASK, []), (MESSAGE_TASK, ["--engine", "expert"])):
+        out = autoagent("run", task.goal, *engine, "--approve", "purchase", "--approve", "payment",
                         "--approve", "send", "--traces", task.id, "-q", cwd=root)
         assert out.returncode == 0, out.stdout + out.stderr
         (trace,) = (root / task.id).iterdir()

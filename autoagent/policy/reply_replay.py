@@ -1,8 +1,10 @@
 """Replay the replies a model gave in a recorded run, in order.
 
 The replayed policy answers exactly as the model did, including replies that held no valid
-action, so an agent run over the same screens takes the same path. It does not check that
-the screens match; it only plays the text back.
+action, so an agent run over the same screens takes the same path. A policy that answers in a
+grammar of its own (the embedded policy's ``tap [3]``) is replayed through the AutoGLM text of
+the action it chose, which the trace records beside its reply. It does not check that the
+screens match; it only plays the text back.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autoagent.grammar import UnparseableReply, parse_reply
 from autoagent.policy.base import Decision, PolicyError, StepInput
 from autoagent.policy.reply import decide_from_text
-from autoagent.trace import read_trace
+from autoagent.trace import StepRecord, read_trace
 
 
 @dataclass
@@ -28,7 +31,7 @@ class ReplayPolicy:
         """Every step of the trace that has a model reply (steps where the policy itself
         failed recorded none)."""
         trace = read_trace(path)
-        replies = [step.raw for step in trace.steps if step.raw]
+        replies = [_replayable(step) for step in trace.steps if step.raw]
         if not replies:
             raise PolicyError(f"the trace {path} holds no model replies to replay")
         return cls(replies=replies, name=f"replay:{Path(path).name}", source=str(path))
@@ -48,3 +51,14 @@ class ReplayPolicy:
 
     def close(self) -> None:
         pass
+
+
+def _replayable(step: StepRecord) -> str:
+    """The reply as the model gave it, or, where AutoGLM's grammar cannot read it but the
+    policy did decide an action, that action's AutoGLM text."""
+    if step.answer:
+        try:
+            parse_reply(step.raw)
+        except UnparseableReply:
+            return step.answer
+    return step.raw
