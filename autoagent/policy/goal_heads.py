@@ -107,14 +107,20 @@ class GoalHeads:
     span: SpanHead | None = None
     launch: LaunchHead | None = None
 
+    def present(self) -> list[torch.nn.Module]:
+        return [head for head in (self.span, self.launch) if head is not None]
 
+
+# Policy-file key -> (file, kind): the one list of heads that loading, saving and training read.
 _FILES = {"span_head": (SPAN_HEAD_FILE, SpanHead), "launch_head": (LAUNCH_HEAD_FILE, LaunchHead)}
+HEAD_KEYS = tuple(_FILES)
+HEAD_FILES = tuple(file for file, _ in _FILES.values())
 
 
 def save_head(folder: Path, head: SpanHead | LaunchHead) -> None:
     from safetensors.torch import save_file
 
-    name = SPAN_HEAD_FILE if isinstance(head, SpanHead) else LAUNCH_HEAD_FILE
+    name = next(file for file, kind in _FILES.values() if type(head) is kind)
     save_file({k: v.detach().contiguous() for k, v in head.state_dict().items()}, str(folder / name))
 
 

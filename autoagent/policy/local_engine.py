@@ -206,9 +206,8 @@ class LocalGLMPolicy:
                 self._heads = load_heads(folder, self.prompt_format, model.config.text_config.hidden_size)
             except Exception as err:
                 raise PolicyError(f"cannot load the goal heads in {folder}: {type(err).__name__}: {err}") from err
-            for head in (self._heads.span, self._heads.launch):
-                if head is not None:
-                    head.to(self._device)
+            for head in self._heads.present():
+                head.to(self._device)
         if not getattr(self.tokenizer, "chat_template", None):
             raise PolicyError(f"the tokenizer in {folder} has no chat template (chat_template.jinja is missing)")
         self.image_token = getattr(self.tokenizer, "image_token", None) or "<|image|>"

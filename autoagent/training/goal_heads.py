@@ -263,18 +263,17 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
 
 def _write(init: Path, out: Path, heads: list, summary: dict[str, Any]) -> None:
     """``init``'s files plus the heads, written beside ``out`` and swapped in: a crash keeps the old."""
-    from autoagent.policy.goal_heads import LAUNCH_HEAD_FILE, SPAN_HEAD_FILE, save_head
+    from autoagent.policy.goal_heads import HEAD_FILES, HEAD_KEYS, save_head
 
     staging = out.with_name(out.name + ".saving")
     shutil.rmtree(staging, ignore_errors=True)
     # Heads fitted for another run of these weights are replaced, not kept beside the new ones.
-    shutil.copytree(init, staging, ignore=shutil.ignore_patterns(STATE_FILE, "training_log.json", SPAN_HEAD_FILE,
-                                                                 LAUNCH_HEAD_FILE))
+    shutil.copytree(init, staging, ignore=shutil.ignore_patterns(STATE_FILE, "training_log.json", *HEAD_FILES))
     for head in heads:
         save_head(staging, head)
     policy = json.loads((staging / POLICY_FILE).read_text(encoding="utf-8"))
-    policy.pop("span_head", None)
-    policy.pop("launch_head", None)
+    for key in HEAD_KEYS:
+        policy.pop(key, None)
     policy.update(summary)
     (staging / POLICY_FILE).write_text(json.dumps(policy, indent=1, ensure_ascii=False), encoding="utf-8")
     for item in staging.iterdir():

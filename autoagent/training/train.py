@@ -468,8 +468,10 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         tokenizer = load_tokenizer(Path(cfg.init))
         model = Glm4vForConditionalGeneration.from_pretrained(cfg.init, local_files_only=True, dtype=torch.float32)
         log(f"starting from the weights of {cfg.init}")
+        from autoagent.policy.goal_heads import HEAD_KEYS
+
         policy = json.loads((Path(cfg.init) / POLICY_FILE).read_text(encoding="utf-8"))
-        if policy.get("span_head") or policy.get("launch_head"):
+        if any(policy.get(key) for key in HEAD_KEYS):
             # The heads were fitted to these weights' hidden states; once they move they no longer fit.
             log(f"the goal heads of {cfg.init} are left behind: fit them for the new weights with --heads")
     else:
