@@ -19,9 +19,9 @@ pytest.importorskip("transformers")
 
 from autoagent.perception.observation import Observation
 from autoagent.policy.compact import (FORMAT, Screen, build_prompt, decode_answer, goal_words, pointer_places,
-                                      split_answer, summarize)
+                                      split_answer, summarize, target_line)
 from autoagent.training.rows import read_rows
-from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, lr_at, train
+from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, lr_at, repeat_rows, train
 from emulator.training import demos, phrasing, taskgen
 from emulator.training.evaluate import compare, evaluate, table, wilson_interval
 
@@ -312,6 +312,22 @@ def test_demos_cli_stops_cleanly_on_bad_input(tmp_path: Path) -> None:
     assert (tmp_path / "train.jsonl").read_text(encoding="utf-8") == '{"kept": true}\n'  # nothing truncated
 
 
+def test_rows_that_point_at_a_choice_the_demonstrations_rarely_make_can_be_repeated(tmp_path: Path) -> None:
+    prompt = ("goal: a family suite for 1 adult\napp: travel\nstep: 9\ndone: -\nscreen:\n"
+              "TextView Adults 成人 ~1\nButton* −\nButton* +\nTextView 2\nwords: a family suite for 1 adult")
+    minus, plus, back = ({"prompt": prompt, "target": t} for t in ("tap [2]", "tap [3]", "back"))
+    assert target_line(prompt, "tap [2]") == "Button* −"
+    assert target_line(prompt, "swipe [0] down") is None and target_line(prompt, "back") is None
+    rows = repeat_rows([minus, plus, back], (("Button* −", 4),), log=lambda _: None)
+    assert rows.count(minus) == 4 and rows.count(plus) == 1 and rows.count(back) == 1
+    with pytest.raises(ValueError, match="no training row points at"):
+        repeat_rows([plus, back], (("Button* −", 4),))
+    out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(tmp_path), "--out",
+                          str(tmp_path / "c"), "--repeat-target", "Button* −", "many"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "whole number of times" in out.stderr
+
+
 def test_training_on_a_gpu_that_is_not_there_is_a_clear_error(data: Path, tmp_path: Path) -> None:
     import torch
 
@@ -485,12 +501,39 @@ def test_the_launch_head_picks_the_app_a_word_anywhere_in_the_goal_names() -> No
     assert exact_launches(head, reads[300:]) > 0.9
 
 
+def test_the_element_head_scores_a_line_by_the_lines_after_it_and_the_goal() -> None:
+    """A stepper's "−" comes before the value it lowers: whether to press it depends on a later
+    line and on the goal, which the model's left-to-right reading cannot join at that line."""
+    import torch
+
+    from autoagent.policy.goal_heads import ElementHead
+    from autoagent.training.goal_heads import Read, exact_elements, element_loss, fit, with_hard_rows
+
+    generator = torch.Generator().manual_seed(0)
+    reads = []
+    for _ in range(600):
+        lines = torch.randn(3, 16, generator=generator) * 0.1
+        lines[0, 0] = lines[1, 1] = 1.0  # line 0 is "−", line 1 is "+"; line 2 shows the value
+        value, wanted = (int(torch.randint(1, 5, (1,), generator=generator)) for _ in range(2))
+        lines[2, 2 + value] = 1.0
+        words = torch.randn(4, 16, generator=generator) * 0.1
+        words[int(torch.randint(0, 4, (1,), generator=generator)), 8 + wanted] = 1.0
+        answer = 0 if wanted < value else 1 if wanted > value else 2  # equal: go on (here, line 2)
+        reads.append(Read(words=words, answer=answer, base=torch.tensor([0.0, 1.0, 0.0]), lines=lines))
+    head = ElementHead(16, width=32)
+    assert not head(reads[0].lines[None], reads[0].words[None]).any()  # untrained, it changes nothing
+    assert exact_elements(head, reads[500:]) < 0.6
+    assert len(with_hard_rows(reads[:10], times=3)) == 10 + 2 * sum(r.answer != 1 for r in reads[:10])
+    fit(head, lambda chunk: element_loss(head, chunk), reads[:500], lr=1e-2, seed=0, passes=25)
+    assert exact_elements(head, reads[500:]) > 0.85
+
+
 def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, data: Path, tmp_path: Path) -> None:
     import torch
 
     from autoagent.policy.base import PolicyError
     from autoagent.policy.compact import APP_NAMES
-    from autoagent.policy.goal_heads import LAUNCH_HEAD_FILE, SPAN_HEAD_FILE
+    from autoagent.policy.goal_heads import ELEMENT_HEAD_FILE, LAUNCH_HEAD_FILE, SPAN_HEAD_FILE
     from autoagent.policy.local_engine import LocalGLMPolicy
 
     folder, _ = checkpoint
@@ -499,13 +542,14 @@ def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, dat
                           "--data", str(data), "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)
-    for key in ("span_head", "launch_head"):
+    for key in ("span_head", "launch_head", "element_head"):
         assert summary[key]["rows"] > 0 and summary[key]["heldout_rows"] > 0, summary
     assert "span head: held-out rows exactly right with the model alone" in run.stderr
     assert "span head pass 12/12" in run.stderr and "launch head pass 12/12" in run.stderr
+    assert "element head pass 3/3" in run.stderr
     # The model's own files are untouched; the heads and their numbers sit beside them.
     assert (out / "model.safetensors").read_bytes() == (folder / "model.safetensors").read_bytes()
-    assert (out / SPAN_HEAD_FILE).is_file() and (out / LAUNCH_HEAD_FILE).is_file()
+    assert all((out / name).is_file() for name in (SPAN_HEAD_FILE, LAUNCH_HEAD_FILE, ELEMENT_HEAD_FILE))
     assert not (folder / SPAN_HEAD_FILE).exists()
     assert json.loads((out / POLICY_FILE).read_text())["span_head"]["rows"] == summary["span_head"]["rows"]
 
@@ -513,6 +557,8 @@ def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, dat
     row = next(r for r in read_rows(data / "heldout.jsonl") if r["target"].startswith("type "))
     inputs, encoded = with_heads.prompt_inputs(row["prompt"])
     assert with_heads.pointer_scores(inputs, encoded).starts != without.pointer_scores(inputs, encoded).starts
+    assert with_heads.pointer_scores(inputs, encoded).elements != without.pointer_scores(inputs, encoded).elements
+    with_heads._heads.element = None  # each head corrects its own scores only
     assert with_heads.pointer_scores(inputs, encoded).elements == without.pointer_scores(inputs, encoded).elements
     # A launch is chosen again among the apps; any other reply is left as it is.
     _, words = with_heads.read_prompt(inputs, encoded)

@@ -12,11 +12,17 @@ both directions (one :class:`GoalReader` each):
   (:data:`~autoagent.policy.compact.APP_NAMES`), from the goal's words pooled both ways: a
   request wrapped in words it never saw ("能不能帮忙...拜托了") sent the model to Messages.
 
+A third head reads the goal against the screen: the model scores each element line before it
+has read the lines after it, so a stepper's "−" is scored before the value it would lower, and
+on its own the model never pressed it ("1 adult" with 2 shown: it pressed "+" in 141 of 150
+such rows). The **element head** reads the lines both ways and the goal's words both ways, and
+adds a correction to each line's score.
+
 They are fitted with the checkpoint frozen (``autoagent train --heads``,
 :mod:`autoagent.training.goal_heads`), and each last layer starts at zero: untrained, a head
-changes nothing. A checkpoint holds them in :data:`SPAN_HEAD_FILE` and
-:data:`LAUNCH_HEAD_FILE`, with their size and numbers under ``span_head`` and ``launch_head``
-in ``autoagent_policy.json``; the model's own weights are untouched.
+changes nothing. A checkpoint holds them in :data:`SPAN_HEAD_FILE`, :data:`LAUNCH_HEAD_FILE` and
+:data:`ELEMENT_HEAD_FILE`, with their size and numbers under ``span_head``, ``launch_head`` and
+``element_head`` in ``autoagent_policy.json``; the model's own weights are untouched.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from autoagent.policy.compact import APP_NAMES
 
 SPAN_HEAD_FILE = "span_head.safetensors"
 LAUNCH_HEAD_FILE = "launch_head.safetensors"
+ELEMENT_HEAD_FILE = "element_head.safetensors"
 DEFAULT_WIDTH = 128
 
 
@@ -78,6 +85,16 @@ class SpanHead(torch.nn.Module):
         return self.correct(self.reader(words, lengths))
 
 
+def _pooled(read: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    """Each row's read words, their mean and their peak side by side (batch, 2 * features)."""
+    if lengths is None:
+        lengths = torch.full((read.shape[0],), read.shape[1])
+    valid = (torch.arange(read.shape[1], device=read.device)[None, :] < lengths.to(read.device)[:, None])[..., None]
+    mean = (read * valid).sum(1) / valid.sum(1).clamp(min=1)
+    peak = read.masked_fill(~valid, torch.finfo(read.dtype).min).amax(1)
+    return torch.cat([mean, peak], -1)
+
+
 class LaunchHead(torch.nn.Module):
     """Goal-word hidden states -> corrections to launching each of APP_NAMES (batch, apps)."""
 
@@ -91,13 +108,29 @@ class LaunchHead(torch.nn.Module):
         return self.reader.project.out_features
 
     def forward(self, words: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        read = self.reader(words, lengths)
-        if lengths is None:
-            lengths = torch.full((read.shape[0],), read.shape[1])
-        valid = (torch.arange(read.shape[1], device=read.device)[None, :] < lengths.to(read.device)[:, None])[..., None]
-        mean = (read * valid).sum(1) / valid.sum(1).clamp(min=1)
-        peak = read.masked_fill(~valid, torch.finfo(read.dtype).min).amax(1)
-        return self.correct(torch.cat([mean, peak], -1))
+        return self.correct(_pooled(self.reader(words, lengths), lengths))
+
+
+class ElementHead(torch.nn.Module):
+    """Element-line and goal-word hidden states -> corrections to each element's score (batch, lines)."""
+
+    def __init__(self, hidden: int, width: int = DEFAULT_WIDTH) -> None:
+        super().__init__()
+        self.lines = GoalReader(hidden, width)  # the same reading both ways, over the screen's lines
+        self.reader = GoalReader(hidden, width)
+        self.mix = torch.nn.Linear(6 * width, width)
+        self.correct = _zero_linear(width, 1)
+
+    @property
+    def width(self) -> int:
+        return self.reader.project.out_features
+
+    def forward(self, lines: torch.Tensor, words: torch.Tensor, line_lengths: torch.Tensor | None = None,
+                word_lengths: torch.Tensor | None = None) -> torch.Tensor:
+        read_lines = self.lines(lines, line_lengths)
+        goal = _pooled(self.reader(words, word_lengths), word_lengths)
+        both = torch.cat([read_lines, goal[:, None, :].expand(-1, read_lines.shape[1], -1)], -1)
+        return self.correct(torch.tanh(self.mix(both)))[..., 0]
 
 
 @dataclass
@@ -106,18 +139,20 @@ class GoalHeads:
 
     span: SpanHead | None = None
     launch: LaunchHead | None = None
+    element: ElementHead | None = None
 
     def present(self) -> list[torch.nn.Module]:
-        return [head for head in (self.span, self.launch) if head is not None]
+        return [head for head in (self.span, self.launch, self.element) if head is not None]
 
 
 # Policy-file key -> (file, kind): the one list of heads that loading, saving and training read.
-_FILES = {"span_head": (SPAN_HEAD_FILE, SpanHead), "launch_head": (LAUNCH_HEAD_FILE, LaunchHead)}
+_FILES = {"span_head": (SPAN_HEAD_FILE, SpanHead), "launch_head": (LAUNCH_HEAD_FILE, LaunchHead),
+          "element_head": (ELEMENT_HEAD_FILE, ElementHead)}
 HEAD_KEYS = tuple(_FILES)
 HEAD_FILES = tuple(file for file, _ in _FILES.values())
 
 
-def save_head(folder: Path, head: SpanHead | LaunchHead) -> None:
+def save_head(folder: Path, head: SpanHead | LaunchHead | ElementHead) -> None:
     from safetensors.torch import save_file
 
     name = next(file for file, kind in _FILES.values() if type(head) is kind)

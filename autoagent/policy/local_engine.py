@@ -419,9 +419,10 @@ class LocalGLMPolicy:
 
         batch = self._batch(inputs)
         span = self._heads.span if self._heads is not None else None
+        element = self._heads.element if self._heads is not None else None
         with torch.inference_mode(), self._threads_for_step():
             hidden = self._model.model(**batch).last_hidden_state[0]
-            scores = score_pointers(hidden, pointer_vectors(self._model, self.tokenizer), encoded, span)
+            scores = score_pointers(hidden, pointer_vectors(self._model, self.tokenizer), encoded, span, element)
             return scores, hidden[encoded.words]
 
     def launch_reply(self, reply: str, words: Any, inputs: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ last token of a goal word. Its score is that position's logit for :data:`~autoag
 (an element, or a span's first word) or :data:`~autoagent.policy.compact.PICK_END` (a span's
 last word): one dot product with a row of the output layer, so a checkpoint is a plain
 ``Glm4vForConditionalGeneration`` and training and inference score the same way. A checkpoint
-may add a span head (:mod:`autoagent.policy.goal_heads`) that corrects the span scores.
+may add heads (:mod:`autoagent.policy.goal_heads`) that correct the span and element scores.
 """
 
 from __future__ import annotations
@@ -93,12 +93,16 @@ class PointerScores:
         return [(a, b) for _, _, a, b in spans[:limit]]
 
 
-def score_pointers(hidden: Any, vectors: Any, encoded: EncodedPrompt, span_head: Any = None) -> PointerScores:
+def score_pointers(hidden: Any, vectors: Any, encoded: EncodedPrompt, span_head: Any = None,
+                   element_head: Any = None) -> PointerScores:
     """Scores from the last hidden states of one prompt (sequence, hidden); a checkpoint's
-    :class:`~autoagent.policy.goal_heads.SpanHead`, if given, corrects the span scores."""
-    elements = (hidden[encoded.elements].float() @ vectors[0].float()).tolist()
+    :class:`~autoagent.policy.goal_heads.SpanHead` and
+    :class:`~autoagent.policy.goal_heads.ElementHead`, if given, correct the span and element scores."""
+    elements = hidden[encoded.elements].float() @ vectors[0].float()
+    if element_head is not None and encoded.words:
+        elements = elements + element_head(hidden[encoded.elements][None], hidden[encoded.words][None])[0]
     words = hidden[encoded.words].float() @ vectors.float().T if encoded.words else None
     if words is not None and span_head is not None:
         words = words + span_head(hidden[encoded.words][None])[0]
-    return PointerScores(elements=elements, starts=words[:, 0].tolist() if words is not None else [],
+    return PointerScores(elements=elements.tolist(), starts=words[:, 0].tolist() if words is not None else [],
                          ends=words[:, 1].tolist() if words is not None else [])

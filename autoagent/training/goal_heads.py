@@ -2,21 +2,25 @@
 
     autoagent train --heads --init ckpt/policy --data data/demos --out ckpt/policy-heads
 
-1. Keep the rows whose answer types a span of the goal (``type 3 4``), for the span head, and
-   those that launch an app (``launch Shop``), for the launch head: demonstrations and
-   corrections, each row once.
+1. Keep the rows whose answer types a span of the goal (``type 3 4``), for the span head, those
+   that launch an app (``launch Shop``), for the launch head, and up to :data:`ELEMENT_ROWS` of
+   those that tap or swipe an element, for the element head: demonstrations and corrections,
+   each row once.
 2. Run the frozen model once over them, in float32 as inference on the CPU computes, and keep
-   each goal word's last hidden state (the heads' only input) and, for a launch, the model's
-   log-probability of each app. No gradient reaches the model, so nothing else it does (taps,
-   scrolls, when to type or launch) can change.
+   each goal word's last hidden state (the heads' input), each element line's for an element
+   row, and the model's own scores of the choices (apps, elements). No gradient reaches the
+   model, so nothing else it does (when to tap, type or launch) can change.
 3. Fit each head: AdamW, cross-entropy of the corrected scores (a span's first and last word
-   among the goal's words; the app among the apps), a fixed number of passes in a seeded order.
+   among the goal's words; the app among the apps; the element among the lines), a fixed
+   number of passes in a seeded order. An element row the model alone gets wrong appears
+   :data:`HARD_REPEAT` times per pass: those are the few the head is for (a stepper's "−" is
+   1 in 10 of its presses), and the right ones would otherwise drown them.
 4. Write ``--out``: the checkpoint's files as they were, the heads beside them, and their size
-   and numbers under ``span_head`` and ``launch_head`` in the policy file.
+   and numbers under ``span_head``, ``launch_head`` and ``element_head`` in the policy file.
 
 Held-out rows (``heldout.jsonl``) are scored before and after: the share whose best span (ranked
-as the engine ranks them, :meth:`~autoagent.policy.pointers.PointerScores.ranked_spans`) or
-app is the expert's.
+as the engine ranks them, :meth:`~autoagent.policy.pointers.PointerScores.ranked_spans`), app
+or element is the expert's.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ from autoagent.training.train import (POLICY_FILE, STATE_FILE, Example, collate,
                                       load_tokenizer, swap_in)
 
 PASSES = 12
+ELEMENT_PASSES = 3  # its rows are many more, and the hard ones repeated
+ELEMENT_ROWS = 40_000  # a seeded sample of the element rows bounds the frozen pass (about 10 minutes)
+HARD_REPEAT = 8
 BATCH = 64
 
 
@@ -44,8 +51,9 @@ class Read:
     """What the frozen model gives a head for one row."""
 
     words: Any  # the goal words' last hidden states (words, hidden), float32
-    answer: Any  # the span (first, last word) or the app's index in APP_NAMES
-    base: Any = None  # launch rows: the model's log-probability of each app (apps,)
+    answer: Any  # the span (first, last word), the app's index in APP_NAMES, or the element's
+    base: Any = None  # the model's own scores: of each app (log-probabilities), of each element
+    lines: Any = None  # element rows: the element lines' last hidden states (lines, hidden)
 
 
 def _is_span(row: dict) -> bool:
@@ -68,21 +76,37 @@ def app_tokens(tokenizer) -> tuple[int, list[int]]:
     return verb, [tokenizer("launch " + app, add_special_tokens=False)["input_ids"][verb] for app in APP_NAMES]
 
 
-def read_rows_for_heads(model, tokenizer, rows: list[dict], workers: int, label: str,
-                        progress: bool = True) -> tuple[list[Read], list[Read]]:
-    """One frozen pass over the span rows and the launch rows: (spans, launches)."""
+def _points(row: dict) -> bool:
+    from autoagent.policy.compact import split_answer
+
+    return split_answer(row["target"]).element is not None
+
+
+def read_rows_for_heads(model, tokenizer, rows: list[dict], workers: int, label: str, progress: bool = True,
+                        element_rows: int = ELEMENT_ROWS, seed: int = 0) -> dict[str, list[Read]]:
+    """One frozen pass over the span, launch and element rows: their reads under each kind."""
     import torch
 
-    spans = [row for row in rows if _is_span(row)]
-    launches = [row for row in rows if _app(row) is not None]
-    span_examples = encode_rows(spans, tokenizer, workers)
-    launch_examples = encode_rows(launches, tokenizer, workers)
-    wanted: list[tuple[Example, Any, bool]] = [
-        (e, tuple(e.span), False) for e in span_examples if e.span is not None and e.span[1] < len(e.words)]
-    wanted += [(e, _app(row), True) for e, row in zip(launch_examples, launches) if e.words]
+    from autoagent.policy.pointers import pointer_vectors
+
+    pointing = [row for row in rows if _points(row)]
+    if len(pointing) > element_rows:
+        pointing = random.Random(seed).sample(pointing, element_rows)
+    chosen = {"span": [row for row in rows if _is_span(row)],
+              "launch": [row for row in rows if _app(row) is not None], "element": pointing}
+    wanted: list[tuple[Example, Any, str]] = []
+    for kind, kept in chosen.items():
+        for e, row in zip(encode_rows(kept, tokenizer, workers), kept):
+            if kind == "span" and e.span is not None and e.span[1] < len(e.words):
+                wanted.append((e, tuple(e.span), kind))
+            elif kind == "launch" and e.words:
+                wanted.append((e, _app(row), kind))
+            elif kind == "element" and e.words and e.element is not None and e.element < len(e.elements):
+                wanted.append((e, e.element, kind))
     order = sorted(range(len(wanted)), key=lambda i: len(wanted[i][0].ids))  # less padding
     verb, apps = app_tokens(tokenizer)
     tokens = torch.tensor(apps)
+    pick = pointer_vectors(model, tokenizer)[0].detach().float()
     read: list[Read | None] = [None] * len(wanted)
     bar = Progress(-(-len(order) // BATCH), label, progress)
     with torch.inference_mode():
@@ -91,15 +115,18 @@ def read_rows_for_heads(model, tokenizer, rows: list[dict], workers: int, label:
             input_ids, mask, *_ = collate([wanted[i][0] for i in chunk], tokenizer.pad_token_id)
             hidden = hidden_states(model, input_ids, mask).float()
             for row, i in enumerate(chunk):
-                example, answer, launch = wanted[i]
-                base = None
-                if launch:  # the state at the end of "launch" predicts the app's token
+                example, answer, kind = wanted[i]
+                words = hidden[row, example.words].clone()
+                if kind == "launch":  # the state at the end of "launch" predicts the app's token
                     logits = model.lm_head(hidden[row, example.answer_start + verb - 1]).float()
-                    base = torch.log_softmax(logits, -1)[tokens].clone()
-                read[i] = Read(words=hidden[row, example.words].clone(), answer=answer, base=base)
+                    read[i] = Read(words, answer, base=torch.log_softmax(logits, -1)[tokens].clone())
+                elif kind == "element":
+                    lines = hidden[row, example.elements].clone()
+                    read[i] = Read(words, answer, base=lines @ pick, lines=lines)
+                else:
+                    read[i] = Read(words, answer)
             bar.update()
-    done = [r for r in read if r is not None]
-    return [r for r in done if r.base is None], [r for r in done if r.base is not None]
+    return {kind: [r for r, (_, _, k) in zip(read, wanted) if k == kind and r is not None] for kind in chosen}
 
 
 def _padded(reads: list[Read]) -> tuple[Any, Any]:
@@ -110,6 +137,57 @@ def _padded(reads: list[Read]) -> tuple[Any, Any]:
     for row, r in enumerate(reads):
         words[row, :r.words.shape[0]] = r.words
     return words, lengths
+
+
+def _padded_lines(reads: list[Read]) -> tuple[Any, Any, Any]:
+    """Element rows' lines, lengths and the model's own scores, padded (the padding scores lowest)."""
+    import torch
+
+    lengths = torch.tensor([r.lines.shape[0] for r in reads])
+    lines = torch.zeros(len(reads), int(lengths.max()), reads[0].lines.shape[1])
+    base = torch.full((len(reads), int(lengths.max())), torch.finfo(torch.float32).min)
+    for row, r in enumerate(reads):
+        lines[row, :r.lines.shape[0]] = r.lines
+        base[row, :r.lines.shape[0]] = r.base
+    return lines, lengths, base
+
+
+def element_scores(head, reads: list[Read]) -> Any:
+    """Each element row's scores (rows, lines; padding lowest): the model's, corrected by ``head``."""
+    lines, line_lengths, base = _padded_lines(reads)
+    if head is None:
+        return base
+    words, word_lengths = _padded(reads)
+    return base + head(lines, words, line_lengths, word_lengths)
+
+
+def exact_elements(head, reads: list[Read]) -> float:
+    """The share of element rows whose best element (the model's, corrected by ``head``) is the answer's."""
+    import torch
+
+    if not reads:
+        return 0.0
+    right = 0
+    with torch.no_grad():
+        for start in range(0, len(reads), 256):
+            chunk = reads[start:start + 256]
+            best = element_scores(head, chunk).argmax(1)
+            right += int((best == torch.tensor([r.answer for r in chunk])).sum())
+    return right / len(reads)
+
+
+def element_loss(head, reads: list[Read]):
+    import torch
+
+    return torch.nn.functional.cross_entropy(element_scores(head, reads), torch.tensor([r.answer for r in reads]))
+
+
+def with_hard_rows(reads: list[Read], times: int = HARD_REPEAT) -> list[Read]:
+    """The element rows, with those the model alone gets wrong ``times`` times over."""
+    import torch
+
+    wrong = [r for r in reads if int(torch.argmax(r.base)) != r.answer]
+    return reads + wrong * (times - 1)
 
 
 def span_scores(head, vectors, reads: list[Read]) -> list[Any]:
@@ -191,13 +269,13 @@ def fit(head, loss: Callable[[list[Read]], Any], reads: list[Read], lr: float, s
 
 
 def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: int = 0, threads: int = 2,
-                     passes: int = PASSES, log: Callable[[str], None] = print,
+                     passes: int = PASSES, element_passes: int = ELEMENT_PASSES, log: Callable[[str], None] = print,
                      progress: bool = True) -> dict[str, Any]:
-    """Fit ``init``'s span and launch heads on ``data``'s rows and write the result to ``out``."""
+    """Fit ``init``'s span, launch and element heads on ``data``'s rows and write the result to ``out``."""
     import torch
     from transformers import Glm4vForConditionalGeneration
 
-    from autoagent.policy.goal_heads import LaunchHead, SpanHead
+    from autoagent.policy.goal_heads import ElementHead, LaunchHead, SpanHead
     from autoagent.policy.pointers import pointer_vectors
 
     init, data, out = Path(init), Path(data), Path(out)
@@ -215,17 +293,20 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
     tokenizer = load_tokenizer(init)
     model = Glm4vForConditionalGeneration.from_pretrained(init, local_files_only=True, dtype=torch.float32).eval()
     vectors = pointer_vectors(model, tokenizer).detach().float()
-    spans, launches = read_rows_for_heads(model, tokenizer, rows, threads, "reading the goals", progress)
-    held_spans, held_launches = (read_rows_for_heads(model, tokenizer, held_rows, threads, "reading held-out goals",
-                                                     progress) if held_rows else ([], []))
-    if not spans and not launches:
-        raise ValueError(f"{data} holds no rows that type a span of the goal or launch an app: nothing to fit")
-    log(f"goal heads for {init}: {len(spans)} typed spans and {len(launches)} launches to fit; "
-        f"{len(held_spans)} and {len(held_launches)} held out")
+    reads = read_rows_for_heads(model, tokenizer, rows, threads, "reading the goals", progress, seed=seed)
+    held = (read_rows_for_heads(model, tokenizer, held_rows, threads, "reading held-out goals", progress,
+                                element_rows=len(held_rows), seed=seed)
+            if held_rows else {kind: [] for kind in reads})
+    if not any(reads.values()):
+        raise ValueError(f"{data} holds no rows that type a span of the goal, launch an app or point at an "
+                         "element: nothing to fit")
+    log(f"goal heads for {init}: {len(reads['span'])} typed spans, {len(reads['launch'])} launches and "
+        f"{len(reads['element'])} taps and swipes to fit; {len(held['span'])}, {len(held['launch'])} and "
+        f"{len(held['element'])} held out")
     hidden = model.config.text_config.hidden_size
     summary: dict[str, Any] = {}
 
-    def fit_one(key: str, kind, reads: list[Read], held: list[Read], loss, exact) -> Any:
+    def fit_one(key: str, kind, reads: list[Read], held: list[Read], loss, exact, passes: int = passes) -> Any:
         if not reads:
             return None
         torch.manual_seed(seed)  # each head starts from the same draws, whichever is fitted first
@@ -251,9 +332,11 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
                         "heldout_exact": history[-1].get("heldout_exact"), "passes": passes, "lr": lr, "seed": seed}
         return head
 
-    heads = [fit_one("span_head", SpanHead, spans, held_spans, lambda h, chunk: span_loss(h, vectors, chunk),
-                     lambda h, held: exact_spans(h, vectors, held)),
-             fit_one("launch_head", LaunchHead, launches, held_launches, launch_loss, exact_launches)]
+    heads = [fit_one("span_head", SpanHead, reads["span"], held["span"], lambda h, chunk: span_loss(h, vectors, chunk),
+                     lambda h, rows: exact_spans(h, vectors, rows)),
+             fit_one("launch_head", LaunchHead, reads["launch"], held["launch"], launch_loss, exact_launches),
+             fit_one("element_head", ElementHead, with_hard_rows(reads["element"]), held["element"], element_loss,
+                     exact_elements, element_passes)]
     seconds = round(time.perf_counter() - started, 1)
     for entry in summary.values():
         entry["seconds"] = seconds
