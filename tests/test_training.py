@@ -19,9 +19,9 @@ pytest.importorskip("transformers")
 
 from autoagent.perception.observation import Observation
 from autoagent.policy.compact import (FORMAT, Screen, build_prompt, decode_answer, goal_words, pointer_places,
-                                      split_answer, summarize, target_line)
+                                      split_answer, summarize)
 from autoagent.training.rows import read_rows
-from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, lr_at, repeat_rows, train
+from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, lr_at, train
 from emulator.training import demos, phrasing, taskgen
 from emulator.training.evaluate import compare, evaluate, table, wilson_interval
 
@@ -310,22 +310,6 @@ def test_demos_cli_stops_cleanly_on_bad_input(tmp_path: Path) -> None:
                           "--start", str(taskgen.EVAL_SEEDS.start - 1)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "is not a train seed" in out.stderr
     assert (tmp_path / "train.jsonl").read_text(encoding="utf-8") == '{"kept": true}\n'  # nothing truncated
-
-
-def test_rows_that_point_at_a_choice_the_demonstrations_rarely_make_can_be_repeated(tmp_path: Path) -> None:
-    prompt = ("goal: a family suite for 1 adult\napp: travel\nstep: 9\ndone: -\nscreen:\n"
-              "TextView Adults 成人 ~1\nButton* −\nButton* +\nTextView 2\nwords: a family suite for 1 adult")
-    minus, plus, back = ({"prompt": prompt, "target": t} for t in ("tap [2]", "tap [3]", "back"))
-    assert target_line(prompt, "tap [2]") == "Button* −"
-    assert target_line(prompt, "swipe [0] down") is None and target_line(prompt, "back") is None
-    rows = repeat_rows([minus, plus, back], (("Button* −", 4),), log=lambda _: None)
-    assert rows.count(minus) == 4 and rows.count(plus) == 1 and rows.count(back) == 1
-    with pytest.raises(ValueError, match="no training row points at"):
-        repeat_rows([plus, back], (("Button* −", 4),))
-    out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(tmp_path), "--out",
-                          str(tmp_path / "c"), "--repeat-target", "Button* −", "many"],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 2 and "whole number of times" in out.stderr
 
 
 def test_training_on_a_gpu_that_is_not_there_is_a_clear_error(data: Path, tmp_path: Path) -> None:

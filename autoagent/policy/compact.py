@@ -619,17 +619,6 @@ def element_flags(prompt: str) -> list[str]:
     return ["#", *(head[len(head.rstrip("*^#+!")):] for head in heads)]
 
 
-def target_line(prompt: str, answer: str) -> str | None:
-    """The screen line an answer's tap or swipe points at (``None`` for the whole screen and for
-    answers without an element)."""
-    element = split_answer(answer).element
-    if not element:
-        return None
-    lines = prompt.split("\n")
-    header = lines.index("screen:")
-    return lines[header + element] if header + element < len(lines) - 1 else None
-
-
 def takes(reply: str, flags: str) -> bool:
     """Whether an element reply can act on an element with these flags: every tap of the
     demonstrations lands on a clickable element and every swipe on a scrollable one."""

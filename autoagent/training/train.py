@@ -94,10 +94,6 @@ class TrainConfig:
     prompt_loss: float = 0.0
     pointer_loss: float = 1.0  # weight of the pointers' loss (the reply's loss has weight 1)
     dagger_repeat: int = 3  # times each correction row (dagger.jsonl) appears per pass
-    # (line start, times): rows whose tap or swipe points at a screen line starting so appear that
-    # many times as often. A stepper's "−" is pressed in 1 of 10 of its taps in the demonstrations,
-    # and a model trained on them never presses it.
-    repeat_targets: tuple[tuple[str, int], ...] = ()
 
 
 @functools.cache
@@ -430,22 +426,6 @@ def load_tokenizer(folder: Path):
     return tokenizer
 
 
-def repeat_rows(rows: list[dict], repeat_targets: tuple[tuple[str, int], ...], log=print) -> list[dict]:
-    """The rows, with those whose target's screen line starts with a given text ``times`` times over."""
-    from autoagent.policy.compact import target_line
-
-    extra: list[dict] = []
-    for start, times in repeat_targets:
-        if times < 1:
-            raise ValueError(f"--repeat-target {start!r} {times}: the times must be at least 1")
-        chosen = [row for row in rows if (target_line(row["prompt"], row["target"]) or "").startswith(start)]
-        if not chosen:
-            raise ValueError(f"--repeat-target {start!r}: no training row points at a line starting so")
-        log(f"{len(chosen)} rows point at {start!r}: each appears {times} times")
-        extra += chosen * (times - 1)
-    return rows + extra
-
-
 def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     """Run the training; return a summary (accuracies, throughput, checkpoint folder)."""
     import torch
@@ -466,7 +446,6 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         rows += read_rows(data / DAGGER_FILE) * cfg.dagger_repeat
     if not rows:
         raise ValueError(f"{data / SPLIT_FILES['train']} holds no demonstrations")
-    rows = repeat_rows(rows, cfg.repeat_targets, log)
     held_path = data / SPLIT_FILES["eval"]
     held_rows = read_rows(held_path)[: cfg.eval_examples] if held_path.is_file() else []
     torch.set_num_threads(cfg.threads)
@@ -665,10 +644,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="weight of an auxiliary next-token loss on the prompt [default: 0, off]")
     parser.add_argument("--dagger-repeat", type=int, default=3,
                         help="times each correction row (dagger.jsonl) appears per pass [default: 3]")
-    parser.add_argument("--repeat-target", nargs=2, action="append", default=[], metavar=("LINE", "TIMES"),
-                        help="rows whose tap or swipe points at a screen line starting with LINE appear TIMES "
-                             "times as often, for a choice the demonstrations rarely make "
-                             "(e.g. --repeat-target 'Button* −' 8); repeatable")
     parser.add_argument("--init", metavar="CHECKPOINT",
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
     parser.add_argument("--export", metavar="CHECKPOINT",
@@ -693,16 +668,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
         return 0
-    try:
-        repeat_targets = tuple((line, int(times)) for line, times in args.repeat_target)
-    except ValueError:
-        parser.error("--repeat-target takes a line start and a whole number of times: --repeat-target 'Button* −' 8")
     cfg = TrainConfig(data=args.data, out=args.out, size=args.size, steps=args.steps, minutes=args.minutes,
                       device=args.device, batch=args.batch, lr=args.lr, warmup=args.warmup, seed=args.seed,
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
                       save_every=args.save_every, log_every=args.log_every, resume=args.resume, init=args.init,
-                      prompt_loss=args.prompt_loss, dagger_repeat=args.dagger_repeat,
-                      repeat_targets=repeat_targets)
+                      prompt_loss=args.prompt_loss, dagger_repeat=args.dagger_repeat)
     return _report(lambda log: train(cfg, log=log), "config",
                    f"the last saved checkpoint in {cfg.out} stays; --resume continues it")
 
