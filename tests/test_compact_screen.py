@@ -141,7 +141,8 @@ def test_the_shipped_policy_orders_the_count_the_goal_asks_for(seed: int, wordin
     """Held-out evaluation tasks, judged by the app's own order. Without v8's reading of the
     goal's count (the rule patched back to v7's), "x3" marked no stepper value and the policy
     kept pressing +, the "a" of "thanks a lot" marked the stepper's 1 so it bought one, and the
-    "now" of "I'll pay now" marked "Buy now" so it bought before raising the count."""
+    "now" of "I'll pay now" marked "Buy now" so it bought before raising the count. The v7 runs
+    leave out the element head, which came after v8 and rescues the third task on its own."""
     pytest.importorskip("transformers")
     from autoagent.agent import Agent
     from autoagent.policy import compact
@@ -160,6 +161,7 @@ def test_the_shipped_policy_orders_the_count_the_goal_asks_for(seed: int, wordin
         policy.lang = case.lang
         with pytest.MonkeyPatch.context() as mp:
             if v7:
+                policy._heads.element = None
                 mp.setattr(compact, patch[0], re.compile(patch[1]) if patch[1] is not None
                            else compact._STOPWORDS - {"now"})
             Agent(device=phone, policy=policy, human=approving_human(), max_steps=30,
@@ -348,3 +350,41 @@ def test_the_shipped_policy_buys_one_shirt_when_the_goal_says_a_shirt(tmp_path) 
 
     assert ordered(patch=False) == [("tshirt-white", "M", 1)]
     assert ordered(patch=True) != [("tshirt-white", "M", 1)]
+
+
+@pytest.mark.parametrize("seed,wording,app", [
+    (1000425, "1位成人", "travel"),
+    (1000567, "1 adult", "travel"),
+    (1000598, "1 guests", "restaurant"),
+], ids=["hotel-zh-one-adult", "hotel-en-one-adult", "table-for-one"])
+def test_the_element_head_presses_minus_where_the_goal_counts_below_the_steppers_default(
+        seed: int, wording: str, app: str, tmp_path) -> None:
+    """Fresh evaluation tasks (never used to choose anything), judged by the app's own booking.
+    A stepper's "−" comes before the value it lowers, and the model alone pressed "+" for one
+    adult or one guest (the default is two); the element head reads the lines after it and the
+    goal, and books for one."""
+    pytest.importorskip("transformers")
+    from autoagent.agent import Agent
+    from autoagent.policy.embedded import embedded_checkpoint
+    from autoagent.policy.local_engine import LocalGLMPolicy
+    from emulator.training.demos import ManualClock, approving_human
+    from emulator.training.taskgen import cases
+
+    case = next(c for c in cases("eval", 1, seed))
+    assert wording in case.goal
+
+    def run(element_head: bool) -> tuple[bool, list[int]]:
+        clock = ManualClock()
+        phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
+        policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
+        policy.lang = case.lang
+        if not element_head:
+            policy._heads.element = None
+        Agent(device=phone, policy=policy, human=approving_human(), max_steps=30,
+              trace_root=tmp_path / str(element_head), save_screenshots=False).run(case.goal)
+        state = phone.app_state(app)
+        counts = [b.adults for b in state.bookings] if app == "travel" else [r.party for r in state.reservations]
+        return case.task.is_successful(phone), counts
+
+    assert run(element_head=True) == (True, [1])
+    assert run(element_head=False)[0] is False
