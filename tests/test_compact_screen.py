@@ -130,6 +130,31 @@ def test_a_quantity_written_x3_counts_three_on_the_goal_side_only() -> None:
     assert "3" not in match_keys("Kung Pao Chicken 宫保鸡丁 x3")
 
 
+def _eval_case(seed: int):
+    from emulator.training.taskgen import cases
+
+    return next(c for c in cases("eval", 1, seed))
+
+
+def _run_shipped_policy(case, trace_root, element_head: bool = True) -> Phone:
+    """The shipped embedded policy on an evaluation case's phone, a human approving each question;
+    the phone afterwards, for its apps' own state."""
+    from autoagent.agent import Agent
+    from autoagent.policy.embedded import embedded_checkpoint
+    from autoagent.policy.local_engine import LocalGLMPolicy
+    from emulator.training.demos import ManualClock, approving_human
+
+    clock = ManualClock()
+    phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
+    policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
+    policy.lang = case.lang
+    if not element_head:
+        policy._heads.element = None
+    Agent(device=phone, policy=policy, human=approving_human(), max_steps=30, trace_root=trace_root,
+          save_screenshots=False).run(case.goal)
+    return phone
+
+
 @pytest.mark.parametrize("seed,wording,patch,app,ordered", [
     (1000154, "x3 portions", ("_TIMES_COUNT", r"$^"), "restaurant", [("Kung Pao Chicken 宫保鸡丁", 3)]),
     (1000170, "thanks a lot", ("_ONE_EN", r"\b(?:a|an)\b"), "shop", [("tshirt-graphic", "M", 3)]),
@@ -144,28 +169,17 @@ def test_the_shipped_policy_orders_the_count_the_goal_asks_for(seed: int, wordin
     "now" of "I'll pay now" marked "Buy now" so it bought before raising the count. The v7 runs
     leave out the element head, which came after v8 and rescues the third task on its own."""
     pytest.importorskip("transformers")
-    from autoagent.agent import Agent
     from autoagent.policy import compact
-    from autoagent.policy.embedded import embedded_checkpoint
-    from autoagent.policy.local_engine import LocalGLMPolicy
-    from emulator.training.demos import ManualClock, approving_human
-    from emulator.training.taskgen import cases
 
-    case = next(c for c in cases("eval", 1, seed))
+    case = _eval_case(seed)
     assert wording in case.goal
 
     def run(v7: bool) -> tuple[bool, list[tuple]]:
-        clock = ManualClock()
-        phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
-        policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
-        policy.lang = case.lang
         with pytest.MonkeyPatch.context() as mp:
             if v7:
-                policy._heads.element = None
                 mp.setattr(compact, patch[0], re.compile(patch[1]) if patch[1] is not None
                            else compact._STOPWORDS - {"now"})
-            Agent(device=phone, policy=policy, human=approving_human(), max_steps=30,
-                  trace_root=tmp_path / str(v7), save_screenshots=False).run(case.goal)
+            phone = _run_shipped_policy(case, tmp_path / str(v7), element_head=not v7)
         orders = phone.app_state(app).orders
         lines = [(line.name, line.qty) if app == "restaurant" else (line.product_id, line.size, line.qty)
                  for order in orders for line in order.lines]
@@ -325,7 +339,8 @@ def test_the_shipped_policy_picks_the_day_in_the_goals_month(tmp_path) -> None:
 def test_the_shipped_policy_buys_one_shirt_when_the_goal_says_a_shirt(tmp_path) -> None:
     """The README's main job driven by the embedded policy, judged by the shop's own order: one
     White T-shirt in size M. With an English "a" not read as one (v6 marks), the stepper's 1
-    carried no mark and the policy pressed + until it ordered seven."""
+    carried no mark and the policy pressed + until it ordered seven. The v6 run leaves out the
+    element head, which came later and orders one shirt even so."""
     pytest.importorskip("transformers")
     from autoagent.agent import Agent
     from autoagent.policy import compact
@@ -342,6 +357,7 @@ def test_the_shipped_policy_buys_one_shirt_when_the_goal_says_a_shirt(tmp_path) 
         policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
         with pytest.MonkeyPatch.context() as mp:
             if patch:
+                policy._heads.element = None
                 mp.setattr(compact, "goal_keys", compact.match_keys)
             Agent(device=phone, policy=policy, human=approving_human(), max_steps=30,
                   trace_root=tmp_path / str(patch), save_screenshots=False).run(task.goal)
@@ -364,24 +380,11 @@ def test_the_element_head_presses_minus_where_the_goal_counts_below_the_steppers
     adult or one guest (the default is two); the element head reads the lines after it and the
     goal, and books for one."""
     pytest.importorskip("transformers")
-    from autoagent.agent import Agent
-    from autoagent.policy.embedded import embedded_checkpoint
-    from autoagent.policy.local_engine import LocalGLMPolicy
-    from emulator.training.demos import ManualClock, approving_human
-    from emulator.training.taskgen import cases
-
-    case = next(c for c in cases("eval", 1, seed))
+    case = _eval_case(seed)
     assert wording in case.goal
 
     def run(element_head: bool) -> tuple[bool, list[int]]:
-        clock = ManualClock()
-        phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
-        policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
-        policy.lang = case.lang
-        if not element_head:
-            policy._heads.element = None
-        Agent(device=phone, policy=policy, human=approving_human(), max_steps=30,
-              trace_root=tmp_path / str(element_head), save_screenshots=False).run(case.goal)
+        phone = _run_shipped_policy(case, tmp_path / str(element_head), element_head=element_head)
         state = phone.app_state(app)
         counts = [b.adults for b in state.bookings] if app == "travel" else [r.party for r in state.reservations]
         return case.task.is_successful(phone), counts

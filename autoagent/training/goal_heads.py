@@ -41,7 +41,7 @@ from autoagent.training.train import (POLICY_FILE, STATE_FILE, Example, collate,
 
 PASSES = 12
 ELEMENT_PASSES = 3  # its rows are many more, and the hard ones repeated
-ELEMENT_ROWS = 40_000  # a seeded sample of the element rows bounds the frozen pass (about 10 minutes)
+ELEMENT_ROWS = 40_000  # a seeded sample of the element rows bounds the frozen pass over them
 HARD_REPEAT = 8
 BATCH = 64
 
