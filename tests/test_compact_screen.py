@@ -391,3 +391,35 @@ def test_the_element_head_presses_minus_where_the_goal_counts_below_the_steppers
 
     assert run(element_head=True) == (True, [1])
     assert run(element_head=False)[0] is False
+
+
+@pytest.mark.parametrize("seed,searched,product", [
+    (1000462, "cotton socks 3 pairs", "socks"),
+    (1000525, "跑步鞋", "shoes-run"),
+    (1000551, "linen shirts", "linen-shirt"),
+], ids=["en-socks", "zh-running-shoes", "en-linen-shirts"])
+def test_the_search_box_gets_the_goals_words_where_typing_them_is_likelier_than_a_quoted_name(
+        seed: int, searched: str, product: str, tmp_path) -> None:
+    """Fresh evaluation tasks, judged by the shop's own search log and cart. Greedy decoding
+    committed to a quote at its first token and typed another product's name ("Hoodie" for
+    cotton socks), although ``type`` with its best span of goal words was several times
+    likelier as a whole; the engine now weighs the two replies whole."""
+    pytest.importorskip("transformers")
+    from autoagent.policy.local_engine import LocalGLMPolicy
+
+    case = _eval_case(seed)
+    shop = case.task.make_phone().app_state("shop")
+    assert product in {p.id for p in shop.catalogue}
+
+    def run(weighed: bool):
+        with pytest.MonkeyPatch.context() as mp:
+            if not weighed:
+                mp.setattr(LocalGLMPolicy, "quote_or_span", lambda self, reply, *args, **kwargs: reply)
+            phone = _run_shipped_policy(case, tmp_path / str(weighed))
+        state = phone.app_state("shop")
+        return case.task.is_successful(phone), state.searches[:1], {line.product_id for line in state.cart}
+
+    ok, searches, cart = run(weighed=True)
+    assert (ok, searches) == (True, [searched]) and product in cart
+    ok, searches, _ = run(weighed=False)
+    assert not ok and searches and searches[0] != searched

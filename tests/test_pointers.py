@@ -53,6 +53,14 @@ def test_when_every_span_retypes_the_best_of_them_still_comes_first() -> None:
     assert goal_span(goal, "Feng Jia") == (1, 2)
 
 
+def test_a_spans_log_probability_is_its_starts_plus_its_ends_under_their_softmaxes() -> None:
+    import math
+
+    scores = PointerScores(elements=[0.0], starts=[0.0, math.log(3.0)], ends=[math.log(4.0), 0.0])
+    assert math.isclose(scores.span_logprob((1, 1)), math.log(3 / 4) + math.log(1 / 5))
+    assert math.isclose(scores.span_logprob((0, 0)), math.log(1 / 4) + math.log(4 / 5))
+
+
 def test_typed_spans_come_from_the_runs_type_steps() -> None:
     from autoagent.policy.local_engine import typed_spans
 

@@ -446,6 +446,7 @@ class LocalGLMPolicy:
         reply, _ = self.generate(inputs)
         (scores, words), flags = self.read_prompt(inputs, encoded), element_flags(prompt)
         reply = self.launch_reply(self.fitting_reply(reply, scores, flags, inputs), words, inputs)
+        reply = self.quote_or_span(reply, scores, inputs)
         return pointed_answers(reply, scores, flags=flags)[0]
 
     def reply_logprobs(self, inputs: dict[str, Any], replies: Sequence[str]) -> list[float]:
@@ -487,6 +488,24 @@ class LocalGLMPolicy:
             timings["refit"] = (time.perf_counter() - started) * 1000
         return chosen
 
+    def quote_or_span(self, reply: str, scores: PointerScores, inputs: dict[str, Any],
+                      typed: tuple[tuple[int, int], ...] = (), timings: dict[str, float] | None = None) -> str:
+        """A quoted ``type`` reply, or plain ``type`` (goal words) where that is more likely.
+
+        Greedy decoding commits to the quote at its first token. A goal whose item the model
+        half recognises ("three black cotton socks 3 pairs") then comes out as another
+        product's name typed verbatim, although the whole quoted reply is several times less
+        likely than ``type`` with its best span. Both are weighed as training fits them: the
+        reply's tokens, times the span's start and end for ``type``."""
+        if not reply.startswith('type "') or not scores.starts:
+            return reply
+        started = time.perf_counter()
+        quoted, plain = self.reply_logprobs(inputs, [reply, "type"])
+        span = scores.ranked_spans(1, typed)[0]
+        if timings is not None:
+            timings["quote_or_span"] = (time.perf_counter() - started) * 1000
+        return "type" if plain + scores.span_logprob(span) > quoted else reply
+
     def ranked_replies(self, inputs: dict[str, Any], count: int) -> list[str]:
         """The ``count`` most likely replies (beam search), best first."""
         import torch
@@ -520,6 +539,7 @@ class LocalGLMPolicy:
         if not step.history:
             self._tried.clear()  # a new run
         typed = typed_spans(step.task, step.history, retyping=_focused_text(screen))
+        reply = self.quote_or_span(reply, scores, inputs, typed, timings)
         candidates = [a for a in pointed_answers(reply, scores, typed=typed, flags=flags)
                       if _names_something(a, screen)]
         answer = candidates[0] if candidates else reply

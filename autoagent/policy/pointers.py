@@ -77,6 +77,11 @@ class PointerScores:
         norm = top + math.log(sum(math.exp(s - top) for s in self.elements))
         return [s - norm for s in self.elements]
 
+    def span_logprob(self, span: tuple[int, int]) -> float:
+        """Log-probability of a span (first word, last word): the start's and the end's
+        softmaxes over the goal words, the distributions training fits."""
+        return _log_softmax_at(self.starts, span[0]) + _log_softmax_at(self.ends, span[1])
+
     def ranked_spans(self, limit: int = 8, typed: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int]]:
         """Spans (first word, last word) by start score plus end score, best first.
 
@@ -91,6 +96,11 @@ class PointerScores:
                  for b in range(a, min(len(self.ends), a + MAX_SPAN_WORDS))]
         spans.sort()
         return [(a, b) for _, _, a, b in spans[:limit]]
+
+
+def _log_softmax_at(scores: list[float], index: int) -> float:
+    top = max(scores)
+    return scores[index] - top - math.log(sum(math.exp(s - top) for s in scores))
 
 
 def score_pointers(hidden: Any, vectors: Any, encoded: EncodedPrompt, span_head: Any = None,
