@@ -71,16 +71,12 @@ class PointerScores:
     def element_logprobs(self) -> list[float]:
         """Log-probability of each element (0 the whole screen) under the pointer's softmax,
         the distribution training fits."""
-        if not self.elements:
-            return []
-        top = max(self.elements)
-        norm = top + math.log(sum(math.exp(s - top) for s in self.elements))
-        return [s - norm for s in self.elements]
+        return _log_softmax(self.elements)
 
     def span_logprob(self, span: tuple[int, int]) -> float:
         """Log-probability of a span (first word, last word): the start's and the end's
         softmaxes over the goal words, the distributions training fits."""
-        return _log_softmax_at(self.starts, span[0]) + _log_softmax_at(self.ends, span[1])
+        return _log_softmax(self.starts)[span[0]] + _log_softmax(self.ends)[span[1]]
 
     def ranked_spans(self, limit: int = 8, typed: tuple[tuple[int, int], ...] = ()) -> list[tuple[int, int]]:
         """Spans (first word, last word) by start score plus end score, best first.
@@ -98,9 +94,12 @@ class PointerScores:
         return [(a, b) for _, _, a, b in spans[:limit]]
 
 
-def _log_softmax_at(scores: list[float], index: int) -> float:
+def _log_softmax(scores: list[float]) -> list[float]:
+    if not scores:
+        return []
     top = max(scores)
-    return scores[index] - top - math.log(sum(math.exp(s - top) for s in scores))
+    norm = top + math.log(sum(math.exp(s - top) for s in scores))
+    return [s - norm for s in scores]
 
 
 def score_pointers(hidden: Any, vectors: Any, encoded: EncodedPrompt, span_head: Any = None,

@@ -12,9 +12,10 @@
    model, so nothing else it does (when to tap, type or launch) can change.
 3. Fit each head: AdamW, cross-entropy of the corrected scores (a span's first and last word
    among the goal's words; the app among the apps; the element among the lines), a fixed
-   number of passes in a seeded order, the learning rate falling linearly to zero over them. An element row the model alone gets wrong appears
-   :data:`HARD_REPEAT` times per pass: those are the few the head is for (a stepper's "−" is
-   1 in 10 of its presses), and the right ones would otherwise drown them.
+   number of passes in a seeded order, the learning rate falling linearly to zero over them.
+   An element row the model alone gets wrong appears :data:`HARD_REPEAT` times per pass: those
+   are the few the head is for (a stepper's "−" is 1 in 10 of its presses), and the right ones
+   would otherwise drown them.
 4. Write ``--out``: the checkpoint's files as they were, the heads beside them, and their size
    and numbers under ``span_head``, ``launch_head`` and ``element_head`` in the policy file.
 
