@@ -46,6 +46,18 @@ def test_search_finds_a_product_by_its_plural(query: str, product: str) -> None:
     assert product in _search(phone, query)
 
 
+@pytest.mark.parametrize(("query", "product"), [("an umbrella", "Umbrella 雨伞"),
+                                                ("a coffee mug", "Coffee Mug 马克杯"),
+                                                ("some wool scarves", "Wool Scarf 羊毛围巾")])
+def test_search_skips_articles_as_a_shop_does(query: str, product: str) -> None:
+    phone = Phone(seed=0)
+    phone.launch("Shop")
+    assert product in _search(phone, query)
+    shop = phone.app_state("shop")
+    assert shop.search(query) == shop.search(query.split(" ", 1)[1])
+    assert shop.search("the") == []  # a query of articles alone names nothing
+
+
 def test_every_product_is_found_by_its_name_in_the_plural() -> None:
     shop = Phone(seed=0).app_state("shop")
     for product in shop.catalogue:

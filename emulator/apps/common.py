@@ -12,14 +12,19 @@ def normalize(text: str) -> str:
     return re.sub(r"[\s\-_·,.'’]+", "", text.lower())
 
 
-def matches(query: str, *haystack: str, plurals: bool = False) -> bool:
+# Words a shop's search skips: "an umbrella" finds the Umbrella, as on any real shop.
+_ARTICLES = frozenset({"a", "an", "the", "some"})
+
+
+def matches(query: str, *haystack: str, shop: bool = False) -> bool:
     """Every word of the query appears in the item's names (English or Chinese, any case).
 
-    With ``plurals`` an English plural also finds its singular, as a shop's search does:
-    "coffee mugs" finds "Coffee Mug", "wool scarves" finds "Wool Scarf"."""
+    With ``shop`` the query is read as a shop's search reads it: an English plural also finds its
+    singular ("coffee mugs" finds "Coffee Mug", "wool scarves" finds "Wool Scarf") and articles
+    are skipped ("an umbrella" finds "Umbrella")."""
     hay = normalize(" ".join(haystack))
-    words = [normalize(w) for w in query.split()]
-    return bool(words) and all(any(form in hay for form in (_word_forms(w) if plurals else (w,)))
+    words = [normalize(w) for w in query.split() if not (shop and w.lower() in _ARTICLES)]
+    return bool(words) and all(any(form in hay for form in (_word_forms(w) if shop else (w,)))
                                for w in words if w)
 
 

@@ -111,7 +111,7 @@ class ShopState(BaseModel):
         return next(p for p in self.catalogue if p.id == product_id)
 
     def search(self, query: str) -> list[Product]:
-        return [p for p in self.catalogue if matches(query, p.name_en, p.name_zh, p.keywords, plurals=True)]
+        return [p for p in self.catalogue if matches(query, p.name_en, p.name_zh, p.keywords, shop=True)]
 
 
 DELIVERY = {"standard": ("Standard 标准配送", 0), "express": ("Express 加急配送", 1200)}
