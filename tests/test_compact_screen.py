@@ -115,6 +115,11 @@ def test_an_english_a_in_the_goal_counts_as_one_as_a_chinese_one_does() -> None:
     for goal in ("order three grey t-shirts thanks a lot", "when you get a chance, can i get two coffee beans",
                  "do me a favor and turn the wifi off", "be a dear and text zhou min"):
         assert "1" not in goal_keys(goal), goal
+    # A Chinese request to buy with no number asks for one; one with a number, or no purchase, does not.
+    assert match_mark("1", goal_keys("我想买黑色的无线耳机")) == " ~1"
+    assert match_mark("1", goal_keys("帮我购买蓝色的雨伞")) == " ~1"
+    for goal in ("我想买两件黑色的卫衣", "买42码的跑步鞋", "给李娜发短信说回家路上买牛奶"):
+        assert "1" not in goal_keys(goal), goal
 
 
 def test_a_quantity_written_x3_counts_three_on_the_goal_side_only() -> None:

@@ -157,11 +157,13 @@ def match_keys(text: str) -> set[str]:
 def goal_keys(goal: str) -> set[str]:
     """The goal's match keys. An English "a" or "an" also counts as one ("buy a white t-shirt"
     asks for one, as "买一件白色T恤" does), so a quantity stepper showing 1 is marked as the goal's
-    count, except in a set phrase ("thanks a lot"); "x3", "3x" and "×3" count three. Only the goal
-    is read so, since a screen's "Add a note" counts nothing and a receipt's "x3" is a line."""
+    count, except in a set phrase ("thanks a lot"); so does a Chinese request to buy that names no
+    number ("我想买黑色的无线耳机": Chinese has no article to say "a"). "x3", "3x" and "×3" count
+    three. Only the goal is read so, since a screen's "Add a note" counts nothing and a receipt's
+    "x3" is a line."""
     keys = match_keys(goal)
     lowered = goal.lower()
-    if _ONE_EN.search(lowered):
+    if _ONE_EN.search(lowered) or (_BUY_ZH.search(goal) and not any(key.isdigit() for key in keys)):
         keys.add("1")
     keys.update(found[1] or found[2] for found in _TIMES_COUNT.finditer(lowered))
     return keys
@@ -186,6 +188,7 @@ _NUMERALS_ZH = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六
 _COUNT_ZH = re.compile(r"([一两二三四五六七八九十]|\d+)(?=[件份位个间张杯碗人晚])")
 # Not in a set phrase ("thanks a lot", "when you get a chance", "do me a favor"), where "a" counts nothing.
 _ONE_EN = re.compile(r"\b(?:a|an)\b(?!\s+(?:lot|chance|favou?r|dear|moment|bit|sec|second|minute|while|hand)\b)")
+_BUY_ZH = re.compile(r"(?:^|想|要|帮我|给我|替我|请|去)买|购买|下单")  # a request to buy, not a message saying "买牛奶"
 # "x3", "3x" and "×3" ask for three, as a menu or a receipt writes a quantity.
 _TIMES_COUNT = re.compile(r"(?<![a-z0-9])(?:[x×]\s?(\d{1,2})|(\d{1,2})\s?[x×])(?![a-z0-9])")
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
