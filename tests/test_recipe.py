@@ -1,0 +1,43 @@
+"""The CPU recipe (``recipes/cpu.sh``) run end to end at a trial's size, so that it keeps working as the
+CLI it strings together changes: real demonstrations on the emulator, a real (tiny) Glm4v trained
+from scratch, its goal heads fitted, and the result loaded by the local engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("transformers")
+
+RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "cpu.sh"
+
+
+def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> None:
+    from autoagent.policy.local_engine import LocalGLMPolicy
+    from autoagent.training.train import POLICY_FILE
+
+    env = os.environ | {"TRAIN_EPISODES": "3", "HELD_OUT_EPISODES": "2", "TRAIN_MINUTES": "0.2",
+                        "MODEL_SIZE": "tiny", "PYTHON": sys.executable}
+    run = subprocess.run(["bash", str(RECIPE), str(tmp_path / "run")], env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    stages = re.findall(r"^\[\d\d:\d\d:\d\d\] (\w+)", run.stdout, re.M)
+    assert stages == ["demonstrations", "the", "its", "done"], run.stdout
+    manifest = json.loads((tmp_path / "run" / "data" / "manifest.json").read_text())
+    assert manifest["train"]["episodes"] == 3 and manifest["eval"]["episodes"] == 2, manifest
+    policy = json.loads((tmp_path / "run" / "policy" / POLICY_FILE).read_text())
+    assert policy["size"] == "tiny" and policy["training"]["steps"] > 0
+    for head in ("span_head", "launch_head", "element_head"):
+        assert policy[head]["rows"] > 0, head
+    assert LocalGLMPolicy(tmp_path / "run" / "policy", device="cpu")._heads.element is not None
+
+
+def test_the_cpu_recipe_without_a_folder_says_how_to_run_it() -> None:
+    run = subprocess.run(["bash", str(RECIPE)], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2 and run.stderr.startswith("usage: bash recipes/cpu.sh OUT_FOLDER")
