@@ -22,13 +22,14 @@ def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> N
     from autoagent.policy.local_engine import LocalGLMPolicy
     from autoagent.training.train import POLICY_FILE
 
-    env = os.environ | {"TRAIN_EPISODES": "3", "HELD_OUT_EPISODES": "2", "TRAIN_MINUTES": "0.2",
+    env = os.environ | {"TRAIN_EPISODES": "3", "PHRASINGS": "1", "HELD_OUT_EPISODES": "2", "TRAIN_MINUTES": "0.2",
                         "MODEL_SIZE": "tiny", "PYTHON": sys.executable}
     run = subprocess.run(["bash", str(RECIPE), str(tmp_path / "run")], env=env, capture_output=True, text=True,
                          timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     stages = re.findall(r"^\[\d\d:\d\d:\d\d\] (\w+)", run.stdout, re.M)
     assert stages == ["demonstrations", "the", "its", "done"], run.stdout
+    assert "3 training episodes, each goal in 2 wordings" in run.stdout, run.stdout
     manifest = json.loads((tmp_path / "run" / "data" / "manifest.json").read_text())
     assert manifest["train"]["episodes"] == 3 and manifest["eval"]["episodes"] == 2, manifest
     policy = json.loads((tmp_path / "run" / "policy" / POLICY_FILE).read_text())
