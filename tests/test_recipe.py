@@ -32,6 +32,11 @@ def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> N
     assert "3 training episodes, each goal in 2 wordings" in run.stdout, run.stdout
     manifest = json.loads((tmp_path / "run" / "data" / "manifest.json").read_text())
     assert manifest["train"]["episodes"] == 3 and manifest["eval"]["episodes"] == 2, manifest
+    goals: dict[str, set[str]] = {}
+    for line in (tmp_path / "run" / "data" / "train.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        goals.setdefault(row["task_id"], set()).add(row["goal"])
+    assert max(len(wordings) for wordings in goals.values()) == 2, goals  # PHRASINGS=1 reached the demos
     policy = json.loads((tmp_path / "run" / "policy" / POLICY_FILE).read_text())
     assert policy["size"] == "tiny" and policy["training"]["steps"] > 0
     for head in ("span_head", "launch_head", "element_head"):
