@@ -287,25 +287,24 @@ def collate(examples: list[Example], pad: int, device: str = "cpu"):
     import torch
 
     width = max(len(e.ids) for e in examples)
+    # Padding goes on the right: a causal model's real tokens never see it, so no mask is needed.
     input_ids = torch.full((len(examples), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(examples), width), dtype=torch.long)
     rows, cols, targets = [], [], []
     for b, e in enumerate(examples):
         input_ids[b, :len(e.ids)] = torch.tensor(e.ids)
-        mask[b, :len(e.ids)] = 1
         for t in range(e.answer_start, len(e.ids)):
             rows.append(b)
             cols.append(t - 1)  # the state at t - 1 predicts token t
             targets.append(e.ids[t])
     return tuple(t.to(device, non_blocking=True) for t in
-                 (input_ids, mask, torch.tensor(rows), torch.tensor(cols), torch.tensor(targets)))
+                 (input_ids, torch.tensor(rows), torch.tensor(cols), torch.tensor(targets)))
 
 
-def hidden_states(model, input_ids, mask):
-    import torch
+def hidden_states(model, input_ids):
+    """The last hidden states of a batch from :func:`collate` (right-padded text rows)."""
+    from autoagent.training.text_forward import text_hidden_states
 
-    return model.model(input_ids=input_ids, attention_mask=mask,
-                       mm_token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+    return text_hidden_states(model, input_ids)
 
 
 def pointer_loss(hidden, vectors, examples: list[Example]):
@@ -390,8 +389,8 @@ def evaluate_answers(model, examples: list[Example], pad: int, vectors_of, batch
         vectors = vectors_of(model)
         for i in range(0, len(examples), batch):
             chunk = examples[i:i + batch]
-            input_ids, mask, rows, cols, targets = collate(chunk, pad, device)
-            hidden = hidden_states(model, input_ids, mask)
+            input_ids, rows, cols, targets = collate(chunk, pad, device)
+            hidden = hidden_states(model, input_ids)
             hits = (model.lm_head(hidden[rows, cols]).argmax(-1) == targets)
             tokens += len(targets)
             right += int(hits.sum())
@@ -525,9 +524,9 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         if not queue:
             queue = batches(examples, cfg.batch, rng)
         chunk = [examples[i] for i in queue.pop()]
-        input_ids, mask, rows_idx, cols, targets = collate(chunk, pad, cfg.device)
+        input_ids, rows_idx, cols, targets = collate(chunk, pad, cfg.device)
         with autocast(cfg.device):
-            hidden = hidden_states(model, input_ids, mask)
+            hidden = hidden_states(model, input_ids)
             logits = model.lm_head(hidden[rows_idx, cols])
             # A little of plain language modelling on the prompt: thousands of targets per batch
             # instead of the answers' few dozen, which shapes attention early on.
@@ -650,14 +649,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="instead of training: write CHECKPOINT to --out as it ships (bf16, no optimizer state)")
     parser.add_argument("--heads", action="store_true",
                         help="instead of training the model: keep --init's weights frozen and fit only its goal "
-                             "heads, small bidirectional layers over the goal's words that correct where typed "
-                             "spans start and end and which app to launch, on --data's rows (minutes on a CPU); "
+                             "heads, small bidirectional layers over the goal's words (and the screen's lines) that "
+                             "correct where typed spans start and end, which app to launch and which element to "
+                             "tap, on --data's rows (minutes on a CPU); "
                              "--lr, --seed and --threads apply")
+    parser.add_argument("--element-passes", type=int, default=None, metavar="N",
+                        help="with --heads: passes over the taps and swipes for the element head, the slowest "
+                             "to fit (about 3 minutes a pass on a 2-core CPU) [default: 6]")
     args = parser.parse_args(argv)
     if not args.export and not args.data:
         parser.error("--data is required: the folder written by `autoagent demos`")
     if args.heads and not args.init:
         parser.error("--heads fits the heads of an existing checkpoint: give it as --init")
+    if args.element_passes is not None and (not args.heads or args.element_passes < 1):
+        parser.error("--element-passes is a number of passes (1 or more) for --heads")
     require("local", "training")  # after parsing: --help needs no extra
     if args.heads:
         return _heads_main(args)
@@ -678,10 +683,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _heads_main(args: argparse.Namespace) -> int:
-    from autoagent.training.goal_heads import train_goal_heads
+    from autoagent.training.goal_heads import ELEMENT_PASSES, train_goal_heads
 
+    passes = args.element_passes or ELEMENT_PASSES
     return _report(lambda log: train_goal_heads(Path(args.init), Path(args.data), Path(args.out), lr=args.lr,
-                                                seed=args.seed, threads=args.threads, log=log),
+                                                seed=args.seed, threads=args.threads, element_passes=passes,
+                                                log=log),
                    "", f"{args.out} is as it was")
 
 
