@@ -7,7 +7,7 @@
 #   autoagent eval --checkpoint runs/cpu/policy --tasks 200 --start 1000600
 #
 # Sizes can be changed for a quick trial; the defaults are the measured recipe:
-#   TRAIN_EPISODES=2000 PHRASINGS=2 HELD_OUT_EPISODES=200 TRAIN_MINUTES=56 ELEMENT_PASSES=3 MODEL_SIZE=small
+#   TRAIN_EPISODES=2000 PHRASINGS=2 HELD_OUT_EPISODES=200 TRAIN_MINUTES=50 ELEMENT_PASSES=6 MODEL_SIZE=small
 #   PYTHON=python3
 # (PHRASINGS=6 with TRAIN_MINUTES=46 took 93.5 minutes and solved 64.0% against 60.0%: see the README)
 set -euo pipefail
@@ -19,8 +19,8 @@ out=$1
 episodes=${TRAIN_EPISODES:-2000}
 held_out=${HELD_OUT_EPISODES:-200}
 phrasings=${PHRASINGS:-2}  # other wordings of each episode's goal: the same screens, other words
-minutes=${TRAIN_MINUTES:-56}   # the model's share; collection and the heads take the rest
-element_passes=${ELEMENT_PASSES:-3}  # the element head's passes, ~3 minutes each: beyond 3 they gain ~1 point
+minutes=${TRAIN_MINUTES:-50}   # the model's share; collection and the heads take the rest
+element_passes=${ELEMENT_PASSES:-6}  # the element head's passes, about 3 minutes each here
 size=${MODEL_SIZE:-small}
 python=${PYTHON:-python3}
 mkdir -p "$out"
@@ -30,7 +30,7 @@ stamp "demonstrations: $episodes training episodes, each goal in $((phrasings + 
 "$python" -m autoagent demos --out "$out/data" --train "$episodes" --eval "$held_out" --phrasings "$phrasings" --quiet
 stamp "the model ($size), from scratch, for $minutes minutes"
 "$python" -m autoagent train --data "$out/data" --out "$out/model" --size "$size" --minutes "$minutes" \
-    --steps 8000 --lr 2e-3 --warmup 150 --log-every 200 --eval-every 1000
+    --steps 8000 --lr 2e-3 --warmup 150 --log-every 200
 stamp "its goal heads, with the model frozen"
 "$python" -m autoagent train --heads --init "$out/model" --data "$out/data" --out "$out/policy" \
     --element-passes "$element_passes"

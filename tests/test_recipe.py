@@ -23,7 +23,7 @@ def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> N
     from autoagent.training.train import POLICY_FILE
 
     env = os.environ | {"TRAIN_EPISODES": "3", "PHRASINGS": "1", "HELD_OUT_EPISODES": "2", "TRAIN_MINUTES": "0.2",
-                        "MODEL_SIZE": "tiny", "PYTHON": sys.executable}
+                        "ELEMENT_PASSES": "2", "MODEL_SIZE": "tiny", "PYTHON": sys.executable}
     run = subprocess.run(["bash", str(RECIPE), str(tmp_path / "run")], env=env, capture_output=True, text=True,
                          timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -41,6 +41,7 @@ def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> N
     assert policy["size"] == "tiny" and policy["training"]["steps"] > 0
     for head in ("span_head", "launch_head", "element_head"):
         assert policy[head]["rows"] > 0, head
+    assert policy["element_head"]["passes"] == 2 and policy["launch_head"]["passes"] == 12  # ELEMENT_PASSES's
     assert LocalGLMPolicy(tmp_path / "run" / "policy", device="cpu")._heads.element is not None
 
 

@@ -574,3 +574,7 @@ def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, dat
     run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--heads", "--data", str(data),
                           "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "give it as --init" in run.stderr
+    for extra in (["--heads", "--init", str(out), "--element-passes", "0"], ["--element-passes", "3"]):
+        run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(data),
+                              "--out", str(tmp_path / "y"), *extra], capture_output=True, text=True, timeout=300)
+        assert run.returncode == 2 and "--element-passes is a number of passes" in run.stderr, extra

@@ -113,8 +113,8 @@ def read_rows_for_heads(model, tokenizer, rows: list[dict], workers: int, label:
     with torch.inference_mode():
         for start in range(0, len(order), BATCH):
             chunk = order[start:start + BATCH]
-            input_ids, *_ = collate([wanted[i][0] for i in chunk], tokenizer.pad_token_id)
-            hidden = hidden_states(model, input_ids).float()
+            input_ids, mask, *_ = collate([wanted[i][0] for i in chunk], tokenizer.pad_token_id)
+            hidden = hidden_states(model, input_ids, mask).float()
             for row, i in enumerate(chunk):
                 example, answer, kind = wanted[i]
                 words = hidden[row, example.words].clone()

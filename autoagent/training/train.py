@@ -287,24 +287,25 @@ def collate(examples: list[Example], pad: int, device: str = "cpu"):
     import torch
 
     width = max(len(e.ids) for e in examples)
-    # Padding goes on the right: a causal model's real tokens never see it, so no mask is needed.
     input_ids = torch.full((len(examples), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(examples), width), dtype=torch.long)
     rows, cols, targets = [], [], []
     for b, e in enumerate(examples):
         input_ids[b, :len(e.ids)] = torch.tensor(e.ids)
+        mask[b, :len(e.ids)] = 1
         for t in range(e.answer_start, len(e.ids)):
             rows.append(b)
             cols.append(t - 1)  # the state at t - 1 predicts token t
             targets.append(e.ids[t])
     return tuple(t.to(device, non_blocking=True) for t in
-                 (input_ids, torch.tensor(rows), torch.tensor(cols), torch.tensor(targets)))
+                 (input_ids, mask, torch.tensor(rows), torch.tensor(cols), torch.tensor(targets)))
 
 
-def hidden_states(model, input_ids):
-    """The last hidden states of a batch from :func:`collate` (right-padded text rows)."""
-    from autoagent.training.text_forward import text_hidden_states
+def hidden_states(model, input_ids, mask):
+    import torch
 
-    return text_hidden_states(model, input_ids)
+    return model.model(input_ids=input_ids, attention_mask=mask,
+                       mm_token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
 
 
 def pointer_loss(hidden, vectors, examples: list[Example]):
@@ -389,8 +390,8 @@ def evaluate_answers(model, examples: list[Example], pad: int, vectors_of, batch
         vectors = vectors_of(model)
         for i in range(0, len(examples), batch):
             chunk = examples[i:i + batch]
-            input_ids, rows, cols, targets = collate(chunk, pad, device)
-            hidden = hidden_states(model, input_ids)
+            input_ids, mask, rows, cols, targets = collate(chunk, pad, device)
+            hidden = hidden_states(model, input_ids, mask)
             hits = (model.lm_head(hidden[rows, cols]).argmax(-1) == targets)
             tokens += len(targets)
             right += int(hits.sum())
@@ -524,9 +525,9 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         if not queue:
             queue = batches(examples, cfg.batch, rng)
         chunk = [examples[i] for i in queue.pop()]
-        input_ids, rows_idx, cols, targets = collate(chunk, pad, cfg.device)
+        input_ids, mask, rows_idx, cols, targets = collate(chunk, pad, cfg.device)
         with autocast(cfg.device):
-            hidden = hidden_states(model, input_ids)
+            hidden = hidden_states(model, input_ids, mask)
             logits = model.lm_head(hidden[rows_idx, cols])
             # A little of plain language modelling on the prompt: thousands of targets per batch
             # instead of the answers' few dozen, which shapes attention early on.
