@@ -38,7 +38,7 @@ def data(tmp_path_factory) -> Path:
 def checkpoint(data, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("ckpt") / "policy"
     cfg = TrainConfig(data=str(data), out=str(out), size="tiny", steps=40, batch=8, lr=5e-3, warmup=3,
-                      eval_every=20, eval_examples=16, log_every=5, save_every=20)
+                      eval_every=20, eval_examples=16, log_every=5, save_every=20, compile=False)
     lines: list[str] = []
     return out, train(cfg, log=lines.append) | {"log": lines}
 
@@ -160,7 +160,8 @@ def test_resume_continues_from_the_saved_step(checkpoint, data: Path, tmp_path: 
     copy = tmp_path / "policy"
     subprocess.run(["cp", "-r", str(folder), str(copy)], check=True)
     cfg = TrainConfig(data=str(data), out=str(copy), size="tiny", steps=44, batch=8, lr=5e-3, warmup=3,
-                      eval_every=100, eval_examples=4, log_every=1, save_every=100, resume=True)
+                      eval_every=100, eval_examples=4, log_every=1, save_every=100, resume=True,
+                      compile=False)
     lines: list[str] = []
     resumed = train(cfg, log=lines.append)
     assert lines[0] == f"resuming {copy} at step 40"
@@ -323,6 +324,45 @@ def test_training_on_a_gpu_that_is_not_there_is_a_clear_error(data: Path, tmp_pa
     assert not (tmp_path / "c").exists()
 
 
+def test_the_compiled_language_model_computes_what_the_eager_one_does(data: Path) -> None:
+    """Training compiles the language model by default (``--compile``): its hidden states and
+    gradients must be Hugging Face's eager ones, in float32, on padded rows of several lengths, and
+    its weights keep their names so that the checkpoint it saves is the one inference loads."""
+    import copy
+
+    import torch
+    from torch._dynamo.utils import counters
+
+    from autoagent.training.train import (SIZES, build_model, build_tokenizer, collate, compile_language_model,
+                                          encode_rows, hidden_states)
+
+    rows = read_rows(data / "train.jsonl")
+    tokenizer = build_tokenizer([r["prompt"] + "\n" + r["target"] for r in rows], SIZES["tiny"].vocab)
+    eager = build_model(tokenizer, SIZES["tiny"], seed=0).train()
+    compiled = copy.deepcopy(eager)
+    compile_language_model(compiled)
+    chosen = sorted(rows[:40], key=lambda r: len(r["prompt"]))[::8]  # five rows, short to long
+    input_ids, mask, *_ = collate(encode_rows(chosen, tokenizer), tokenizer.pad_token_id)
+    real = mask.bool()
+    assert not real.all()  # some rows are padded
+    weights = torch.randn(*input_ids.shape, SIZES["tiny"].hidden, generator=torch.Generator().manual_seed(0))
+    states = []
+    graphs = counters["stats"]["unique_graphs"]
+    for model in (eager, compiled):
+        hidden = hidden_states(model, input_ids, mask)
+        (hidden[real] * weights[real]).sum().backward()
+        states.append(hidden[real].detach())
+    assert counters["stats"]["unique_graphs"] > graphs  # the second pass went through the compiler
+    torch.testing.assert_close(states[1], states[0], rtol=1e-4, atol=1e-4)
+    compared = 0
+    for (name, a), b in zip(eager.named_parameters(), compiled.parameters()):
+        if a.grad is not None and a.grad.abs().max() > 0:
+            torch.testing.assert_close(b.grad, a.grad, rtol=1e-3, atol=1e-4 * float(a.grad.abs().max()), msg=name)
+            compared += 1
+    assert compared >= 4 * SIZES["tiny"].layers  # every layer's weights took part
+    assert list(compiled.state_dict()) == list(eager.state_dict())
+
+
 def test_the_batched_pointer_loss_is_the_mean_of_each_answers_own() -> None:
     """One padded gather for the batch (a GPU would wait on a loop per example) must give each
     answer's cross-entropy, a span's two ends counting as one answer."""
@@ -419,7 +459,7 @@ def test_a_batch_whose_gradient_is_not_finite_is_skipped_not_applied(data: Path,
 
     monkeypatch.setattr(training, "pointer_loss", poisoned_on_the_third_call)
     cfg = TrainConfig(data=str(data), out=str(tmp_path / "p"), size="tiny", steps=6, batch=4, lr=5e-3, warmup=1,
-                      eval_every=100, eval_examples=4, save_every=100)
+                      eval_every=100, eval_examples=4, save_every=100, compile=False)
     summary = train(cfg, log=lambda line: None)
     assert summary["steps"] == 6 and summary["skipped_steps"] == 1
     model = Glm4vForConditionalGeneration.from_pretrained(tmp_path / "p", local_files_only=True)
@@ -523,7 +563,8 @@ def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, dat
     folder, _ = checkpoint
     out = tmp_path / "heads"
     run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--heads", "--init", str(folder),
-                          "--data", str(data), "--out", str(out)], capture_output=True, text=True, timeout=600)
+                          "--data", str(data), "--out", str(out), "--no-compile"], capture_output=True, text=True,
+                         timeout=600)
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)
     for key in ("span_head", "launch_head", "element_head"):
@@ -564,7 +605,7 @@ def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, dat
     # Training the model further leaves the heads behind: they were fitted to the old weights.
     lines: list[str] = []
     cfg = TrainConfig(data=str(data), out=str(tmp_path / "again"), size="tiny", steps=2, batch=4, lr=1e-3,
-                      warmup=1, eval_examples=0, init=str(out))
+                      warmup=1, eval_examples=0, init=str(out), compile=False)
     train(cfg, log=lines.append)
     assert any("goal heads" in line and "left behind" in line for line in lines)
     policy = json.loads((tmp_path / "again" / POLICY_FILE).read_text())

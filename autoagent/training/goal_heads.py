@@ -37,8 +37,8 @@ from typing import Any
 
 from autoagent.training.progress import Progress, clock
 from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, read_rows
-from autoagent.training.train import (POLICY_FILE, STATE_FILE, Example, collate, encode_rows, hidden_states,
-                                      load_tokenizer, swap_in)
+from autoagent.training.train import (POLICY_FILE, STATE_FILE, Example, collate, compile_language_model,
+                                      encode_rows, hidden_states, load_tokenizer, swap_in)
 
 PASSES = 12
 ELEMENT_PASSES = 6  # its rows are many more, and the hard ones repeated
@@ -276,7 +276,7 @@ def fit(head, loss: Callable[[list[Read]], Any], reads: list[Read], lr: float, s
 
 def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: int = 0, threads: int = 2,
                      passes: int = PASSES, element_passes: int = ELEMENT_PASSES, log: Callable[[str], None] = print,
-                     progress: bool = True) -> dict[str, Any]:
+                     progress: bool = True, compile: bool = False) -> dict[str, Any]:
     """Fit ``init``'s span, launch and element heads on ``data``'s rows and write the result to ``out``."""
     import torch
     from transformers import Glm4vForConditionalGeneration
@@ -298,6 +298,8 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
     held_rows = read_rows(held_path) if held_path.is_file() else []
     tokenizer = load_tokenizer(init)
     model = Glm4vForConditionalGeneration.from_pretrained(init, local_files_only=True, dtype=torch.float32).eval()
+    if compile:  # the same hidden states (to float32 rounding), read faster
+        compile_language_model(model)
     vectors = pointer_vectors(model, tokenizer).detach().float()
     reads = read_rows_for_heads(model, tokenizer, rows, threads, "reading the goals", progress, seed=seed)
     held = (read_rows_for_heads(model, tokenizer, held_rows, threads, "reading held-out goals", progress,
