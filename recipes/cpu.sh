@@ -10,6 +10,7 @@
 #   TRAIN_EPISODES=2000 PHRASINGS=2 HELD_OUT_EPISODES=200 TRAIN_MINUTES=50 ELEMENT_PASSES=6 MODEL_SIZE=small
 #   PYTHON=python3
 # (PHRASINGS=6 with TRAIN_MINUTES=46 took 93.5 minutes and solved 64.0% against 60.0%: see the README)
+# Training compiles the language model (27.7 examples/s here against about 20 without; solved 58.0%).
 set -euo pipefail
 if [[ $# -ne 1 || $1 == -* ]]; then
     echo "usage: bash recipes/cpu.sh OUT_FOLDER   (writes OUT_FOLDER/data, OUT_FOLDER/model, OUT_FOLDER/policy)" >&2
