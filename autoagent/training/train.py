@@ -529,7 +529,8 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     if held and start_step == 0:
         evals.append({"step": 0, **evaluate_answers(model, held, pad, vectors_of, device=cfg.device)})
     while step < cfg.steps:
-        if deadline and time.perf_counter() > deadline:
+        # At least one step: a short budget can be spent on the compile before it.
+        if deadline and step > start_step and time.perf_counter() > deadline:
             log(f"time budget of {cfg.minutes} minutes reached at step {step}")
             break
         lr = lr_at(step, cfg, (time.perf_counter() - started) / (deadline - started) if deadline else 0.0)
