@@ -276,7 +276,7 @@ def fit(head, loss: Callable[[list[Read]], Any], reads: list[Read], lr: float, s
 
 def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: int = 0, threads: int = 2,
                      passes: int = PASSES, element_passes: int = ELEMENT_PASSES, log: Callable[[str], None] = print,
-                     progress: bool = True, compile: bool = False) -> dict[str, Any]:
+                     progress: bool = True, compile: bool = True) -> dict[str, Any]:
     """Fit ``init``'s span, launch and element heads on ``data``'s rows and write the result to ``out``."""
     import torch
     from transformers import Glm4vForConditionalGeneration
