@@ -126,6 +126,45 @@ def test_collection_is_deterministic(data: Path, tmp_path: Path) -> None:
     assert again == first
 
 
+def test_collection_in_several_processes_writes_the_same_bytes(data: Path, tmp_path: Path) -> None:
+    summary = demos.collect(tmp_path, "train", 3, progress=False, phrasings=2, workers=2)
+    assert [e.seed for e in summary.episodes] == [0, 1, 2] and summary.success_rate == 1.0
+    for name in ("train.jsonl", demos.episodes_file("train")):
+        assert (tmp_path / name).read_bytes() == (data / name).read_bytes(), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl", "train_episodes.jsonl"]  # no parts left
+
+
+def test_ctrl_c_stops_a_collection_in_several_processes_and_keeps_whole_episodes(tmp_path: Path) -> None:
+    """The processes' part files are joined on the way out: every episode written is whole."""
+    import signal
+    import time
+
+    out = tmp_path / "demos"
+    run = subprocess.Popen([sys.executable, "-m", "autoagent", "demos", "--out", str(out), "--train", "400",
+                            "--eval", "0", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any(
+                p.stat().st_size for p in out.glob(".train.jsonl.part*") if p.is_file()):
+            time.sleep(0.2)
+        time.sleep(1.0)
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 130, err
+    kept = re.search(r"interrupted: kept (\d+) rows from (\d+) episodes", err)
+    assert kept, err
+    rows = read_rows(out / "train.jsonl")
+    episodes = [json.loads(line) for line in (out / "train_episodes.jsonl").read_text().splitlines()]
+    assert len(rows) == int(kept[1]) > 0 and len(episodes) == int(kept[2]) < 400
+    assert {r["seed"] for r in rows} == {e["seed"] for e in episodes if e["ok"]}
+    for seed in {r["seed"] for r in rows}:  # each episode's rows are all there: its last step finishes
+        assert [r for r in rows if r["seed"] == seed and r["id"].endswith("#0")][-1]["target"].startswith("finish")
+    assert not list(out.glob(".*part*"))
+
+
 def test_training_learns_and_saves_a_resumable_checkpoint(checkpoint) -> None:
     folder, summary = checkpoint
     assert summary["last_loss"] < summary["first_loss"] / 2
@@ -146,7 +185,7 @@ def test_bf16_autocast_runs_only_where_the_cpu_computes_bf16_natively(checkpoint
 
     _, summary = checkpoint
     assert summary["precision"] == ("bf16" if training.native_bf16() else "fp32")
-    assert any(f", {summary['precision']} on cpu; " in line for line in summary["log"])
+    assert any(f", {summary['precision']} on cpu, eager attention; " in line for line in summary["log"])
     for native, enabled in ((False, False), (True, True)):
         monkeypatch.setattr(training, "native_bf16", lambda native=native: native)
         with training.autocast():
@@ -361,6 +400,43 @@ def test_the_compiled_language_model_computes_what_the_eager_one_does(data: Path
             compared += 1
     assert compared >= 4 * SIZES["tiny"].layers  # every layer's weights took part
     assert list(compiled.state_dict()) == list(eager.state_dict())
+
+
+def test_cpu_training_attends_with_plain_matmuls_and_the_checkpoint_loads_sdpa(checkpoint, data: Path) -> None:
+    """On the CPU training runs attention as plain matmuls (faster there than the fused SDPA
+    kernel); that must be the arithmetic SDPA does, forwards and backwards, on padded rows, and
+    the checkpoint it saves must load with SDPA, as inference runs it."""
+    import copy
+
+    import torch
+    from transformers import Glm4vForConditionalGeneration
+
+    from autoagent.training.train import SIZES, collate, encode_rows, hidden_states, load_tokenizer
+
+    folder, summary = checkpoint
+    assert summary["attention"] == "eager"
+    tokenizer = load_tokenizer(folder)
+    sdpa = Glm4vForConditionalGeneration.from_pretrained(folder, local_files_only=True, dtype=torch.float32)
+    assert sdpa.config.text_config._attn_implementation == "sdpa"
+    plain = copy.deepcopy(sdpa)
+    plain.set_attn_implementation("eager")
+    rows = sorted(read_rows(data / "train.jsonl")[:40], key=lambda r: len(r["prompt"]))[::8]
+    input_ids, mask, *_ = collate(encode_rows(rows, tokenizer), tokenizer.pad_token_id)
+    real = mask.bool()
+    assert not real.all()  # some rows are padded
+    weights = torch.randn(*input_ids.shape, SIZES["tiny"].hidden, generator=torch.Generator().manual_seed(0))
+    states = []
+    for model in (sdpa, plain):
+        hidden = hidden_states(model.train(), input_ids, mask)
+        (hidden[real] * weights[real]).sum().backward()
+        states.append(hidden[real].detach())
+    torch.testing.assert_close(states[1], states[0], rtol=1e-4, atol=1e-4)
+    compared = 0
+    for (name, a), b in zip(sdpa.named_parameters(), plain.parameters()):
+        if a.grad is not None and a.grad.abs().max() > 0:
+            torch.testing.assert_close(b.grad, a.grad, rtol=1e-3, atol=1e-4 * float(a.grad.abs().max()), msg=name)
+            compared += 1
+    assert compared >= 4 * SIZES["tiny"].layers
 
 
 def test_the_batched_pointer_loss_is_the_mean_of_each_answers_own() -> None:

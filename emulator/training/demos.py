@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import queue
 import random
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,47 +179,154 @@ def episode_rows(case: TaskCase, seen: list[SeenStep], phrasings: int) -> list[d
 
 
 def collect(out: str | Path, split: str, count: int, start: int | None = None, progress: bool = True,
-            max_steps: int = 60, phrasings: int = 0) -> CollectSummary:
+            max_steps: int = 60, phrasings: int = 0, workers: int = 1) -> CollectSummary:
     """Run the expert on ``count`` cases of ``split``; write ``out/<split file>``.
 
     Episodes the expert does not finish, or that the compact format cannot express, are
-    left out (and listed in the summary). Ctrl-C ends the collection after the rows already
-    written; the summary says how far it got."""
+    left out (and listed in the summary). ``workers`` processes share the seeds, each a
+    contiguous run of them, and their files are joined in seed order: the same bytes as one
+    process writes. Ctrl-C ends the collection after the episodes in flight; what was written
+    stays, and the summary says how far it got."""
     todo = cases(split, count, start)  # a seed outside the split fails here, before any file is truncated
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = CollectSummary(split=split)
     bar = Progress(count, f"demos:{split}", enabled=progress)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="autoagent-demos-") as tmp, episode_loop() as release_memory, \
-            open(out / SPLIT_FILES[split], "w", encoding="utf-8") as jsonl, \
-            open(out / episodes_file(split), "w", encoding="utf-8") as log:
-        try:
-            for case in todo:
-                result, phone, seen = run_expert(case, Path(tmp), max_steps)
-                if result.status is Status.INTERRUPTED:
-                    raise KeyboardInterrupt
-                ok = result.ok and case.task.is_successful(phone)
-                episode = Episode(case.task.id, case.family, case.task.seed, ok, result.steps, result.status.value,
-                                  len(phone.payments))
-                if ok:
-                    rows = episode_rows(case, seen, phrasings if split == "train" else 0)
-                    if rows is None:
-                        episode.unencodable = 1
-                    else:
-                        for row in rows:
-                            jsonl.write(json.dumps(row, ensure_ascii=False) + "\n")
-                        summary.rows += len(rows)
-                summary.episodes.append(episode)
-                log.write(json.dumps(episode.__dict__, ensure_ascii=False) + "\n")
-                release_memory()
-                bar.update(f"ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
-        except KeyboardInterrupt:
-            sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
-            summary.seconds = time.monotonic() - started
-            raise
+
+    def record(episode: Episode, rows: int) -> None:
+        summary.episodes.append(episode)
+        summary.rows += rows
+        bar.update(f"ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
+
+    workers = max(1, min(workers, len(todo)))
+    try:
+        if workers == 1:
+            with open(out / SPLIT_FILES[split], "w", encoding="utf-8") as jsonl, \
+                    open(out / episodes_file(split), "w", encoding="utf-8") as log:
+                run_cases(todo, jsonl, log, max_steps, phrasings, record)
+        else:
+            _collect_in_processes(out, split, [case.task.seed for case in todo], workers, max_steps, phrasings,
+                                  record)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
+        summary.seconds = time.monotonic() - started
+        raise
+    summary.episodes.sort(key=lambda e: e.seed)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def run_cases(todo: list[TaskCase], jsonl, log, max_steps: int, phrasings: int,
+              record: Callable[[Episode, int], None], stop: Callable[[], bool] = lambda: False) -> None:
+    """The expert on each case in turn: its rows to ``jsonl``, its outcome to ``log``, then ``record``;
+    before each case, ``stop`` may end the run."""
+    with tempfile.TemporaryDirectory(prefix="autoagent-demos-") as tmp, episode_loop() as release_memory:
+        for case in todo:
+            if stop():
+                raise KeyboardInterrupt
+            result, phone, seen = run_expert(case, Path(tmp), max_steps)
+            if result.status is Status.INTERRUPTED:
+                raise KeyboardInterrupt
+            ok = result.ok and case.task.is_successful(phone)
+            episode = Episode(case.task.id, case.family, case.task.seed, ok, result.steps, result.status.value,
+                              len(phone.payments))
+            written = 0
+            if ok:
+                rows = episode_rows(case, seen, phrasings if case.split == "train" else 0)
+                if rows is None:
+                    episode.unencodable = 1
+                else:
+                    for row in rows:
+                        jsonl.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    written = len(rows)
+            log.write(json.dumps(episode.__dict__, ensure_ascii=False) + "\n")
+            release_memory()
+            record(episode, written)
+
+
+def _part(out: Path, name: str, worker: int) -> Path:
+    return out / f".{name}.part{worker}"
+
+
+def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int, max_steps: int, phrasings: int,
+                          record: Callable[[Episode, int], None]) -> None:
+    """Share ``seeds`` among ``workers`` processes, each writing part files; join them in order."""
+    import multiprocessing
+
+    # spawn, not fork: a forked copy of a process with threads (a loaded model, a bar) can hang
+    context = multiprocessing.get_context("spawn")
+    reports, stop = context.Queue(), context.Event()
+    size = -(-len(seeds) // workers)
+    shares = [seeds[i:i + size] for i in range(0, len(seeds), size)]
+    processes = [context.Process(target=_collect_share, daemon=True,
+                                 args=(out, split, share[0], len(share), k, max_steps, phrasings, reports, stop))
+                 for k, share in enumerate(shares)]
+    for process in processes:
+        process.start()
+    running, failure, interrupted = len(processes), None, False
+    try:
+        while running:
+            try:
+                kind, payload = reports.get(timeout=1.0)
+            except queue.Empty:
+                if not any(process.is_alive() for process in processes):
+                    failure = failure or "a collecting process ended without a word (out of memory?)"
+                    break
+                continue
+            if kind == "episode":
+                record(Episode(**payload[0]), payload[1])
+            elif kind == "done":
+                running -= 1
+            elif kind == "error":
+                failure, running = payload, running - 1
+            elif kind == "interrupted":
+                interrupted, running = True, running - 1
+    except KeyboardInterrupt:
+        interrupted = True
+    stop.set()  # after an interrupt or a failure, each worker stops after its episode in flight
+    for process in processes:
+        process.join()
+    while True:  # reports sent while the parent was stopping
+        try:
+            kind, payload = reports.get_nowait()
+        except queue.Empty:
+            break
+        if kind == "episode":
+            record(Episode(**payload[0]), payload[1])
+    for name in (SPLIT_FILES[split], episodes_file(split)):
+        with open(out / name, "w", encoding="utf-8") as whole:
+            for k in range(len(shares)):
+                part = _part(out, name, k)
+                if part.is_file():
+                    whole.write(part.read_text(encoding="utf-8"))
+                    part.unlink()
+    if failure:
+        raise RuntimeError(f"collecting demonstrations failed in a worker process:\n{failure}")
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _collect_share(out: Path, split: str, first: int, count: int, worker: int, max_steps: int, phrasings: int,
+                   reports, stop) -> None:
+    """One worker process: seeds ``first..first+count-1``, into its part files, until ``stop`` is set."""
+    import signal
+    import traceback
+
+    # Ctrl-C reaches every process of the terminal's group; the parent alone answers it, by
+    # setting ``stop``, so that no episode is cut in half.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with open(_part(out, SPLIT_FILES[split], worker), "w", encoding="utf-8") as jsonl, \
+                open(_part(out, episodes_file(split), worker), "w", encoding="utf-8") as log:
+            run_cases(cases(split, count, first), jsonl, log, max_steps, phrasings,
+                      lambda episode, rows: reports.put(("episode", (episode.__dict__, rows))), stop.is_set)
+    except KeyboardInterrupt:
+        reports.put(("interrupted", None))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        reports.put(("error", traceback.format_exc()))
+    else:
+        reports.put(("done", None))
 
 
 @dataclass
@@ -334,6 +444,13 @@ def remark(source: str | Path, out: str | Path) -> dict[str, int]:
     return counts
 
 
+MAX_WORKERS = 8  # each process holds its own phone and renderer caches (a few hundred MB)
+
+
+def default_workers() -> int:
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="autoagent demos",
@@ -346,6 +463,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="held-out episodes (evaluation seeds and wordings) [default: 20]")
     parser.add_argument("--phrasings", type=int, default=2,
                         help="extra wordings per training episode [default: 2]")
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help="processes that share the episodes; the rows are the same bytes with any number "
+                             f"[default: this machine's cores, at most {MAX_WORKERS}: {default_workers()}]")
     parser.add_argument("--corrections", metavar="CHECKPOINT",
                         help="instead: let this checkpoint drive --train episodes from seed --start while the "
                              "expert labels every state it reaches (DAgger); adds the rows to dagger.jsonl in --out, "
@@ -371,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.train < 0 or args.eval < 0 or args.phrasings < 0:
         parser.error("--train, --eval and --phrasings must be 0 or more")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     if args.corrections:
         if args.start is None:
             parser.error("--corrections needs --start, the first seed (use seeds the demonstrations did not)")
@@ -386,7 +508,8 @@ def main(argv: list[str] | None = None) -> int:
         for split, count in (("train", args.train), ("eval", args.eval)):
             if count:
                 report[split] = collect(args.out, split, count, start=args.start if split == "train" else None,
-                                        progress=not args.quiet, phrasings=args.phrasings).as_json()
+                                        progress=not args.quiet, phrasings=args.phrasings,
+                                        workers=args.workers).as_json()
     except KeyboardInterrupt:
         return 130
     except ValueError as err:  # a seed outside the training range
