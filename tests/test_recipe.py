@@ -23,7 +23,7 @@ def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> N
     from autoagent.training.train import POLICY_FILE
 
     env = os.environ | {"TRAIN_EPISODES": "3", "PHRASINGS": "1", "HELD_OUT_EPISODES": "2", "TRAIN_MINUTES": "0.2",
-                        "ELEMENT_PASSES": "2", "MODEL_SIZE": "tiny", "PYTHON": sys.executable}
+                        "ELEMENT_PASSES": "2", "EVAL_EVERY": "7", "MODEL_SIZE": "tiny", "PYTHON": sys.executable}
     run = subprocess.run(["bash", str(RECIPE), str(tmp_path / "run")], env=env, capture_output=True, text=True,
                          timeout=1200)  # compiles included
     assert run.returncode == 0, run.stderr[-3000:]
@@ -39,6 +39,8 @@ def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> N
     assert max(len(wordings) for wordings in goals.values()) == 2, goals  # PHRASINGS=1 reached the demos
     policy = json.loads((tmp_path / "run" / "policy" / POLICY_FILE).read_text())
     assert policy["size"] == "tiny" and policy["training"]["steps"] > 0
+    trained = json.loads((tmp_path / "run" / "model" / "training_log.json").read_text())["summary"]
+    assert trained["config"]["eval_every"] == 7  # EVAL_EVERY's
     for head in ("span_head", "launch_head", "element_head"):
         assert policy[head]["rows"] > 0, head
     assert policy["element_head"]["passes"] == 2 and policy["launch_head"]["passes"] == 12  # ELEMENT_PASSES's

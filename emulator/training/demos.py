@@ -280,6 +280,7 @@ def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int,
                 running -= 1
             elif kind == "error":
                 failure, running = payload, running - 1
+                stop.set()  # the other workers stop too: their rows would not be the run asked for
             elif kind == "interrupted":
                 interrupted, running = True, running - 1
     except KeyboardInterrupt:
@@ -299,7 +300,8 @@ def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int,
             for k in range(len(shares)):
                 part = _part(out, name, k)
                 if part.is_file():
-                    whole.write(part.read_text(encoding="utf-8"))
+                    with open(part, encoding="utf-8") as piece:
+                        shutil.copyfileobj(piece, whole)
                     part.unlink()
     if failure:
         raise RuntimeError(f"collecting demonstrations failed in a worker process:\n{failure}")
