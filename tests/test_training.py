@@ -369,11 +369,10 @@ def test_the_compiled_language_model_computes_what_the_eager_one_does(data: Path
     its weights keep their names so that the checkpoint it saves is the one inference loads."""
     import copy
 
-    import torch
     from torch._dynamo.utils import counters
 
     from autoagent.training.train import (SIZES, build_model, build_tokenizer, collate, compile_language_model,
-                                          encode_rows, hidden_states)
+                                          encode_rows)
 
     rows = read_rows(data / "train.jsonl")
     tokenizer = build_tokenizer([r["prompt"] + "\n" + r["target"] for r in rows], SIZES["tiny"].vocab)
@@ -382,24 +381,35 @@ def test_the_compiled_language_model_computes_what_the_eager_one_does(data: Path
     compile_language_model(compiled)
     chosen = sorted(rows[:40], key=lambda r: len(r["prompt"]))[::8]  # five rows, short to long
     input_ids, mask, *_ = collate(encode_rows(chosen, tokenizer), tokenizer.pad_token_id)
+    graphs = counters["stats"]["unique_graphs"]
+    assert_same_arithmetic(eager, compiled, input_ids, mask)
+    assert counters["stats"]["unique_graphs"] > graphs  # the second pass went through the compiler
+    assert list(compiled.state_dict()) == list(eager.state_dict())
+
+
+def assert_same_arithmetic(reference, other, input_ids, mask) -> None:
+    """The two models' hidden states and every layer's gradients agree in float32 on the real
+    (unpadded) positions of a padded batch."""
+    import torch
+
+    from autoagent.training.train import SIZES, hidden_states
+
     real = mask.bool()
     assert not real.all()  # some rows are padded
-    weights = torch.randn(*input_ids.shape, SIZES["tiny"].hidden, generator=torch.Generator().manual_seed(0))
+    weights = torch.randn(*input_ids.shape, reference.config.text_config.hidden_size,
+                          generator=torch.Generator().manual_seed(0))
     states = []
-    graphs = counters["stats"]["unique_graphs"]
-    for model in (eager, compiled):
-        hidden = hidden_states(model, input_ids, mask)
+    for model in (reference, other):
+        hidden = hidden_states(model.train(), input_ids, mask)
         (hidden[real] * weights[real]).sum().backward()
         states.append(hidden[real].detach())
-    assert counters["stats"]["unique_graphs"] > graphs  # the second pass went through the compiler
     torch.testing.assert_close(states[1], states[0], rtol=1e-4, atol=1e-4)
     compared = 0
-    for (name, a), b in zip(eager.named_parameters(), compiled.parameters()):
+    for (name, a), b in zip(reference.named_parameters(), other.parameters()):
         if a.grad is not None and a.grad.abs().max() > 0:
             torch.testing.assert_close(b.grad, a.grad, rtol=1e-3, atol=1e-4 * float(a.grad.abs().max()), msg=name)
             compared += 1
     assert compared >= 4 * SIZES["tiny"].layers  # every layer's weights took part
-    assert list(compiled.state_dict()) == list(eager.state_dict())
 
 
 def test_cpu_training_attends_with_plain_matmuls_and_the_checkpoint_loads_sdpa(checkpoint, data: Path) -> None:
@@ -411,7 +421,7 @@ def test_cpu_training_attends_with_plain_matmuls_and_the_checkpoint_loads_sdpa(c
     import torch
     from transformers import Glm4vForConditionalGeneration
 
-    from autoagent.training.train import SIZES, collate, encode_rows, hidden_states, load_tokenizer
+    from autoagent.training.train import collate, encode_rows, load_tokenizer
 
     folder, summary = checkpoint
     assert summary["attention"] == "eager"
@@ -422,21 +432,7 @@ def test_cpu_training_attends_with_plain_matmuls_and_the_checkpoint_loads_sdpa(c
     plain.set_attn_implementation("eager")
     rows = sorted(read_rows(data / "train.jsonl")[:40], key=lambda r: len(r["prompt"]))[::8]
     input_ids, mask, *_ = collate(encode_rows(rows, tokenizer), tokenizer.pad_token_id)
-    real = mask.bool()
-    assert not real.all()  # some rows are padded
-    weights = torch.randn(*input_ids.shape, SIZES["tiny"].hidden, generator=torch.Generator().manual_seed(0))
-    states = []
-    for model in (sdpa, plain):
-        hidden = hidden_states(model.train(), input_ids, mask)
-        (hidden[real] * weights[real]).sum().backward()
-        states.append(hidden[real].detach())
-    torch.testing.assert_close(states[1], states[0], rtol=1e-4, atol=1e-4)
-    compared = 0
-    for (name, a), b in zip(sdpa.named_parameters(), plain.parameters()):
-        if a.grad is not None and a.grad.abs().max() > 0:
-            torch.testing.assert_close(b.grad, a.grad, rtol=1e-3, atol=1e-4 * float(a.grad.abs().max()), msg=name)
-            compared += 1
-    assert compared >= 4 * SIZES["tiny"].layers
+    assert_same_arithmetic(sdpa, plain, input_ids, mask)
 
 
 def test_the_batched_pointer_loss_is_the_mean_of_each_answers_own() -> None:
