@@ -8,6 +8,7 @@ engine, and run on held-out tasks judged by the apps' own state.
 from __future__ import annotations
 
 import json
+import random
 import re
 import subprocess
 import sys
@@ -433,6 +434,31 @@ def test_cpu_training_attends_with_plain_matmuls_and_the_checkpoint_loads_sdpa(c
     rows = sorted(read_rows(data / "train.jsonl")[:40], key=lambda r: len(r["prompt"]))[::8]
     input_ids, mask, *_ = collate(encode_rows(rows, tokenizer), tokenizer.pad_token_id)
     assert_same_arithmetic(sdpa, plain, input_ids, mask)
+
+
+def test_batches_hold_every_item_once_and_pad_less_than_a_shuffle() -> None:
+    """Training and the goal heads' fit draw their batches here: each item once per pass, batches
+    in a seeded random order, and rows of similar length together, so a batch pads far less than
+    one drawn at random, while each pool of batches still mixes the whole set's lengths."""
+    from autoagent.training.train import batches
+
+    rng = random.Random(3)
+    lengths = [rng.randint(20, 480) for _ in range(1000)]
+    drawn = batches(lengths, 16, random.Random(0), pool=8)
+    assert sorted(i for batch in drawn for i in batch) == list(range(1000))
+    assert all(1 <= len(batch) <= 16 for batch in drawn) and len(drawn) == -(-1000 // 16)
+    assert drawn == batches(lengths, 16, random.Random(0), pool=8)  # seeded
+    assert drawn != batches(lengths, 16, random.Random(1), pool=8)
+
+    def padding(groups: list[list[int]]) -> int:
+        return sum(max(lengths[i] for i in g) * len(g) - sum(lengths[i] for i in g) for g in groups)
+
+    order = list(range(1000))
+    random.Random(0).shuffle(order)
+    shuffled = [order[k:k + 16] for k in range(0, 1000, 16)]
+    assert padding(drawn) < padding(shuffled) / 3
+    longest = [max(lengths[i] for i in batch) for batch in drawn]
+    assert longest != sorted(longest) and longest != sorted(longest, reverse=True)  # not one sort of the whole set
 
 
 def test_the_batched_pointer_loss_is_the_mean_of_each_answers_own() -> None:

@@ -12,7 +12,8 @@
    model, so nothing else it does (when to tap, type or launch) can change.
 3. Fit each head: AdamW, cross-entropy of the corrected scores (a span's first and last word
    among the goal's words; the app among the apps; the element among the lines), a fixed
-   number of passes in a seeded order, the learning rate falling linearly to zero over them.
+   number of passes in a seeded order (rows of similar length batched together), the learning
+   rate falling linearly to zero over them.
    An element row the model alone gets wrong appears :data:`HARD_REPEAT` times per pass: those
    are the few the head is for (a stepper's "−" is 1 in 10 of its presses), and the right ones
    would otherwise drown them.
@@ -37,7 +38,7 @@ from typing import Any
 
 from autoagent.training.progress import Progress, clock
 from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, read_rows
-from autoagent.training.train import (POLICY_FILE, STATE_FILE, Example, collate, compile_language_model,
+from autoagent.training.train import (POLICY_FILE, STATE_FILE, Example, batches, collate, compile_language_model,
                                       encode_rows, hidden_states, load_tokenizer, swap_in)
 
 PASSES = 12
@@ -45,6 +46,7 @@ ELEMENT_PASSES = 6  # its rows are many more, and the hard ones repeated
 ELEMENT_ROWS = 40_000  # a seeded sample of the element rows bounds the frozen pass over them
 HARD_REPEAT = 8
 BATCH = 64
+SORT_POOL = 8  # batches whose rows are sorted by length together
 
 
 @dataclass
@@ -252,17 +254,18 @@ def fit(head, loss: Callable[[list[Read]], Any], reads: list[Read], lr: float, s
 
     optimizer = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=0.01)
     rng = random.Random(seed)
-    order = list(range(len(reads)))
+    # The heads' recurrences step through the longest row of a batch: rows of similar length
+    # together (within pools of batches) fit the element head a third faster.
+    lengths = [read.lines.shape[0] if read.lines is not None else read.words.shape[0] for read in reads]
     # At a constant rate the element head's held-out flips (rows it fixes against rows it breaks)
     # swung by dozens from one pass to the next; falling to zero, the last passes settle.
-    steps = passes * -(-len(order) // BATCH)
+    steps = passes * -(-len(reads) // BATCH)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
     for number in range(1, passes + 1):
-        rng.shuffle(order)
         head.train()
         total = 0.0
-        for start in range(0, len(order), BATCH):
-            chunk = [reads[i] for i in order[start:start + BATCH]]
+        for indices in batches(lengths, BATCH, rng, pool=SORT_POOL):
+            chunk = [reads[i] for i in indices]
             value = loss(chunk)
             optimizer.zero_grad(set_to_none=True)
             value.backward()
@@ -271,7 +274,7 @@ def fit(head, loss: Callable[[list[Read]], Any], reads: list[Read], lr: float, s
             total += value.item() * len(chunk)
         head.eval()
         if after_pass is not None:
-            after_pass(number, total / len(order))
+            after_pass(number, total / len(reads))
 
 
 def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: int = 0, threads: int = 2,

@@ -32,7 +32,7 @@ import random
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -273,15 +273,15 @@ def _encode(rows: list[dict], tokenizer) -> list[Example]:
     return examples
 
 
-def batches(examples: list[Example], batch: int, rng: random.Random, pool: int = 4) -> list[list[int]]:
-    """Index batches in a random order. Within random pools of ``pool`` batches, examples of
+def batches(lengths: Sequence[int], batch: int, rng: random.Random, pool: int = 4) -> list[list[int]]:
+    """Index batches in a random order. Within random pools of ``pool`` batches, items of
     similar length go together: less padding, while a batch still mixes screens and tasks (one
     sorted over the whole set would hold one kind of screen, and its gradient would lurch)."""
-    order = list(range(len(examples)))
+    order = list(range(len(lengths)))
     rng.shuffle(order)
     groups = []
     for start in range(0, len(order), batch * pool):
-        chunk = sorted(order[start:start + batch * pool], key=lambda i: len(examples[i].ids))
+        chunk = sorted(order[start:start + batch * pool], key=lengths.__getitem__)
         groups.extend(chunk[i:i + batch] for i in range(0, len(chunk), batch))
     rng.shuffle(groups)
     return groups
@@ -305,11 +305,30 @@ def collate(examples: list[Example], pad: int, device: str = "cpu"):
                  (input_ids, mask, torch.tensor(rows), torch.tensor(cols), torch.tensor(targets)))
 
 
-def hidden_states(model, input_ids, mask):
+def model_hidden_states(model, input_ids, mask):
+    """The last hidden states of right-padded text rows (no image), through the model's own forward."""
     import torch
 
     return model.model(input_ids=input_ids, attention_mask=mask,
                        mm_token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+
+
+def hidden_states(model, input_ids, mask):
+    """The last hidden states of right-padded text rows (no image), as inference computes them."""
+    import torch
+
+    if model.config.text_config._attn_implementation != "eager":
+        return model_hidden_states(model, input_ids, mask)
+    # Plain-matmul attention gets its mask and positions built here, once per batch, the way the
+    # model builds them for text: compiled, the model rebuilt the mask inside every layer's softmax
+    # from indices, a sixth of the training step.
+    keep = torch.ones(input_ids.shape[1], input_ids.shape[1], dtype=torch.bool, device=input_ids.device).tril()
+    keep = keep[None, None] & mask.bool()[:, None, None, :]
+    dtype = model.model.language_model.embed_tokens.weight.dtype
+    additive = torch.zeros(keep.shape, dtype=dtype, device=keep.device).masked_fill(~keep, torch.finfo(dtype).min)
+    positions = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 0).expand(3, -1, -1)
+    return model.model.language_model(input_ids=input_ids, attention_mask=additive,
+                                      position_ids=positions).last_hidden_state
 
 
 def pointer_loss(hidden, vectors, examples: list[Example]):
@@ -503,6 +522,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     pad = tokenizer.pad_token_id
     started_encoding = time.perf_counter()
     examples = encode_rows(rows, tokenizer, cfg.threads)
+    lengths = [len(e.ids) for e in examples]
     held = encode_rows(held_rows, tokenizer, cfg.threads)
     params = sum(p.numel() for p in model.parameters())
     text_params = sum(p.numel() for n, p in model.named_parameters() if "visual" not in n)
@@ -546,7 +566,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         for group in optimizer.param_groups:
             group["lr"] = lr
         if not queue:
-            queue = batches(examples, cfg.batch, rng)
+            queue = batches(lengths, cfg.batch, rng)
         chunk = [examples[i] for i in queue.pop()]
         input_ids, mask, rows_idx, cols, targets = collate(chunk, pad, cfg.device)
         with autocast(cfg.device):
