@@ -30,23 +30,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchtools import cpu_model  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.policy.pointers import pointer_vectors
 from autoagent.training.rows import read_rows
-from autoagent.training.train import (SIZES, autocast, batches, build_model, build_tokenizer, collate,
+from autoagent.training.train import (SIZES, TrainConfig, batch_losses, batches, build_model, build_tokenizer,
                                       compile_language_model, encode_rows, hidden_states, model_hidden_states,
-                                      pointer_loss, precision, training_attention)
+                                      precision, training_attention)
 
 
-def training_step(model, optimizer, forward, chunk, pad: int, tokenizer) -> None:
+def training_step(model, optimizer, forward, chunk, config: TrainConfig, tokenizer) -> None:
     import torch
 
-    input_ids, mask, rows, cols, targets = collate(chunk, pad)
-    with autocast():
-        hidden = forward(model, input_ids, mask)
-        logits = model.lm_head(hidden[rows, cols])
-        pointing = pointer_loss(hidden, pointer_vectors(model, tokenizer), chunk)
-    loss = torch.nn.functional.cross_entropy(logits.float(), targets) + pointing
+    *_, total = batch_losses(model, chunk, tokenizer.pad_token_id, pointer_vectors(model, tokenizer), config, forward)
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    total.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
     optimizer.step()
 
 
@@ -78,7 +73,7 @@ def main() -> int:
     rows = rows[:args.rows]
     tokenizer = build_tokenizer([r["prompt"] + "\n" + r["target"] for r in rows], SIZES[args.size].vocab)
     examples = encode_rows(rows, tokenizer)
-    pad = tokenizer.pad_token_id
+    config = TrainConfig(data="", out="", batch=args.batch)
     order = batches([len(e.ids) for e in examples], args.batch, random.Random(0))
     needed = args.rounds * args.steps + 3
     chunks = [[examples[i] for i in order[k % len(order)]] for k in range(needed)]
@@ -92,14 +87,14 @@ def main() -> int:
         compile_language_model(model)
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
         for chunk in chunks[:3]:  # the compiler's first batches
-            training_step(model, optimizer, forward, chunk, pad, tokenizer)
+            training_step(model, optimizer, forward, chunk, config, tokenizer)
         runs[name] = {"model": model, "optimizer": optimizer, "forward": forward, "rates": []}
     for number in range(args.rounds):
         for run in runs.values():
             part = chunks[3 + number * args.steps: 3 + (number + 1) * args.steps]
             started = time.perf_counter()
             for chunk in part:
-                training_step(run["model"], run["optimizer"], run["forward"], chunk, pad, tokenizer)
+                training_step(run["model"], run["optimizer"], run["forward"], chunk, config, tokenizer)
             seconds = time.perf_counter() - started
             run["rates"].append(sum(len(c) for c in part) / seconds)
 

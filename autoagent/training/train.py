@@ -399,6 +399,29 @@ def prompt_targets(examples: list[Example], width: int):
     return targets
 
 
+def batch_losses(model, chunk: list[Example], pad: int, vectors, cfg: TrainConfig, forward=hidden_states):
+    """One batch's reply loss, pointer loss and the total that training minimises. ``forward``
+    gives the hidden states (a benchmark passes the model's own forward as its baseline)."""
+    import torch
+
+    input_ids, mask, rows_idx, cols, targets = collate(chunk, pad, cfg.device)
+    with autocast(cfg.device):
+        hidden = forward(model, input_ids, mask)
+        logits = model.lm_head(hidden[rows_idx, cols])
+        # A little of plain language modelling on the prompt: thousands of targets per batch
+        # instead of the answers' few dozen, which shapes attention early on.
+        prompt_logits = model.lm_head(hidden) if cfg.prompt_loss else None
+        pointing = pointer_loss(hidden, vectors, chunk)
+    loss = torch.nn.functional.cross_entropy(logits.float(), targets)
+    total = loss + cfg.pointer_loss * pointing
+    if prompt_logits is not None:
+        aux = torch.nn.functional.cross_entropy(prompt_logits.float().flatten(0, 1),
+                                                prompt_targets(chunk, input_ids.shape[1]).flatten(),
+                                                ignore_index=-100)
+        total = loss + cfg.prompt_loss * aux
+    return loss, pointing, total
+
+
 def evaluate_answers(model, examples: list[Example], pad: int, vectors_of, batch: int = 32,
                      device: str = "cpu") -> dict[str, float]:
     """Teacher-forced accuracy on held-out answers: per reply token, and whole answers exactly
@@ -568,21 +591,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         if not queue:
             queue = batches(lengths, cfg.batch, rng)
         chunk = [examples[i] for i in queue.pop()]
-        input_ids, mask, rows_idx, cols, targets = collate(chunk, pad, cfg.device)
-        with autocast(cfg.device):
-            hidden = hidden_states(model, input_ids, mask)
-            logits = model.lm_head(hidden[rows_idx, cols])
-            # A little of plain language modelling on the prompt: thousands of targets per batch
-            # instead of the answers' few dozen, which shapes attention early on.
-            prompt_logits = model.lm_head(hidden) if cfg.prompt_loss else None
-            pointing = pointer_loss(hidden, vectors_of(model), chunk)
-        loss = torch.nn.functional.cross_entropy(logits.float(), targets)
-        total_loss = loss + cfg.pointer_loss * pointing
-        if prompt_logits is not None:
-            aux = torch.nn.functional.cross_entropy(prompt_logits.float().flatten(0, 1),
-                                                    prompt_targets(chunk, input_ids.shape[1]).flatten(),
-                                                    ignore_index=-100)
-            total_loss = loss + cfg.prompt_loss * aux
+        loss, pointing, total_loss = batch_losses(model, chunk, pad, vectors_of(model), cfg)
         optimizer.zero_grad(set_to_none=True)
         total_loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
