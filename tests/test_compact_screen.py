@@ -94,6 +94,22 @@ def test_match_marks_read_dates_times_weekdays_and_counts_the_way_the_screen_wri
     assert "2" in match_keys("帮我把两件瑜伽垫加到购物车") and "1" not in match_keys("能不能帮忙记一下")
 
 
+def test_a_rating_or_a_price_is_one_number_not_the_goals_count() -> None:
+    """v9: a restaurant row's "★ 4.3" shared its 3 with "3 guests", and a "~1" on a look-alike
+    sent the model there instead of scrolling to the one named. A decimal is one key: it
+    matches the same decimal, never a count, a day or a price's other half."""
+    from autoagent.policy.compact import goal_keys, match_keys, match_mark
+
+    row = "Lanzhou Noodles 兰州拉面 | Noodles 面食 · ★ 4.3 | Ope…"
+    for goal in ("get me a table at green bowl 3 guests on monday june 16 at 20:30",
+                 "能不能帮忙6月4日20:30在轻食沙拉订3人的桌子", "order 4 portions of dumplings"):
+        assert match_mark(row, goal_keys(goal)) == "", goal
+    assert match_mark("¥44.00", goal_keys("buy 44 pens")) == ""
+    assert match_mark("Lanzhou Noodles 兰州拉面 ★ 4.3", goal_keys("3 guests at lanzhou noodles")) == " ~2"
+    assert {"4.3", "44.00", "17:30", "6/14", "14"} <= match_keys("★ 4.3 ¥44.00 17:30 6/14")
+    assert not {"4", "3", "44", "00"} & match_keys("★ 4.3 ¥44.00")
+
+
 def test_an_english_a_in_the_goal_counts_as_one_as_a_chinese_one_does() -> None:
     """"buy a white t-shirt" asks for one, as "买一件白色T恤" does: the quantity stepper's 1 is
     the goal's count. Only the goal reads "a" so: a screen's "Add a note" counts nothing, and a

@@ -55,7 +55,7 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint,
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.perception.tree import ScreenTree, UINode
 
-FORMAT = "autoagent-compact-v8"
+FORMAT = "autoagent-compact-v9"
 # The tokens whose logits score the pointers: an element or a span's first word, a span's last word.
 PICK = "<|pick|>"
 PICK_END = "<|pick_end|>"
@@ -138,6 +138,7 @@ def match_keys(text: str) -> set[str]:
         lowered = pattern.sub(" ", lowered)
 
     take(_TIME, lambda m: {f"{int(m[1])}:{m[2]}"})
+    take(_DECIMAL, lambda m: {m[0]})
     take(_DATE_NUMERIC, lambda m: _date_keys(int(m[1]), int(m[2])))
     take(_DATE_ZH, lambda m: _date_keys(int(m[1]), int(m[2])))
     take(_DATE_EN, lambda m: _date_keys(_MONTHS[m[1][:3]], int(m[2])))
@@ -176,6 +177,9 @@ def _date_keys(month: int, day: int) -> set[str]:
 _MONTHS = {name: number for number, name in enumerate(
     "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 _TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+# A rating or a price ("★ 4.3", "¥44.00") is one number: its digits alone would mark a restaurant
+# as the goal's "3 guests" (v9).
+_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
 _DATE_NUMERIC = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
 _DATE_ZH = re.compile(r"(?:\d{4}年)?(\d{1,2})月(\d{1,2})[日号]?")
 _DATE_EN = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b")
