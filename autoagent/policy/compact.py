@@ -37,7 +37,8 @@ shows only its day but describes its whole date: in a month the goal does not na
 alone is no match (v5; v4 marked June's 14 and July's alike). An English "a" or "an" in the goal
 counts as one, as "一件" does, so a quantity stepper showing 1 is marked (v7, :func:`goal_keys`);
 "x3", "3x" and "×3" in the goal count three, the "a" of a set phrase ("thanks a lot") nothing, and
-"now" and "you" are no shared words ("I'll pay now" marked "Buy now") (v8). A clickable element
+"now" and "you" are no shared words ("I'll pay now" marked "Buy now") (v8). A rating or a price ("★ 4.3",
+"¥44.00") is one number, not the words "4" and "3" that marked a restaurant as the goal's "3 guests" (v9). A clickable element
 with no text of its own (a list row) shows the text inside it, since the row is what a tap must
 point at and its line comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
