@@ -487,6 +487,37 @@ def test_the_batched_pointer_loss_is_the_mean_of_each_answers_own() -> None:
     assert pointer_loss(hidden, vectors, [examples[2]]).item() == 0
 
 
+def test_the_prompts_own_loss_adds_to_the_reply_and_pointer_losses(checkpoint, data: Path) -> None:
+    """``--prompt-loss`` adds a next-token loss on the prompt to what training minimises; the
+    pointers' loss must stay in the total (it once fell out, and the pointers stayed at chance)."""
+    import dataclasses
+
+    import torch
+    from transformers import Glm4vForConditionalGeneration
+
+    from autoagent.policy.pointers import pointer_vectors
+    from autoagent.training.train import batch_losses, encode_rows, load_tokenizer
+
+    folder = checkpoint[0]
+    tokenizer = load_tokenizer(folder)
+    model = Glm4vForConditionalGeneration.from_pretrained(folder, local_files_only=True, dtype=torch.float32).eval()
+    chunk = encode_rows(read_rows(data / "train.jsonl")[:6], tokenizer)
+    base = TrainConfig(data=str(data), out=str(folder), compile=False)
+
+    def losses(prompt_loss: float) -> tuple[float, float, float]:
+        with torch.no_grad():
+            cfg = dataclasses.replace(base, prompt_loss=prompt_loss)
+            reply, pointing, total = batch_losses(model, chunk, tokenizer.pad_token_id,
+                                                  pointer_vectors(model, tokenizer), cfg)
+        return reply.item(), pointing.item(), total.item()
+
+    reply, pointing, without = losses(0.0)
+    assert pointing > 0.01 and without == pytest.approx(reply + base.pointer_loss * pointing, rel=1e-5)
+    aux = 2 * (losses(1.0)[2] - losses(0.5)[2])  # the prompt's own loss, whatever else the total holds
+    assert aux > 0.1
+    assert losses(0.5)[2] == pytest.approx(reply + base.pointer_loss * pointing + 0.5 * aux, rel=1e-4)
+
+
 def test_tokenising_in_several_processes_gives_the_same_examples(checkpoint, data: Path) -> None:
     from autoagent.training.train import encode_rows, load_tokenizer
 

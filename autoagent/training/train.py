@@ -418,7 +418,7 @@ def batch_losses(model, chunk: list[Example], pad: int, vectors, cfg: TrainConfi
         aux = torch.nn.functional.cross_entropy(prompt_logits.float().flatten(0, 1),
                                                 prompt_targets(chunk, input_ids.shape[1]).flatten(),
                                                 ignore_index=-100)
-        total = loss + cfg.prompt_loss * aux
+        total = total + cfg.prompt_loss * aux
     return loss, pointing, total
 
 
