@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchtools import cpu_model  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.policy.pointers import pointer_vectors
-from autoagent.training.rows import read_rows
+from autoagent.training.rows import SPLIT_FILES, read_rows
 from autoagent.training.train import (SIZES, TrainConfig, batch_losses, batches, build_model, build_tokenizer,
                                       compile_language_model, encode_rows, hidden_states, model_hidden_states,
                                       precision, training_attention)
@@ -50,7 +50,7 @@ def demonstration_rows(episodes: int) -> list[dict]:
 
     with tempfile.TemporaryDirectory() as folder:
         collect(folder, "train", episodes, progress=False, phrasings=2)
-        return read_rows(Path(folder) / "train.jsonl")
+        return read_rows(Path(folder) / SPLIT_FILES["train"])
 
 
 def main() -> int:
@@ -68,7 +68,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    rows = read_rows(args.data / "train.jsonl") if args.data else demonstration_rows(60)
+    rows = read_rows(args.data / SPLIT_FILES["train"]) if args.data else demonstration_rows(60)
     random.Random(0).shuffle(rows)
     rows = rows[:args.rows]
     tokenizer = build_tokenizer([r["prompt"] + "\n" + r["target"] for r in rows], SIZES[args.size].vocab)

@@ -11,9 +11,9 @@
 #   EVAL_EVERY=1000 PYTHON=python3
 # The sixth try, these defaults and prompt v9: 79.0 minutes on a 2-core Xeon (demonstrations 11.0, the model
 # 45.4, the heads 22.7), 75.5% of the 200 tasks solved. The fifth try (4 element passes, prompt v8): 85.1
-# minutes, 65.5%. Twice the episodes of the first tries: the heads, fitted
-# on the frozen model's reads, were learning their training goals by heart, and the demonstrations, shared
-# among the cores (at most 8; the same rows with any number), take no longer.
+# minutes, 65.5%. Twice the episodes of the first tries: the heads, fitted on the frozen model's reads, were
+# learning their training goals by heart, and the demonstrations, shared among the cores (at most 8; the
+# same rows with any number), take no longer.
 # (2,000 episodes for 50 minutes, 6 element passes: 60.0% in 90.7 minutes, 58.0% in 94.6 compiled)
 set -euo pipefail
 if [[ $# -ne 1 || $1 == -* ]]; then
