@@ -30,19 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchtools import cpu_model  # noqa: E402 (a sibling module: the scripts run from this folder)
 from autoagent.policy.pointers import pointer_vectors
 from autoagent.training.rows import SPLIT_FILES, read_rows
-from autoagent.training.train import (SIZES, TrainConfig, batch_losses, batches, build_model, build_tokenizer,
-                                      compile_language_model, encode_rows, hidden_states, model_hidden_states,
-                                      precision, training_attention)
+from autoagent.training.train import (SIZES, TrainConfig, apply_gradient, batch_losses, batches, build_model,
+                                      build_tokenizer, compile_language_model, encode_rows, hidden_states,
+                                      model_hidden_states, precision, training_attention)
 
 
 def training_step(model, optimizer, forward, chunk, config: TrainConfig, tokenizer) -> None:
-    import torch
-
     *_, total = batch_losses(model, chunk, tokenizer.pad_token_id, pointer_vectors(model, tokenizer), config, forward)
-    optimizer.zero_grad(set_to_none=True)
-    total.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-    optimizer.step()
+    apply_gradient(model, optimizer, total, config.clip)
 
 
 def demonstration_rows(episodes: int) -> list[dict]:

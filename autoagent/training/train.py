@@ -422,6 +422,21 @@ def batch_losses(model, chunk: list[Example], pad: int, vectors, cfg: TrainConfi
     return loss, pointing, total
 
 
+def apply_gradient(model, optimizer, total, clip: float) -> bool:
+    """Backpropagate ``total``, clip the gradient's norm and step; False (and no step) when the
+    gradient is not finite: one batch gone non-finite (seen in bf16 on a GPU) must not poison
+    every weight."""
+    import torch
+
+    optimizer.zero_grad(set_to_none=True)
+    total.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    if not torch.isfinite(norm):
+        return False
+    optimizer.step()
+    return True
+
+
 def evaluate_answers(model, examples: list[Example], pad: int, vectors_of, batch: int = 32,
                      device: str = "cpu") -> dict[str, float]:
     """Teacher-forced accuracy on held-out answers: per reply token, and whole answers exactly
@@ -592,12 +607,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
             queue = batches(lengths, cfg.batch, rng)
         chunk = [examples[i] for i in queue.pop()]
         loss, pointing, total_loss = batch_losses(model, chunk, pad, vectors_of(model), cfg)
-        optimizer.zero_grad(set_to_none=True)
-        total_loss.backward()
-        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-        if torch.isfinite(norm):
-            optimizer.step()
-        else:  # one batch gone non-finite (seen in bf16 on a GPU) must not poison every weight
+        if not apply_gradient(model, optimizer, total_loss, cfg.clip):
             skipped += 1
         step += 1
         window_examples += len(chunk)
