@@ -64,34 +64,14 @@ def test_task_generation_is_seeded_and_keeps_holdouts_apart() -> None:
 
 def test_training_wordings_never_use_a_held_out_core_opener_or_closer() -> None:
     goals = [taskgen.generate(seed, "train") for seed in range(300)]
-    # A held-out core that starts as a training opener does ("Would you {change} for me?") cannot be told by its start.
-    openers = {opener.strip().lower() for opener in phrasing.OPENERS["en"] + phrasing.OPENERS["zh"]}
     for case in goals:
         held_cores = phrasing.CORES[case.family][case.lang][-phrasing.HELDOUT_CORES:]
         assert case.template < len(phrasing.CORES[case.family][case.lang]) - phrasing.HELDOUT_CORES
-        starts = [core.split("{")[0] for core in held_cores]
-        assert all(start.lower() not in case.goal.lower()
-                   for start in starts if len(start) > 6 and start.strip().lower() not in openers)
+        assert all(core.split("{")[0].lower() not in case.goal.lower() or core.split("{")[0] == ""
+                   for core in held_cores if len(core.split("{")[0]) > 6)
         assert not case.goal.lower().startswith(phrasing.OPENERS[case.lang][-1].strip().lower())
     # Speech-like goals: some have no punctuation and no capitals at all.
     assert any(c.goal == c.goal.lower() and not any(p in c.goal for p in ".,。，") for c in goals)
-
-
-def test_made_up_fillers_wrap_training_goals_and_never_evaluation_goals(monkeypatch) -> None:
-    train = [taskgen.generate(seed, "train").goal for seed in range(300)]
-    held = [taskgen.generate(seed, "eval").goal for seed in taskgen.EVAL_SEEDS[:300]]
-    monkeypatch.setattr(phrasing, "MADE_UP_SHARE", 0.0)
-    plain_train = [taskgen.generate(seed, "train").goal for seed in range(300)]
-    plain_held = [taskgen.generate(seed, "eval").goal for seed in taskgen.EVAL_SEEDS[:300]]
-    assert held == plain_held  # evaluation goals are the ones every earlier report measured
-    wrapped = [(a, b) for a, b in zip(train, plain_train) if a != b]
-    assert 0.35 < len(wrapped) / len(train) < 0.65  # 1 - 0.7 ** 2 of them: before, after or both
-    for goal, plain in wrapped:
-        # The request itself is kept word for word (the hurried style's typo aside): only words around it change.
-        assert len(goal) > len(plain)
-    rng = random.Random(0)
-    invented = {phrasing.made_up_filler("en", rng) for _ in range(200)}
-    assert len(invented) > 100 and not invented & {"cheers", "would you mind if you"}
 
 
 def test_shop_goals_name_products_in_several_orders_and_often_leave_the_app_out(tmp_path: Path) -> None:

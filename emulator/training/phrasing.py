@@ -8,12 +8,6 @@ recognition returns) or hurried (spoken, plus a typo in a word that is not a slo
 Hold-out: the last :data:`HELDOUT_CORES` cores of every family and language, and the last
 opener and closer of each language, appear only in the evaluation split. A model that scores
 on them understood a wording it never saw.
-
-Training goals also get *made-up fillers* (:func:`made_up_filler`): chat words and invented
-words before the request or after it. Held-out fillers ("would you mind if you", "能不能帮忙",
-"cheers") hold words the model never met; a model that has only seen a fixed list of fillers
-reads an unknown word as part of the request (it typed "cheers" as the end of a message and
-launched Messages for a Settings request behind "能不能帮忙").
 """
 
 from __future__ import annotations
@@ -189,22 +183,6 @@ CLOSERS = {
 }
 STYLES = ("written", "spoken", "hurried")
 
-# Made-up fillers, for training goals only: words that no task's value, app or screen needs, in
-# any order, and invented words (syllables joined at random), so that what surrounds a request
-# is told apart by where it stands and what it is not, not by a list.
-MADE_UP_SHARE = 0.3  # of training goals that get one before the request, and (drawn apart) after it
-CHAT_WORDS = {
-    "en": ["so", "um", "uh", "erm", "hmm", "well", "like", "basically", "actually", "honestly", "anyway",
-           "yeah", "oh", "look", "i mean", "you know", "kinda", "mate", "buddy", "dude", "pal", "friend",
-           "boss", "no rush", "if possible", "for real", "by the way", "lovely", "great", "nice", "sweet",
-           "perfect", "ta", "gracias", "merci", "oh and", "oops", "right away", "when possible", "my friend"],
-    "zh": ["啊", "呀", "吧", "呢", "嘛", "哦", "嗯", "哈", "噢", "诶", "唉", "哇", "啦", "咯", "呗", "那个", "就是",
-           "然后", "其实", "反正", "总之", "好嘞", "行不行", "好不好", "可不可以", "要不要", "老铁", "亲", "兄弟",
-           "朋友", "宝", "一下下", "顺便", "多谢了", "谢了", "回头见", "哈哈", "嘿嘿", "乖"],
-}
-_SYLLABLES_EN = ("ba", "ko", "ri", "zu", "me", "tal", "vin", "do", "sha", "pe", "lor", "ny", "qui", "ger", "fo")
-_SYLLABLES_ZH = "咦唔嗷嘻哼呃喔嗨喂哎呦嘿噻咧哒"
-
 # What typing in a hurry does to a word: a letter dropped, doubled or swapped.
 _TYPO_WORD = re.compile(r"\b[a-z]{5,}\b")
 _SENTENCE_PUNCT = re.compile(r"(?<!\d)[.,!?;:](?!\d)|[，。！？；：、]")
@@ -238,39 +216,6 @@ def _typo(text: str, protected: list[str], rng: random.Random) -> str:
     return text[:m.start()] + word + text[m.end():]
 
 
-def made_up_filler(lang: str, rng: random.Random) -> str:
-    """One or two chat words or invented words, as someone might wrap a request in."""
-    parts = []
-    for _ in range(1 + (rng.random() < 0.4)):
-        if rng.random() < 0.5:
-            parts.append(rng.choice(CHAT_WORDS[lang]))
-        elif lang == "en":
-            parts.append("".join(rng.choice(_SYLLABLES_EN) for _ in range(rng.randint(1, 3))))
-        else:
-            parts.append("".join(rng.choice(_SYLLABLES_ZH) for _ in range(rng.randint(1, 3))))
-    return (" " if lang == "en" else "").join(parts)
-
-
-def _wrap_in_made_up_fillers(goal: str, lang: str, style: str, rng: random.Random) -> str:
-    """The goal with a made-up filler before it and one after it, each :data:`MADE_UP_SHARE` of the time."""
-    written = style == "written"
-    if rng.random() < MADE_UP_SHARE:
-        filler = made_up_filler(lang, rng)
-        if not written:
-            goal = f"{filler} {goal}"
-        elif lang == "en":
-            goal = f"{filler[:1].upper()}{filler[1:]}, {_lower_first(goal)}"
-        else:
-            goal = f"{filler}，{goal}"
-    if rng.random() < MADE_UP_SHARE:
-        filler = made_up_filler(lang, rng)
-        if not written:
-            goal = f"{goal} {filler}"
-        else:
-            goal = f"{goal.rstrip('.。')}{' ' if lang == 'en' else '，'}{filler}"
-    return goal
-
-
 def compose(family: str, lang: str, words: dict[str, object], rng: random.Random, split: str) -> tuple[str, int]:
     """A goal for the family's slots in ``lang``; returns (goal, core index).
 
@@ -298,8 +243,6 @@ def compose(family: str, lang: str, words: dict[str, object], rng: random.Random
             goal = _typo(goal, [str(v) for v in words.values()], rng)
     elif lang == "en":
         goal = goal[:1].upper() + goal[1:]
-    if split == "train":  # with draws of its own, so that the rest of a training task stays as it was
-        goal = _wrap_in_made_up_fillers(goal, lang, style, random.Random(f"fillers:{goal}"))
     return goal, core
 
 
