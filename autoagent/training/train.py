@@ -529,6 +529,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
 
     start_step = 0
     state = None
+    size = cfg.size  # a model loaded from a checkpoint keeps the size it was built with
     if cfg.resume and cfg.init:
         raise ValueError("--resume continues --out; --init starts a new run from another checkpoint: pick one")
     if cfg.resume and (out / STATE_FILE).is_file():
@@ -536,6 +537,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         model = Glm4vForConditionalGeneration.from_pretrained(out, local_files_only=True, dtype=torch.float32)
         state = torch.load(out / STATE_FILE, weights_only=False, map_location=cfg.device)
         start_step = state["step"]
+        size = json.loads((out / POLICY_FILE).read_text(encoding="utf-8")).get("size", size)
         log(f"resuming {out} at step {start_step}")
     elif cfg.init:
         if not (Path(cfg.init) / POLICY_FILE).is_file():
@@ -546,6 +548,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         from autoagent.policy.goal_heads import HEAD_KEYS
 
         policy = json.loads((Path(cfg.init) / POLICY_FILE).read_text(encoding="utf-8"))
+        size = policy.get("size", size)
         if any(policy.get(key) for key in HEAD_KEYS):
             # The heads were fitted to these weights' hidden states; once they move they no longer fit.
             log(f"the goal heads of {cfg.init} are left behind: fit them for the new weights with --heads")
@@ -565,7 +568,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     params = sum(p.numel() for p in model.parameters())
     text_params = sum(p.numel() for n, p in model.named_parameters() if "visual" not in n)
     mean_len = sum(len(e.ids) for e in examples) / len(examples)
-    log(f"model {cfg.size}: {params / 1e6:.2f}M parameters ({text_params / 1e6:.2f}M outside the vision tower), "
+    log(f"model {size}: {params / 1e6:.2f}M parameters ({text_params / 1e6:.2f}M outside the vision tower), "
         f"vocab {len(tokenizer)}, {precision(cfg.device)} on {cfg.device}, {attention} attention; {len(examples)} training rows (mean {mean_len:.0f} tokens), {len(held)} held-out; "
         f"tokenised in {time.perf_counter() - started_encoding:.1f}s")
 
@@ -575,7 +578,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     if state is not None:
         optimizer.load_state_dict(state["optimizer"])
         rng.setstate(state["rng"])
-    policy_meta = {"format": FORMAT, "size": cfg.size, "max_new_tokens": 64}
+    policy_meta = {"format": FORMAT, "size": size, "max_new_tokens": 64}
 
     def snapshot(step: int) -> dict[str, Any]:
         return {"step": step, "optimizer": optimizer.state_dict(), "rng": rng.getstate(), "config": asdict(cfg)}

@@ -249,9 +249,18 @@ def _part(out: Path, name: str, worker: int) -> Path:
     return out / f".{name}.part{worker}"
 
 
+@dataclass(frozen=True)
+class Learner:
+    """DAgger: the checkpoint that drives, and how often the expert's move is played instead."""
+
+    checkpoint: str
+    beta: float
+
+
 def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int, max_steps: int, phrasings: int,
-                          record: Callable[[Episode, int], None]) -> None:
-    """Share ``seeds`` among ``workers`` processes, each writing part files; join them in order."""
+                          record: Callable[[Episode, int], None], learner: Learner | None = None) -> None:
+    """Share ``seeds`` among ``workers`` processes, each writing part files; join them in order
+    (corrections, ``learner`` given, are added to the rows of earlier rounds)."""
     import multiprocessing
 
     # spawn, not fork: a forked copy of a process with threads (a loaded model, a bar) can hang
@@ -260,7 +269,8 @@ def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int,
     size = -(-len(seeds) // workers)
     shares = [seeds[i:i + size] for i in range(0, len(seeds), size)]
     processes = [context.Process(target=_collect_share, daemon=True,
-                                 args=(out, split, share[0], len(share), k, max_steps, phrasings, reports, stop))
+                                 args=(out, split, share[0], len(share), k, max_steps, phrasings, reports, stop,
+                                       learner))
                  for k, share in enumerate(shares)]
     for process in processes:
         process.start()
@@ -295,8 +305,8 @@ def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int,
             break
         if kind == "episode":
             record(Episode(**payload[0]), payload[1])
-    for name in (SPLIT_FILES[split], episodes_file(split)):
-        with open(out / name, "w", encoding="utf-8") as whole:
+    for name in _files(split, learner):
+        with open(out / name, "a" if learner else "w", encoding="utf-8") as whole:
             for k in range(len(shares)):
                 part = _part(out, name, k)
                 if part.is_file():
@@ -309,8 +319,13 @@ def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int,
         raise KeyboardInterrupt
 
 
+def _files(split: str, learner: Learner | None) -> tuple[str, str]:
+    """The rows file and the episodes log a collection writes."""
+    return (DAGGER_FILE, episodes_file("dagger")) if learner else (SPLIT_FILES[split], episodes_file(split))
+
+
 def _collect_share(out: Path, split: str, first: int, count: int, worker: int, max_steps: int, phrasings: int,
-                   reports, stop) -> None:
+                   reports, stop, learner: Learner | None = None) -> None:
     """One worker process: seeds ``first..first+count-1``, into its part files, until ``stop`` is set."""
     import signal
     import traceback
@@ -319,10 +334,16 @@ def _collect_share(out: Path, split: str, first: int, count: int, worker: int, m
     # setting ``stop``, so that no episode is cut in half.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        with open(_part(out, SPLIT_FILES[split], worker), "w", encoding="utf-8") as jsonl, \
-                open(_part(out, episodes_file(split), worker), "w", encoding="utf-8") as log:
-            run_cases(cases(split, count, first), jsonl, log, max_steps, phrasings,
-                      lambda episode, rows: reports.put(("episode", (episode.__dict__, rows))), stop.is_set)
+        rows_file, log_file = _files(split, learner)
+        with open(_part(out, rows_file, worker), "w", encoding="utf-8") as jsonl, \
+                open(_part(out, log_file, worker), "w", encoding="utf-8") as log:
+            def report(episode: Episode, rows: int) -> None:
+                reports.put(("episode", (episode.__dict__, rows)))
+
+            if learner:
+                run_corrections(cases(split, count, first), jsonl, log, learner, max_steps, report, stop.is_set)
+            else:
+                run_cases(cases(split, count, first), jsonl, log, max_steps, phrasings, report, stop.is_set)
     except KeyboardInterrupt:
         reports.put(("interrupted", None))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
@@ -373,46 +394,73 @@ class CorrectedPolicy:
 
 
 def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, start: int, beta: float = 0.3,
-                        progress: bool = True, max_steps: int = 30) -> CollectSummary:
+                        progress: bool = True, max_steps: int = 30, workers: int = 1) -> CollectSummary:
     """Run the learner in ``checkpoint`` on training seeds ``start..start+count-1`` with the
     expert labelling each state; add the rows to ``out/dagger.jsonl`` (training reads it with
-    train.jsonl). Rounds accumulate: DAgger trains each new learner on every earlier round's
-    corrections as well as its own."""
+    train.jsonl) and each episode to ``out/dagger_episodes.jsonl``. Rounds accumulate: DAgger
+    trains each new learner on every earlier round's corrections as well as its own.
+    ``workers`` processes share the seeds, each with its own copy of the learner (a small
+    model steps on one thread), and their rows are added in seed order."""
     require("local", "DAgger corrections")
-    from autoagent.policy.local_engine import LocalGLMPolicy
-
+    todo = cases("train", count, start)
     out = Path(out)
-    learner = LocalGLMPolicy(checkpoint, device="cpu")
+    out.mkdir(parents=True, exist_ok=True)
+    learner = Learner(str(checkpoint), beta)
     summary = CollectSummary(split="dagger")
     bar = Progress(count, "dagger", enabled=progress)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="autoagent-dagger-") as tmp, episode_loop() as release_memory, \
-            open(out / DAGGER_FILE, "a", encoding="utf-8") as jsonl:
-        try:
-            for case in cases("train", count, start):
-                clock = ManualClock()
-                phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
-                policy = CorrectedPolicy(learner, ExpertPolicy(phone, case.task, case.spec), case, beta,
-                                         random.Random(f"dagger:{case.task.id}"))
-                result = Agent(device=phone, policy=policy, human=approving_human(), max_steps=max_steps,
-                               trace_root=Path(tmp), save_screenshots=False).run(case.goal)
-                if result.status is Status.INTERRUPTED:
-                    raise KeyboardInterrupt
-                ok = result.ok and case.task.is_successful(phone)
-                summary.episodes.append(Episode(case.task.id, case.family, case.task.seed, ok, result.steps,
-                                                result.status.value, len(phone.payments)))
-                for row in policy.rows:
-                    jsonl.write(json.dumps(row, ensure_ascii=False) + "\n")
-                summary.rows += len(policy.rows)
-                if result.trace_dir is not None:
-                    shutil.rmtree(result.trace_dir, ignore_errors=True)
-                release_memory()
-                bar.update(f"learner ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
-        except KeyboardInterrupt:
-            sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
-            raise
+
+    def record(episode: Episode, rows: int) -> None:
+        summary.episodes.append(episode)
+        summary.rows += rows
+        bar.update(f"learner ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
+
+    workers = max(1, min(workers, len(todo)))
+    try:
+        if workers == 1:
+            with open(out / DAGGER_FILE, "a", encoding="utf-8") as jsonl, \
+                    open(out / episodes_file("dagger"), "a", encoding="utf-8") as log:
+                run_corrections(todo, jsonl, log, learner, max_steps, record)
+        else:
+            _collect_in_processes(out, "train", [case.task.seed for case in todo], workers, max_steps, 0, record,
+                                  learner)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
+        raise
+    summary.episodes.sort(key=lambda e: e.seed)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def run_corrections(todo: list[TaskCase], jsonl, log, learner: Learner, max_steps: int,
+                    record: Callable[[Episode, int], None], stop: Callable[[], bool] = lambda: False) -> None:
+    """The learner on each case in turn, the expert labelling: the rows to ``jsonl``, the outcome
+    to ``log``, then ``record``; before each case, ``stop`` may end the run."""
+    from autoagent.policy.local_engine import LocalGLMPolicy
+
+    model = LocalGLMPolicy(learner.checkpoint, device="cpu")
+    with tempfile.TemporaryDirectory(prefix="autoagent-dagger-") as tmp, episode_loop() as release_memory:
+        for case in todo:
+            if stop():
+                raise KeyboardInterrupt
+            clock = ManualClock()
+            phone = case.task.make_phone(clock=clock, sleep=clock.sleep)
+            policy = CorrectedPolicy(model, ExpertPolicy(phone, case.task, case.spec), case, learner.beta,
+                                     random.Random(f"dagger:{case.task.id}"))
+            result = Agent(device=phone, policy=policy, human=approving_human(), max_steps=max_steps,
+                           trace_root=Path(tmp), save_screenshots=False).run(case.goal)
+            if result.status is Status.INTERRUPTED:
+                raise KeyboardInterrupt
+            ok = result.ok and case.task.is_successful(phone)
+            episode = Episode(case.task.id, case.family, case.task.seed, ok, result.steps, result.status.value,
+                              len(phone.payments))
+            for row in policy.rows:
+                jsonl.write(json.dumps(row, ensure_ascii=False) + "\n")
+            log.write(json.dumps(episode.__dict__, ensure_ascii=False) + "\n")
+            if result.trace_dir is not None:
+                shutil.rmtree(result.trace_dir, ignore_errors=True)
+            release_memory()
+            record(episode, len(policy.rows))
 
 
 def episodes_file(split: str) -> str:
@@ -500,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--corrections needs --start, the first seed (use seeds the demonstrations did not)")
         try:
             result = collect_corrections(args.out, args.corrections, args.train, args.start, args.beta,
-                                         progress=not args.quiet).as_json()
+                                         progress=not args.quiet, workers=args.workers).as_json()
         except KeyboardInterrupt:
             return 130
         print(json.dumps(result, ensure_ascii=False))
