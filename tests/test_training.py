@@ -339,6 +339,36 @@ def test_dagger_rounds_accumulate_expert_labels_of_the_learners_states(checkpoin
     assert both[:len(rows)] == rows and {r["seed"] for r in both[len(rows):]} == {501}
 
 
+def dagger_lines(out: Path) -> list[str]:
+    return (out / "dagger.jsonl").read_text(encoding="utf-8").splitlines()
+
+
+def test_corrections_in_several_processes_add_the_rows_one_process_adds(checkpoint, tmp_path: Path) -> None:
+    """``autoagent demos --corrections --workers 2`` shares the seeds between two learners and
+    adds their rows in seed order, after the rows already there: the same bytes as one process."""
+    folder, _ = checkpoint
+    earlier = '{"id": "an earlier round"}\n'
+    written = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        out.mkdir()
+        (out / "dagger.jsonl").write_text(earlier, encoding="utf-8")
+        run = subprocess.run([sys.executable, "-m", "autoagent", "demos", "--out", str(out), "--corrections",
+                              str(folder), "--train", "3", "--start", "700", "--workers", str(workers), "--quiet"],
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr
+        summary = json.loads(run.stdout.strip().splitlines()[-1])
+        assert summary["episodes"] == 3 and summary["rows"] == len(dagger_lines(out)) - 1
+        written.append((out / "dagger.jsonl").read_text(encoding="utf-8"))
+        logged = [json.loads(line) for line in (out / "dagger_episodes.jsonl").read_text().splitlines()]
+        assert [e["seed"] for e in logged] == [700, 701, 702]
+        assert not list(out.glob(".*part*"))
+    assert written[0].startswith(earlier) and written[0].count("\n") > 3
+    assert written[1] == written[0]
+    seeds = [json.loads(line)["seed"] for line in written[0].splitlines()[1:]]
+    assert seeds == sorted(seeds) and set(seeds) == {700, 701, 702}
+
+
 def test_demos_cli_stops_cleanly_on_bad_input(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "autoagent", "demos", "--out", str(tmp_path), "--train", "-1"],
                          capture_output=True, text=True, timeout=120)
@@ -627,6 +657,49 @@ def test_the_span_head_reads_the_words_after_each_word() -> None:
     assert exact_spans(head, vectors, reads[200:]) > 0.9
     fitted, plain = score_pointers(hidden, pointing, encoded, head), score_pointers(hidden, pointing, encoded)
     assert fitted.starts != plain.starts and fitted.elements == plain.elements
+
+
+def test_foreign_words_around_training_goals_keep_a_span_head_off_the_goals_edges() -> None:
+    """Every training span ends its goal, and held-out goals go on after it: fitted on the rows
+    as they are, the head learns "the last two words"; with other goals' words inserted around
+    half of them, it has to find the (weakly) marked words."""
+    import random
+
+    import torch
+
+    from autoagent.policy.goal_heads import SpanHead
+    from autoagent.training.goal_heads import Read, exact_spans, fit, foreign_words, span_loss, with_foreign_words
+
+    generator = torch.Generator().manual_seed(0)
+
+    def rows(count: int, tail: int) -> list[Read]:
+        made = []
+        for _ in range(count):
+            n = int(torch.randint(4, 9, (1,), generator=generator))
+            words = torch.randn(n + tail, 16, generator=generator)
+            words[:, 0] = 0
+            words[n - 2:n, 0] = 0.8
+            made.append(Read(words=words, answer=(n - 2, n - 1)))
+        return made
+
+    train, held, pool = rows(300, 0), rows(100, 2), foreign_words(rows(100, 0))
+    wrapped = with_foreign_words(train[:40], pool, random.Random(0), span=True)
+    assert sum(w.words.shape[0] > r.words.shape[0] for w, r in zip(wrapped, train)) in range(10, 31)
+    assert all(torch.equal(w.words[w.answer[0]:w.answer[1] + 1], r.words[r.answer[0]:r.answer[1] + 1])
+               for w, r in zip(wrapped, train))
+    vectors = torch.zeros(2, 16)
+    found = []
+    for wrap in (False, True):
+        torch.manual_seed(0)
+        head = SpanHead(16, width=32)
+        draws = random.Random(0)
+
+        def loss(chunk: list[Read]):
+            return span_loss(head, vectors, with_foreign_words(chunk, pool, draws, span=True) if wrap else chunk)
+
+        fit(head, loss, train, lr=1e-2, seed=0, passes=15)
+        found.append(exact_spans(head, vectors, held))
+    assert found[0] < 0.5 < 0.7 < found[1]
 
 
 def test_the_launch_head_picks_the_app_a_word_anywhere_in_the_goal_names() -> None:

@@ -17,6 +17,10 @@
    An element row the model alone gets wrong appears :data:`HARD_REPEAT` times per pass: those
    are the few the head is for (a stepper's "−" is 1 in 10 of its presses), and the right ones
    would otherwise drown them.
+   Half of each span or launch batch gets up to :data:`FOREIGN_MOST` words of other goals
+   inserted before its goal's words and as many after (:func:`with_foreign_words`): a request
+   wrapped in words training never used ("would you mind if you", "拜托了") must still type and
+   launch what it did.
 4. Write ``--out``: the checkpoint's files as they were, the heads beside them, and their size
    and numbers under ``span_head``, ``launch_head`` and ``element_head`` in the policy file.
 
@@ -47,6 +51,9 @@ ELEMENT_ROWS = 40_000  # a seeded sample of the element rows bounds the frozen p
 HARD_REPEAT = 8
 BATCH = 64
 SORT_POOL = 8  # batches whose rows are sorted by length together
+FOREIGN_SHARE = 0.5  # of the span and launch rows in a batch, those that get other goals' words around them
+FOREIGN_MOST = 3  # words inserted before a goal, and after it, at most
+FOREIGN_POOL = 3000  # launch rows whose word states are the ones inserted
 
 
 @dataclass
@@ -248,6 +255,37 @@ def launch_loss(head, reads: list[Read]):
     return torch.nn.functional.cross_entropy(scores, torch.tensor([r.answer for r in reads]))
 
 
+def foreign_words(reads: list[Read], rows: int = FOREIGN_POOL) -> Any:
+    """The word states :func:`with_foreign_words` inserts: every word of the first ``rows`` reads."""
+    import torch
+
+    return torch.cat([r.words for r in reads[:rows]]) if reads else None
+
+
+def with_foreign_words(chunk: list[Read], pool: Any, rng: random.Random, span: bool, share: float = FOREIGN_SHARE,
+                       most: int = FOREIGN_MOST) -> list[Read]:
+    """``chunk`` with ``share`` of its rows wrapped in 0 to ``most`` word states from ``pool`` on
+    each side (a span's words move with them).
+
+    The states were read in other goals, so a head cannot lean on a goal's first or last words
+    being the request's. Without this the span and launch heads learnt their training goals'
+    edges: fitted on the sixth try's reads, held-out spans went from 81.2% to 83.1% exactly
+    right with it, launches from 94.5% to 97.0%."""
+    import torch
+
+    wrapped: list[Read] = []
+    for read in chunk:
+        if rng.random() >= share:
+            wrapped.append(read)
+            continue
+        before, after = rng.randint(0, most), rng.randint(0, most)
+        drawn = [rng.randrange(len(pool)) for _ in range(before + after)]
+        words = torch.cat([pool[drawn[:before]], read.words, pool[drawn[before:]]])
+        answer = (read.answer[0] + before, read.answer[1] + before) if span else read.answer
+        wrapped.append(Read(words, answer, base=read.base))
+    return wrapped
+
+
 def fit(head, loss: Callable[[list[Read]], Any], reads: list[Read], lr: float, seed: int, passes: int = PASSES,
         after_pass: Callable[[int, float], None] | None = None) -> None:
     import torch
@@ -317,11 +355,15 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
     hidden = model.config.text_config.hidden_size
     summary: dict[str, Any] = {}
 
-    def fit_one(key: str, kind, reads: list[Read], held: list[Read], loss, exact, passes: int = passes) -> Any:
+    pool = foreign_words(reads["launch"] or reads["span"])
+
+    def fit_one(key: str, kind, reads: list[Read], held: list[Read], loss, exact, passes: int = passes,
+                span: bool | None = None) -> Any:
         if not reads:
             return None
         torch.manual_seed(seed)  # each head starts from the same draws, whichever is fitted first
         head = kind(hidden)
+        draws = random.Random(seed)  # its own: the batches' order stays that of a fit without it
         before = exact(None, held) if held else None
         name = key.replace("_", " ")
         if before is not None:
@@ -337,15 +379,19 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
                 + (f" held-out exact {entry['heldout_exact']:.1%}" if held else "")
                 + f" elapsed {clock(time.perf_counter() - started)}")
 
-        fit(head, lambda chunk: loss(head, chunk), reads, lr, seed, passes, after_pass)
+        def batch_loss(chunk: list[Read]):
+            return loss(head, chunk if span is None else with_foreign_words(chunk, pool, draws, span))
+
+        fit(head, batch_loss, reads, lr, seed, passes, after_pass)
         summary[key] = {"width": head.width, "rows": len(reads), "heldout_rows": len(held),
                         "heldout_exact_before": round(before, 4) if before is not None else None,
                         "heldout_exact": history[-1].get("heldout_exact"), "passes": passes, "lr": lr, "seed": seed}
         return head
 
     heads = [fit_one("span_head", SpanHead, reads["span"], held["span"], lambda h, chunk: span_loss(h, vectors, chunk),
-                     lambda h, rows: exact_spans(h, vectors, rows)),
-             fit_one("launch_head", LaunchHead, reads["launch"], held["launch"], launch_loss, exact_launches),
+                     lambda h, rows: exact_spans(h, vectors, rows), span=True),
+             fit_one("launch_head", LaunchHead, reads["launch"], held["launch"], launch_loss, exact_launches,
+                     span=False),
              fit_one("element_head", ElementHead, with_hard_rows(reads["element"]), held["element"], element_loss,
                      exact_elements, element_passes)]
     seconds = round(time.perf_counter() - started, 1)
