@@ -14,7 +14,9 @@
 #   on from its weights for DAGGER_MINUTES on the demonstrations plus the corrections, each DAGGER_REPEAT times)
 # The sixth try, these defaults and prompt v9: 79.0 minutes on a 2-core Xeon (demonstrations 11.0, the model
 # 45.4, the heads 22.7), 75.5% of the 200 tasks solved. The fifth try (4 element passes, prompt v8): 85.1
-# minutes, 65.5%. Twice the episodes of the first tries: the heads, fitted on the frozen model's reads, were
+# minutes, 65.5%. The sixth try's model with its heads fitted again with other goals' words around the goal (the
+# heads' way now): 79.0%. An eighth try with a DAgger round (TRAIN_MINUTES=33 DAGGER_EPISODES=600 DAGGER_MINUTES=9):
+# 84.9 minutes, 66.0%. Twice the episodes of the first tries: the heads, fitted on the frozen model's reads, were
 # learning their training goals by heart, and the demonstrations, shared among the cores (at most 8; the
 # same rows with any number), take no longer.
 # (2,000 episodes for 50 minutes, 6 element passes: 60.0% in 90.7 minutes, 58.0% in 94.6 compiled)

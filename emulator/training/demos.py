@@ -188,10 +188,17 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
     process writes. Ctrl-C ends the collection after the episodes in flight; what was written
     stays, and the summary says how far it got."""
     todo = cases(split, count, start)  # a seed outside the split fails here, before any file is truncated
-    out = Path(out)
+    return _collect(Path(out), split, todo, workers, max_steps, phrasings, progress)
+
+
+def _collect(out: Path, split: str, todo: list[TaskCase], workers: int, max_steps: int, phrasings: int,
+             progress: bool, learner: Learner | None = None) -> CollectSummary:
+    """``todo`` run by the expert (or, ``learner`` given, by the learner with the expert labelling)
+    in ``workers`` processes, with a progress bar; the rows and the episodes log written as
+    :func:`_files` names them."""
     out.mkdir(parents=True, exist_ok=True)
-    summary = CollectSummary(split=split)
-    bar = Progress(count, f"demos:{split}", enabled=progress)
+    summary = CollectSummary(split="dagger" if learner else split)
+    bar = Progress(len(todo), "dagger" if learner else f"demos:{split}", enabled=progress)
     started = time.monotonic()
 
     def record(episode: Episode, rows: int) -> None:
@@ -200,14 +207,16 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
         bar.update(f"ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
 
     workers = max(1, min(workers, len(todo)))
+    mode = "a" if learner else "w"  # corrections add to earlier rounds'
     try:
         if workers == 1:
-            with open(out / SPLIT_FILES[split], "w", encoding="utf-8") as jsonl, \
-                    open(out / episodes_file(split), "w", encoding="utf-8") as log:
-                run_cases(todo, jsonl, log, max_steps, phrasings, record)
+            rows_file, log_file = _files(split, learner)
+            with open(out / rows_file, mode, encoding="utf-8") as jsonl, \
+                    open(out / log_file, mode, encoding="utf-8") as log:
+                _run(todo, jsonl, log, max_steps, phrasings, learner, record)
         else:
             _collect_in_processes(out, split, [case.task.seed for case in todo], workers, max_steps, phrasings,
-                                  record)
+                                  record, learner)
     except KeyboardInterrupt:
         sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
         summary.seconds = time.monotonic() - started
@@ -215,6 +224,14 @@ def collect(out: str | Path, split: str, count: int, start: int | None = None, p
     summary.episodes.sort(key=lambda e: e.seed)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _run(todo: list[TaskCase], jsonl, log, max_steps: int, phrasings: int, learner: Learner | None,
+         record: Callable[[Episode, int], None], stop: Callable[[], bool] = lambda: False) -> None:
+    if learner:
+        run_corrections(todo, jsonl, log, learner, max_steps, record, stop)
+    else:
+        run_cases(todo, jsonl, log, max_steps, phrasings, record, stop)
 
 
 def run_cases(todo: list[TaskCase], jsonl, log, max_steps: int, phrasings: int,
@@ -337,13 +354,8 @@ def _collect_share(out: Path, split: str, first: int, count: int, worker: int, m
         rows_file, log_file = _files(split, learner)
         with open(_part(out, rows_file, worker), "w", encoding="utf-8") as jsonl, \
                 open(_part(out, log_file, worker), "w", encoding="utf-8") as log:
-            def report(episode: Episode, rows: int) -> None:
-                reports.put(("episode", (episode.__dict__, rows)))
-
-            if learner:
-                run_corrections(cases(split, count, first), jsonl, log, learner, max_steps, report, stop.is_set)
-            else:
-                run_cases(cases(split, count, first), jsonl, log, max_steps, phrasings, report, stop.is_set)
+            _run(cases(split, count, first), jsonl, log, max_steps, phrasings, learner,
+                 lambda episode, rows: reports.put(("episode", (episode.__dict__, rows))), stop.is_set)
     except KeyboardInterrupt:
         reports.put(("interrupted", None))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
@@ -403,33 +415,7 @@ def collect_corrections(out: str | Path, checkpoint: str | Path, count: int, sta
     model steps on one thread), and their rows are added in seed order."""
     require("local", "DAgger corrections")
     todo = cases("train", count, start)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    learner = Learner(str(checkpoint), beta)
-    summary = CollectSummary(split="dagger")
-    bar = Progress(count, "dagger", enabled=progress)
-    started = time.monotonic()
-
-    def record(episode: Episode, rows: int) -> None:
-        summary.episodes.append(episode)
-        summary.rows += rows
-        bar.update(f"learner ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
-
-    workers = max(1, min(workers, len(todo)))
-    try:
-        if workers == 1:
-            with open(out / DAGGER_FILE, "a", encoding="utf-8") as jsonl, \
-                    open(out / episodes_file("dagger"), "a", encoding="utf-8") as log:
-                run_corrections(todo, jsonl, log, learner, max_steps, record)
-        else:
-            _collect_in_processes(out, "train", [case.task.seed for case in todo], workers, max_steps, 0, record,
-                                  learner)
-    except KeyboardInterrupt:
-        sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
-        raise
-    summary.episodes.sort(key=lambda e: e.seed)
-    summary.seconds = time.monotonic() - started
-    return summary
+    return _collect(Path(out), "train", todo, workers, max_steps, 0, progress, Learner(str(checkpoint), beta))
 
 
 def run_corrections(todo: list[TaskCase], jsonl, log, learner: Learner, max_steps: int,
