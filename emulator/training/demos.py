@@ -207,12 +207,11 @@ def _collect(out: Path, split: str, todo: list[TaskCase], workers: int, max_step
         bar.update(f"ok={sum(e.ok for e in summary.episodes)} rows={summary.rows}")
 
     workers = max(1, min(workers, len(todo)))
-    mode = "a" if learner else "w"  # corrections add to earlier rounds'
     try:
         if workers == 1:
             rows_file, log_file = _files(split, learner)
-            with open(out / rows_file, mode, encoding="utf-8") as jsonl, \
-                    open(out / log_file, mode, encoding="utf-8") as log:
+            with open(out / rows_file, _mode(learner), encoding="utf-8") as jsonl, \
+                    open(out / log_file, _mode(learner), encoding="utf-8") as log:
                 _run(todo, jsonl, log, max_steps, phrasings, learner, record)
         else:
             _collect_in_processes(out, split, [case.task.seed for case in todo], workers, max_steps, phrasings,
@@ -323,7 +322,7 @@ def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int,
         if kind == "episode":
             record(Episode(**payload[0]), payload[1])
     for name in _files(split, learner):
-        with open(out / name, "a" if learner else "w", encoding="utf-8") as whole:
+        with open(out / name, _mode(learner), encoding="utf-8") as whole:
             for k in range(len(shares)):
                 part = _part(out, name, k)
                 if part.is_file():
@@ -339,6 +338,11 @@ def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int,
 def _files(split: str, learner: Learner | None) -> tuple[str, str]:
     """The rows file and the episodes log a collection writes."""
     return (DAGGER_FILE, episodes_file("dagger")) if learner else (SPLIT_FILES[split], episodes_file(split))
+
+
+def _mode(learner: Learner | None) -> str:
+    """How a collection opens its files: corrections add to earlier rounds', demonstrations replace."""
+    return "a" if learner else "w"
 
 
 def _collect_share(out: Path, split: str, first: int, count: int, worker: int, max_steps: int, phrasings: int,
