@@ -24,7 +24,7 @@ def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> N
 
     env = os.environ | {"TRAIN_EPISODES": "3", "PHRASINGS": "1", "HELD_OUT_EPISODES": "2", "TRAIN_MINUTES": "0.2",
                         "ELEMENT_PASSES": "2", "EVAL_EVERY": "7", "MODEL_SIZE": "tiny", "PYTHON": sys.executable,
-                        "DAGGER_EPISODES": "2", "DAGGER_MINUTES": "0.1"}
+                        "DAGGER_EPISODES": "2", "DAGGER_MINUTES": "0.1", "LEARNING_RATE": "1.5e-3"}
     run = subprocess.run(["bash", str(RECIPE), str(tmp_path / "run")], env=env, capture_output=True, text=True,
                          timeout=1200)  # compiles included
     assert run.returncode == 0, run.stderr[-3000:]
@@ -41,7 +41,7 @@ def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> N
     policy = json.loads((tmp_path / "run" / "policy" / POLICY_FILE).read_text())
     assert policy["size"] == "tiny" and policy["training"]["steps"] > 0
     trained = json.loads((tmp_path / "run" / "model" / "training_log.json").read_text())["summary"]
-    assert trained["config"]["eval_every"] == 7  # EVAL_EVERY's
+    assert trained["config"]["eval_every"] == 7 and trained["config"]["lr"] == 1.5e-3  # EVAL_EVERY's, LEARNING_RATE's
     corrections = (tmp_path / "run" / "data" / "dagger.jsonl").read_text(encoding="utf-8").splitlines()
     assert corrections and {json.loads(line)["seed"] for line in corrections} <= {3, 4}  # seeds after the demos'
     continued = json.loads((tmp_path / "run" / "model-dagger" / POLICY_FILE).read_text())["training"]
