@@ -12,14 +12,14 @@
 #   DAGGER_EPISODES=0 DAGGER_MINUTES=8 DAGGER_REPEAT=8: a DAgger round between the model and its heads (the
 #   model drives DAGGER_EPISODES new training tasks, the expert labels every state it reaches, and training goes
 #   on from its weights for DAGGER_MINUTES on the demonstrations plus the corrections, each DAGGER_REPEAT times)
-# The sixth try, these defaults and prompt v9: 79.0 minutes on a 2-core Xeon (demonstrations 11.0, the model
-# 45.4, the heads 22.7), 75.5% of the 200 tasks solved. The fifth try (4 element passes, prompt v8): 85.1
+# The sixth try, these defaults at a rate of 2e-3 and prompt v9: 79.0 minutes on a 2-core Xeon (demonstrations 11.0,
+# the model 45.4, the heads 22.7), 75.5% of the 200 tasks solved. The fifth try (4 element passes, prompt v8): 85.1
 # minutes, 65.5%. The sixth try's model with its heads fitted again with other goals' words around the goal (the
 # heads' way now): 79.0%. An eighth try with a DAgger round (TRAIN_MINUTES=33 DAGGER_EPISODES=600 DAGGER_MINUTES=9):
-# 84.9 minutes, 66.0%. The ninth try, every default of its day (peak learning rate 2e-3): 87.4 minutes, 65.0%,
-# its model alone 83.0% of held-out answers. The tenth, the same demonstrations at 1e-3 (the default now): 76.4 minutes, 77.5%, 97.8% of held-out rows.
-# Twice the episodes of the first tries: the heads, fitted on the frozen model's reads, were
-# learning their training goals by heart, and the demonstrations, shared among the cores (at most 8; the
+# 84.9 minutes, 66.0%. The ninth try, every default of its day (peak learning rate 2e-3): 87.4 minutes, 65.0%, its
+# model alone 83.0% of held-out answers. The tenth, the same demonstrations at 1e-3 (the default now): 76.4 minutes,
+# 77.5%, 97.8% of held-out rows. Twice the episodes of the first tries: the heads, fitted on the frozen model's
+# reads, were learning their training goals by heart, and the demonstrations, shared among the cores (at most 8; the
 # same rows with any number), take no longer.
 # (2,000 episodes for 50 minutes, 6 element passes: 60.0% in 90.7 minutes, 58.0% in 94.6 compiled)
 set -euo pipefail

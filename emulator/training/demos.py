@@ -218,7 +218,6 @@ def _collect(out: Path, split: str, todo: list[TaskCase], workers: int, max_step
                                   record, learner)
     except KeyboardInterrupt:
         sys.stderr.write(f"\ninterrupted: kept {summary.rows} rows from {len(summary.episodes)} episodes\n")
-        summary.seconds = time.monotonic() - started
         raise
     summary.episodes.sort(key=lambda e: e.seed)
     summary.seconds = time.monotonic() - started
