@@ -466,6 +466,28 @@ def test_cpu_training_attends_with_plain_matmuls_and_the_checkpoint_loads_sdpa(c
     assert_same_arithmetic(sdpa, plain, input_ids, mask)
 
 
+def test_rows_where_the_goal_decides_are_those_whose_screen_other_goals_answered_otherwise(data: Path,
+                                                                                            tmp_path: Path) -> None:
+    from autoagent.training.rows import goal_decided
+
+    def row(goal: str, screen: str, target: str) -> dict:
+        return {"prompt": f"goal: {goal}\napp: shop\nstep: 3\ndone: -\nscreen:\n{screen}\nwords: {goal}",
+                "target": target}
+
+    stepper = "TextView Quantity\nButton* −\nButton* +\nTextView 2"
+    rows = [row("two mugs", stepper, "tap [2]"), row("one mug", stepper, "tap [1]"),
+            row("two mugs", "Button* Buy now", "tap [1]"), row("three mugs", stepper, "tap [2]"),
+            row("one mug", "Button* Buy now", "tap [1]")]
+    assert goal_decided(rows) == [rows[0], rows[1], rows[3]]
+    # The same goal and screen answered alike twice is no choice at all.
+    assert goal_decided([rows[2], rows[4]]) == []
+
+    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(data), "--out",
+                          str(tmp_path / "f"), "--fork-repeat", "0"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "--fork-repeat must be at least 1" in run.stderr, run.stderr
+    assert not (tmp_path / "f").exists()
+
+
 def test_batches_hold_every_item_once_and_pad_less_than_a_shuffle() -> None:
     """Training and the goal heads' fit draw their batches here: each item once per pass, batches
     in a seeded random order, and rows of similar length together, so a batch pads far less than
@@ -781,6 +803,17 @@ def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, dat
     assert not (folder / SPAN_HEAD_FILE).exists()
     assert json.loads((out / POLICY_FILE).read_text())["span_head"]["rows"] == summary["span_head"]["rows"]
 
+    # No element passes: no element head, not even the one --init had, and its rows are not read.
+    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--heads", "--init", str(out),
+                          "--data", str(data), "--out", str(tmp_path / "no-element"), "--no-compile",
+                          "--element-passes", "0"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    plain = json.loads((tmp_path / "no-element" / POLICY_FILE).read_text())
+    assert "element_head" not in plain and plain["span_head"]["rows"] == summary["span_head"]["rows"]
+    assert not (tmp_path / "no-element" / ELEMENT_HEAD_FILE).exists()
+    assert "0 taps and swipes to fit" in run.stderr and "element head" not in run.stderr
+    assert LocalGLMPolicy(tmp_path / "no-element", device="cpu")._heads.element is None
+
     with_heads, without = LocalGLMPolicy(out, device="cpu"), LocalGLMPolicy(folder, device="cpu")
     row = next(r for r in read_rows(data / "heldout.jsonl") if r["target"].startswith("type "))
     inputs, encoded = with_heads.prompt_inputs(row["prompt"])
@@ -818,7 +851,7 @@ def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, dat
     run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--heads", "--data", str(data),
                           "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "give it as --init" in run.stderr
-    for extra in (["--heads", "--init", str(out), "--element-passes", "0"], ["--element-passes", "3"]):
+    for extra in (["--heads", "--init", str(out), "--element-passes", "-1"], ["--element-passes", "3"]):
         run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(data),
                               "--out", str(tmp_path / "y"), *extra], capture_output=True, text=True, timeout=300)
         assert run.returncode == 2 and "--element-passes is a number of passes" in run.stderr, extra

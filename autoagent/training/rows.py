@@ -18,3 +18,18 @@ def read_rows(path: str | Path) -> list[dict]:
     if not path.is_file():
         raise FileNotFoundError(f"no demonstrations at {path}: run `autoagent demos --out {path.parent}` first")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def goal_decided(rows: list[dict]) -> list[dict]:
+    """The rows whose screen other rows answered otherwise: there the goal alone decides (a
+    stepper's "−" or "+", "Order food" or "Reserve a table", "Add to cart" or "Buy now").
+    A screen is its element lines as the prompt shows them, match marks included."""
+    answers: dict[str, set[str]] = {}
+    for row in rows:
+        answers.setdefault(_screen(row["prompt"]), set()).add(row["target"])
+    return [row for row in rows if len(answers[_screen(row["prompt"])]) > 1]
+
+
+def _screen(prompt: str) -> str:
+    lines = prompt.split("\n")
+    return "\n".join(lines[lines.index("screen:") + 1:-1])  # the last line lists the goal's words

@@ -39,7 +39,7 @@ from typing import Any
 
 from autoagent.extras import require
 from autoagent.training.progress import clock
-from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, read_rows
+from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, goal_decided, read_rows
 
 POLICY_FILE = "autoagent_policy.json"
 STATE_FILE = "training_state.pt"
@@ -94,6 +94,7 @@ class TrainConfig:
     prompt_loss: float = 0.0
     pointer_loss: float = 1.0  # weight of the pointers' loss (the reply's loss has weight 1)
     dagger_repeat: int = 3  # times each correction row (dagger.jsonl) appears per pass
+    fork_repeat: int = 1  # times each demonstration on a screen where the goal decides appears per pass
     # Compile the language model (torch.compile, shapes left dynamic): on a 2-core CPU the step
     # is mostly small kernels and their overheads, which fusing cuts, for a compile of two or
     # three minutes that a short run does not win back.
@@ -508,13 +509,17 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
 
     from autoagent.policy.compact import FORMAT
 
-    if cfg.steps < 1 or cfg.batch < 1:
-        raise ValueError("--steps and --batch must be at least 1")
+    if cfg.steps < 1 or cfg.batch < 1 or cfg.fork_repeat < 1:
+        raise ValueError("--steps, --batch and --fork-repeat must be at least 1")
     if cfg.size not in SIZES:
         raise ValueError(f"unknown size {cfg.size!r}: use one of {', '.join(SIZES)}")
     check_device(cfg.device)
     data, out = Path(cfg.data), Path(cfg.out)
     rows = read_rows(data / SPLIT_FILES["train"])
+    # A choice that only the goal makes (which of two buttons, which way a stepper goes) is about one
+    # row in eight, and the one a small model learns last.
+    if cfg.fork_repeat > 1:
+        rows += goal_decided(rows) * (cfg.fork_repeat - 1)
     if (data / DAGGER_FILE).is_file():
         # Corrections are few next to the demonstrations and teach what they cannot: how to get
         # back on track; each is seen ``dagger_repeat`` times per pass.
@@ -715,6 +720,10 @@ def main(argv: list[str] | None = None) -> int:
                              "[default: on]")
     parser.add_argument("--dagger-repeat", type=int, default=3,
                         help="times each correction row (dagger.jsonl) appears per pass [default: 3]")
+    parser.add_argument("--fork-repeat", type=int, default=1, metavar="N",
+                        help="times each demonstration on a screen where other goals' demonstrations answered "
+                             "otherwise (a stepper's - or +, Order food or Reserve a table: the goal alone "
+                             "decides) appears per pass [default: 1]")
     parser.add_argument("--init", metavar="CHECKPOINT",
                         help="start from this checkpoint's weights (e.g. a second round on data with corrections)")
     parser.add_argument("--export", metavar="CHECKPOINT",
@@ -727,14 +736,15 @@ def main(argv: list[str] | None = None) -> int:
                              "--lr, --seed, --threads and --compile apply")
     parser.add_argument("--element-passes", type=int, default=None, metavar="N",
                         help="with --heads: passes over the taps and swipes for the element head, the slowest "
-                             "to fit (about 3 minutes a pass on a 2-core CPU) [default: 6]")
+                             "to fit (about 1 minute a pass on a 2-core CPU, after 9 minutes of reading its rows); "
+                             "0 fits none and reads none of those rows [default: 6]")
     args = parser.parse_args(argv)
     if not args.export and not args.data:
         parser.error("--data is required: the folder written by `autoagent demos`")
     if args.heads and not args.init:
         parser.error("--heads fits the heads of an existing checkpoint: give it as --init")
-    if args.element_passes is not None and (not args.heads or args.element_passes < 1):
-        parser.error("--element-passes is a number of passes (1 or more) for --heads")
+    if args.element_passes is not None and (not args.heads or args.element_passes < 0):
+        parser.error("--element-passes is a number of passes (0: no element head) for --heads")
     require("local", "training")  # after parsing: --help needs no extra
     if args.heads:
         return _heads_main(args)
@@ -750,6 +760,7 @@ def main(argv: list[str] | None = None) -> int:
                       threads=args.threads, eval_every=args.eval_every, eval_examples=args.eval_examples,
                       save_every=args.save_every, log_every=args.log_every, resume=args.resume, init=args.init,
                       prompt_loss=args.prompt_loss, dagger_repeat=args.dagger_repeat,
+                      fork_repeat=args.fork_repeat,
                       compile=args.compile)
     return _report(lambda log: train(cfg, log=log), "config",
                    f"the last saved checkpoint in {cfg.out} stays; --resume continues it")
@@ -758,7 +769,7 @@ def main(argv: list[str] | None = None) -> int:
 def _heads_main(args: argparse.Namespace) -> int:
     from autoagent.training.goal_heads import ELEMENT_PASSES, train_goal_heads
 
-    passes = args.element_passes or ELEMENT_PASSES
+    passes = ELEMENT_PASSES if args.element_passes is None else args.element_passes
     return _report(lambda log: train_goal_heads(Path(args.init), Path(args.data), Path(args.out), lr=args.lr,
                                                 seed=args.seed, threads=args.threads, element_passes=passes,
                                                 compile=args.compile, log=log),
