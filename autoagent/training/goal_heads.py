@@ -343,11 +343,11 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
         compile_language_model(model)
     vectors = pointer_vectors(model, tokenizer).detach().float()
     # No element passes, no element head: its rows, most of the reading, are not read at all.
-    element_rows = ELEMENT_ROWS if element_passes > 0 else 0
+    elements = element_passes > 0
     reads = read_rows_for_heads(model, tokenizer, rows, threads, "reading the goals", progress,
-                                element_rows=element_rows, seed=seed)
+                                element_rows=ELEMENT_ROWS if elements else 0, seed=seed)
     held = (read_rows_for_heads(model, tokenizer, held_rows, threads, "reading held-out goals", progress,
-                                element_rows=len(held_rows) if element_passes > 0 else 0, seed=seed)
+                                element_rows=len(held_rows) if elements else 0, seed=seed)
             if held_rows else {kind: [] for kind in reads})
     if not any(reads.values()):
         raise ValueError(f"{data} holds no rows that type a span of the goal, launch an app or point at an "

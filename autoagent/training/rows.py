@@ -24,10 +24,11 @@ def goal_decided(rows: list[dict]) -> list[dict]:
     """The rows whose screen other rows answered otherwise: there the goal alone decides (a
     stepper's "−" or "+", "Order food" or "Reserve a table", "Add to cart" or "Buy now").
     A screen is its element lines as the prompt shows them, match marks included."""
+    screens = [_screen(row["prompt"]) for row in rows]
     answers: dict[str, set[str]] = {}
-    for row in rows:
-        answers.setdefault(_screen(row["prompt"]), set()).add(row["target"])
-    return [row for row in rows if len(answers[_screen(row["prompt"])]) > 1]
+    for screen, row in zip(screens, rows):
+        answers.setdefault(screen, set()).add(row["target"])
+    return [row for screen, row in zip(screens, rows) if len(answers[screen]) > 1]
 
 
 def _screen(prompt: str) -> str:
