@@ -70,6 +70,18 @@ def test_training_wordings_never_use_a_held_out_core_opener_or_closer() -> None:
         assert all(core.split("{")[0].lower() not in case.goal.lower() or core.split("{")[0] == ""
                    for core in held_cores if len(core.split("{")[0]) > 6)
         assert not case.goal.lower().startswith(phrasing.OPENERS[case.lang][-1].strip().lower())
+        assert not case.goal.lower().rstrip(".。!！").endswith(phrasing.CLOSERS[case.lang][-1].strip(" ，").lower())
+    # Training's own fillers: the wider pool, and now and then two openers in a row; evaluation
+    # draws from the shared pool and the held-out opener only, never a stack.
+    openers = {lang: [o.strip(" ,，:").lower() for o in phrasing.TRAIN_OPENERS[lang]] for lang in ("en", "zh")}
+    assert sum(any(c.goal.lower().startswith(o) for o in openers[c.lang]) for c in goals) > 30
+    pool = [o for o in phrasing.OPENERS["en"][:-1] + phrasing.TRAIN_OPENERS["en"] if o]
+    rng = random.Random(0)
+    drawn = [phrasing.draw_opener("en", rng, "train") for _ in range(400)]
+    stacked = [o for o in drawn if o not in pool and o]
+    assert 40 < len(stacked) < 120 and all(any(o == a + b for a in pool for b in pool) for o in stacked)
+    evaluated = [phrasing.draw_opener("en", rng, "eval") for _ in range(300)]
+    assert set(evaluated) <= set(phrasing.OPENERS["en"]) and phrasing.OPENERS["en"][-1] in evaluated
     # Speech-like goals: some have no punctuation and no capitals at all.
     assert any(c.goal == c.goal.lower() and not any(p in c.goal for p in ".,。，") for c in goals)
 

@@ -8,6 +8,11 @@ recognition returns) or hurried (spoken, plus a typo in a word that is not a slo
 Hold-out: the last :data:`HELDOUT_CORES` cores of every family and language, and the last
 opener and closer of each language, appear only in the evaluation split. A model that scores
 on them understood a wording it never saw.
+
+Training draws its fillers from a wider pool than evaluation (:data:`TRAIN_OPENERS`,
+:data:`TRAIN_CLOSERS`) and sometimes stacks two openers ("hey, could you "): a model that has
+seen a hundred ways to open a request learns to read past an opener it has never seen, instead
+of taking a new one for a word about the app. Evaluation goals are drawn exactly as before.
 """
 
 from __future__ import annotations
@@ -181,6 +186,37 @@ CLOSERS = {
         "，可以吗", "，谢谢你", "，麻烦你了", "，谢谢啦", "，赶紧", "，越快越好", "，有劳了",
         "，拜托了"],
 }
+# Training's wider pools: none of these shares the held-out fillers' words ("能不能", "mind",
+# "拜托了", "cheers"), so those stay unseen.
+TRAIN_OPENERS = {
+    "en": [
+        "hey can you ", "could ya ", "can ya ", "pls ", "plz ", "hmm, ", "er, ", "hey buddy, ", "good morning, ",
+        "good evening, ", "sorry to bother you, ", "one more thing: ", "next, ", "also, ", "now ", "first, ",
+        "it'd be great if you could ", "you think you could ", "i'm busy, so ", "while you're at it, ",
+        "quickly ", "i'd appreciate it if you'd ", "hey phone, ", "okay phone, ", "could you kindly ",
+        "need a hand: ", "here's a task: ", "assistant, ", "ok assistant, ", "help me out and ", "for me, ",
+        "yeah, ", "hey so ", "oh and ", "i'd like to ", "try to ", "make sure you ", "one thing: ",
+        "when you're free, ", "i'm asking you to "],
+    "zh": [
+        "帮帮我", "你能帮我", "你可以", "请你帮我", "麻烦一下，", "哈喽，", "早上好，", "晚上好，", "打扰一下，", "问一下，",
+        "小助手帮我", "助手，", "我说，", "听着，", "这样，", "另外，", "然后，", "顺便", "现在", "马上帮我", "赶紧帮我",
+        "替我", "帮我个忙，", "有件事，", "不好意思，", "亲，", "喂喂，", "嘿，", "我需要你", "想请你", "劳烦你",
+        "你去", "请帮忙", "给我", "我要你", "辛苦帮我", "哎呀，", "喂，小助手，", "有空帮我", "就是，"],
+}
+TRAIN_CLOSERS = {
+    "en": [
+        " pls", " plz", " now", " today if possible", " no rush", " when you have a sec", " for me", " ok thanks",
+        " thanks buddy", " ta", " thanks in advance", " right away", " if possible", " appreciate you",
+        " thank you so much", " okay", " that's all", " bye", " you're the best", " ok go", " thank you kindly",
+        " great thanks", " much obliged", " asap please", " good job", " thanks again", " if you would",
+        " whenever", " sound good", " got it"],
+    "zh": [
+        "，谢谢了", "，麻烦啦", "，快一点", "，急", "，辛苦啦", "，感谢感谢", "，就这样", "，好的", "，OK", "，行不行",
+        "，谢了", "，靠你了", "，劳驾了", "，多谢啦", "，尽量快", "，现在就要", "，马上就要", "，谢谢亲", "，你最好了",
+        "，辛苦你啦", "，快", "，谢谢哈", "，麻烦你啦", "，感谢你", "，等你消息", "，就这些", "，越早越好", "，好不好",
+        "，谢谢谢谢", "，回头谢你"],
+}
+STACKED_OPENERS = 0.2  # training goals whose opener has another one before it
 STYLES = ("written", "spoken", "hurried")
 
 # What typing in a hurry does to a word: a letter dropped, doubled or swapped.
@@ -188,11 +224,22 @@ _TYPO_WORD = re.compile(r"\b[a-z]{5,}\b")
 _SENTENCE_PUNCT = re.compile(r"(?<!\d)[.,!?;:](?!\d)|[，。！？；：、]")
 
 
-def _pick(options: list[str], rng: random.Random, split: str) -> str:
-    """Training never sees the last option; evaluation uses it a third of the time."""
-    if split == "eval" and rng.random() < 1 / 3:
-        return options[-1]
-    return options[rng.randrange(len(options) - 1)]
+def _pick(options: list[str], extra: list[str], rng: random.Random, split: str) -> str:
+    """Training never sees the last option, and only training draws from ``extra``;
+    evaluation uses the last option a third of the time."""
+    if split == "eval":
+        if rng.random() < 1 / 3:
+            return options[-1]
+        return options[rng.randrange(len(options) - 1)]
+    pool = options[:-1] + extra
+    return pool[rng.randrange(len(pool))]
+
+
+def draw_opener(lang: str, rng: random.Random, split: str) -> str:
+    opener = _pick(OPENERS[lang], TRAIN_OPENERS[lang], rng, split)
+    if split == "train" and opener and rng.random() < STACKED_OPENERS:
+        opener = _pick(OPENERS[lang], TRAIN_OPENERS[lang], rng, split) + opener
+    return opener
 
 
 def _lower_first(text: str) -> str:
@@ -229,8 +276,8 @@ def compose(family: str, lang: str, words: dict[str, object], rng: random.Random
         usable = list(range(len(cores)))  # half the evaluation goals may reuse a training wording
     core = usable[rng.randrange(len(usable))]
     text = cores[core].format(**words)
-    opener = _pick(OPENERS[lang], rng, split)
-    closer = _pick(CLOSERS[lang], rng, split)
+    opener = draw_opener(lang, rng, split)
+    closer = _pick(CLOSERS[lang], TRAIN_CLOSERS[lang], rng, split)
     if opener and lang == "en":
         text = _lower_first(text)
     if closer:
