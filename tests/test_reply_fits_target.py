@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autoagent.policy.compact import element_flags, takes
+from autoagent.policy.compact import CompactError, element_flags, pointer_places, takes
 from autoagent.policy.local_engine import joint_best_reply, pointed_answers
 from autoagent.policy.pointers import PointerScores
 
@@ -35,6 +35,11 @@ PROMPT = "\n".join([
 
 def test_flags_are_read_from_each_element_line_and_the_whole_screen_scrolls() -> None:
     assert element_flags(PROMPT) == ["#", "", "#", "*", "*", "*!"]
+    assert len(pointer_places(PROMPT).elements) == len(element_flags(PROMPT))  # one flag set per pointer
+    headless = PROMPT.replace("screen:\n", "")
+    for read in (element_flags, pointer_places):
+        with pytest.raises(CompactError, match="no screen: line"):
+            read(headless)
 
 
 def test_a_tap_takes_a_clickable_element_and_a_swipe_a_scrollable_one() -> None:

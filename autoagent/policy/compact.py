@@ -332,6 +332,20 @@ def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) ->
 _MARK = re.compile(r" ~\d$")
 
 
+def _screen_header(lines: list[str]) -> int:
+    """Where a prompt's element lines begin: after its ``screen:`` line (they end before the words line)."""
+    try:
+        return lines.index("screen:")
+    except ValueError:
+        raise CompactError("the prompt has no screen: line: not an autoagent-compact prompt") from None
+
+
+def element_lines(prompt: str) -> list[str]:
+    """A compact prompt's element lines as the model reads them, match marks included."""
+    lines = prompt.split("\n")
+    return lines[_screen_header(lines) + 1:-1]
+
+
 def upgrade_row(prompt: str, target: str) -> tuple[str, str]:
     """A stored row (prompt and answer) of an earlier layout in this one: the match marks
     recomputed (:func:`remark_prompt`), the words line split as :func:`goal_words` splits it
@@ -372,7 +386,7 @@ def remark_prompt(prompt: str) -> str:
     keeps no descriptions, so calendar days of months the goal does not name keep their v4
     mark; rows of date pickers are best collected again (``autoagent demos``)."""
     lines = prompt.split("\n")
-    header = lines.index("screen:")
+    header = _screen_header(lines)
     keys = goal_keys(lines[0].removeprefix("goal: "))
     for number in range(header + 1, len(lines) - 1):
         head, _, shown = _MARK.sub("", lines[number]).partition(" ")
@@ -391,7 +405,7 @@ class PointerPlaces:
 def pointer_places(prompt: str) -> PointerPlaces:
     """The pointer positions of a prompt built by :func:`build_prompt`."""
     lines = prompt.split("\n")
-    header = lines.index("screen:")
+    header = _screen_header(lines)
     if not lines[-1].startswith("words: "):
         raise CompactError("the prompt has no words line: not an autoagent-compact prompt")
     ends, at = [], 0
@@ -621,9 +635,7 @@ def needs_element(reply: str) -> bool:
 def element_flags(prompt: str) -> list[str]:
     """Each pointer target's flags (``*`` clickable, ``#`` scrollable...), in pointer order:
     element 0, the whole screen, is scrollable and nothing else."""
-    lines = prompt.split("\n")
-    header = lines.index("screen:")
-    heads = (line.partition(" ")[0] for line in lines[header + 1:-1])
+    heads = (line.partition(" ")[0] for line in element_lines(prompt))
     return ["#", *(head[len(head.rstrip("*^#+!")):] for head in heads)]
 
 

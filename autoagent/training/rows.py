@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from autoagent.policy.compact import element_lines
+
 SPLIT_FILES = {"train": "train.jsonl", "eval": "heldout.jsonl"}
 # Rows labelled by the expert on states a trained learner reached (DAgger corrections).
 DAGGER_FILE = "dagger.jsonl"
@@ -24,13 +26,10 @@ def goal_decided(rows: list[dict]) -> list[dict]:
     """The rows whose screen other rows answered otherwise: there the goal alone decides (a
     stepper's "−" or "+", "Order food" or "Reserve a table", "Add to cart" or "Buy now").
     A screen is its element lines as the prompt shows them, match marks included."""
-    screens = [_screen(row["prompt"]) for row in rows]
+    screens = ["\n".join(element_lines(row["prompt"])) for row in rows]
     answers: dict[str, set[str]] = {}
     for screen, row in zip(screens, rows):
         answers.setdefault(screen, set()).add(row["target"])
     return [row for screen, row in zip(screens, rows) if len(answers[screen]) > 1]
 
 
-def _screen(prompt: str) -> str:
-    lines = prompt.split("\n")
-    return "\n".join(lines[lines.index("screen:") + 1:-1])  # the last line lists the goal's words
