@@ -236,6 +236,7 @@ def _pick(options: list[str], extra: list[str], rng: random.Random, split: str) 
 
 
 def draw_opener(lang: str, rng: random.Random, split: str) -> str:
+    """A goal's opener ("" for none); in training, now and then two in a row."""
     opener = _pick(OPENERS[lang], TRAIN_OPENERS[lang], rng, split)
     if split == "train" and opener and rng.random() < STACKED_OPENERS:
         opener = _pick(OPENERS[lang], TRAIN_OPENERS[lang], rng, split) + opener
