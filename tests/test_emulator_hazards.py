@@ -95,3 +95,19 @@ def test_error_page_then_retry() -> None:
 def test_unknown_hazard_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown hazard.*choose from"):
         Phone(hazards={"earthquake"})
+
+
+@pytest.mark.parametrize("app,taps,rid", [("Travel", [], "adults_value"),
+                                          ("Restaurant", ["restaurant_item", "reserve_button"], "party_value")])
+def test_remembered_party_sizes_are_named_only_and_vary_by_seed(app: str, taps: list[str], rid: str) -> None:
+    def first_count(seed: int, hazards) -> str:
+        phone = Phone(seed=seed, hazards=hazards)
+        phone.launch(app)
+        for tap in taps:
+            phone.tap_on(resource_id=tap)
+        return phone.find(resource_id=rid).text
+
+    assert "remembered" not in Phone(hazards=True).hazards  # True keeps meaning the four that misbehave
+    assert {first_count(seed, False) for seed in range(6)} == {"2"}
+    remembered = {first_count(seed, {"remembered"}) for seed in range(12)}
+    assert remembered == {"1", "3", "4"}

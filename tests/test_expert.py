@@ -17,6 +17,7 @@ from autoagent.trace import read_trace
 from emulator.training.demos import ManualClock
 from emulator.training.taskgen import FAMILIES, generate
 from emulator.expert import ExpertPolicy, spec_for
+from emulator.phone import REMEMBERED, normalize_hazards
 from emulator.tasks import TASKS, Task
 
 
@@ -130,6 +131,22 @@ def test_expert_solves_generated_tasks(family: str, tmp_path) -> None:
     assert result.ok, (case.goal, result.message)
     assert case.task.is_successful(phone)
     assert_clean(result, phone, approver)
+
+
+@pytest.mark.parametrize("family,count", [("hotel", "adults"), ("reserve", "party")])
+def test_a_remembered_count_above_the_goals_is_turned_down(family: str, count: str, tmp_path) -> None:
+    def starts_above(case) -> bool:
+        if REMEMBERED not in normalize_hazards(case.task.hazards):
+            return False
+        app = case.task.make_phone().apps[case.task.app]
+        return app.usual_party() > getattr(case.spec, count)
+
+    case = next(c for c in (generate(seed, "train", family=family) for seed in range(600, 1200)) if starts_above(c))
+    result, phone, approver = run(case.task, case.task.seed, case.task.hazards, case.goal, tmp_path)
+    assert result.ok, (case.goal, result.message)
+    assert case.task.is_successful(phone)
+    thoughts = [s.raw for s in read_trace(result.trace_dir).steps]
+    assert any("I tap -." in t or "点减号" in t for t in thoughts), "the expert never pressed −"
 
 
 def test_a_name_is_typed_as_the_goal_writes_it_even_beside_chinese_text(tmp_path) -> None:

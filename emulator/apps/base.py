@@ -60,6 +60,13 @@ class App:
         self.launched = False
         self.state: BaseModel = self.make_state()
 
+    def usual_party(self) -> int:
+        """How many people the app fills in before the user says: 2, or an earlier booking's count when the phone's
+        "remembered" hazard is on (its own draw, so the catalogue's stays the same)."""
+        if "remembered" not in self.phone.hazards:
+            return 2
+        return random.Random(f"remembered:{self.package}:{self.phone.seed}").choice((1, 3, 4))
+
     # -- subclasses ------------------------------------------------------------------------
     def make_state(self) -> BaseModel:
         raise NotImplementedError

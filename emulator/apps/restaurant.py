@@ -152,7 +152,8 @@ class Restaurant(App):
         place = self.food.place(restaurant_id)
         self.app_bar(ui, "Restaurant 餐厅详情")
         two_buttons(ui, ("Reserve a table 预订餐位", lambda: self.open("reserve", restaurant_id=place.id,
-                                                                      day=0, time=None, party=2), "reserve_button"),
+                                                                      day=0, time=None, party=self.usual_party()),
+                     "reserve_button"),
                     ("Order food 点餐", lambda: self.open("menu", restaurant_id=place.id), "order_food_button"))
         ui.gap(30)
         ui.text(place.name, size=52, bold=True, wrap=True, rid="restaurant_title")

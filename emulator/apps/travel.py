@@ -107,7 +107,7 @@ class Travel(App):
                                     rating=round(self.rng.uniform(3.8, 4.9), 1),
                                     price_cents=int(base * factor * self.rng.uniform(0.85, 1.15)) * 100))
         self.rng.shuffle(hotels)
-        return TravelState(hotels=hotels)
+        return TravelState(hotels=hotels, adults=self.usual_party())
 
     @property
     def travel(self) -> TravelState:
