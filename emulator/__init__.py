@@ -52,7 +52,9 @@ Enter on the open sheet presses it).
 Hazards: ``hazards=True`` or a subset of {"ads", "permissions", "slow", "errors"}: an ad with a close
 button and a trap button on an app's first launch, a permission prompt on first launch, loads that
 show a spinner for 1-3 s of the injected clock, and the first load of each kind failing once with a
-Retry page. Seeds fix catalogues, prices, list order, ads and load times; another seed reorders lists.
+Retry page. "remembered", only when named: Travel and Restaurant fill in an earlier booking's party size
+(1, 3 or 4) instead of 2, so that a count has to go down as well as up. Seeds fix
+catalogues, prices, list order, ads and load times; another seed reorders lists.
 
 Race tests: ``emulator.late_swap.LateSwap`` (a sheet whose "Later" becomes "Pay ¥5900.00" at a set moment)
 and ``emulator.race.race_once`` (one guarded step with that swap between the re-check and the touch).

@@ -32,7 +32,7 @@ from emulator.apps.shop_expert import ShopPurchase
 from emulator.apps.travel import CITIES, ROOMS, TODAY
 from emulator.apps.travel_expert import HotelBooking
 from emulator.expert import Spec, register_spec
-from emulator.phone import REMEMBERED, Phone, normalize_hazards
+from emulator.phone import Phone
 from emulator.tasks import Task
 from emulator.training.phrasing import compose, is_heldout_core, spoken
 
@@ -98,9 +98,6 @@ _ROOM_EN = {"standard": "Standard Room", "deluxe": "Deluxe King room", "suite": 
 _ROOM_ZH = {"standard": "标准间", "deluxe": "豪华大床房", "suite": "家庭套房"}
 _HAZARDS: list[bool | frozenset[str]] = [False, True, frozenset({"ads"}), frozenset({"slow", "errors"}),
                                          frozenset({"permissions", "ads"}), True]
-# Training scenes where Travel and Restaurant start from an earlier party size: without them a count only ever
-# goes up from 2 except to reach one, and a model learns to press + rather than to compare the goal with the screen.
-REMEMBERED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -164,8 +161,6 @@ def generate(seed: int, split: str = "train", family: str | None = None) -> Task
         spec = dataclasses.replace(spec, text=said)
         check = fixed.message_sent(spec.to, _message_key(said))
     hazards = _HAZARDS[rng.randrange(len(_HAZARDS))]
-    if split == "train" and random.Random(f"remembered:{seed}").random() < REMEMBERED_SHARE:
-        hazards = normalize_hazards(hazards) | {REMEMBERED}  # its own draw: the rest of the case stays the same
     task = Task(f"gen-{split}-{family}-{seed}", app, goal_en, goal_zh, check, seed=seed, hazards=hazards,
                 payment=payment)
     register_spec(task.id, spec)
