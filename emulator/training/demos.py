@@ -311,15 +311,19 @@ def _collect_in_processes(out: Path, split: str, seeds: list[int], workers: int,
     except KeyboardInterrupt:
         interrupted = True
     stop.set()  # after an interrupt or a failure, each worker stops after its episode in flight
-    for process in processes:
-        process.join()
-    while True:  # reports sent while the parent was stopping
+    # A process does not exit before the queue has taken everything it put, so the reports sent while the parent
+    # was stopping are read while the workers end: joining first can wait forever on a full pipe.
+    while True:
         try:
-            kind, payload = reports.get_nowait()
+            kind, payload = reports.get(timeout=0.2)
         except queue.Empty:
-            break
+            if not any(process.is_alive() for process in processes):
+                break
+            continue
         if kind == "episode":
             record(Episode(**payload[0]), payload[1])
+    for process in processes:
+        process.join()
     for name in _files(split, learner):
         with open(out / name, _mode(learner), encoding="utf-8") as whole:
             for k in range(len(shares)):
