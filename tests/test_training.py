@@ -155,7 +155,8 @@ def test_ctrl_c_stops_a_collection_in_several_processes_and_keeps_whole_episodes
     out = tmp_path / "demos"
     run = subprocess.Popen([sys.executable, "-m", "autoagent", "demos", "--out", str(out), "--train", "400",
                             "--eval", "0", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+                           text=True,  # as from a terminal: a process that inherits SIGINT ignored keeps ignoring it
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not any(
