@@ -306,6 +306,36 @@ def test_a_tap_names_the_element_the_finger_hits_never_the_list_around_it_or_a_t
     assert tapped(300, 1550) == "Row 4"  # under the toast
 
 
+def test_a_steppers_buttons_show_the_count_they_change_and_whether_it_is_the_goals(tmp_path) -> None:
+    """v10: a stepper's lines come as its label, "−", "+", then its value, and a line is scored
+    before the lines below it are read, so in v9 neither button could see the count. Now each
+    button shows its row's labels, and its own mark rises when the count becomes the goal's.
+    v9 checkpoints still read v9 lines. The screens are the expert's on a held-out reservation."""
+    from autoagent.perception.tree import ScreenTree
+    from autoagent.policy.compact import V9, render_screen
+    from emulator.training.demos import run_expert
+    from emulator.training.taskgen import generate
+
+    case = generate(1000001, "eval")
+    assert "3 guests" in case.goal
+    _, _, seen = run_expert(case, tmp_path)
+    lines_at = {}
+    for item in seen:
+        if item.hierarchy and "Guests 人数" in item.hierarchy:
+            screen = Screen.read(case.goal, item.hierarchy, item.size)
+            minus = next(text for text in screen.texts if text.startswith("− (Guests"))
+            lines_at[minus] = render_screen(screen)
+            old = Screen.of(case.goal, ScreenTree.from_xml(item.hierarchy), item.size, V9)
+            assert [line for line in render_screen(old) if "Guests" in line or line.endswith(("−", "+"))][:3] == [
+                "TextView Guests 人数 ~1", "Button* −", "Button* +"]
+    assert {"− (Guests 人数 2)", "− (Guests 人数 3)"} <= set(lines_at)
+    assert "Button* + (Guests 人数 2) ~1" in lines_at["− (Guests 人数 2)"]
+    assert "Button* + (Guests 人数 3) ~2" in lines_at["− (Guests 人数 3)"]
+    assert "Button* − (Guests 人数 3) ~2" in lines_at["− (Guests 人数 3)"]
+    with pytest.raises(ValueError, match="unknown prompt layout"):
+        Screen.of(case.goal, None, (1080, 2400), "autoagent-compact-v1")
+
+
 def _calendar_screens(seed: int, tmp_path) -> tuple[object, list[dict], list]:
     """A held-out hotel task's expert rows, and the screens it saw on the date picker."""
     from emulator.training.demos import rows_for_goal, run_expert

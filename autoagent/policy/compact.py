@@ -38,7 +38,9 @@ alone is no match (v5; v4 marked June's 14 and July's alike). An English "a" or 
 counts as one, as "一件" does, so a quantity stepper showing 1 is marked (v7, :func:`goal_keys`);
 "x3", "3x" and "×3" in the goal count three, the "a" of a set phrase ("thanks a lot") nothing, and
 "now" and "you" are no shared words ("I'll pay now" marked "Buy now") (v8). A rating or a price ("★ 4.3",
-"¥44.00") is one number, not the words "4" and "3" that marked a restaurant as the goal's "3 guests" (v9). A clickable element
+"¥44.00") is one number, not the words "4" and "3" that marked a restaurant as the goal's "3 guests" (v9). A button
+that shows one symbol ("−", "+") also shows the labels beside it, so a stepper's buttons read "+ (Guests 人数 2)" and
+carry the count's mark themselves (v10). A clickable element
 with no text of its own (a list row) shows the text inside it, since the row is what a tap must
 point at and its line comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
@@ -56,7 +58,11 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint,
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.perception.tree import ScreenTree, UINode
 
-FORMAT = "autoagent-compact-v9"
+FORMAT = "autoagent-compact-v10"
+# The layouts a checkpoint may name: v9's lines differ only in a one-symbol button's row labels,
+# and its checkpoints keep reading v9 prompts.
+V9 = "autoagent-compact-v9"
+FORMATS = (V9, FORMAT)
 # The tokens whose logits score the pointers: an element or a span's first word, a span's last word.
 PICK = "<|pick|>"
 PICK_END = "<|pick_end|>"
@@ -213,7 +219,8 @@ def _on_screen(node: UINode, size: tuple[int, int]) -> bool:
     return right > max(0, left) and bottom > max(0, top) and left < size[0] and top < size[1]
 
 
-def screen_elements(nodes: list[UINode], size: tuple[int, int]) -> tuple[list[UINode], list[str]]:
+def screen_elements(nodes: list[UINode], size: tuple[int, int],
+                    layout: str = FORMAT) -> tuple[list[UINode], list[str]]:
     """The nodes the model sees, in document order (labelled, clickable or scrollable, on
     screen), and the text each line shows.
 
@@ -230,6 +237,8 @@ def screen_elements(nodes: list[UINode], size: tuple[int, int]) -> tuple[list[UI
         if node.clickable and not text:
             text = " | ".join(later.label for later in visible[index + 1:index + 12]
                               if later.label and _inside(node, later))
+        elif node.clickable and _is_symbol(text) and layout != V9:
+            text = _with_row(node, text, visible[max(0, index - 6):index + 7])
         if not node.clickable and not node.scrollable and text and any(
                 holder.clickable and _inside(holder, node) and text in held
                 for holder, held in zip(kept[-12:], texts[-12:])):
@@ -239,6 +248,21 @@ def screen_elements(nodes: list[UINode], size: tuple[int, int]) -> tuple[list[UI
         if len(kept) == MAX_ELEMENTS:
             break
     return kept, texts
+
+
+def _is_symbol(text: str) -> bool:
+    text = text.strip()
+    return len(text) == 1 and not text.isalnum()
+
+
+def _with_row(button: UINode, text: str, near: list[UINode]) -> str:
+    """A one-symbol button ("−", "+") with the labels beside it in its row: a stepper's "+" then
+    reads "+ (Guests 人数 2)", so its own line shows the count it changes and whether that count
+    is the goal's (v10). Its row's value line comes after both buttons, and a line is scored
+    before the lines below it are read."""
+    beside = [other.label for other in near if other.parent == button.parent and other is not button
+              and other.label and not other.clickable and not _is_symbol(other.label)]
+    return f"{text} ({' '.join(beside)})" if beside else text
 
 
 def _inside(outer: UINode, inner: UINode) -> bool:
@@ -297,13 +321,15 @@ class Screen:
 
     @classmethod
     def read(cls, goal: str, hierarchy: str | None, size: tuple[int, int]) -> Screen:
-        """The screen of a recorded hierarchy (training rows keep only the XML)."""
+        """The screen of a recorded hierarchy (training rows keep only the XML), in today's layout."""
         return cls.of(goal, ScreenTree.from_xml(hierarchy) if hierarchy else None, size)
 
     @classmethod
-    def of(cls, goal: str, tree: ScreenTree | None, size: tuple[int, int]) -> Screen:
-        """The screen of an observation's tree."""
-        elements, texts = screen_elements(tree.nodes if tree else [], size)
+    def of(cls, goal: str, tree: ScreenTree | None, size: tuple[int, int], layout: str = FORMAT) -> Screen:
+        """The screen of an observation's tree, as a checkpoint of ``layout`` reads it."""
+        if layout not in FORMATS:
+            raise CompactError(f"unknown prompt layout {layout!r}; this version knows {', '.join(FORMATS)}")
+        elements, texts = screen_elements(tree.nodes if tree else [], size, layout)
         return cls(goal=goal, elements=elements, texts=texts, size=size)
 
     def element(self, number: int) -> UINode:

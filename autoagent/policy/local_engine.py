@@ -22,7 +22,7 @@ from typing import Any
 from autoagent.actions import Type
 from autoagent.grammar import UnparseableReply, parse_reply
 from autoagent.policy.base import Decision, PolicyError, StepInput, Turn
-from autoagent.policy.compact import FORMAT as COMPACT_FORMAT
+from autoagent.policy.compact import FORMATS as COMPACT_FORMATS
 from autoagent.policy.compact import (APP_NAMES, ELEMENT_REPLIES, CompactError, Pointed, Screen, build_prompt,
                                       decode_answer, element_flags, goal_span, join_answer, needs_element,
                                       needs_span, render_screen, summarize, takes)
@@ -55,9 +55,9 @@ def read_prompt_format(folder: Path) -> dict[str, Any] | None:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as err:
         raise PolicyError(f"{path} is damaged: {err}") from None
-    if meta.get("format") != COMPACT_FORMAT:
+    if meta.get("format") not in COMPACT_FORMATS:
         raise PolicyError(f"{path} asks for prompt format {meta.get('format')!r}; this version knows "
-                          f"{COMPACT_FORMAT!r}")
+                          f"{', '.join(map(repr, COMPACT_FORMATS))}")
     return meta
 
 
@@ -522,7 +522,7 @@ class LocalGLMPolicy:
     def _decide_compact(self, step: StepInput) -> Decision:
         started = time.perf_counter()
         obs = step.observation
-        screen = Screen.of(step.task, obs.tree, obs.size)
+        screen = Screen.of(step.task, obs.tree, obs.size, self.prompt_format["format"])
         # Earlier turns of this policy carry their summary as the thought (see below).
         done = [turn.thought for turn in step.history if turn.thought]
         prompt = build_prompt(screen, obs.app, step.step, done)

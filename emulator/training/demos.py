@@ -519,7 +519,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="--corrections: chance that the expert's move is played instead [default: 0.3]")
     parser.add_argument("--remark", metavar="FOLDER",
                         help="instead: copy FOLDER's rows (an earlier prompt layout's) into --out in this "
-                             "layout: match marks, goal words and the span answers that point into them")
+                             "layout: match marks, goal words and the span answers that point into them (a stored "
+                             "prompt keeps no rows, so v9's one-symbol buttons stay without theirs: collect again)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.remark:
