@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -405,6 +406,22 @@ def test_training_on_a_gpu_that_is_not_there_is_a_clear_error(data: Path, tmp_pa
                           str(tmp_path / "c"), "--device", "cuda"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "sees no CUDA GPU" in out.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_training_refuses_rows_of_another_prompt_layout(data: Path, tmp_path: Path) -> None:
+    """A checkpoint names one layout and reads only that at inference, so rows collected in
+    another (v9's steppers show no row) would train a model on lines it never meets."""
+    from autoagent.training.rows import check_layout
+
+    old = tmp_path / "v9"
+    shutil.copytree(data, old)
+    (old / "manifest.json").write_text(json.dumps({"format": FORMAT}), encoding="utf-8")
+    check_layout(old, FORMAT)  # today's rows pass
+    (old / "manifest.json").write_text(json.dumps({"format": "autoagent-compact-v9"}), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(old), "--out",
+                          str(tmp_path / "c"), "--steps", "1"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "prompt layout 'autoagent-compact-v9'" in out.stderr
+    assert "autoagent demos" in out.stderr and not (tmp_path / "c").exists()
 
 
 def test_the_compiled_language_model_computes_what_the_eager_one_does(data: Path) -> None:

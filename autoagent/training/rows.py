@@ -15,6 +15,22 @@ SPLIT_FILES = {"train": "train.jsonl", "eval": "heldout.jsonl"}
 DAGGER_FILE = "dagger.jsonl"
 
 
+def check_layout(data: str | Path, layout: str) -> None:
+    """Refuse rows written in another prompt layout than the one being trained: a checkpoint
+    names one layout and reads only that at inference. A folder without a manifest is not checked."""
+    manifest = Path(data) / "manifest.json"
+    if not manifest.is_file():
+        return
+    try:
+        written = json.loads(manifest.read_text(encoding="utf-8")).get("format")
+    except ValueError as err:
+        raise ValueError(f"{manifest} is damaged: {err}") from None
+    if written is not None and written != layout:
+        raise ValueError(f"{data} holds rows in prompt layout {written!r}, this training needs {layout!r}: "
+                         f"collect them again with `autoagent demos --out {data}` (or `--remark {data}` into a "
+                         "new folder)")
+
+
 def read_rows(path: str | Path) -> list[dict]:
     path = Path(path)
     if not path.is_file():

@@ -39,7 +39,7 @@ from typing import Any
 
 from autoagent.extras import require
 from autoagent.training.progress import clock
-from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, goal_decided, read_rows
+from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, check_layout, goal_decided, read_rows
 
 POLICY_FILE = "autoagent_policy.json"
 STATE_FILE = "training_state.pt"
@@ -515,6 +515,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         raise ValueError(f"unknown size {cfg.size!r}: use one of {', '.join(SIZES)}")
     check_device(cfg.device)
     data, out = Path(cfg.data), Path(cfg.out)
+    check_layout(data, FORMAT)
     rows = read_rows(data / SPLIT_FILES["train"])
     # A choice that only the goal makes (which of two buttons, which way a stepper goes) is about one
     # row in eight, and the one a small model learns last.
