@@ -9,7 +9,7 @@ import re
 import pytest
 
 from autoagent.actions import Type
-from autoagent.policy.compact import (Screen, build_prompt, decode_answer, encode_action, goal_span, goal_words,
+from autoagent.policy.compact import (FORMAT, Screen, build_prompt, decode_answer, encode_action, goal_span, goal_words,
                                       upgrade_row)
 from emulator import Phone
 
@@ -336,15 +336,15 @@ def test_a_steppers_buttons_show_the_count_they_change_and_whether_it_is_the_goa
         Screen.of(case.goal, None, (1080, 2400), "autoagent-compact-v1")
 
 
-def _calendar_screens(seed: int, tmp_path) -> tuple[object, list[dict], list]:
-    """A held-out hotel task's expert rows, and the screens it saw on the date picker."""
+def _calendar_screens(seed: int, tmp_path, layout: str = FORMAT) -> tuple[object, list[dict], list]:
+    """A held-out hotel task's expert rows (prompts in ``layout``), and the screens it saw on the date picker."""
     from emulator.training.demos import rows_for_goal, run_expert
     from emulator.training.taskgen import generate
 
     case = generate(seed, "eval")
     assert case.family == "hotel"
     _, _, seen = run_expert(case, tmp_path)
-    rows = rows_for_goal(case, case.goal, seen, 0) or []
+    rows = rows_for_goal(case, case.goal, seen, 0, layout) or []
     on_calendar = [i for i, item in enumerate(seen) if item.hierarchy and "day_2025-06-01" in item.hierarchy]
     assert on_calendar, "the expert never opened the date picker"
     return case, [rows[i] for i in on_calendar], [seen[i] for i in on_calendar]
@@ -381,7 +381,7 @@ def test_the_shipped_policy_picks_the_day_in_the_goals_month(tmp_path) -> None:
     policy = LocalGLMPolicy(embedded_checkpoint(), device="cpu")
     rows = []
     for seed in (1000083, 1000088, 1000089, 1000094):
-        rows += _calendar_screens(seed, tmp_path)[1]
+        rows += _calendar_screens(seed, tmp_path, policy.prompt_format["format"])[1]
     taps = [row for row in rows if row["target"].startswith("tap")]
     assert len(taps) >= 8
     assert [policy.answer(row["prompt"]) for row in taps] == [row["target"] for row in taps]

@@ -100,7 +100,7 @@ def test_the_shipped_policy_scrolls_a_restaurant_list_that_hides_the_goals_resta
     for seed in (1000002, 1000025, 1000049, 1000132):
         case = generate(seed, "eval")
         _, _, seen = run_expert(case, tmp_path)
-        rows = rows_for_goal(case, case.goal, seen, 0) or []
+        rows = rows_for_goal(case, case.goal, seen, 0, policy.prompt_format["format"]) or []
         scrolls += [row for row in rows if row["target"].startswith("swipe")]
     assert len(scrolls) >= 4, [row["target"] for row in scrolls]
     answers = [policy.answer(row["prompt"]) for row in scrolls]

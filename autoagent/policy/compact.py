@@ -320,9 +320,9 @@ class Screen:
     size: tuple[int, int]
 
     @classmethod
-    def read(cls, goal: str, hierarchy: str | None, size: tuple[int, int]) -> Screen:
-        """The screen of a recorded hierarchy (training rows keep only the XML), in today's layout."""
-        return cls.of(goal, ScreenTree.from_xml(hierarchy) if hierarchy else None, size)
+    def read(cls, goal: str, hierarchy: str | None, size: tuple[int, int], layout: str = FORMAT) -> Screen:
+        """The screen of a recorded hierarchy (training rows keep only the XML)."""
+        return cls.of(goal, ScreenTree.from_xml(hierarchy) if hierarchy else None, size, layout)
 
     @classmethod
     def of(cls, goal: str, tree: ScreenTree | None, size: tuple[int, int], layout: str = FORMAT) -> Screen:

@@ -145,12 +145,13 @@ def demo_row(case: TaskCase, goal: str, step: int, variant: str, source: str, pr
             "prompt": prompt, "target": target}
 
 
-def rows_for_goal(case: TaskCase, goal: str, seen: list[SeenStep], variant: int) -> list[dict] | None:
-    """The rows of one episode under ``goal``; None if a step has no compact answer."""
+def rows_for_goal(case: TaskCase, goal: str, seen: list[SeenStep], variant: int,
+                  layout: str = FORMAT) -> list[dict] | None:
+    """The rows of one episode under ``goal`` (prompts in ``layout``); None if a step has no compact answer."""
     rows: list[dict] = []
     done: list[str] = []
     for item in seen:
-        screen = Screen.read(goal, item.hierarchy, item.size)
+        screen = Screen.read(goal, item.hierarchy, item.size, layout)
         answer = encode_action(item.action, screen)
         if answer is None:
             return None
