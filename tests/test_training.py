@@ -22,8 +22,9 @@ pytest.importorskip("transformers")
 from autoagent.perception.observation import Observation
 from autoagent.policy.compact import (FORMAT, Screen, build_prompt, decode_answer, goal_words, pointer_places,
                                       split_answer, summarize)
+from autoagent.policy.local_engine import POLICY_FILE
 from autoagent.training.rows import read_rows
-from autoagent.training.train import POLICY_FILE, STATE_FILE, TrainConfig, lr_at, train
+from autoagent.training.train import STATE_FILE, TrainConfig, lr_at, train
 from emulator.training import demos, phrasing, taskgen
 from emulator.training.evaluate import compare, evaluate, table, wilson_interval
 
@@ -885,3 +886,13 @@ def test_heads_cli_fits_the_heads_alone_and_the_engine_uses_them(checkpoint, dat
         run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--data", str(data),
                               "--out", str(tmp_path / "y"), *extra], capture_output=True, text=True, timeout=300)
         assert run.returncode == 2 and "--element-passes is a number of passes" in run.stderr, extra
+    # A damaged policy file in --init is one line of error, for the heads and for the model alike.
+    damaged = tmp_path / "damaged"
+    shutil.copytree(out, damaged)
+    (damaged / POLICY_FILE).write_text('{"format": "autoagent-compact', encoding="utf-8")
+    for mode in (["--heads"], ["--steps", "2"]):
+        run = subprocess.run([sys.executable, "-m", "autoagent", "train", *mode, "--init", str(damaged), "--data",
+                              str(data), "--out", str(tmp_path / "z"), "--no-compile"], capture_output=True, text=True,
+                             timeout=300)
+        assert run.returncode == 2 and f"{damaged / POLICY_FILE} is damaged" in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr

@@ -40,9 +40,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autoagent.policy.local_engine import POLICY_FILE, read_prompt_format
 from autoagent.training.progress import Progress, clock
 from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, check_layout, read_rows
-from autoagent.training.train import (POLICY_FILE, STATE_FILE, Example, batches, collate, compile_language_model,
+from autoagent.training.train import (STATE_FILE, Example, batches, collate, compile_language_model,
                                       encode_rows, hidden_states, load_tokenizer, swap_in)
 
 PASSES = 12
@@ -330,7 +331,7 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
         raise ValueError(f"--init {init} is not a checkpoint written by autoagent train")
     if out.exists() and any(out.iterdir()) and not (out / POLICY_FILE).is_file():
         raise ValueError(f"{out} holds other files; give an empty folder or an earlier checkpoint")
-    check_layout(data, json.loads((init / POLICY_FILE).read_text(encoding="utf-8")).get("format", ""))
+    check_layout(data, (read_prompt_format(init) or {}).get("format", ""))
     started = time.perf_counter()
     torch.set_num_threads(threads)
     rows = read_rows(data / SPLIT_FILES["train"])

@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from autoagent.extras import require
+from autoagent.policy.base import PolicyError
+from autoagent.policy.local_engine import POLICY_FILE, read_prompt_format
 from autoagent.training.progress import clock
 from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, check_layout, goal_decided, read_rows
 
-POLICY_FILE = "autoagent_policy.json"
 STATE_FILE = "training_state.pt"
 
 
@@ -553,7 +554,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         log(f"starting from the weights of {cfg.init}")
         from autoagent.policy.goal_heads import HEAD_KEYS
 
-        policy = json.loads((Path(cfg.init) / POLICY_FILE).read_text(encoding="utf-8"))
+        policy = read_prompt_format(Path(cfg.init)) or {}
         size = policy.get("size", size)
         if any(policy.get(key) for key in HEAD_KEYS):
             # The heads were fitted to these weights' hidden states; once they move they no longer fit.
@@ -782,7 +783,7 @@ def _report(run: Callable[[Callable[[str], None]], dict[str, Any]], hidden: str,
     JSON line on stdout; bad input is one line of error (exit 2), Ctrl-C says what is kept."""
     try:
         summary = run(lambda line: print(line, file=sys.stderr, flush=True))
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, PolicyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
