@@ -19,8 +19,7 @@ RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "cpu.sh"
 
 
 def test_the_cpu_recipe_writes_a_policy_with_its_goal_heads(tmp_path: Path) -> None:
-    from autoagent.policy.local_engine import LocalGLMPolicy
-    from autoagent.policy.local_engine import POLICY_FILE
+    from autoagent.policy.local_engine import POLICY_FILE, LocalGLMPolicy
 
     env = os.environ | {"TRAIN_EPISODES": "3", "PHRASINGS": "1", "HELD_OUT_EPISODES": "2", "TRAIN_MINUTES": "0.2",
                         "ELEMENT_PASSES": "2", "EVAL_EVERY": "7", "MODEL_SIZE": "tiny", "PYTHON": sys.executable,

@@ -327,11 +327,12 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
     from autoagent.policy.pointers import pointer_vectors
 
     init, data, out = Path(init), Path(data), Path(out)
-    if not (init / POLICY_FILE).is_file():
+    policy = read_prompt_format(init)
+    if policy is None:
         raise ValueError(f"--init {init} is not a checkpoint written by autoagent train")
     if out.exists() and any(out.iterdir()) and not (out / POLICY_FILE).is_file():
         raise ValueError(f"{out} holds other files; give an empty folder or an earlier checkpoint")
-    check_layout(data, (read_prompt_format(init) or {}).get("format", ""))
+    check_layout(data, policy["format"])
     started = time.perf_counter()
     torch.set_num_threads(threads)
     rows = read_rows(data / SPLIT_FILES["train"])

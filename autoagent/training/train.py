@@ -547,14 +547,14 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         size = json.loads((out / POLICY_FILE).read_text(encoding="utf-8")).get("size", size)
         log(f"resuming {out} at step {start_step}")
     elif cfg.init:
-        if not (Path(cfg.init) / POLICY_FILE).is_file():
+        policy = read_prompt_format(Path(cfg.init))  # before the weights: a damaged file is an error at once
+        if policy is None:
             raise ValueError(f"--init {cfg.init} is not a checkpoint written by autoagent train")
         tokenizer = load_tokenizer(Path(cfg.init))
         model = Glm4vForConditionalGeneration.from_pretrained(cfg.init, local_files_only=True, dtype=torch.float32)
         log(f"starting from the weights of {cfg.init}")
         from autoagent.policy.goal_heads import HEAD_KEYS
 
-        policy = read_prompt_format(Path(cfg.init)) or {}
         size = policy.get("size", size)
         if any(policy.get(key) for key in HEAD_KEYS):
             # The heads were fitted to these weights' hidden states; once they move they no longer fit.
