@@ -311,29 +311,85 @@ def test_a_steppers_buttons_show_the_count_they_change_and_whether_it_is_the_goa
     before the lines below it are read, so in v9 neither button could see the count. Now each
     button shows its row's labels, and its own mark rises when the count becomes the goal's.
     v9 checkpoints still read v9 lines. The screens are the expert's on a held-out reservation."""
-    from autoagent.perception.tree import ScreenTree
-    from autoagent.policy.compact import V9, render_screen
-    from emulator.training.demos import run_expert
-    from emulator.training.taskgen import generate
+    from autoagent.policy.compact import V9, V10, render_screen
 
-    case = generate(1000001, "eval")
-    assert "3 guests" in case.goal
-    _, _, seen = run_expert(case, tmp_path)
+    case, screens = _guest_screens(tmp_path)
     lines_at = {}
-    for item in seen:
-        if item.hierarchy and "Guests 人数" in item.hierarchy:
-            screen = Screen.read(case.goal, item.hierarchy, item.size)
-            minus = next(text for text in screen.texts if text.startswith("− (Guests"))
-            lines_at[minus] = render_screen(screen)
-            old = Screen.of(case.goal, ScreenTree.from_xml(item.hierarchy), item.size, V9)
-            assert [line for line in render_screen(old) if "Guests" in line or line.endswith(("−", "+"))][:3] == [
-                "TextView Guests 人数 ~1", "Button* −", "Button* +"]
+    for hierarchy, size in screens:
+        screen = Screen.read(case.goal, hierarchy, size, V10)
+        minus = next(text for text in screen.texts if text.startswith("− (Guests"))
+        lines_at[minus] = render_screen(screen)
+        old = Screen.read(case.goal, hierarchy, size, V9)
+        assert [line for line in render_screen(old) if "Guests" in line or line.endswith(("−", "+"))][:3] == [
+            "TextView Guests 人数 ~1", "Button* −", "Button* +"]
     assert {"− (Guests 人数 2)", "− (Guests 人数 3)"} <= set(lines_at)
     assert "Button* + (Guests 人数 2) ~1" in lines_at["− (Guests 人数 2)"]
     assert "Button* + (Guests 人数 3) ~2" in lines_at["− (Guests 人数 3)"]
     assert "Button* − (Guests 人数 3) ~2" in lines_at["− (Guests 人数 3)"]
     with pytest.raises(ValueError, match="unknown prompt layout"):
         Screen.of(case.goal, None, (1080, 2400), "autoagent-compact-v1")
+
+
+def _guest_screens(tmp_path) -> tuple[object, list[tuple[str, tuple[int, int]]]]:
+    """A held-out reservation for 3 (the stepper starts at 2): the expert's screens that show the guests stepper."""
+    from emulator.training.demos import run_expert
+    from emulator.training.taskgen import generate
+
+    case = generate(1000001, "eval")
+    assert "3 guests" in case.goal
+    _, _, seen = run_expert(case, tmp_path)
+    return case, [(item.hierarchy, item.size) for item in seen if item.hierarchy and "Guests 人数" in item.hierarchy]
+
+
+def test_a_people_steppers_buttons_say_which_way_the_goals_party_lies(tmp_path) -> None:
+    """v11: with the count at 2 and the goal for 3, both buttons of the guests stepper say "up";
+    at 3 they say "=". A room or a dish's stepper gets no direction. A v10 row remarked into
+    v11 reads as v11 renders the same screen, and back again."""
+    from autoagent.policy.compact import V10, direction_mark, remark_prompt, render_screen
+
+    case, screens = _guest_screens(tmp_path)
+    lines_at = {}
+    for hierarchy, size in screens:
+        screen = Screen.read(case.goal, hierarchy, size)
+        assert screen.layout == FORMAT
+        minus = next(text for text in screen.texts if text.startswith("− (Guests"))
+        lines_at[minus] = render_screen(screen)
+        today = build_prompt(screen, "Restaurant", 4, [])
+        before = build_prompt(Screen.read(case.goal, hierarchy, size, V10), "Restaurant", 4, [])
+        assert today != before and remark_prompt(before) == today and remark_prompt(today, V10) == before
+    assert "Button* − (Guests 人数 2) up ~1" in lines_at["− (Guests 人数 2)"]
+    assert "Button* + (Guests 人数 2) up ~1" in lines_at["− (Guests 人数 2)"]
+    assert "Button* + (Guests 人数 3) = ~2" in lines_at["− (Guests 人数 3)"]
+    fewer = Screen.read(case.goal.replace("3 guests", "1 guests"), screens[0][0], screens[0][1])
+    assert "Button* + (Guests 人数 2) down ~1" in render_screen(fewer)
+    assert [direction_mark(line, 3) for line in ("+ (Adults 成人 1)", "+ (Rooms 房间 1)", "+ (Quantity 数量 1)")] == [
+        " up", "", ""]
+    assert direction_mark("+ (Guests 人数 2)", None) == ""  # a goal without one party size: no direction
+
+
+@pytest.mark.parametrize("split", ["train", "eval"])
+def test_the_goals_party_size_is_its_one_small_number(split: str) -> None:
+    """goal_party reads the party of every generated hotel and table goal in both splits
+    (held-out wordings, spoken and hurried styles, other wordings included), and gives
+    nothing where a goal names several small numbers or none."""
+    from autoagent.policy.compact import goal_party
+    from emulator.training.taskgen import generate, rephrasings
+
+    checked = 0
+    for seed in range(1000000 if split == "eval" else 0, (1000000 if split == "eval" else 0) + 600):
+        case = generate(seed, split)
+        party = getattr(case.spec, "adults", None) or getattr(case.spec, "party", None)
+        if case.family not in ("hotel", "reserve"):
+            continue
+        for goal in [case.goal, *rephrasings(case, 2)]:
+            assert goal_party(goal) == party, goal
+            checked += 1
+    assert checked > 150
+    assert goal_party("book a table for two tomorrow at 19:30") == 2
+    assert goal_party("订一间杭州的豪华大床房，两位成人，2025年6月15日至16日") == 2
+    assert goal_party("Book the Hilton for 3 adults, 2 rooms") is None
+    assert goal_party("text 13911112222 that the rating is 4.5") is None
+    assert goal_party("buy a white t-shirt in size m") is None
 
 
 def _calendar_screens(seed: int, tmp_path, layout: str = FORMAT) -> tuple[object, list[dict], list]:

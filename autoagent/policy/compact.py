@@ -40,7 +40,10 @@ counts as one, as "一件" does, so a quantity stepper showing 1 is marked (v7, 
 "now" and "you" are no shared words ("I'll pay now" marked "Buy now") (v8). A rating or a price ("★ 4.3",
 "¥44.00") is one number, not the words "4" and "3" that marked a restaurant as the goal's "3 guests" (v9). A button
 that shows one symbol ("−", "+") also shows the labels beside it, so a stepper's buttons read "+ (Guests 人数 2)" and
-carry the count's mark themselves (v10). A clickable element
+carry the count's mark themselves (v10). A stepper in a row about people ("Adults 成人", "Guests 人数") also says
+which way the goal's party lies from the count it shows: "+ (Guests 人数 2) up" when the goal is for more, "down"
+when for fewer, "=" when the count is the goal's (v11, :func:`goal_party`); a small model copied the usual presses
+instead of comparing two numbers. A clickable element
 with no text of its own (a list row) shows the text inside it, since the row is what a tap must
 point at and its line comes before its children's. The status bar, the navigation bar and the single-letter keys
 of the on-screen keyboard are left out: the agent types with ``type``.
@@ -58,11 +61,12 @@ from autoagent.actions import Action, Back, Finish, Home, Launch, RelativePoint,
 from autoagent.geometry import to_pixels, to_relative
 from autoagent.perception.tree import ScreenTree, UINode
 
-FORMAT = "autoagent-compact-v10"
-# The layouts a checkpoint may name: v9's lines differ only in a one-symbol button's row labels,
-# and its checkpoints keep reading v9 prompts.
+FORMAT = "autoagent-compact-v11"
+# The layouts a checkpoint may name, each read as it was trained: v9's lines lack a one-symbol
+# button's row labels, v10's a people stepper's direction mark.
 V9 = "autoagent-compact-v9"
-FORMATS = (V9, FORMAT)
+V10 = "autoagent-compact-v10"
+FORMATS = (V9, V10, FORMAT)
 # The tokens whose logits score the pointers: an element or a span's first word, a span's last word.
 PICK = "<|pick|>"
 PICK_END = "<|pick_end|>"
@@ -177,6 +181,33 @@ def goal_keys(goal: str) -> set[str]:
     return keys
 
 
+def goal_party(goal: str) -> int | None:
+    """How many people the goal is for: its one small number once dates, times, prices and
+    ratings are set aside ("table for 4 at 19:00 on June 14", "2位成人，2025年6月20日入住"); failing
+    a digit, one number word ("for two") or one Chinese numeral before 位, 人 or 名 ("两位成人").
+    None when the goal names no such number or several: a direction read from a wrong number
+    would push the count the wrong way, and no mark leaves the model to read the goal itself."""
+    lowered = goal.lower()
+    for pattern in (_TIME, _DECIMAL, _DATE_NUMERIC, _DATE_ZH, _DATE_EN, _DAY_ZH):
+        lowered = pattern.sub(" ", lowered)
+    found = {int(number) for number in _SMALL_NUMBER.findall(lowered)} - {0}
+    if not found:
+        found = {int(_NUMBER_WORDS[word]) for word in _ASCII_WORD.findall(lowered) if word in _NUMBER_WORDS}
+    if not found:
+        found = {_NUMERALS_ZH[numeral] for numeral in _PEOPLE_ZH.findall(goal)}
+    return found.pop() if len(found) == 1 else None
+
+
+def direction_mark(shown: str, party: int | None) -> str:
+    """`` up``, `` down`` or `` =`` after a people stepper's button: where the goal's party
+    lies from the count the button's row shows (v11). Other lines get nothing."""
+    stepper = _STEPPER_LINE.match(shown)
+    if party is None or stepper is None or not _PEOPLE_ROW.search(stepper[1]):
+        return ""
+    count = int(stepper[2])
+    return " up" if party > count else " down" if party < count else " ="
+
+
 def _date_keys(month: int, day: int) -> set[str]:
     return {f"{month}/{day}", str(day)} if 1 <= month <= 12 and 1 <= day <= 31 else set()
 
@@ -202,6 +233,13 @@ _ONE_EN = re.compile(r"\b(?:a|an)\b(?!\s+(?:lot|chance|favou?r|dear|moment|bit|s
 _BUY_ZH = re.compile(r"(?:^|想|要|帮我|给我|替我|请|去)买|购买|下单")  # a request to buy, not a message saying "买牛奶"
 # "x3", "3x" and "×3" ask for three, as a menu or a receipt writes a quantity.
 _TIMES_COUNT = re.compile(r"(?<![a-z0-9])(?:[x×]\s?(\d{1,2})|(\d{1,2})\s?[x×])(?![a-z0-9])")
+# A party is a handful of people: a larger number is a price, a year or a phone number's end.
+_SMALL_NUMBER = re.compile(r"(?<![\d:/])(\d{1,2})(?![\d:/])")
+_DAY_ZH = re.compile(r"\d{1,2}[日号]")  # a day whose month went before: "6月15日至16日"
+_PEOPLE_ZH = re.compile(r"([一两二三四五六七八九十])(?=个?[位人名])")
+# A one-symbol button's line as v10 shows it, "+ (Guests 人数 2)": its row's labels and the count.
+_STEPPER_LINE = re.compile(r"^[−+\-] \((.*) (\d+)\)$")
+_PEOPLE_ROW = re.compile(r"adult|guest|people|person|party|成人|人数|客人", re.I)
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10"}
 
@@ -276,10 +314,10 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
 
 
-def render_element(node: UINode, text: str, goal_keys: set[str]) -> str:
+def render_element(node: UINode, text: str, goal_keys: set[str], party: int | None = None) -> str:
     flags = "".join(("*" if node.clickable else "", "^" if node.focused else "", "#" if node.scrollable else "",
                      "+" if node.checked or node.selected else "", "!" if not node.enabled else ""))
-    return element_line(node.cls.rsplit(".", 1)[-1] + flags, _clip(text), _keys_for_day(node, goal_keys))
+    return element_line(node.cls.rsplit(".", 1)[-1] + flags, _clip(text), _keys_for_day(node, goal_keys), party)
 
 
 _ISO_DATE = re.compile(r"(?<![\d-])\d{4}-(\d{1,2})-(\d{1,2})(?![\d-])")
@@ -297,9 +335,10 @@ def _keys_for_day(node: UINode, goal_keys: set[str]) -> set[str]:
     return goal_keys - {str(day) for _, day in days}
 
 
-def element_line(head: str, shown: str, goal_keys: set[str]) -> str:
-    """One element's line: its class and flags, the text it shows, its match mark."""
-    return f"{head} {shown}{match_mark(shown, goal_keys)}".rstrip()
+def element_line(head: str, shown: str, goal_keys: set[str], party: int | None = None) -> str:
+    """One element's line: its class and flags, the text it shows, a people stepper's
+    direction (:func:`direction_mark`; ``party`` None for none), its match mark."""
+    return f"{head} {shown}{direction_mark(shown, party)}{match_mark(shown, goal_keys)}".rstrip()
 
 
 def match_mark(shown: str, goal_keys: set[str]) -> str:
@@ -318,6 +357,7 @@ class Screen:
     elements: list[UINode]
     texts: list[str]  # what each element's line shows
     size: tuple[int, int]
+    layout: str = FORMAT  # the prompt layout its lines are rendered in
 
     @classmethod
     def read(cls, goal: str, hierarchy: str | None, size: tuple[int, int], layout: str = FORMAT) -> Screen:
@@ -330,7 +370,7 @@ class Screen:
         if layout not in FORMATS:
             raise CompactError(f"unknown prompt layout {layout!r}; this version knows {', '.join(FORMATS)}")
         elements, texts = screen_elements(tree.nodes if tree else [], size, layout)
-        return cls(goal=goal, elements=elements, texts=texts, size=size)
+        return cls(goal=goal, elements=elements, texts=texts, size=size, layout=layout)
 
     def element(self, number: int) -> UINode:
         if not 1 <= number <= len(self.elements):
@@ -340,8 +380,13 @@ class Screen:
 
 def render_screen(screen: Screen) -> list[str]:
     """The element lines of the prompt: what the model sees of the screen, one line an element."""
-    keys = goal_keys(screen.goal)
-    return [render_element(node, text, keys) for node, text in zip(screen.elements, screen.texts)]
+    keys, party = goal_keys(screen.goal), _party_for(screen.goal, screen.layout)
+    return [render_element(node, text, keys, party) for node, text in zip(screen.elements, screen.texts)]
+
+
+def _party_for(goal: str, layout: str) -> int | None:
+    """The party size that people steppers' directions compare with: none before v11."""
+    return None if layout in (V9, V10) else goal_party(goal)
 
 
 def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) -> str:
@@ -356,6 +401,12 @@ def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) ->
 
 
 _MARK = re.compile(r" ~\d$")
+_DIRECTION = re.compile(r"^(\S+ [−+\-] \(.* \d+\)) (?:up|down|=)$")
+
+
+def _unmarked(line: str) -> str:
+    """An element line without its match mark and, on a stepper's line, its direction ("Sign up" keeps its word)."""
+    return _DIRECTION.sub(r"\1", _MARK.sub("", line))
 
 
 def _screen_header(lines: list[str]) -> int:
@@ -406,17 +457,19 @@ def _old_span_chars(goal: str, words: list[str], span: tuple[int, int]) -> tuple
     return places[span[0]][0], places[span[1]][1]
 
 
-def remark_prompt(prompt: str) -> str:
-    """A prompt of an earlier layout with its element lines' match marks recomputed: what
-    differs between layouts that only changed how goal and screen words are matched. A prompt
-    keeps no descriptions, so calendar days of months the goal does not name keep their v4
-    mark; rows of date pickers are best collected again (``autoagent demos``)."""
+def remark_prompt(prompt: str, layout: str = FORMAT) -> str:
+    """A prompt of an earlier layout with its element lines' match marks and stepper directions
+    recomputed for ``layout``: what differs between layouts that only changed how goal and
+    screen words are matched. A prompt keeps no descriptions, so calendar days of months the
+    goal does not name keep their v4 mark; rows of date pickers are best collected again
+    (``autoagent demos``)."""
     lines = prompt.split("\n")
     header = _screen_header(lines)
-    keys = goal_keys(lines[0].removeprefix("goal: "))
+    goal = lines[0].removeprefix("goal: ")
+    keys, party = goal_keys(goal), _party_for(goal, layout)
     for number in range(header + 1, len(lines) - 1):
-        head, _, shown = _MARK.sub("", lines[number]).partition(" ")
-        lines[number] = element_line(head, shown, keys)
+        head, _, shown = _unmarked(lines[number]).partition(" ")
+        lines[number] = element_line(head, shown, keys, party)
     return "\n".join(lines)
 
 
