@@ -64,6 +64,18 @@ def test_task_generation_is_seeded_and_keeps_holdouts_apart() -> None:
         taskgen.generate(0, "eval")
 
 
+def test_a_cases_other_wordings_ask_for_what_it_asks_even_where_its_family_was_named() -> None:
+    """Rephrasings replay a seed's draws; a case whose family the caller named used to skip the
+    family draw, so its rephrasings asked for another hotel than the case did."""
+    from autoagent.policy.compact import goal_party
+
+    for seed in range(20):
+        case = taskgen.generate(seed, "train", family="hotel")
+        wanted = case.spec.adults  # type: ignore[attr-defined]
+        assert goal_party(case.goal) == wanted
+        assert [goal_party(goal) for goal in taskgen.rephrasings(case, 3)] == [wanted] * 3, case.goal
+
+
 def test_training_wordings_never_use_a_held_out_core_opener_or_closer() -> None:
     goals = [taskgen.generate(seed, "train") for seed in range(300)]
     for case in goals:
@@ -221,6 +233,16 @@ def test_resume_continues_from_the_saved_step(checkpoint, data: Path, tmp_path: 
     resumed = train(cfg, log=lines.append)
     assert lines[0] == f"resuming {copy} at step 40"
     assert resumed["steps"] == 44
+    # A damaged policy file in the folder to resume is one line of error, before any weights load.
+    (copy / POLICY_FILE).write_text('{"format": ', encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "autoagent", "train", "--resume", "--data", str(data), "--out",
+                          str(copy), "--steps", "48", "--size", "tiny", "--no-compile"], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 2 and f"{copy / POLICY_FILE} is damaged" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    (copy / POLICY_FILE).unlink()
+    with pytest.raises(ValueError, match="no autoagent_policy.json"):
+        train(cfg, log=lines.append)
 
 
 def test_the_local_engine_builds_the_training_prompt_and_acts(checkpoint, data: Path) -> None:

@@ -540,11 +540,15 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     if cfg.resume and cfg.init:
         raise ValueError("--resume continues --out; --init starts a new run from another checkpoint: pick one")
     if cfg.resume and (out / STATE_FILE).is_file():
+        policy = read_prompt_format(out)  # before the weights: a damaged file is an error at once
+        if policy is None:
+            raise ValueError(f"--resume {out} holds a training state but no {POLICY_FILE}: not a checkpoint "
+                             "written by autoagent train")
         tokenizer = load_tokenizer(out)
         model = Glm4vForConditionalGeneration.from_pretrained(out, local_files_only=True, dtype=torch.float32)
         state = torch.load(out / STATE_FILE, weights_only=False, map_location=cfg.device)
         start_step = state["step"]
-        size = json.loads((out / POLICY_FILE).read_text(encoding="utf-8")).get("size", size)
+        size = policy.get("size", size)
         log(f"resuming {out} at step {start_step}")
     elif cfg.init:
         policy = read_prompt_format(Path(cfg.init))  # before the weights: a damaged file is an error at once

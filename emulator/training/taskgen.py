@@ -146,11 +146,10 @@ def generate(seed: int, split: str = "train", family: str | None = None) -> Task
     allowed = TRAIN_SEEDS if split == "train" else EVAL_SEEDS
     if seed not in allowed:
         raise ValueError(f"seed {seed} is not a {split} seed ({allowed.start}..{allowed.stop - 1})")
-    rng = random.Random(f"taskgen:{seed}")
-    family = family or FAMILIES[rng.randrange(len(FAMILIES))]
-    if family not in FAMILIES:
+    if family is not None and family not in FAMILIES:
         raise ValueError(f"unknown task family {family!r}: use one of {', '.join(FAMILIES)}")
-    lang = rng.choice(("en", "zh"))
+    rng, drawn, lang = _draws(seed)
+    family = family or drawn
     spec, words, check, app, payment = _BUILDERS[family](rng)
     goal_en, core_en = compose(family, "en", words["en"], rng, split)
     goal_zh, core_zh = compose(family, "zh", words["zh"], rng, split)
@@ -170,9 +169,7 @@ def generate(seed: int, split: str = "train", family: str | None = None) -> Task
 
 def rephrasings(case: TaskCase, count: int) -> list[str]:
     """Other wordings of the same request in the case's language (same slots, same split rules)."""
-    rng = random.Random(f"taskgen:{case.task.seed}")
-    rng.randrange(len(FAMILIES))
-    rng.choice(("en", "zh"))
+    rng, _, _ = _draws(case.task.seed)
     _, words, _, _, _ = _BUILDERS[case.family](rng)
     goals = []
     for k in range(count):
@@ -180,6 +177,14 @@ def rephrasings(case: TaskCase, count: int) -> list[str]:
                           case.split)
         goals.append(goal)
     return goals
+
+
+def _draws(seed: int) -> tuple[random.Random, str, str]:
+    """A seed's first draws, its family and language, and the generator that goes on to its slots.
+    The family is drawn even where a caller names one, so that a case and its rephrasings read the same slots."""
+    rng = random.Random(f"taskgen:{seed}")
+    family = FAMILIES[rng.randrange(len(FAMILIES))]
+    return rng, family, rng.choice(("en", "zh"))
 
 
 def cases(split: str, count: int, start: int | None = None) -> list[TaskCase]:
