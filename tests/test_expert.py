@@ -155,7 +155,7 @@ def test_a_name_is_typed_as_the_goal_writes_it_even_beside_chinese_text(tmp_path
     from autoagent.actions import Type
     from emulator.apps.messages_expert import SendMessage
 
-    case = generate(505, "train", family="message")  # no earlier conversation: the To: field is typed
+    case = generate(519, "train", family="message")  # no earlier conversation: the To: field is typed
     assert isinstance(case.spec, SendMessage) and not case.spec.via_contacts
     assert "zhang wei" in case.goal and "张伟" not in case.goal and "面试顺利" in case.goal
     result, phone, _ = run(case.task, case.task.seed, False, case.goal, tmp_path)
