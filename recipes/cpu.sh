@@ -7,7 +7,7 @@
 #   autoagent eval --checkpoint runs/cpu/policy --tasks 200 --start 1000600
 #
 # Sizes can be changed for a quick trial; the defaults are the measured recipe:
-#   TRAIN_EPISODES=4000 PHRASINGS=2 HELD_OUT_EPISODES=200 TRAIN_MINUTES=44 MODEL_SIZE=small
+#   TRAIN_EPISODES=4000 PHRASINGS=2 HELD_OUT_EPISODES=200 TRAIN_MINUTES=50 MODEL_SIZE=small
 #   EVAL_EVERY=1000 LEARNING_RATE=1e-3 PYTHON=python3
 #   FORK_MINUTES=10 FORK_REPEAT=5: the model again from its weights (peak 3e-4), the rows where the goal alone decides
 #   (a screen that other goals' demonstrations answered otherwise) seen FORK_REPEAT times a pass; 0 minutes: no stage
@@ -46,7 +46,7 @@ out=$1
 episodes=${TRAIN_EPISODES:-4000}
 held_out=${HELD_OUT_EPISODES:-200}
 phrasings=${PHRASINGS:-2}  # other wordings of each episode's goal: the same screens, other words
-minutes=${TRAIN_MINUTES:-44}   # the model's share; collection and the heads take the rest
+minutes=${TRAIN_MINUTES:-50}   # the model's share; collection and the heads take the rest
 element_passes=${ELEMENT_PASSES:-0}  # 0: no element head (its reading and 6 passes took 15 minutes here)
 fork_minutes=${FORK_MINUTES:-10}
 fork_repeat=${FORK_REPEAT:-5}

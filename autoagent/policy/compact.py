@@ -401,7 +401,8 @@ def build_prompt(screen: Screen, app: str | None, step: int, done: list[str]) ->
 
 
 _MARK = re.compile(r" ~\d$")
-_DIRECTION = re.compile(r"^(\S+ [−+\-] \(.* \d+\)) (?:up|down|=)$")
+# A stepper line as render_screen writes it: its head ("Button*"), the stepper itself, the direction word.
+_DIRECTION = re.compile(r"^(\S+ " + _STEPPER_LINE.pattern.strip("^$") + r") (?:up|down|=)$")
 
 
 def _unmarked(line: str) -> str:

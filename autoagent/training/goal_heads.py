@@ -40,11 +40,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autoagent.policy.local_engine import POLICY_FILE, read_prompt_format
+from autoagent.policy.local_engine import POLICY_FILE
 from autoagent.training.progress import Progress, clock
 from autoagent.training.rows import DAGGER_FILE, SPLIT_FILES, check_layout, read_rows
 from autoagent.training.train import (STATE_FILE, Example, batches, collate, compile_language_model,
-                                      encode_rows, hidden_states, load_tokenizer, swap_in)
+                                      encode_rows, hidden_states, load_tokenizer, swap_in,
+                                      trained_policy)
 
 PASSES = 12
 ELEMENT_PASSES = 6  # its rows are many more, and the hard ones repeated
@@ -327,9 +328,7 @@ def train_goal_heads(init: Path, data: Path, out: Path, lr: float = 2e-3, seed: 
     from autoagent.policy.pointers import pointer_vectors
 
     init, data, out = Path(init), Path(data), Path(out)
-    policy = read_prompt_format(init)
-    if policy is None:
-        raise ValueError(f"--init {init} is not a checkpoint written by autoagent train")
+    policy = trained_policy(init, "--init")
     if out.exists() and any(out.iterdir()) and not (out / POLICY_FILE).is_file():
         raise ValueError(f"{out} holds other files; give an empty folder or an earlier checkpoint")
     check_layout(data, policy["format"])

@@ -14,7 +14,7 @@ The whole loop, nanoGPT style:
 3. Batches of similar length, padded on the right; the language model runs over the whole
    sequence, the output layer only at the answer's positions (where the loss is).
 4. AdamW, linear warm-up then cosine decay over the step budget, gradient clipping, bf16
-   autocast where the CPU computes bf16 natively (fp32 elsewhere) and always on a CUDA GPU
+   autocast where the CPU has AMX (fp32 elsewhere, which is faster there) and always on a CUDA GPU
    (``--device cuda``: the same loop, many times the examples per minute), a fixed seed. Held-out
    answer accuracy (token and whole answer) every ``--eval-every`` steps; a checkpoint with
    the optimizer state every ``--save-every`` steps, so ``--resume`` carries on where a
@@ -103,26 +103,27 @@ class TrainConfig:
 
 
 @functools.cache
-def native_bf16() -> bool:
-    """Whether this CPU computes bf16 in hardware (AVX-512 BF16 or AMX).
+def fast_bf16() -> bool:
+    """Whether bf16 autocast trains faster than fp32 on this CPU: where it has AMX tiles.
 
-    Elsewhere bf16 autocast is emulated: on an AVX2-only 2-core EPYC a training step ran 36
-    times slower under it than in fp32 (0.5 against 18 examples/s)."""
+    AVX-512 BF16 alone does not pay: on a 2-core Xeon with it but without AMX a training step made
+    16.4 examples/s under bf16 autocast against 25.6 in fp32 (the casts cost more than the narrower
+    matmuls save). Where bf16 is emulated it is worse still: 0.5 against 18 on an AVX2-only EPYC."""
     import torch
 
     try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return bool(torch.cpu._is_amx_tile_supported())
     except (AttributeError, RuntimeError):
         return False
 
 
 def precision(device: str = "cpu") -> str:
     """The precision training and its held-out checks run in on this device."""
-    return "bf16" if device == "cuda" or native_bf16() else "fp32"
+    return "bf16" if device == "cuda" or fast_bf16() else "fp32"
 
 
 def autocast(device: str = "cpu"):
-    """bf16 autocast where it is native (every CUDA GPU training runs on), a no-op elsewhere."""
+    """bf16 autocast where it pays (a CPU with AMX, every CUDA GPU training runs on), a no-op elsewhere."""
     import torch
 
     return torch.autocast(device, dtype=torch.bfloat16, enabled=precision(device) == "bf16")
@@ -540,10 +541,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     if cfg.resume and cfg.init:
         raise ValueError("--resume continues --out; --init starts a new run from another checkpoint: pick one")
     if cfg.resume and (out / STATE_FILE).is_file():
-        policy = read_prompt_format(out)  # before the weights: a damaged file is an error at once
-        if policy is None:
-            raise ValueError(f"--resume {out} holds a training state but no {POLICY_FILE}: not a checkpoint "
-                             "written by autoagent train")
+        policy = trained_policy(out, "--resume")  # before the weights: a damaged file is an error at once
         tokenizer = load_tokenizer(out)
         model = Glm4vForConditionalGeneration.from_pretrained(out, local_files_only=True, dtype=torch.float32)
         state = torch.load(out / STATE_FILE, weights_only=False, map_location=cfg.device)
@@ -551,9 +549,7 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
         size = policy.get("size", size)
         log(f"resuming {out} at step {start_step}")
     elif cfg.init:
-        policy = read_prompt_format(Path(cfg.init))  # before the weights: a damaged file is an error at once
-        if policy is None:
-            raise ValueError(f"--init {cfg.init} is not a checkpoint written by autoagent train")
+        policy = trained_policy(Path(cfg.init), "--init")  # before the weights: a damaged file is an error at once
         tokenizer = load_tokenizer(Path(cfg.init))
         model = Glm4vForConditionalGeneration.from_pretrained(cfg.init, local_files_only=True, dtype=torch.float32)
         log(f"starting from the weights of {cfg.init}")
@@ -662,6 +658,16 @@ def train(cfg: TrainConfig, log=print) -> dict[str, Any]:
     (out / "training_log.json").write_text(json.dumps({"summary": summary, "history": history}, indent=1),
                                            encoding="utf-8")
     return summary
+
+
+def trained_policy(folder: Path, option: str) -> dict[str, Any]:
+    """The policy file of a checkpoint that ``autoagent train`` wrote, for the command-line ``option`` naming it.
+
+    Raises ValueError when the folder has none (a foreign model, or a wrong folder) and PolicyError when it is damaged."""
+    policy = read_prompt_format(folder)
+    if policy is None:
+        raise ValueError(f"{option} {folder} is not a checkpoint written by autoagent train (no {POLICY_FILE})")
+    return policy
 
 
 def strip_training_state(folder: Path) -> None:
